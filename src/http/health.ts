@@ -1,0 +1,31 @@
+// GET /healthz and GET /metrics.
+import type { FastifyPluginAsync } from 'fastify';
+import type { Database } from '../db/client.ts';
+import type { Metrics } from '../metrics.ts';
+
+export interface HealthDeps {
+  db: Database;
+  metrics: Metrics;
+  /** Lark connection state in a word or two, e.g. "webhook", "ws:connected", "sandbox". */
+  larkState: () => string;
+  /** Called before /metrics renders, to refresh gauges (e.g. outbox depth). */
+  beforeMetrics?: () => Promise<void>;
+}
+
+export const healthPlugin: FastifyPluginAsync<HealthDeps> = async (app, deps) => {
+  app.get('/healthz', async (_req, reply) => {
+    let db = 'ok';
+    try {
+      await deps.db.ping(2000);
+    } catch (err) {
+      db = `error: ${(err as Error).message.split('\n')[0].slice(0, 200)}`;
+    }
+    const body = { status: db === 'ok' ? 'ok' : 'error', db, lark: deps.larkState() };
+    return reply.code(db === 'ok' ? 200 : 503).send(body);
+  });
+
+  app.get('/metrics', async (_req, reply) => {
+    await deps.beforeMetrics?.().catch(() => {});
+    return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+};

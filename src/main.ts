@@ -1,0 +1,45 @@
+// Entry point of `npm start`.
+import { ConfigError, parseEnv } from './config/env.ts';
+import { loadOffice } from './config/office.ts';
+import { createApp } from './app.ts';
+
+const SHUTDOWN_LIMIT_MS = 10_000;
+
+async function main(): Promise<void> {
+  let env;
+  let office;
+  try {
+    env = parseEnv();
+    office = loadOffice(env.BOT_CONFIG);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  const app = await createApp({ env, office });
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.server.log.info(`${signal}: shutting down`);
+    const timer = setTimeout(() => {
+      app.server.log.error('shutdown took longer than 10 s; exiting anyway');
+      process.exit(1);
+    }, SHUTDOWN_LIMIT_MS);
+    timer.unref();
+    app.stop().then(
+      () => process.exit(0),
+      (err) => {
+        app.server.log.error({ err }, 'error during shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  await app.listen();
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`startup failed: ${err.message.split('\n')[0]}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,408 @@
+// Checks a Card JSON 2.0 document against the rules Lark enforces and that we rely on. Lark rejects a 2.0
+// card with an unknown property outright, so every element is checked against the property list of its tag.
+// Sources: the official "卡片 JSON 2.0 结构" and component pages on open.feishu.cn (see cards/README.md).
+// Errors are for developers (logs, tests), so they are in English.
+
+/** Lark's size limit for one card: 30 KB of UTF-8 JSON. */
+export const CARD_MAX_BYTES = 30 * 1024;
+/** At most five charts per card (official recommendation). */
+export const MAX_CHARTS = 5;
+/** At most five tables per card. */
+export const MAX_TABLES = 5;
+
+export type CardValidation = { ok: true } | { ok: false; errors: string[] };
+
+/** Serialised size of a card in bytes (UTF-8: a Chinese character is 3 bytes). */
+export function cardSize(card: unknown): number {
+  return Buffer.byteLength(JSON.stringify(card), 'utf8');
+}
+
+// Properties every 2.0 element may carry.
+const COMMON = ['tag', 'element_id', 'margin'];
+const CONTAINER_LAYOUT = [
+  'direction',
+  'horizontal_spacing',
+  'vertical_spacing',
+  'horizontal_align',
+  'vertical_align',
+  'padding',
+];
+
+const ELEMENT_PROPS: Record<string, string[]> = {
+  markdown: ['content', 'text_align', 'text_size', 'icon', 'i18n_content'],
+  div: ['text', 'fields', 'icon', 'width'],
+  hr: [],
+  img: ['img_key', 'alt', 'title', 'corner_radius', 'scale_type', 'size', 'transparent', 'preview'],
+  column_set: ['columns', 'flex_mode', 'horizontal_spacing', 'horizontal_align', 'background_style', 'action'],
+  table: ['page_size', 'row_height', 'row_max_height', 'freeze_first_column', 'header_style', 'columns', 'rows'],
+  chart: ['chart_spec', 'aspect_ratio', 'color_theme', 'preview', 'height'],
+  form: ['name', 'elements', ...CONTAINER_LAYOUT],
+  button: [
+    'text', 'type', 'size', 'width', 'icon', 'hover_tips', 'disabled', 'disabled_tips', 'confirm', 'behaviors',
+    'form_action_type', 'name',
+  ],
+  input: [
+    'name', 'required', 'disabled', 'placeholder', 'default_value', 'width', 'max_length', 'input_type',
+    'show_icon', 'rows', 'auto_resize', 'max_rows', 'label', 'label_position', 'value', 'confirm', 'fallback',
+    'behaviors',
+  ],
+  select_static: [
+    'type', 'name', 'required', 'disabled', 'placeholder', 'width', 'initial_option', 'options', 'confirm',
+    'behaviors',
+  ],
+  multi_select_static: [
+    'type', 'name', 'required', 'disabled', 'placeholder', 'width', 'selected_values', 'options', 'confirm',
+    'behaviors',
+  ],
+  date_picker: ['name', 'required', 'disabled', 'width', 'placeholder', 'initial_date', 'confirm', 'behaviors'],
+  checker: [
+    'name', 'checked', 'text', 'overall_checkable', 'button_area', 'checked_style', 'padding', 'behaviors',
+    'hover_tips', 'disabled', 'disabled_tips', 'confirm',
+  ],
+};
+
+const COLUMN_PROPS = [
+  'tag', 'element_id', 'margin', 'width', 'weight', 'background_style', 'elements', 'action', ...CONTAINER_LAYOUT,
+];
+const FIELD_TAGS = new Set(['input', 'select_static', 'multi_select_static', 'date_picker', 'checker']);
+const TOP_PROPS = ['schema', 'config', 'card_link', 'header', 'body'];
+const CONFIG_PROPS = [
+  'update_multi', 'enable_forward', 'enable_forward_interaction', 'width_mode', 'use_custom_translation',
+  'streaming_mode', 'streaming_config', 'summary', 'locales', 'style',
+];
+const HEADER_PROPS = ['title', 'subtitle', 'text_tag_list', 'i18n_text_tag_list', 'template', 'icon', 'padding'];
+const BODY_PROPS = ['elements', ...CONTAINER_LAYOUT];
+const TEXT_PROPS = ['tag', 'content', 'text_size', 'text_color', 'text_align', 'lines', 'i18n_content'];
+export const HEADER_COLORS = [
+  'blue', 'wathet', 'turquoise', 'green', 'yellow', 'orange', 'red', 'carmine', 'violet', 'purple', 'indigo',
+  'grey', 'default',
+] as const;
+const BUTTON_TYPES = [
+  'default', 'primary', 'danger', 'text', 'primary_text', 'danger_text', 'primary_filled', 'danger_filled', 'laser',
+];
+const TABLE_DATA_TYPES = ['text', 'lark_md', 'options', 'number', 'persons', 'date', 'markdown'];
+const TABLE_COLUMN_PROPS = ['name', 'display_name', 'width', 'horizontal_align', 'data_type', 'format', 'date_format'];
+const ASPECT_RATIOS = ['1:1', '2:1', '4:3', '16:9'];
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+interface Ctx {
+  errors: string[];
+  names: Map<string, string>; // name → path of first use
+  charts: number;
+  tables: number;
+}
+
+/** Where an element sits: at the body root, inside a form, or inside some other container. */
+interface Place {
+  root: boolean;
+  inForm: boolean;
+}
+
+function unknownProps(ctx: Ctx, path: string, obj: Obj, allowed: readonly string[]): void {
+  for (const key of Object.keys(obj)) {
+    if (!allowed.includes(key)) ctx.errors.push(`${path}: unknown property "${key}"`);
+  }
+}
+
+function checkText(ctx: Ctx, path: string, v: unknown, required: boolean): void {
+  if (v === undefined) {
+    if (required) ctx.errors.push(`${path}: missing text object`);
+    return;
+  }
+  if (!isObj(v)) {
+    ctx.errors.push(`${path}: must be a text object {tag, content}`);
+    return;
+  }
+  if (v.tag !== 'plain_text' && v.tag !== 'lark_md') ctx.errors.push(`${path}.tag: must be plain_text or lark_md`);
+  if (typeof v.content !== 'string') ctx.errors.push(`${path}.content: must be a string`);
+  unknownProps(ctx, path, v, TEXT_PROPS);
+}
+
+function claimName(ctx: Ctx, path: string, name: unknown): void {
+  if (typeof name !== 'string' || name === '') {
+    ctx.errors.push(`${path}: "name" must be a non-empty string`);
+    return;
+  }
+  const first = ctx.names.get(name);
+  if (first) ctx.errors.push(`${path}: duplicate name "${name}" (first used at ${first})`);
+  else ctx.names.set(name, path);
+}
+
+function checkBehaviors(ctx: Ctx, path: string, v: unknown): void {
+  if (v === undefined) return;
+  if (!Array.isArray(v)) {
+    ctx.errors.push(`${path}.behaviors: must be an array`);
+    return;
+  }
+  v.forEach((b, i) => {
+    const p = `${path}.behaviors[${i}]`;
+    if (!isObj(b)) {
+      ctx.errors.push(`${p}: must be an object`);
+      return;
+    }
+    if (b.type === 'callback') {
+      if (!isObj(b.value)) ctx.errors.push(`${p}: a callback behavior needs an object "value"`);
+      unknownProps(ctx, p, b, ['type', 'value']);
+    } else if (b.type === 'open_url') {
+      if (typeof b.default_url !== 'string') ctx.errors.push(`${p}: an open_url behavior needs "default_url"`);
+      unknownProps(ctx, p, b, ['type', 'default_url', 'pc_url', 'ios_url', 'android_url']);
+    } else {
+      ctx.errors.push(`${p}: unknown behavior type ${JSON.stringify(b.type)}`);
+    }
+  });
+}
+
+function checkOptions(ctx: Ctx, path: string, el: Obj): string[] {
+  const values: string[] = [];
+  if (!Array.isArray(el.options) || el.options.length === 0) {
+    ctx.errors.push(`${path}: "options" must be a non-empty array`);
+    return values;
+  }
+  el.options.forEach((o, i) => {
+    const p = `${path}.options[${i}]`;
+    if (!isObj(o)) {
+      ctx.errors.push(`${p}: must be an object {text, value}`);
+      return;
+    }
+    checkText(ctx, `${p}.text`, o.text, true);
+    if (typeof o.value !== 'string') ctx.errors.push(`${p}.value: must be a string`);
+    else values.push(o.value);
+    unknownProps(ctx, p, o, ['text', 'value', 'icon']);
+  });
+  return values;
+}
+
+function checkElements(ctx: Ctx, path: string, v: unknown, place: Place): void {
+  if (!Array.isArray(v)) {
+    ctx.errors.push(`${path}: "elements" must be an array`);
+    return;
+  }
+  v.forEach((el, i) => checkElement(ctx, `${path}[${i}]`, el, place));
+}
+
+function checkElement(ctx: Ctx, path: string, el: unknown, place: Place): void {
+  if (!isObj(el)) {
+    ctx.errors.push(`${path}: element must be an object`);
+    return;
+  }
+  const tag = el.tag;
+  if (typeof tag !== 'string' || !(tag in ELEMENT_PROPS)) {
+    ctx.errors.push(`${path}: unknown tag ${JSON.stringify(tag)}`);
+    return;
+  }
+  const at = `${path} (${tag})`;
+  unknownProps(ctx, at, el, [...COMMON, ...ELEMENT_PROPS[tag]]);
+  const nested: Place = { root: false, inForm: place.inForm };
+
+  if (FIELD_TAGS.has(tag)) {
+    if (place.inForm || el.name !== undefined) claimName(ctx, at, el.name);
+    if (!place.inForm && el.required !== undefined) ctx.errors.push(`${at}: "required" only works inside a form`);
+    checkBehaviors(ctx, at, el.behaviors);
+    checkText(ctx, `${at}.placeholder`, el.placeholder, false);
+  }
+
+  switch (tag) {
+    case 'markdown':
+      if (typeof el.content !== 'string') ctx.errors.push(`${at}: "content" must be a string`);
+      break;
+    case 'div':
+      if (el.text === undefined && el.fields === undefined) ctx.errors.push(`${at}: needs "text" or "fields"`);
+      checkText(ctx, `${at}.text`, el.text, false);
+      break;
+    case 'img':
+      if (typeof el.img_key !== 'string') ctx.errors.push(`${at}: "img_key" must be a string`);
+      break;
+    case 'column_set':
+      if (!Array.isArray(el.columns)) {
+        ctx.errors.push(`${at}: "columns" must be an array`);
+        break;
+      }
+      el.columns.forEach((col, i) => {
+        const p = `${at}.columns[${i}]`;
+        if (!isObj(col) || col.tag !== 'column') {
+          ctx.errors.push(`${p}: must be a {tag: "column"} object`);
+          return;
+        }
+        unknownProps(ctx, p, col, COLUMN_PROPS);
+        checkElements(ctx, `${p}.elements`, col.elements ?? [], nested);
+      });
+      break;
+    case 'form':
+      if (!place.root) ctx.errors.push(`${at}: a form may only sit at the body root`);
+      claimName(ctx, at, el.name);
+      checkElements(ctx, `${at}.elements`, el.elements, { root: false, inForm: true });
+      if (!containsSubmit(el.elements)) ctx.errors.push(`${at}: has no button with form_action_type "submit"`);
+      break;
+    case 'table':
+      ctx.tables++;
+      if (!place.root) {
+        ctx.errors.push(place.inForm ? `${at}: a table may not sit inside a form` : `${at}: a table may only sit at the body root`);
+      }
+      checkTable(ctx, at, el);
+      break;
+    case 'chart':
+      ctx.charts++;
+      if (place.inForm) ctx.errors.push(`${at}: a chart may not sit inside a form`);
+      if (!isObj(el.chart_spec)) ctx.errors.push(`${at}: "chart_spec" must be an object`);
+      if (el.aspect_ratio !== undefined && !ASPECT_RATIOS.includes(el.aspect_ratio as string)) {
+        ctx.errors.push(`${at}: "aspect_ratio" must be one of ${ASPECT_RATIOS.join(', ')}`);
+      }
+      break;
+    case 'button':
+      checkText(ctx, `${at}.text`, el.text, true);
+      if (el.type !== undefined && !BUTTON_TYPES.includes(el.type as string)) {
+        ctx.errors.push(`${at}: unknown button type ${JSON.stringify(el.type)}`);
+      }
+      checkBehaviors(ctx, at, el.behaviors);
+      if (place.inForm) {
+        if (el.form_action_type !== 'submit' && el.form_action_type !== 'reset') {
+          ctx.errors.push(`${at}: a button inside a form needs form_action_type "submit" or "reset"`);
+        }
+        claimName(ctx, at, el.name);
+      } else if (el.form_action_type !== undefined) {
+        ctx.errors.push(`${at}: form_action_type only works inside a form`);
+      }
+      break;
+    case 'input':
+      checkText(ctx, `${at}.label`, el.label, false);
+      break;
+    case 'select_static': {
+      const values = checkOptions(ctx, at, el);
+      if (el.initial_option !== undefined && !values.includes(el.initial_option as string)) {
+        ctx.errors.push(`${at}: initial_option ${JSON.stringify(el.initial_option)} is not an option value`);
+      }
+      break;
+    }
+    case 'multi_select_static': {
+      const values = checkOptions(ctx, at, el);
+      if (el.selected_values !== undefined) {
+        if (!Array.isArray(el.selected_values)) ctx.errors.push(`${at}: "selected_values" must be an array`);
+        else {
+          for (const s of el.selected_values) {
+            if (!values.includes(s as string)) ctx.errors.push(`${at}: selected value ${JSON.stringify(s)} is not an option value`);
+          }
+        }
+      }
+      break;
+    }
+    case 'date_picker':
+      if (el.initial_date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(String(el.initial_date))) {
+        ctx.errors.push(`${at}: "initial_date" must be YYYY-MM-DD`);
+      }
+      break;
+    case 'checker':
+      checkText(ctx, `${at}.text`, el.text, false);
+      if (isObj(el.button_area) && Array.isArray(el.button_area.buttons)) {
+        el.button_area.buttons.forEach((b, i) => {
+          const p = `${at}.button_area.buttons[${i}]`;
+          if (!isObj(b) || b.tag !== 'button') ctx.errors.push(`${p}: must be a button`);
+          else checkElement(ctx, p, b, nested);
+        });
+      }
+      break;
+  }
+}
+
+function containsSubmit(elements: unknown): boolean {
+  if (!Array.isArray(elements)) return false;
+  return elements.some((el) => {
+    if (!isObj(el)) return false;
+    if (el.tag === 'button' && el.form_action_type === 'submit') return true;
+    if (el.tag === 'column_set' && Array.isArray(el.columns)) {
+      return el.columns.some((c) => isObj(c) && containsSubmit(c.elements));
+    }
+    return false;
+  });
+}
+
+function checkTable(ctx: Ctx, at: string, el: Obj): void {
+  if (el.page_size !== undefined) {
+    const n = el.page_size;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 10) {
+      ctx.errors.push(`${at}: "page_size" must be an integer 1-10`);
+    }
+  }
+  if (!Array.isArray(el.columns) || el.columns.length === 0 || el.columns.length > 10) {
+    ctx.errors.push(`${at}: "columns" must be an array of 1-10 columns`);
+    return;
+  }
+  const names = new Set<string>();
+  el.columns.forEach((c, i) => {
+    const p = `${at}.columns[${i}]`;
+    if (!isObj(c)) {
+      ctx.errors.push(`${p}: must be an object`);
+      return;
+    }
+    unknownProps(ctx, p, c, TABLE_COLUMN_PROPS);
+    if (typeof c.name !== 'string' || c.name === '') ctx.errors.push(`${p}: "name" must be a non-empty string`);
+    else names.add(c.name);
+    if (!TABLE_DATA_TYPES.includes(c.data_type as string)) {
+      ctx.errors.push(`${p}: "data_type" must be one of ${TABLE_DATA_TYPES.join(', ')}`);
+    }
+  });
+  if (!Array.isArray(el.rows)) {
+    ctx.errors.push(`${at}: "rows" must be an array`);
+    return;
+  }
+  el.rows.forEach((r, i) => {
+    if (!isObj(r)) ctx.errors.push(`${at}.rows[${i}]: must be an object`);
+    else for (const k of Object.keys(r)) if (!names.has(k)) ctx.errors.push(`${at}.rows[${i}]: no column named "${k}"`);
+  });
+}
+
+/** Checks a Card JSON 2.0 document. Never throws. */
+export function validateCard(card: unknown): CardValidation {
+  const ctx: Ctx = { errors: [], names: new Map(), charts: 0, tables: 0 };
+  if (!isObj(card)) return { ok: false, errors: ['card must be a JSON object'] };
+
+  if (card.schema !== '2.0') ctx.errors.push('schema: must be "2.0"');
+  unknownProps(ctx, 'card', card, TOP_PROPS);
+
+  if (card.config !== undefined) {
+    if (!isObj(card.config)) ctx.errors.push('config: must be an object');
+    else {
+      unknownProps(ctx, 'config', card.config, CONFIG_PROPS);
+      if (card.config.update_multi !== undefined && card.config.update_multi !== true) {
+        ctx.errors.push('config.update_multi: 2.0 cards only support true');
+      }
+    }
+  }
+
+  if (card.header !== undefined) {
+    if (!isObj(card.header)) ctx.errors.push('header: must be an object');
+    else {
+      unknownProps(ctx, 'header', card.header, HEADER_PROPS);
+      checkText(ctx, 'header.title', card.header.title, true);
+      checkText(ctx, 'header.subtitle', card.header.subtitle, false);
+      const t = card.header.template;
+      if (t !== undefined && !(HEADER_COLORS as readonly string[]).includes(t as string)) {
+        ctx.errors.push(`header.template: unknown color ${JSON.stringify(t)}`);
+      }
+    }
+  }
+
+  if (!isObj(card.body)) ctx.errors.push('body: must be an object with "elements"');
+  else {
+    unknownProps(ctx, 'body', card.body, BODY_PROPS);
+    checkElements(ctx, 'body.elements', card.body.elements, { root: true, inForm: false });
+  }
+
+  if (ctx.charts > MAX_CHARTS) ctx.errors.push(`card has ${ctx.charts} charts; at most ${MAX_CHARTS} are allowed`);
+  if (ctx.tables > MAX_TABLES) ctx.errors.push(`card has ${ctx.tables} tables; at most ${MAX_TABLES} are allowed`);
+
+  const size = cardSize(card);
+  if (size > CARD_MAX_BYTES) ctx.errors.push(`card is ${size} bytes; the limit is ${CARD_MAX_BYTES} bytes (30 KB)`);
+
+  return ctx.errors.length === 0 ? { ok: true } : { ok: false, errors: ctx.errors };
+}
+
+/** Throws when the card breaks a rule (a programming error: our builders must produce valid cards). */
+export function assertValidCard(card: unknown): void {
+  const result = validateCard(card);
+  if (!result.ok) throw new Error(`invalid card:\n- ${result.errors.join('\n- ')}`);
+}

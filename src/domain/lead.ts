@@ -1,0 +1,23 @@
+// Lead registration, pure domain: the five kinds, the registration form as data, its validation into
+// Lead columns, company-name normalisation, 统一社会信用代码 and phone checks, lead codes, card summaries.
+// No I/O. Implementation split over src/domain/lead/*.ts; import from here.
+export { LEAD_KINDS, LEAD_KIND_LABELS, LEAD_KIND_DESCRIPTIONS, isLeadKind, leadKindLabel, parseLeadKind, type LeadKind } from './lead/kinds.ts';
+export {
+  leadFormFields, leadKindFields, HIGH_TECH_FIELDS, TECH_STAGES, TALENT_TITLES, PARTNER_TYPES, PLATFORM_TYPES,
+  SERVICE_TYPES, FUND_STAGES, MAX_WAN,
+  type LeadFieldType, type LeadFieldOption, type LeadFieldDef, type LeadActivityOption, type LeadFormOptions,
+} from './lead/fields.ts';
+export { type LeadFormValue, type LeadFieldValue } from './lead/values.ts';
+export {
+  validateLeadForm, leadFormValues,
+  type LeadInput, type LeadDetails, type LeadFormValues, type LeadValidation, type LeadFormSource,
+} from './lead/validate.ts';
+export { normalizeCompanyName } from './lead/company.ts';
+export { checkCreditCode, creditCodeCheckChar, CREDIT_CODE_CHARSET, type CreditCodeResult } from './lead/creditCode.ts';
+export { normalizePhone, PHONE_FORMAT_MESSAGE, type PhoneResult } from './lead/phone.ts';
+export { formatLeadCode, parseLeadCode, type LeadCodeParts } from './lead/code.ts';
+export { formatNumber, formatWan } from './lead/format.ts';
+export {
+  leadSummaryRows, isMajor,
+  type LeadSummarySource, type LeadSummaryOptions, type LeadSummaryRow,
+} from './lead/summary.ts';

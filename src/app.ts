@@ -1,6 +1,6 @@
 // Composition root: one service instance (HTTP server, database, Lark gateway, outbox worker, scheduler).
 // main.ts runs one; tests run several side by side.
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Env } from './config/env.ts';
 import { larkReadiness } from './config/env.ts';
 import type { OfficeConfig } from './config/office.ts';
@@ -8,7 +8,15 @@ import { openDatabase, type Database } from './db/client.ts';
 import { migrate } from './db/migrate.ts';
 import { describeTarget, parseDatabaseUrl } from './db/url.ts';
 import { healthPlugin } from './http/health.ts';
+import { larkRoutes } from './http/lark.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { createLarkApi } from './lark/api.ts';
+import { OutboxWorker, refreshOutboxDepth } from './lark/outbox.ts';
+import { createBot } from './bot/index.ts';
+import { Inbox } from './bot/inbox.ts';
+import type { Bot } from './bot/router.ts';
+import type { Services } from './bot/services.ts';
+import { startLongConnection, type LongConnection } from './lark/ws.ts';
 
 export interface AppOptions {
   env: Env;
@@ -19,20 +27,26 @@ export interface AppOptions {
 
 export interface App {
   server: FastifyInstance;
-  db: Database;
+  database: Database;
   metrics: Metrics;
-  /** Listens on HOST:PORT; returns the address. */
+  services: Services;
+  bot: Bot;
+  inbox: Inbox;
+  outbox: OutboxWorker;
+  /** Listens on HOST:PORT, starts the workers; returns the address. */
   listen(): Promise<string>;
   /** Stops accepting, finishes in-flight work, closes the database. */
   stop(): Promise<void>;
 }
 
 export async function createApp(opts: AppOptions): Promise<App> {
-  const { env } = opts;
+  const { env, office } = opts;
+  const clock = opts.clock ?? (() => new Date());
   const server = Fastify({
     logger: { level: env.LOG_LEVEL, redact: ['req.headers.authorization', 'req.headers["x-lark-signature"]'] },
     bodyLimit: 1024 * 1024,
-    disableRequestLogging: env.LOG_LEVEL !== 'debug' && env.LOG_LEVEL !== 'trace',
+    // Per-request lines only when debugging; refusals and errors are logged by the routes themselves.
+    logController: new LogController({ disableRequestLogging: env.LOG_LEVEL !== 'debug' && env.LOG_LEVEL !== 'trace' }),
   });
   const log = server.log;
   const target = parseDatabaseUrl(env.DATABASE_URL);
@@ -42,30 +56,73 @@ export async function createApp(opts: AppOptions): Promise<App> {
   } else {
     log.info(`database ${describeTarget(target)} (DB_AUTO_MIGRATE=false: migrations not applied)`);
   }
-  const db = openDatabase(target);
+  const database = openDatabase(target);
   const metrics = createMetrics();
-  const lark = larkReadiness(env);
-  log.info(`Lark: ${lark.message}`);
+  const readiness = larkReadiness(env);
+  log.info(`Lark: ${readiness.message}`);
+
+  const lark = createLarkApi({
+    appId: env.LARK_APP_ID ?? 'cli_sandbox00000000',
+    appSecret: env.LARK_APP_SECRET ?? 'sandbox',
+    domain: env.LARK_DOMAIN,
+  });
+  const outbox = new OutboxWorker({ db: database.prisma, api: lark, metrics, log, clock });
+  const services: Services = {
+    env,
+    office,
+    database,
+    db: database.prisma,
+    log,
+    metrics,
+    clock,
+    lark,
+    kickOutbox: () => outbox.kick(),
+  };
+  const bot = createBot(services);
+  const inbox = new Inbox(services, bot);
 
   await server.register(healthPlugin, {
-    db,
+    db: database,
     metrics,
-    larkState: () => (lark.ready ? env.LARK_MODE : 'sandbox'),
+    larkState: () => (!readiness.ready ? 'sandbox' : ws ? `ws:${ws.state()}` : 'webhook'),
+    beforeMetrics: () => refreshOutboxDepth(database.prisma, metrics),
+  });
+  await server.register(larkRoutes, {
+    secrets: { encryptKey: env.LARK_ENCRYPT_KEY, verificationToken: env.LARK_VERIFICATION_TOKEN },
+    inbox,
+    metrics,
   });
 
+  let ws: LongConnection | undefined;
   let stopped = false;
   return {
     server,
-    db,
+    database,
     metrics,
+    services,
+    bot,
+    inbox,
+    outbox,
     async listen() {
-      return server.listen({ port: env.PORT, host: env.HOST });
+      const address = await server.listen({ port: env.PORT, host: env.HOST });
+      outbox.start();
+      if (env.LARK_MODE === 'ws' && env.LARK_APP_ID && env.LARK_APP_SECRET) {
+        ws = startLongConnection({ appId: env.LARK_APP_ID, appSecret: env.LARK_APP_SECRET, domain: env.LARK_DOMAIN, inbox, log });
+      }
+      void inbox.resume().catch((err) => log.error({ err }, 'resuming unhandled events failed'));
+      return address;
     },
     async stop() {
       if (stopped) return;
       stopped = true;
+      ws?.close();
       await server.close();
-      await db.close();
+      await inbox.close();
+      // Deliver what the last handled events queued, within the shutdown budget; the rest stays in
+      // the outbox and goes out after the next start.
+      await outbox.drain(4000).catch((err: Error) => log.warn(`shutdown: ${err.message}`));
+      await outbox.stop();
+      await database.close();
     },
   };
 }

@@ -1,7 +1,6 @@
 // Entry point of `npm start`.
 import { ConfigError, parseEnv } from './config/env.ts';
 import { loadOffice } from './config/office.ts';
-import { createApp } from './app.ts';
 
 const SHUTDOWN_LIMIT_MS = 10_000;
 
@@ -15,6 +14,8 @@ async function main(): Promise<void> {
     process.stderr.write(`${(err as Error).message}\n`);
     process.exit(2);
   }
+  // Loaded after the configuration is known to be good, so a bad value fails fast and plainly.
+  const { createApp } = await import('./app.ts');
   const app = await createApp({ env, office });
   let stopping = false;
   const shutdown = (signal: string) => {

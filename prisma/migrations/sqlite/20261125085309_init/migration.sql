@@ -1,28 +1,24 @@
 -- CreateTable
 CREATE TABLE "User" (
-    "openId" TEXT NOT NULL,
+    "openId" TEXT NOT NULL PRIMARY KEY,
     "name" TEXT,
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "updatedAt" TIMESTAMP(3) NOT NULL,
-
-    CONSTRAINT "User_pkey" PRIMARY KEY ("openId")
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" DATETIME NOT NULL
 );
 
 -- CreateTable
 CREATE TABLE "RoleGrant" (
-    "id" SERIAL NOT NULL,
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     "userId" TEXT NOT NULL,
     "role" TEXT NOT NULL,
     "town" TEXT,
     "grantedBy" TEXT NOT NULL,
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-
-    CONSTRAINT "RoleGrant_pkey" PRIMARY KEY ("id")
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
 
 -- CreateTable
 CREATE TABLE "Lead" (
-    "id" SERIAL NOT NULL,
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     "code" TEXT NOT NULL,
     "kind" TEXT NOT NULL,
     "projectName" TEXT NOT NULL,
@@ -34,7 +30,7 @@ CREATE TABLE "Lead" (
     "sourceRegion" TEXT,
     "contactName" TEXT,
     "contactPhone" TEXT,
-    "investmentWan" DOUBLE PRECISION,
+    "investmentWan" REAL,
     "summary" TEXT,
     "needsFund" BOOLEAN NOT NULL DEFAULT false,
     "details" JSONB,
@@ -45,44 +41,39 @@ CREATE TABLE "Lead" (
     "status" TEXT NOT NULL,
     "round" INTEGER NOT NULL DEFAULT 1,
     "major" BOOLEAN NOT NULL DEFAULT false,
-    "score" DOUBLE PRECISION,
+    "score" REAL,
     "tier" TEXT,
     "scoreReasons" JSONB,
     "stage" TEXT,
-    "approvedAt" TIMESTAMP(3),
-    "closedAt" TIMESTAMP(3),
+    "approvedAt" DATETIME,
+    "closedAt" DATETIME,
     "version" INTEGER NOT NULL DEFAULT 0,
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "updatedAt" TIMESTAMP(3) NOT NULL,
-
-    CONSTRAINT "Lead_pkey" PRIMARY KEY ("id")
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" DATETIME NOT NULL
 );
 
 -- CreateTable
 CREATE TABLE "LeadSequence" (
-    "year" INTEGER NOT NULL,
-    "last" INTEGER NOT NULL DEFAULT 0,
-
-    CONSTRAINT "LeadSequence_pkey" PRIMARY KEY ("year")
+    "year" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "last" INTEGER NOT NULL DEFAULT 0
 );
 
 -- CreateTable
 CREATE TABLE "ApprovalStep" (
-    "id" SERIAL NOT NULL,
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     "leadId" INTEGER NOT NULL,
     "round" INTEGER NOT NULL,
     "position" INTEGER NOT NULL,
     "step" TEXT NOT NULL,
     "mode" TEXT NOT NULL,
     "status" TEXT NOT NULL,
-    "startedAt" TIMESTAMP(3),
-    "decidedAt" TIMESTAMP(3),
+    "startedAt" DATETIME,
+    "decidedAt" DATETIME,
     "decidedBy" TEXT,
-    "lastRemindedAt" TIMESTAMP(3),
+    "lastRemindedAt" DATETIME,
     "version" INTEGER NOT NULL DEFAULT 0,
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-
-    CONSTRAINT "ApprovalStep_pkey" PRIMARY KEY ("id")
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT "ApprovalStep_leadId_fkey" FOREIGN KEY ("leadId") REFERENCES "Lead" ("id") ON DELETE CASCADE ON UPDATE CASCADE
 );
 
 -- CreateTable
@@ -91,54 +82,50 @@ CREATE TABLE "StepAssignee" (
     "userId" TEXT NOT NULL,
     "decision" TEXT,
     "comment" TEXT,
-    "decidedAt" TIMESTAMP(3),
+    "decidedAt" DATETIME,
     "transferredFrom" TEXT,
     "active" BOOLEAN NOT NULL DEFAULT true,
 
-    CONSTRAINT "StepAssignee_pkey" PRIMARY KEY ("stepId","userId")
+    PRIMARY KEY ("stepId", "userId"),
+    CONSTRAINT "StepAssignee_stepId_fkey" FOREIGN KEY ("stepId") REFERENCES "ApprovalStep" ("id") ON DELETE CASCADE ON UPDATE CASCADE
 );
 
 -- CreateTable
 CREATE TABLE "LeadStage" (
-    "id" SERIAL NOT NULL,
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     "leadId" INTEGER NOT NULL,
     "stage" TEXT NOT NULL,
-    "date" TIMESTAMP(3) NOT NULL,
+    "date" DATETIME NOT NULL,
     "data" JSONB,
     "actorId" TEXT NOT NULL,
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-
-    CONSTRAINT "LeadStage_pkey" PRIMARY KEY ("id")
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT "LeadStage_leadId_fkey" FOREIGN KEY ("leadId") REFERENCES "Lead" ("id") ON DELETE CASCADE ON UPDATE CASCADE
 );
 
 -- CreateTable
 CREATE TABLE "FollowUp" (
-    "id" SERIAL NOT NULL,
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     "leadId" INTEGER NOT NULL,
     "period" TEXT NOT NULL,
-    "sentAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "answeredAt" TIMESTAMP(3),
+    "sentAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "answeredAt" DATETIME,
     "answer" TEXT,
-    "note" TEXT,
-
-    CONSTRAINT "FollowUp_pkey" PRIMARY KEY ("id")
+    "note" TEXT
 );
 
 -- CreateTable
 CREATE TABLE "LeadDraft" (
-    "id" SERIAL NOT NULL,
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     "userId" TEXT NOT NULL,
     "kind" TEXT NOT NULL,
     "values" JSONB NOT NULL,
     "leadId" INTEGER,
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-
-    CONSTRAINT "LeadDraft_pkey" PRIMARY KEY ("id")
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
 
 -- CreateTable
 CREATE TABLE "AuditEvent" (
-    "id" SERIAL NOT NULL,
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     "actorId" TEXT NOT NULL,
     "action" TEXT NOT NULL,
     "role" TEXT,
@@ -146,74 +133,62 @@ CREATE TABLE "AuditEvent" (
     "stepId" INTEGER,
     "comment" TEXT,
     "data" JSONB,
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-
-    CONSTRAINT "AuditEvent_pkey" PRIMARY KEY ("id")
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
 
 -- CreateTable
 CREATE TABLE "Subscription" (
-    "id" SERIAL NOT NULL,
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     "chatId" TEXT NOT NULL,
     "topic" TEXT NOT NULL,
     "filter" TEXT NOT NULL DEFAULT '',
     "createdBy" TEXT NOT NULL,
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-
-    CONSTRAINT "Subscription_pkey" PRIMARY KEY ("id")
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
 
 -- CreateTable
 CREATE TABLE "Quota" (
-    "id" SERIAL NOT NULL,
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     "year" INTEGER NOT NULL,
     "town" TEXT NOT NULL,
     "metric" TEXT NOT NULL,
     "target" INTEGER NOT NULL,
-    "updatedAt" TIMESTAMP(3) NOT NULL,
-
-    CONSTRAINT "Quota_pkey" PRIMARY KEY ("id")
+    "updatedAt" DATETIME NOT NULL
 );
 
 -- CreateTable
 CREATE TABLE "Activity" (
-    "id" SERIAL NOT NULL,
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     "year" INTEGER NOT NULL,
     "seq" INTEGER NOT NULL,
     "name" TEXT NOT NULL,
     "timeText" TEXT NOT NULL,
     "month" INTEGER,
-    "date" TIMESTAMP(3),
+    "date" DATETIME,
     "allYear" BOOLEAN NOT NULL DEFAULT false,
-    "organizer" TEXT,
-
-    CONSTRAINT "Activity_pkey" PRIMARY KEY ("id")
+    "organizer" TEXT
 );
 
 -- CreateTable
 CREATE TABLE "JobRun" (
-    "id" SERIAL NOT NULL,
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     "job" TEXT NOT NULL,
     "period" TEXT NOT NULL,
     "target" TEXT NOT NULL,
     "status" TEXT NOT NULL,
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-
-    CONSTRAINT "JobRun_pkey" PRIMARY KEY ("id")
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
 
 -- CreateTable
 CREATE TABLE "Lease" (
-    "name" TEXT NOT NULL,
+    "name" TEXT NOT NULL PRIMARY KEY,
     "holder" TEXT NOT NULL,
-    "expiresAt" TIMESTAMP(3) NOT NULL,
-
-    CONSTRAINT "Lease_pkey" PRIMARY KEY ("name")
+    "expiresAt" DATETIME NOT NULL
 );
 
 -- CreateTable
 CREATE TABLE "OutboxMessage" (
-    "id" SERIAL NOT NULL,
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     "uuid" TEXT NOT NULL,
     "op" TEXT NOT NULL,
     "receiveIdType" TEXT,
@@ -225,24 +200,25 @@ CREATE TABLE "OutboxMessage" (
     "refId" TEXT,
     "status" TEXT NOT NULL DEFAULT 'pending',
     "attempts" INTEGER NOT NULL DEFAULT 0,
-    "nextAttemptAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "lockedUntil" TIMESTAMP(3),
+    "nextAttemptAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "lockedUntil" DATETIME,
     "lastError" TEXT,
     "messageId" TEXT,
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "sentAt" TIMESTAMP(3),
-
-    CONSTRAINT "OutboxMessage_pkey" PRIMARY KEY ("id")
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "sentAt" DATETIME
 );
 
 -- CreateTable
 CREATE TABLE "ProcessedEvent" (
-    "eventId" TEXT NOT NULL,
+    "eventId" TEXT NOT NULL PRIMARY KEY,
     "eventType" TEXT NOT NULL,
+    "payload" TEXT,
+    "response" TEXT,
     "status" TEXT NOT NULL DEFAULT 'received',
-    "receivedAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-
-    CONSTRAINT "ProcessedEvent_pkey" PRIMARY KEY ("eventId")
+    "attempts" INTEGER NOT NULL DEFAULT 0,
+    "lockedUntil" DATETIME,
+    "receivedAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "doneAt" DATETIME
 );
 
 -- CreateIndex
@@ -327,13 +303,4 @@ CREATE INDEX "OutboxMessage_refType_refId_idx" ON "OutboxMessage"("refType", "re
 CREATE INDEX "OutboxMessage_receiveId_idx" ON "OutboxMessage"("receiveId");
 
 -- CreateIndex
-CREATE INDEX "ProcessedEvent_receivedAt_idx" ON "ProcessedEvent"("receivedAt");
-
--- AddForeignKey
-ALTER TABLE "ApprovalStep" ADD CONSTRAINT "ApprovalStep_leadId_fkey" FOREIGN KEY ("leadId") REFERENCES "Lead"("id") ON DELETE CASCADE ON UPDATE CASCADE;
-
--- AddForeignKey
-ALTER TABLE "StepAssignee" ADD CONSTRAINT "StepAssignee_stepId_fkey" FOREIGN KEY ("stepId") REFERENCES "ApprovalStep"("id") ON DELETE CASCADE ON UPDATE CASCADE;
-
--- AddForeignKey
-ALTER TABLE "LeadStage" ADD CONSTRAINT "LeadStage_leadId_fkey" FOREIGN KEY ("leadId") REFERENCES "Lead"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+CREATE INDEX "ProcessedEvent_status_receivedAt_idx" ON "ProcessedEvent"("status", "receivedAt");

@@ -1,24 +1,28 @@
 -- CreateTable
 CREATE TABLE "User" (
-    "openId" TEXT NOT NULL PRIMARY KEY,
+    "openId" TEXT NOT NULL,
     "name" TEXT,
-    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "updatedAt" DATETIME NOT NULL
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "User_pkey" PRIMARY KEY ("openId")
 );
 
 -- CreateTable
 CREATE TABLE "RoleGrant" (
-    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "id" SERIAL NOT NULL,
     "userId" TEXT NOT NULL,
     "role" TEXT NOT NULL,
     "town" TEXT,
     "grantedBy" TEXT NOT NULL,
-    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "RoleGrant_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateTable
 CREATE TABLE "Lead" (
-    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "id" SERIAL NOT NULL,
     "code" TEXT NOT NULL,
     "kind" TEXT NOT NULL,
     "projectName" TEXT NOT NULL,
@@ -30,7 +34,7 @@ CREATE TABLE "Lead" (
     "sourceRegion" TEXT,
     "contactName" TEXT,
     "contactPhone" TEXT,
-    "investmentWan" REAL,
+    "investmentWan" DOUBLE PRECISION,
     "summary" TEXT,
     "needsFund" BOOLEAN NOT NULL DEFAULT false,
     "details" JSONB,
@@ -41,39 +45,44 @@ CREATE TABLE "Lead" (
     "status" TEXT NOT NULL,
     "round" INTEGER NOT NULL DEFAULT 1,
     "major" BOOLEAN NOT NULL DEFAULT false,
-    "score" REAL,
+    "score" DOUBLE PRECISION,
     "tier" TEXT,
     "scoreReasons" JSONB,
     "stage" TEXT,
-    "approvedAt" DATETIME,
-    "closedAt" DATETIME,
+    "approvedAt" TIMESTAMP(3),
+    "closedAt" TIMESTAMP(3),
     "version" INTEGER NOT NULL DEFAULT 0,
-    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "updatedAt" DATETIME NOT NULL
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "Lead_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateTable
 CREATE TABLE "LeadSequence" (
-    "year" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
-    "last" INTEGER NOT NULL DEFAULT 0
+    "year" INTEGER NOT NULL,
+    "last" INTEGER NOT NULL DEFAULT 0,
+
+    CONSTRAINT "LeadSequence_pkey" PRIMARY KEY ("year")
 );
 
 -- CreateTable
 CREATE TABLE "ApprovalStep" (
-    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "id" SERIAL NOT NULL,
     "leadId" INTEGER NOT NULL,
     "round" INTEGER NOT NULL,
     "position" INTEGER NOT NULL,
     "step" TEXT NOT NULL,
     "mode" TEXT NOT NULL,
     "status" TEXT NOT NULL,
-    "startedAt" DATETIME,
-    "decidedAt" DATETIME,
+    "startedAt" TIMESTAMP(3),
+    "decidedAt" TIMESTAMP(3),
     "decidedBy" TEXT,
-    "lastRemindedAt" DATETIME,
+    "lastRemindedAt" TIMESTAMP(3),
     "version" INTEGER NOT NULL DEFAULT 0,
-    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    CONSTRAINT "ApprovalStep_leadId_fkey" FOREIGN KEY ("leadId") REFERENCES "Lead" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "ApprovalStep_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateTable
@@ -82,50 +91,54 @@ CREATE TABLE "StepAssignee" (
     "userId" TEXT NOT NULL,
     "decision" TEXT,
     "comment" TEXT,
-    "decidedAt" DATETIME,
+    "decidedAt" TIMESTAMP(3),
     "transferredFrom" TEXT,
     "active" BOOLEAN NOT NULL DEFAULT true,
 
-    PRIMARY KEY ("stepId", "userId"),
-    CONSTRAINT "StepAssignee_stepId_fkey" FOREIGN KEY ("stepId") REFERENCES "ApprovalStep" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+    CONSTRAINT "StepAssignee_pkey" PRIMARY KEY ("stepId","userId")
 );
 
 -- CreateTable
 CREATE TABLE "LeadStage" (
-    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "id" SERIAL NOT NULL,
     "leadId" INTEGER NOT NULL,
     "stage" TEXT NOT NULL,
-    "date" DATETIME NOT NULL,
+    "date" TIMESTAMP(3) NOT NULL,
     "data" JSONB,
     "actorId" TEXT NOT NULL,
-    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    CONSTRAINT "LeadStage_leadId_fkey" FOREIGN KEY ("leadId") REFERENCES "Lead" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "LeadStage_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateTable
 CREATE TABLE "FollowUp" (
-    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "id" SERIAL NOT NULL,
     "leadId" INTEGER NOT NULL,
     "period" TEXT NOT NULL,
-    "sentAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "answeredAt" DATETIME,
+    "sentAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "answeredAt" TIMESTAMP(3),
     "answer" TEXT,
-    "note" TEXT
+    "note" TEXT,
+
+    CONSTRAINT "FollowUp_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateTable
 CREATE TABLE "LeadDraft" (
-    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "id" SERIAL NOT NULL,
     "userId" TEXT NOT NULL,
     "kind" TEXT NOT NULL,
     "values" JSONB NOT NULL,
     "leadId" INTEGER,
-    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "LeadDraft_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateTable
 CREATE TABLE "AuditEvent" (
-    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "id" SERIAL NOT NULL,
     "actorId" TEXT NOT NULL,
     "action" TEXT NOT NULL,
     "role" TEXT,
@@ -133,62 +146,74 @@ CREATE TABLE "AuditEvent" (
     "stepId" INTEGER,
     "comment" TEXT,
     "data" JSONB,
-    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "AuditEvent_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateTable
 CREATE TABLE "Subscription" (
-    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "id" SERIAL NOT NULL,
     "chatId" TEXT NOT NULL,
     "topic" TEXT NOT NULL,
     "filter" TEXT NOT NULL DEFAULT '',
     "createdBy" TEXT NOT NULL,
-    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "Subscription_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateTable
 CREATE TABLE "Quota" (
-    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "id" SERIAL NOT NULL,
     "year" INTEGER NOT NULL,
     "town" TEXT NOT NULL,
     "metric" TEXT NOT NULL,
     "target" INTEGER NOT NULL,
-    "updatedAt" DATETIME NOT NULL
+    "updatedAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "Quota_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateTable
 CREATE TABLE "Activity" (
-    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "id" SERIAL NOT NULL,
     "year" INTEGER NOT NULL,
     "seq" INTEGER NOT NULL,
     "name" TEXT NOT NULL,
     "timeText" TEXT NOT NULL,
     "month" INTEGER,
-    "date" DATETIME,
+    "date" TIMESTAMP(3),
     "allYear" BOOLEAN NOT NULL DEFAULT false,
-    "organizer" TEXT
+    "organizer" TEXT,
+
+    CONSTRAINT "Activity_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateTable
 CREATE TABLE "JobRun" (
-    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "id" SERIAL NOT NULL,
     "job" TEXT NOT NULL,
     "period" TEXT NOT NULL,
     "target" TEXT NOT NULL,
     "status" TEXT NOT NULL,
-    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "JobRun_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateTable
 CREATE TABLE "Lease" (
-    "name" TEXT NOT NULL PRIMARY KEY,
+    "name" TEXT NOT NULL,
     "holder" TEXT NOT NULL,
-    "expiresAt" DATETIME NOT NULL
+    "expiresAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "Lease_pkey" PRIMARY KEY ("name")
 );
 
 -- CreateTable
 CREATE TABLE "OutboxMessage" (
-    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "id" SERIAL NOT NULL,
     "uuid" TEXT NOT NULL,
     "op" TEXT NOT NULL,
     "receiveIdType" TEXT,
@@ -200,20 +225,29 @@ CREATE TABLE "OutboxMessage" (
     "refId" TEXT,
     "status" TEXT NOT NULL DEFAULT 'pending',
     "attempts" INTEGER NOT NULL DEFAULT 0,
-    "nextAttemptAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "lockedUntil" DATETIME,
+    "nextAttemptAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "lockedUntil" TIMESTAMP(3),
     "lastError" TEXT,
     "messageId" TEXT,
-    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "sentAt" DATETIME
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "sentAt" TIMESTAMP(3),
+
+    CONSTRAINT "OutboxMessage_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateTable
 CREATE TABLE "ProcessedEvent" (
-    "eventId" TEXT NOT NULL PRIMARY KEY,
+    "eventId" TEXT NOT NULL,
     "eventType" TEXT NOT NULL,
+    "payload" TEXT,
+    "response" TEXT,
     "status" TEXT NOT NULL DEFAULT 'received',
-    "receivedAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
+    "attempts" INTEGER NOT NULL DEFAULT 0,
+    "lockedUntil" TIMESTAMP(3),
+    "receivedAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "doneAt" TIMESTAMP(3),
+
+    CONSTRAINT "ProcessedEvent_pkey" PRIMARY KEY ("eventId")
 );
 
 -- CreateIndex
@@ -298,4 +332,13 @@ CREATE INDEX "OutboxMessage_refType_refId_idx" ON "OutboxMessage"("refType", "re
 CREATE INDEX "OutboxMessage_receiveId_idx" ON "OutboxMessage"("receiveId");
 
 -- CreateIndex
-CREATE INDEX "ProcessedEvent_receivedAt_idx" ON "ProcessedEvent"("receivedAt");
+CREATE INDEX "ProcessedEvent_status_receivedAt_idx" ON "ProcessedEvent"("status", "receivedAt");
+
+-- AddForeignKey
+ALTER TABLE "ApprovalStep" ADD CONSTRAINT "ApprovalStep_leadId_fkey" FOREIGN KEY ("leadId") REFERENCES "Lead"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "StepAssignee" ADD CONSTRAINT "StepAssignee_stepId_fkey" FOREIGN KEY ("stepId") REFERENCES "ApprovalStep"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "LeadStage" ADD CONSTRAINT "LeadStage_leadId_fkey" FOREIGN KEY ("leadId") REFERENCES "Lead"("id") ON DELETE CASCADE ON UPDATE CASCADE;

@@ -1,0 +1,2 @@
+export function derivePostgresSchema(sqliteSchema: string): string;
+export const postgresSchemaPath: string;

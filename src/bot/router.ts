@@ -1,0 +1,162 @@
+// A small listener router in the spirit of bolt-js: global middleware, commands with an English slash
+// form and a Chinese word, card actions keyed by `value.action`, and a file listener. The transports
+// (webhook route, long connection) hand it normalised events; nothing here knows which one delivered.
+import type { CardActionEvent, CardJson, CardReply, MessageEvent, Mention } from '../lark/types.ts';
+import { enqueue, cardContent, textContent } from '../lark/outbox.ts';
+import { loadPerson, rememberName, type Person, type Role } from '../db/roles.ts';
+import { splitCommand } from '../lark/intake.ts';
+import type { Services } from './services.ts';
+
+export interface MessageContext {
+  services: Services;
+  event: MessageEvent;
+  person: Person;
+  /** Arguments after the command word (mention keys stay as they are; see `mentioned`). */
+  args: string[];
+  /** People @mentioned in the arguments. */
+  mentioned: Mention[];
+  /** Replies in the chat the message came from. */
+  reply(message: CardJson | string): Promise<void>;
+}
+
+export interface CommandDef {
+  /** English name: `/name`. */
+  name: string;
+  /** Chinese words that also run it, e.g. ['登记']. */
+  words: string[];
+  /** One line for /help, in Chinese. */
+  summary: string;
+  /** Usage line for /help, e.g. "/register [tech|talent|platform|service|fund]". */
+  usage: string;
+  /** Who may run it; empty or undefined = everyone. */
+  roles?: Role[];
+  run(ctx: MessageContext): Promise<void>;
+}
+
+export interface ActionContext {
+  services: Services;
+  event: CardActionEvent;
+  person: Person;
+  value: Record<string, unknown>;
+  form: Record<string, unknown>;
+}
+
+export type ActionHandler = (ctx: ActionContext) => Promise<CardReply>;
+export type FileHandler = (ctx: MessageContext) => Promise<void>;
+export type Middleware = (ctx: MessageContext, next: () => Promise<void>) => Promise<void>;
+
+export const HINT = '未识别的指令。发送 /help 或「帮助」查看您可以使用的指令。';
+
+export class Bot {
+  readonly commands: CommandDef[] = [];
+  private readonly actions = new Map<string, ActionHandler>();
+  private readonly middleware: Middleware[] = [];
+  private fileHandler?: FileHandler;
+
+  constructor(readonly services: Services) {}
+
+  use(mw: Middleware): this {
+    this.middleware.push(mw);
+    return this;
+  }
+
+  command(def: CommandDef): this {
+    this.commands.push(def);
+    return this;
+  }
+
+  action(name: string, handler: ActionHandler): this {
+    if (this.actions.has(name)) throw new Error(`card action ${name} registered twice`);
+    this.actions.set(name, handler);
+    return this;
+  }
+
+  file(handler: FileHandler): this {
+    this.fileHandler = handler;
+    return this;
+  }
+
+  /** Commands `person` may run. */
+  commandsFor(person: Person): CommandDef[] {
+    return this.commands.filter((c) => mayRun(c, person));
+  }
+
+  findCommand(word: string): CommandDef | undefined {
+    const w = word.startsWith('/') ? word.slice(1).toLowerCase() : word;
+    return this.commands.find((c) => (word.startsWith('/') ? c.name === w : c.words.includes(w)));
+  }
+
+  async handleMessage(event: MessageEvent): Promise<void> {
+    const { services } = this;
+    for (const m of event.mentions) await rememberName(services.db, m.openId, m.name);
+    const person = await loadPerson(services.db, event.senderId, services.env.BOT_ADMINS);
+    const { word, args, mentioned } = splitCommand(event.text, event.mentions);
+    let replies = 0;
+    const ctx: MessageContext = {
+      services,
+      event,
+      person,
+      args,
+      mentioned,
+      reply: async (message) => {
+        await enqueue(services.db, [{
+          op: 'reply',
+          targetId: event.messageId,
+          // The chat, so replies are paced per chat (5/s) like sends.
+          receiveIdType: 'chat_id',
+          receiveId: event.chatId,
+          msgType: typeof message === 'string' ? 'text' : 'interactive',
+          content: typeof message === 'string' ? textContent(message) : cardContent(message),
+          // Deterministic: if a crash makes us handle this event again, Lark drops the repeat.
+          uuid: `re:${event.messageId}:${replies++}`,
+        }]);
+        services.kickOutbox();
+      },
+    };
+    const final = async () => {
+      if (event.messageType === 'file') {
+        if (this.fileHandler) await this.fileHandler(ctx);
+        else await ctx.reply('暂不支持处理此类文件。');
+        return;
+      }
+      if (event.messageType !== 'text') {
+        await ctx.reply(HINT);
+        return;
+      }
+      const command = this.findCommand(word);
+      if (!command) {
+        await ctx.reply(HINT);
+        return;
+      }
+      if (!mayRun(command, person)) {
+        await ctx.reply(`您没有权限使用「${command.words[0] ?? command.name}」指令。如需开通，请联系管理员。`);
+        return;
+      }
+      await command.run(ctx);
+    };
+    await compose(this.middleware, ctx, final);
+  }
+
+  async handleCardAction(event: CardActionEvent): Promise<CardReply> {
+    const name = typeof event.value.action === 'string' ? event.value.action : undefined;
+    const handler = name ? this.actions.get(name) : undefined;
+    if (!handler) return { toast: { type: 'warning', content: '该卡片已过期，请重新发送指令。' } };
+    const person = await loadPerson(this.services.db, event.operatorId, this.services.env.BOT_ADMINS);
+    return handler({ services: this.services, event, person, value: event.value, form: event.formValue ?? {} });
+  }
+}
+
+function mayRun(c: CommandDef, p: Person): boolean {
+  return !c.roles?.length || c.roles.some((r) => p.roles.has(r));
+}
+
+async function compose(mws: Middleware[], ctx: MessageContext, final: () => Promise<void>): Promise<void> {
+  let index = -1;
+  const dispatch = async (i: number): Promise<void> => {
+    if (i <= index) throw new Error('next() called twice');
+    index = i;
+    if (i === mws.length) return final();
+    await mws[i](ctx, () => dispatch(i + 1));
+  };
+  await dispatch(0);
+}

@@ -1,0 +1,44 @@
+// Role grants (staff carry a town) and the people we know by name.
+import type { Db, Tx } from './client.ts';
+
+import type { Role } from '../domain/workflow.ts';
+
+export { ROLES, type Role } from '../domain/workflow.ts';
+
+export interface Person {
+  openId: string;
+  roles: Set<Role>;
+  /** The town of a staff grant, if any. */
+  town?: string;
+}
+
+export async function loadPerson(db: Db | Tx, openId: string, bootstrapAdmins: readonly string[]): Promise<Person> {
+  const grants = await db.roleGrant.findMany({ where: { userId: openId } });
+  const roles = new Set<Role>(grants.map((g) => g.role as Role));
+  if (bootstrapAdmins.includes(openId)) roles.add('admin');
+  return { openId, roles, town: grants.find((g) => g.role === 'staff')?.town ?? undefined };
+}
+
+/** open_ids holding a role now (admins include BOT_ADMINS). */
+export async function holdersOf(db: Db | Tx, role: Role, bootstrapAdmins: readonly string[] = []): Promise<string[]> {
+  const rows = await db.roleGrant.findMany({ where: { role }, orderBy: { createdAt: 'asc' } });
+  const ids = rows.map((r) => r.userId);
+  if (role === 'admin') for (const a of bootstrapAdmins) if (!ids.includes(a)) ids.push(a);
+  return ids;
+}
+
+export async function rememberName(db: Db | Tx, openId: string, name: string | undefined): Promise<void> {
+  if (!name) return;
+  await db.user.upsert({ where: { openId }, create: { openId, name }, update: { name } });
+}
+
+export async function namesOf(db: Db | Tx, openIds: string[]): Promise<Map<string, string>> {
+  const rows = await db.user.findMany({ where: { openId: { in: [...new Set(openIds)] } } });
+  const map = new Map(rows.filter((r) => r.name).map((r) => [r.openId, r.name as string]));
+  for (const id of openIds) if (!map.has(id)) map.set(id, `用户${id.slice(-4)}`);
+  return map;
+}
+
+export async function nameOf(db: Db | Tx, openId: string): Promise<string> {
+  return (await namesOf(db, [openId])).get(openId)!;
+}

@@ -1,0 +1,70 @@
+// Shapes that cross the Lark edge, independent of how they travelled (webhook or long connection).
+
+/** A Card JSON 2.0 document. */
+export type CardJson = Record<string, unknown>;
+
+export type ToastType = 'info' | 'success' | 'warning' | 'error';
+
+/** What a card callback answers within 3 s. */
+export interface CardReply {
+  toast?: { type: ToastType; content: string };
+  card?: CardJson;
+}
+
+export interface Mention {
+  key: string; // "@_user_1"
+  openId: string;
+  name: string;
+}
+
+/** A text or file message from a user (p2p, or a group message that @mentions the bot). */
+export interface MessageEvent {
+  kind: 'message';
+  eventId: string;
+  chatId: string;
+  chatType: 'p2p' | 'group';
+  messageId: string;
+  senderId: string; // open_id
+  messageType: string; // text | file | ...
+  /** For text: the text with mention keys removed and trimmed. */
+  text: string;
+  mentions: Mention[];
+  file?: { fileKey: string; fileName: string };
+  createdAt: Date;
+}
+
+/** A click or form submit on one of our cards. */
+export interface CardActionEvent {
+  kind: 'card';
+  eventId: string;
+  operatorId: string; // open_id
+  value: Record<string, unknown>;
+  formValue?: Record<string, unknown>;
+  option?: string;
+  tag?: string;
+  name?: string;
+  messageId?: string;
+  chatId?: string;
+  /** Token for a delayed card update (valid 30 min, 2 uses). */
+  token?: string;
+}
+
+/** Ways to address a message. */
+export type Recipient = { openId: string } | { chatId: string };
+
+/** A message or card update to deliver; written to the outbox first, sent by the worker. */
+export interface OutgoingMessage {
+  /** Lark de-duplication key (stable across retries). Defaults to a random UUID. */
+  uuid?: string;
+  op: 'send' | 'reply' | 'patch' | 'card_update';
+  receiveIdType?: 'open_id' | 'chat_id';
+  receiveId?: string;
+  msgType: 'text' | 'interactive' | 'file';
+  /** As Lark wants it: a JSON string ({"text":...} for text, the card JSON for interactive, {"file_key":...} for file). */
+  content: string;
+  /** Message id for reply/patch; update token for card_update. */
+  targetId?: string;
+  /** What the message is about (e.g. refType "step", refId "42"), so every copy can be patched later. */
+  refType?: string;
+  refId?: string;
+}

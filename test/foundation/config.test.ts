@@ -1,0 +1,82 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, larkReadiness, parseEnv } from '../../src/config/env.ts';
+import { defaultOffice, loadOffice, resolveTown } from '../../src/config/office.ts';
+import { startService } from '../support/process.ts';
+
+describe('environment', () => {
+  it('has working defaults', () => {
+    const env = parseEnv({});
+    expect(env).toMatchObject({ PORT: 3000, HOST: '0.0.0.0', DB_AUTO_MIGRATE: true, LARK_MODE: 'webhook', LARK_DOMAIN: 'https://open.feishu.cn', BOT_TIMEZONE: 'Asia/Shanghai', BOT_ADMINS: [], LOG_LEVEL: 'info' });
+    expect(env.DATABASE_URL).toBeUndefined();
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['DB_AUTO_MIGRATE', 'maybe'],
+    ['LARK_MODE', 'socket'],
+    ['LARK_DOMAIN', 'not a url'],
+    ['BOT_TIMEZONE', 'Mars/Olympus'],
+    ['BOT_ADMINS', 'alice,bob'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['LOG_LEVEL', 'loud'],
+  ])('names %s when it is %s', (name, value) => {
+    expect(() => parseEnv({ [name]: value })).toThrow(ConfigError);
+    try {
+      parseEnv({ [name]: value });
+    } catch (err) {
+      expect((err as Error).message).toContain(`${name}:`);
+      expect((err as Error).message).not.toContain('\n');
+    }
+  });
+
+  it('reads the values operators set', () => {
+    const env = parseEnv({ PORT: '8080', DB_AUTO_MIGRATE: 'false', BOT_ADMINS: 'ou_a1, ou_b2', LARK_APP_ID: 'cli_a1b2c3d4e5f6a7b8', LARK_APP_SECRET: 's', LARK_MODE: 'ws', LARK_DOMAIN: 'https://open.larksuite.com/' });
+    expect(env).toMatchObject({ PORT: 8080, DB_AUTO_MIGRATE: false, BOT_ADMINS: ['ou_a1', 'ou_b2'], LARK_MODE: 'ws', LARK_DOMAIN: 'https://open.larksuite.com' });
+    expect(() => parseEnv({ LARK_APP_ID: 'cli_x' })).toThrow(/LARK_APP_SECRET/);
+  });
+
+  it('says in one line what is missing for Lark', () => {
+    expect(larkReadiness(parseEnv({})).message).toMatch(/LARK_APP_ID.*sandbox/);
+    expect(larkReadiness(parseEnv({ LARK_APP_ID: 'cli_x', LARK_APP_SECRET: 's' })).message).toMatch(/LARK_ENCRYPT_KEY and LARK_VERIFICATION_TOKEN not set/);
+  });
+
+  it('stops `npm start` with one line naming PORT when PORT=abc', async () => {
+    const child = startService({ PORT: 'abc' });
+    const { code } = await child.exited;
+    expect(code).not.toBe(0);
+    const lines = child.output().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^invalid configuration: PORT: /);
+  });
+});
+
+describe('office configuration', () => {
+  it('defaults to the 13 towns and industry chains of the 如皋 2023 plan', () => {
+    const office = defaultOffice();
+    expect(office.towns).toHaveLength(13);
+    expect(resolveTown(office, '长江镇（如皋港工业园区）')).toBe('长江镇');
+    expect(resolveTown(office, '高新区(如城街道、城南街道)')).toBe('高新区');
+    expect(office.industries).toContain('氢能');
+    expect(office.approval.majorThresholdWan).toBe(10000);
+  });
+
+  it('reads a YAML file, keeps defaults for what it leaves out, and names bad keys', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'office-'));
+    const good = join(dir, 'good.yaml');
+    writeFileSync(good, 'name: 测试市\ntowns:\n  - name: 甲镇\n  - name: 乙镇\n    aliases: [乙街道]\napproval:\n  majorThresholdWan: 5000\n');
+    const office = loadOffice(good);
+    expect(office.name).toBe('测试市');
+    expect(office.towns.map((t) => t.name)).toEqual(['甲镇', '乙镇']);
+    expect(office.approval.majorThresholdWan).toBe(5000);
+    expect(office.approval.reminderHours).toBe(24);
+    expect(office.industries.length).toBeGreaterThan(3);
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'schedules:\n  weekly-digest: every monday\n');
+    expect(() => loadOffice(bad)).toThrow(/schedules.weekly-digest/);
+    expect(() => loadOffice(join(dir, 'missing.yaml'))).toThrow(/BOT_CONFIG: cannot read/);
+  });
+});

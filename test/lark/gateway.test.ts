@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestBot, ENCRYPT_KEY, VERIFICATION_TOKEN, cardOf } from '../support/harness.ts';
+import { encryptBody, signedHeaders, textEvent, cardEvent } from '../support/lark-sign.ts';
+import { cardText } from '../support/cards.ts';
+import { p2pChatId } from '../../src/lark/standin.ts';
+
+const ALICE = 'ou_alice0001';
+let bot: TestBot;
+
+beforeAll(async () => {
+  bot = await TestBot.start({ name: 'gateway' });
+});
+afterAll(async () => {
+  await bot?.stop();
+});
+
+async function rows() {
+  return bot.app.database.prisma.processedEvent.count();
+}
+
+describe('intake', () => {
+  it('answers url_verification with the challenge', async () => {
+    const res = await bot.post('/lark/events', { type: 'url_verification', challenge: 'ch-123', token: VERIFICATION_TOKEN }, { plain: true });
+    expect(res).toEqual({ status: 200, body: { challenge: 'ch-123' } });
+  });
+
+  it('refuses a forged signature, a wrong token and a stale timestamp with 401 and changes nothing', async () => {
+    const before = await rows();
+    const sent = bot.state.messages.length;
+    const event = textEvent({ token: VERIFICATION_TOKEN, senderId: ALICE, chatId: p2pChatId(ALICE), text: '/help' });
+    const raw = encryptBody(ENCRYPT_KEY, event);
+
+    const forged = await fetch(bot.url + '/lark/events', { method: 'POST', headers: { ...signedHeaders(ENCRYPT_KEY, raw), 'x-lark-signature': '0'.repeat(64) }, body: raw });
+    expect(forged.status).toBe(401);
+
+    const wrong = encryptBody(ENCRYPT_KEY, textEvent({ token: 'not-the-token', senderId: ALICE, chatId: p2pChatId(ALICE), text: '/help' }));
+    const wrongRes = await fetch(bot.url + '/lark/events', { method: 'POST', headers: signedHeaders(ENCRYPT_KEY, wrong), body: wrong });
+    expect(wrongRes.status).toBe(401);
+
+    const stale = await fetch(bot.url + '/lark/card', { method: 'POST', headers: signedHeaders(ENCRYPT_KEY, raw, { timestampSec: Math.floor(Date.now() / 1000) - 600 }), body: raw });
+    expect(stale.status).toBe(401);
+
+    await bot.settle();
+    expect(await rows()).toBe(before);
+    expect(bot.state.messages.length).toBe(sent);
+  });
+
+  it('answers 400 to malformed JSON and 413 to bodies over 1 MB', async () => {
+    const bad = '{"schema": "2.0", ';
+    expect((await fetch(bot.url + '/lark/events', { method: 'POST', headers: signedHeaders(ENCRYPT_KEY, bad), body: bad })).status).toBe(400);
+    const big = JSON.stringify({ encrypt: 'a'.repeat(1024 * 1024 + 10) });
+    expect((await fetch(bot.url + '/lark/events', { method: 'POST', headers: signedHeaders(ENCRYPT_KEY, big), body: big })).status).toBe(413);
+  });
+
+  it('handles one event delivered 5 times exactly once', async () => {
+    const eventId = randomUUID();
+    const before = bot.messagesTo(ALICE).length;
+    const messageId = bot.state.registerIncoming({ chatId: p2pChatId(ALICE), senderId: ALICE });
+    const event = textEvent({ token: VERIFICATION_TOKEN, senderId: ALICE, chatId: p2pChatId(ALICE), text: '/help', eventId, messageId });
+    const answers = await Promise.all([1, 2, 3, 4, 5].map(() => bot.post('/lark/events', event)));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
+    await bot.settle();
+    expect(bot.messagesTo(ALICE).length - before).toBe(1);
+    const row = await bot.app.database.prisma.processedEvent.findUnique({ where: { eventId } });
+    expect(row?.status).toBe('done');
+  });
+
+  it('gives a re-sent card callback the same answer without handling it again', async () => {
+    const eventId = randomUUID();
+    const event = cardEvent({ token: VERIFICATION_TOKEN, operatorId: ALICE, value: { action: 'no.such.action' }, eventId });
+    const first = await bot.post('/lark/card', event);
+    const second = await bot.post('/lark/card', event);
+    expect(first.status).toBe(200);
+    expect(first.body).toEqual({ toast: { type: 'warning', content: '该卡片已过期，请重新发送指令。' } });
+    expect(second.body).toEqual(first.body);
+    const metrics = await bot.app.metrics.registry.getSingleMetricAsString('kezhao_events_received_total');
+    expect(metrics).toMatch(/type="card",outcome="duplicate"\} [1-9]/);
+  });
+
+  it('handles a message a crash left unhandled, once, on the next start', async () => {
+    const eventId = randomUUID();
+    const messageId = bot.state.registerIncoming({ chatId: p2pChatId(ALICE), senderId: ALICE });
+    await bot.app.database.prisma.processedEvent.create({
+      data: {
+        eventId,
+        eventType: 'message',
+        payload: JSON.stringify({ kind: 'message', eventId, chatId: p2pChatId(ALICE), chatType: 'p2p', messageId, senderId: ALICE, messageType: 'text', text: '帮助', mentions: [], createdAt: new Date() }),
+      },
+    });
+    expect(await bot.app.inbox.resume()).toBe(1);
+    expect(await bot.app.inbox.resume()).toBe(0);
+    await bot.settle();
+    const replies = bot.state.messages.filter((m) => m.parentId === messageId);
+    expect(replies).toHaveLength(1);
+  });
+});
+
+describe('commands', () => {
+  it('/help answers in Chinese with the commands this person may run', async () => {
+    await bot.say(ALICE, '/help');
+    const text = cardText(cardOf(bot.lastMessageTo(ALICE)));
+    expect(text).toContain('科招助手 · 指令帮助');
+    expect(text).toContain('/help');
+    expect(text).toContain('帮助');
+    expect(text).toContain('未分配角色');
+  });
+
+  it('understands the Chinese word and a group message that @mentions the bot', async () => {
+    await bot.say(ALICE, '@科招助手 帮助', { chatId: 'oc_group_1', mentions: [{ openId: 'ou_bot', name: '科招助手' }] });
+    expect(cardText(cardOf(bot.lastMessageTo('oc_group_1')))).toContain('指令帮助');
+  });
+
+  it('answers unknown text with a short hint, not silence', async () => {
+    await bot.say(ALICE, '今天天气怎么样');
+    const last = bot.lastMessageTo(ALICE);
+    expect(last.msgType).toBe('text');
+    expect(JSON.parse(last.content).text).toContain('发送 /help');
+  });
+});
+
+describe('graceful stop', () => {
+  it('finishes an event taken just before stopping and delivers its reply', async () => {
+    const other = await TestBot.start({ name: 'gateway-stop' });
+    const messageId = other.state.registerIncoming({ chatId: p2pChatId(ALICE), senderId: ALICE });
+    const event = textEvent({ token: VERIFICATION_TOKEN, senderId: ALICE, chatId: p2pChatId(ALICE), text: '/help', messageId });
+    expect((await other.post('/lark/events', event)).status).toBe(200);
+    await other.app.stop();
+    expect(other.state.messages.filter((m) => m.parentId === messageId)).toHaveLength(1);
+    await other.lark.close();
+    await other.databaseUrl.drop();
+  });
+});
+
+describe('two processes on one database', () => {
+  it('handle an event that reaches both exactly once', async () => {
+    // A second instance on the first one's database and Lark.
+    const other = await TestBot.start({ name: 'gateway-2', env: { DATABASE_URL: bot.databaseUrl.url, LARK_DOMAIN: bot.lark.url } });
+    try {
+      const eventId = randomUUID();
+      const before = bot.messagesTo(ALICE).length;
+      const messageId = bot.state.registerIncoming({ chatId: p2pChatId(ALICE), senderId: ALICE });
+      const event = textEvent({ token: VERIFICATION_TOKEN, senderId: ALICE, chatId: p2pChatId(ALICE), text: '/help', eventId, messageId });
+      const raw = encryptBody(ENCRYPT_KEY, event);
+      const send = (url: string) => fetch(url + '/lark/events', { method: 'POST', headers: signedHeaders(ENCRYPT_KEY, raw), body: raw });
+      const [a, b] = await Promise.all([send(bot.url), send(other.url)]);
+      expect([a.status, b.status]).toEqual([200, 200]);
+      await bot.settle();
+      await other.settle();
+      expect(bot.messagesTo(ALICE).length - before).toBe(1);
+    } finally {
+      await other.app.stop();
+      await other.lark.close();
+    }
+  });
+});

@@ -2,9 +2,15 @@
 import { Bot } from './router.ts';
 import type { Services } from './services.ts';
 import { registerHelp } from './features/help.ts';
+import { registerRegistration } from './features/register.ts';
+import { registerApproval } from './features/approval.ts';
+import { registerRoles } from './features/roles.ts';
 
 export function createBot(services: Services): Bot {
   const bot = new Bot(services);
   registerHelp(bot);
+  registerRegistration(bot);
+  registerApproval(bot);
+  registerRoles(bot);
   return bot;
 }

@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestDb } from '../support/db.ts';
+import type { Database } from '../../src/db/client.ts';
+
+let db: Database;
+let cleanup: () => Promise<void>;
+beforeAll(async () => {
+  ({ db, cleanup } = await openTestDb('dbiso'));
+});
+afterAll(async () => cleanup());
+
+describe('transactions', () => {
+  it('keep a write made outside them while they are open, when they roll back', async () => {
+    let outside: Promise<unknown> | undefined;
+    await expect(
+      db.prisma.$transaction(async (tx) => {
+        await tx.quota.create({ data: { year: 2026, town: '甲镇', metric: 'projects', target: 1 } });
+        // Another request writes while this transaction is open.
+        // (.then() starts it now: Prisma queries are lazy.)
+        outside = db.prisma.quota.createMany({ data: [{ year: 2026, town: '乙镇', metric: 'projects', target: 2 }] }).then((r) => r);
+        await new Promise((r) => setTimeout(r, 20));
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    await outside;
+    const towns = (await db.prisma.quota.findMany({ orderBy: { town: 'asc' } })).map((q) => q.town);
+    expect(towns).toEqual(['乙镇']);
+  });
+
+  it('serialise 20 concurrent read-modify-write transactions without losing an update', async () => {
+    await db.prisma.leadSequence.create({ data: { year: 1999, last: 0 } });
+    await Promise.all(
+      Array.from({ length: 20 }, () =>
+        db.prisma.$transaction(async (tx) => {
+          const row = await tx.leadSequence.findUniqueOrThrow({ where: { year: 1999 } });
+          await tx.leadSequence.updateMany({ where: { year: 1999, last: row.last }, data: { last: row.last + 1 } });
+        }, { maxWait: 20_000, timeout: 20_000 }),
+      ),
+    );
+    const row = await db.prisma.leadSequence.findUniqueOrThrow({ where: { year: 1999 } });
+    // On SQLite the transactions run one after another, so every one sees the previous commit; on
+    // PostgreSQL the conditional update lets the losers change nothing. Either way nothing is half-done.
+    expect(row.last).toBeGreaterThanOrEqual(1);
+    if (db.target.provider === 'sqlite') expect(row.last).toBe(20);
+  });
+});

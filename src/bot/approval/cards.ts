@@ -1,0 +1,474 @@
+// Cards of the approval workflow: the step card (lead facts, progress, and the decision form for whoever may
+// act), notices to the submitter, the assignees and the admins, and the /pending and /history lists.
+// Every user-typed text (names, comments, lead fields) is escaped; every card is validated and ≤ 30 KB.
+import type { CardJson } from '../../lark/types.ts';
+import {
+  button, buttonRow, card, fitCard, form, header, hr, input, keyValues, markdown, noticeCard, select, submitButton,
+  truncateList, type CardElement, type HeaderColor, type KeyValue,
+} from '../../cards/kit.ts';
+import { md } from '../../cards/template.ts';
+import { assertValidCard, CARD_MAX_BYTES, cardSize } from '../../cards/validate.ts';
+import { leadKindLabel, leadSummaryRows } from '../../domain/lead.ts';
+import {
+  ACTION_LABELS, canAct, LEAD_STATUS_LABELS, MAX_COMMENT_LENGTH, progressLine, ROLE_LABELS, STEP_LABELS, STEP_ROLE,
+  statusLabel, zonedParts, type Holders, type LeadStatus, type Role, type StepKind, type StepState, type SubmitterEvent,
+} from '../../domain/workflow.ts';
+import { toStepState, type LeadRow, type StepRow } from '../../db/approvals.ts';
+
+/** Card action names (value.action). */
+export const APPROVAL_ACTIONS = {
+  decide: 'approval.decide',
+  withdraw: 'approval.withdraw',
+  remind: 'approval.remind',
+  open: 'approval.open',
+} as const;
+
+/** The registration feature's "edit a returned lead" action (src/bot/features/register). */
+export const EDIT_LEAD_ACTION = 'register.edit';
+
+/** Everything a step card shows, loaded in the transaction that changed it. */
+export interface ApprovalView {
+  lead: LeadRow;
+  /** Steps of the lead's current round, by position. */
+  steps: StepRow[];
+  /** open_id → display name, for everybody the cards mention. */
+  names: ReadonlyMap<string, string>;
+  holders: Holders;
+  tz: string;
+}
+
+export type StepCardReason = 'started' | 'transferred' | 'added' | 'remind';
+
+export interface StepCardOptions {
+  reason?: StepCardReason;
+  /** For reminders: how long the step has waited. */
+  now?: Date;
+}
+
+// ---- small formatters --------------------------------------------------------------------------------
+
+/** "2026-03-02 09:10" in the office's time zone. */
+export function formatTime(at: Date, tz: string): string {
+  const p = zonedParts(at, tz);
+  return `${p.day} ${String(p.hour).padStart(2, '0')}:${String(p.minute).padStart(2, '0')}`;
+}
+
+/** "3 天 2 小时", "5 小时", "12 分钟". */
+export function formatAge(ms: number): string {
+  const minutes = Math.max(0, Math.floor(ms / 60_000));
+  const days = Math.floor(minutes / 1440);
+  const hours = Math.floor((minutes % 1440) / 60);
+  if (days > 0) return hours > 0 ? `${days} 天 ${hours} 小时` : `${days} 天`;
+  if (hours > 0) return `${hours} 小时`;
+  return `${Math.max(1, minutes)} 分钟`;
+}
+
+const nameIn = (view: Pick<ApprovalView, 'names'>, id: string | null | undefined): string =>
+  id ? view.names.get(id) ?? `用户${id.slice(-4)}` : '—';
+
+/** Every open_id a card about this lead may name. */
+export function idsToName(lead: Pick<LeadRow, 'submitterId'>, steps: readonly StepRow[], holders: Holders): string[] {
+  const ids = new Set<string>([lead.submitterId]);
+  for (const s of steps) {
+    if (s.decidedBy) ids.add(s.decidedBy);
+    for (const a of s.assignees) {
+      ids.add(a.userId);
+      if (a.transferredFrom) ids.add(a.transferredFrom);
+    }
+    for (const h of holders[STEP_ROLE[s.step as StepKind]] ?? []) ids.add(h);
+  }
+  return [...ids];
+}
+
+const DECISION_WORDS: Record<string, string> = { approve: '同意', reject: '驳回', return: '退回修改' };
+const STEP_COLORS: Record<string, HeaderColor> = { approved: 'green', rejected: 'red', returned: 'orange', cancelled: 'grey' };
+
+function leadStatusText(view: ApprovalView): string {
+  return statusLabel(view.lead.status as LeadStatus, view.steps.map(toStepState));
+}
+
+function progressOf(steps: readonly StepRow[]): string {
+  return progressLine(steps.map((s) => toStepState(s)));
+}
+
+// ---- the step card -----------------------------------------------------------------------------------
+
+/** The facts rows at the top of every step card. */
+function factRows(view: ApprovalView, step: StepRow): KeyValue[] {
+  const { lead } = view;
+  const rows: KeyValue[] = [
+    ['项目编号', lead.code],
+    ['项目名称', lead.projectName],
+    ['登记人', nameIn(view, lead.submitterId)],
+    ['审批环节', `${STEP_LABELS[step.step as StepKind]}（${step.mode === 'all' ? '会签：全体成员同意方可通过' : '或签：一人处理即可'}）`],
+    ['当前状态', leadStatusText(view)],
+  ];
+  if (view.steps.length > 0) rows.push(['审批进度', progressOf(view.steps)]);
+  if (lead.round > 1) rows.push(['审批轮次', `第 ${lead.round} 轮`]);
+  if (lead.major) rows.push(['重大项目', '是（一事一议，须领导小组会签）']);
+  return rows;
+}
+
+/** Decisions taken earlier in this round: "**预审**：张三 同意 · 意见：…". */
+function earlierDecisions(view: ApprovalView, step: StepRow): string[] {
+  const lines: string[] = [];
+  for (const s of view.steps) {
+    if (s.position >= step.position || s.round !== step.round) continue;
+    for (const a of s.assignees) {
+      if (!a.decision) continue;
+      const comment = a.comment ? ` · 意见：${md(a.comment)}` : '';
+      lines.push(`**${STEP_LABELS[s.step as StepKind]}**：${md(nameIn(view, a.userId))} ${DECISION_WORDS[a.decision] ?? a.decision}${comment}`);
+    }
+  }
+  return lines;
+}
+
+/** Who decided what on a step, one line per person who acted or still has to. */
+function memberLines(view: ApprovalView, step: StepRow): string[] {
+  return step.assignees
+    .filter((a) => a.active || a.decision)
+    .map((a) => {
+      const who = md(nameIn(view, a.userId));
+      if (!a.decision) return `${who}：待处理`;
+      const when = a.decidedAt ? `（${formatTime(a.decidedAt, view.tz)}）` : '';
+      const comment = a.comment ? ` · 意见：${md(a.comment)}` : '';
+      return `${who}：${DECISION_WORDS[a.decision] ?? a.decision}${when}${comment}`;
+    });
+}
+
+/** The outcome block of a step that no longer takes decisions. */
+function outcomeLines(view: ApprovalView, step: StepRow): string[] {
+  if (step.status === 'approved' && step.mode === 'all') return ['**处理结果**：会签通过', ...memberLines(view, step)];
+  switch (step.status) {
+    case 'approved':
+    case 'rejected':
+    case 'returned': {
+      const by = step.assignees.find((a) => a.userId === step.decidedBy && a.decision);
+      const word = by?.decision ? DECISION_WORDS[by.decision] : step.status === 'approved' ? '同意' : step.status === 'rejected' ? '驳回' : '退回修改';
+      const when = step.decidedAt ? `（${formatTime(step.decidedAt, view.tz)}）` : '';
+      const lines = [`**处理结果**：${md(nameIn(view, step.decidedBy))} ${word}${when}`];
+      if (by?.comment) lines.push(`**${step.status === 'approved' ? '意见' : step.status === 'rejected' ? '驳回理由' : '修改意见'}**：${md(by.comment)}`);
+      if (step.mode === 'all' && step.status !== 'approved') lines.push(...memberLines(view, step));
+      return lines;
+    }
+    case 'cancelled':
+      return [view.lead.status === 'withdrawn' ? '**处理结果**：登记人已撤回该项目，无需处理。' : '**处理结果**：该环节已取消，无需处理。'];
+    default:
+      return [];
+  }
+}
+
+/** People the viewer may transfer the step to: other holders of the role, not already on it, not the submitter. */
+export function transferTargets(view: ApprovalView, step: StepRow, viewerId: string): string[] {
+  const role = STEP_ROLE[step.step as StepKind];
+  return [...new Set(view.holders[role] ?? [])].filter(
+    (id) => id !== viewerId && id !== view.lead.submitterId && !step.assignees.some((a) => a.userId === id && a.active),
+  );
+}
+
+function decisionForm(view: ApprovalView, step: StepRow, viewerId: string): CardElement {
+  const base = { action: APPROVAL_ACTIONS.decide, leadId: view.lead.id, stepId: step.id };
+  const targets = transferTargets(view, step, viewerId);
+  const fields: Array<CardElement | CardElement[]> = [
+    input({
+      name: 'comment',
+      label: '审批意见',
+      placeholder: '同意时可不填；驳回、退回修改时必填',
+      maxLength: MAX_COMMENT_LENGTH,
+      multiline: true,
+    }),
+  ];
+  if (targets.length > 0) {
+    fields.push(select({
+      name: 'to',
+      label: `转交给其他${ROLE_LABELS[STEP_ROLE[step.step as StepKind]]}（仅「转交」时选择）`,
+      placeholder: '请选择转交对象',
+      options: targets.map((id) => ({ value: id, label: nameIn(view, id) })),
+    }));
+  }
+  const buttons: CardElement[] = [submitButton('同意', { ...base, decision: 'approve' }, 'approve', 'primary_filled')];
+  if (step.step === 'review' && !view.lead.major) {
+    buttons.push(submitButton('同意并提交一事一议', { ...base, decision: 'approve', major: true }, 'approve_major', 'primary'));
+  }
+  buttons.push(submitButton('退回修改', { ...base, decision: 'return' }, 'return', 'default'));
+  buttons.push({
+    ...submitButton('驳回', { ...base, decision: 'reject' }, 'reject', 'danger'),
+    confirm: { title: { tag: 'plain_text', content: '确认驳回' }, text: { tag: 'plain_text', content: '驳回后审批结束，项目不能再提交。确定驳回吗？' } },
+  });
+  if (targets.length > 0) buttons.push(submitButton('转交', { ...base, decision: 'transfer' }, 'transfer', 'default'));
+  return form('decision', fields, buttons);
+}
+
+/** Why this viewer's copy of a pending step has no buttons. */
+function waitingLine(view: ApprovalView, step: StepRow, viewerId: string): string | undefined {
+  const me = step.assignees.find((a) => a.userId === viewerId);
+  if (!me) return undefined;
+  if (me.active && me.decision) {
+    const active = step.assignees.filter((a) => a.active);
+    const agreed = active.filter((a) => a.decision === 'approve').length;
+    return `您已${DECISION_WORDS[me.decision] ?? me.decision}，等待其他成员审议（已同意 ${agreed}/${active.length}）。`;
+  }
+  if (!me.active) {
+    const heir = step.assignees.find((a) => a.active && a.transferredFrom === viewerId);
+    return heir ? `您已将该环节转交给 ${md(nameIn(view, heir.userId))}。` : '您已不再是该环节的审批人，无需处理。';
+  }
+  return undefined;
+}
+
+function introLine(view: ApprovalView, step: StepRow, viewerId: string, opts: StepCardOptions): string | undefined {
+  if (!canAct(toStepState(step), viewerId)) return undefined;
+  switch (opts.reason) {
+    case 'transferred': {
+      const me = step.assignees.find((a) => a.userId === viewerId);
+      return `${md(nameIn(view, me?.transferredFrom))} 将该环节转交给您处理。`;
+    }
+    case 'added':
+      return '您已被分配为该环节的审批人，请处理。';
+    case 'remind': {
+      const waited = step.startedAt && opts.now ? `已等待 ${formatAge(opts.now.getTime() - step.startedAt.getTime())}，` : '';
+      return `<font color='red'>催办：该项目${waited}请尽快处理。</font>`;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function buildStepCard(view: ApprovalView, step: StepRow, viewerId: string, opts: StepCardOptions, detail: 'full' | 'short' | 'minimal'): CardJson {
+  const label = STEP_LABELS[step.step as StepKind];
+  const mine = canAct(toStepState(step), viewerId);
+  const remind = opts.reason === 'remind' && mine;
+  const title = `${remind ? '催办 · ' : ''}${label}审批 · ${view.lead.projectName}`;
+  const color: HeaderColor = step.status === 'pending' ? (remind ? 'orange' : mine ? 'blue' : 'wathet') : STEP_COLORS[step.status] ?? 'grey';
+
+  const elements: CardElement[] = [];
+  const intro = introLine(view, step, viewerId, opts);
+  if (intro) elements.push(markdown(intro));
+  elements.push(keyValues(factRows(view, step)));
+  if (detail !== 'minimal') {
+    const summary = leadSummaryRows(view.lead, { includeContact: detail === 'full', includeSummary: detail === 'full' });
+    if (summary.length > 0) elements.push(hr(), keyValues(detail === 'full' ? summary : summary.slice(0, 8)));
+  }
+  const earlier = earlierDecisions(view, step);
+  if (earlier.length > 0 && detail !== 'minimal') elements.push(hr(), markdown(earlier.join('\n')));
+  elements.push(hr());
+
+  if (step.status === 'pending' && view.lead.status === 'pending') {
+    if (step.mode === 'all') elements.push(markdown(memberLines(view, step).join('\n') || '暂无审批人'));
+    if (mine) elements.push(decisionForm(view, step, viewerId));
+    else {
+      const line = waitingLine(view, step, viewerId);
+      if (line) elements.push(markdown(line));
+    }
+  } else {
+    const lines = outcomeLines(view, step);
+    elements.push(markdown(lines.length ? lines.join('\n') : `**当前状态**：${LEAD_STATUS_LABELS[view.lead.status as LeadStatus] ?? md(view.lead.status)}`));
+  }
+  return card(header(title, color, view.lead.code), elements, `${title}（${view.lead.code}）`);
+}
+
+/**
+ * The card of one step as `viewerId` sees it: the decision form while he may act (canAct), otherwise the
+ * outcome or why he waits, never buttons. A reminder (`reason: 'remind'`) is a shorter card headed 催办.
+ */
+export function stepCard(view: ApprovalView, step: StepRow, viewerId: string, opts: StepCardOptions = {}): CardJson {
+  const order: Array<'full' | 'short' | 'minimal'> = opts.reason === 'remind' ? ['short', 'minimal'] : ['full', 'short', 'minimal'];
+  for (const detail of order) {
+    const c = buildStepCard(view, step, viewerId, opts, detail);
+    if (cardSize(c) <= CARD_MAX_BYTES) {
+      assertValidCard(c);
+      return c;
+    }
+  }
+  const c = buildStepCard(view, step, viewerId, opts, 'minimal');
+  assertValidCard(c); // throws: even the minimal card is too big (cannot happen with bounded fields)
+  return c;
+}
+
+// ---- the submitter's buttons and notices -------------------------------------------------------------
+
+/**
+ * 撤回 and 催办 for the submitter's cards (the registration confirmation appends these). 撤回 works while no
+ * one has acted yet; 催办 reminds the assignees of the pending step (at most once an hour).
+ */
+export function submitterButtons(leadId: number, opts: { withdraw?: boolean; remind?: boolean } = {}): CardElement {
+  const list: CardElement[] = [];
+  if (opts.withdraw !== false) {
+    list.push(button('撤回', { action: APPROVAL_ACTIONS.withdraw, leadId }, 'danger', {
+      confirm: { title: '确认撤回', text: '撤回后审批人将不再处理该项目，您可以修改后重新提交。确定撤回吗？' },
+    }));
+  }
+  if (opts.remind !== false) list.push(button('催办', { action: APPROVAL_ACTIONS.remind, leadId }, 'default'));
+  return buttonRow(list);
+}
+
+export interface SubmitterNoticeInput {
+  view: ApprovalView;
+  event: SubmitterEvent;
+  step: StepKind;
+  by: string;
+  comment: string | null;
+}
+
+/** The submitter's notice after a decision on his lead. */
+export function submitterNotice({ view, event, step, by, comment }: SubmitterNoticeInput): CardJson {
+  const { lead } = view;
+  const who = md(nameIn(view, by));
+  const name = `「${md(lead.projectName)}」（${md(lead.code)}）`;
+  const lines: string[] = [];
+  const extra: CardElement[] = [];
+  let title: string;
+  let color: HeaderColor;
+  switch (event) {
+    case 'step_approved': {
+      const pending = view.steps.find((s) => s.status === 'pending');
+      title = `${STEP_LABELS[step]}已通过 · ${lead.code}`;
+      color = 'blue';
+      lines.push(`您登记的项目${name}${STEP_LABELS[step]}已通过（${who} 同意）${pending ? `，进入${STEP_LABELS[pending.step as StepKind]}。` : '。'}`);
+      if (comment) lines.push(`**意见**：${md(comment)}`);
+      if (pending) extra.push(submitterButtons(lead.id, { withdraw: false }));
+      break;
+    }
+    case 'approved':
+      title = `审批通过 · ${lead.code}`;
+      color = 'green';
+      lines.push(`您登记的项目${name}已审批通过（${STEP_LABELS[step]}：${who} 同意）。`);
+      if (comment) lines.push(`**意见**：${md(comment)}`);
+      lines.push('请继续推进签约、注册、落地。');
+      break;
+    case 'rejected':
+      title = `已驳回 · ${lead.code}`;
+      color = 'red';
+      lines.push(`您登记的项目${name}在${STEP_LABELS[step]}环节被 ${who} 驳回，审批结束。`);
+      if (comment) lines.push(`**驳回理由**：${md(comment)}`);
+      break;
+    case 'returned':
+      title = `退回修改 · ${lead.code}`;
+      color = 'orange';
+      lines.push(`您登记的项目${name}在${STEP_LABELS[step]}环节被 ${who} 退回修改。`);
+      if (comment) lines.push(`**修改意见**：${md(comment)}`);
+      lines.push('修改后重新提交，审批将从第一个环节重新开始。');
+      extra.push(buttonRow([button('修改并重新提交', { action: EDIT_LEAD_ACTION, leadId: lead.id }, 'primary_filled')]));
+      break;
+  }
+  if (view.steps.length > 0) lines.push(`**审批进度**：${progressOf(view.steps)}`);
+  return noticeCard(title, lines, color, extra);
+}
+
+/** To assignees whose step the submitter withdrew. */
+export function withdrawnNotice(view: ApprovalView, step: StepKind): CardJson {
+  const { lead } = view;
+  return noticeCard(`项目已撤回 · ${lead.code}`, [
+    `${md(nameIn(view, lead.submitterId))} 已撤回项目「${md(lead.projectName)}」（${md(lead.code)}），该项目的${STEP_LABELS[step]}无需您处理。`,
+  ], 'grey');
+}
+
+/** To admins: a pending step has nobody who holds its role. */
+export function noAssigneeNotice(view: ApprovalView, step: StepKind, role: Role): CardJson {
+  const { lead } = view;
+  return noticeCard(`无人可审批 · ${lead.code}`, [
+    `项目「${md(lead.projectName)}」（${md(lead.code)}）正在等待${STEP_LABELS[step]}，但目前没有${ROLE_LABELS[role]}（或只有登记人本人）。`,
+    `请发送 \`/role add ${role} @某人\` 授予角色，该环节会自动分配给新的${ROLE_LABELS[role]}。`,
+  ], 'red');
+}
+
+// ---- /pending and /history ---------------------------------------------------------------------------
+
+export interface WaitingLine {
+  leadId: number;
+  stepId: number;
+  code: string;
+  projectName: string;
+  kind: string;
+  town: string;
+  step: StepKind;
+  startedAt: Date | null;
+}
+
+const OPEN_BUTTONS = 10;
+
+/** 我的待办: what waits for this person, oldest first, with its age; a button re-sends the first cards. */
+export function pendingCard(items: readonly WaitingLine[], now: Date): CardJson {
+  if (items.length === 0) {
+    return noticeCard('我的待办', ['目前没有等待您处理的审批。'], 'green');
+  }
+  const lines = items.map((i, n) => {
+    const age = i.startedAt ? `已等待 ${formatAge(now.getTime() - i.startedAt.getTime())}` : '';
+    return `${n + 1}. **${md(i.code)}** ${md(i.projectName)} · ${leadKindLabel(i.kind)} · ${md(i.town)} · ${STEP_LABELS[i.step]} · ${age}`;
+  });
+  const openButtons = items.slice(0, OPEN_BUTTONS).map((i, n) =>
+    button(`${n + 1}. ${i.code}`, { action: APPROVAL_ACTIONS.open, stepId: i.stepId }, 'default'),
+  );
+  return fitCard((max) => {
+    const elements: CardElement[] = [
+      markdown(`共 ${items.length} 项等待您处理（最早的在前）：`),
+      markdown(truncateList(lines, max).join('\n')),
+      hr(),
+      markdown('点击项目编号重新获取审批卡片，在卡片上处理。', 'notation'),
+      buttonRow(openButtons),
+    ];
+    return card(header('我的待办', 'orange'), elements);
+  });
+}
+
+export interface HistoryEntry {
+  at: Date;
+  actorId: string;
+  action: string;
+  role: string | null;
+  comment: string | null;
+  data: unknown;
+}
+
+const HISTORY_ACTIONS: Record<string, string> = {
+  ...ACTION_LABELS,
+  submit: '提交',
+  resubmit: '重新提交',
+};
+
+function historyLine(e: HistoryEntry, names: ReadonlyMap<string, string>, tz: string): string {
+  const data = e.data && typeof e.data === 'object' && !Array.isArray(e.data) ? (e.data as Record<string, unknown>) : {};
+  const who = md(names.get(e.actorId) ?? `用户${e.actorId.slice(-4)}`);
+  const role = e.role && e.role in ROLE_LABELS ? `（${ROLE_LABELS[e.role as Role]}）` : '';
+  const step = typeof data.step === 'string' && data.step in STEP_LABELS ? `${STEP_LABELS[data.step as StepKind]} · ` : '';
+  let action = HISTORY_ACTIONS[e.action] ?? md(e.action);
+  if (e.action === 'approve' && data.major === true) action += '并提交一事一议';
+  if (e.action === 'transfer' && typeof data.to === 'string') action += `给 ${md(names.get(data.to) ?? `用户${data.to.slice(-4)}`)}`;
+  const round = typeof data.round === 'number' && data.round > 1 ? `第 ${data.round} 轮 · ` : '';
+  const comment = e.comment ? ` · 意见：${md(e.comment)}` : '';
+  return `${formatTime(e.at, tz)} · ${round}${step}${who}${role} · **${action}**${comment}`;
+}
+
+/** 审批记录: the lead's audit trail (who, role, action, comment, time). */
+export function historyCard(lead: Pick<LeadRow, 'code' | 'projectName' | 'status'> & { steps: readonly StepRow[] }, entries: readonly HistoryEntry[], names: ReadonlyMap<string, string>, tz: string): CardJson {
+  const lines = entries.map((e) => historyLine(e, names, tz));
+  const status = statusLabel(lead.status as LeadStatus, lead.steps.map(toStepState));
+  const head: KeyValue[] = [['项目编号', lead.code], ['项目名称', lead.projectName], ['当前状态', status]];
+  if (lead.steps.length > 0) head.push(['审批进度', progressOf(lead.steps)]);
+  return fitCard((max) => card(header(`审批记录 · ${lead.code}`, 'blue'), [
+    keyValues(head),
+    hr(),
+    markdown(lines.length ? truncateList(lines, max).join('\n') : '暂无记录。'),
+  ]));
+}
+
+// ---- the answer to a clicking person -----------------------------------------------------------------
+
+/** The toast after a successful action. */
+export function doneToast(action: string, stepState?: Pick<StepState, 'step' | 'status' | 'mode'>): string {
+  switch (action) {
+    case 'approve':
+      return stepState?.mode === 'all' && stepState.status === 'pending' ? '已同意，等待其他成员审议' : '已同意';
+    case 'reject':
+      return '已驳回';
+    case 'return':
+      return '已退回修改';
+    case 'transfer':
+      return '已转交';
+    case 'withdraw':
+      return '已撤回';
+    case 'remind':
+      return '已催办';
+    default:
+      return '已处理';
+  }
+}

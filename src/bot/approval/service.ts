@@ -1,0 +1,256 @@
+// Runs workflow transitions against the database: ONE transaction per action. The transaction reads the
+// lead's state, asks the pure workflow (src/domain/workflow.ts) what to do, applies the effects with
+// conditional updates (src/db/approvals.ts) and writes every card and notice to the outbox, so a decision
+// and its messages commit together.
+//
+// A decision is taken exactly once. The first effect of every transition is a conditional update of the
+// lead's version; when it misses (another transaction changed the lead meanwhile), the transaction is rolled
+// back and the action runs again on the fresh state, where the workflow answers with its refusal
+// ("该环节已由 张三 处理（同意）"). On PostgreSQL concurrent transactions really interleave and this guard
+// decides. On SQLite (one connection, writes serialised by the driver) actions on one lead are also queued
+// in-process, so 50 concurrent clicks wait their turn instead of piling onto the driver's transaction lock
+// (and its maxWait), and a roll-back — which on the shared connection would also undo unrelated writes —
+// never happens in normal operation. Never call these functions inside another transaction.
+import type { Tx } from '../../db/client.ts';
+import { enqueue, enqueuePatchRef, cardContent } from '../../lark/outbox.ts';
+import type { CardJson, OutgoingMessage, ToastType } from '../../lark/types.ts';
+import { namesOf, type Person } from '../../db/roles.ts';
+import {
+  applyEffects, loadHolders, loadStep, loadWorkflow, WorkflowConflict, type LoadedWorkflow, type MessageEffect, type StepRow,
+} from '../../db/approvals.ts';
+import {
+  decide, restaff, type Holders, type RefusalCode, type Role, type StepKind, type WorkflowAction,
+} from '../../domain/workflow.ts';
+import type { Services } from '../services.ts';
+import {
+  doneToast, idsToName, noAssigneeNotice, stepCard, submitterNotice, withdrawnNotice, type ApprovalView,
+} from './cards.ts';
+import { leadsWithPendingStepOf } from '../../db/approvals.ts';
+
+/** Interactive-transaction limits: generous, since actions on one lead queue behind each other. */
+export const TX_OPTIONS = { maxWait: 20_000, timeout: 20_000 } as const;
+const MAX_ATTEMPTS = 25;
+
+/** Every copy of a step card is sent with refType 'step' and this refId, so each person's copies can be re-rendered for him. */
+export const STEP_REF_TYPE = 'step';
+export function stepCopyRef(stepId: number, userId: string): string {
+  return `${stepId}:${userId}`;
+}
+
+// ---- serialising and retrying ------------------------------------------------------------------------
+
+const queues = new WeakMap<object, Map<number, Promise<void>>>();
+
+/** Runs `fn` after every earlier call for the same lead (SQLite only; elsewhere at once). */
+export async function withLeadQueue<T>(services: Services, leadId: number, fn: () => Promise<T>): Promise<T> {
+  if (services.database.target.provider !== 'sqlite') return fn();
+  let byLead = queues.get(services.database);
+  if (!byLead) queues.set(services.database, (byLead = new Map()));
+  const before = byLead.get(leadId) ?? Promise.resolve();
+  let release!: () => void;
+  const mine = new Promise<void>((resolve) => (release = resolve));
+  const tail = before.then(() => mine);
+  byLead.set(leadId, tail);
+  await before;
+  try {
+    return await fn();
+  } finally {
+    release();
+    if (byLead.get(leadId) === tail) byLead.delete(leadId);
+  }
+}
+
+/**
+ * One transaction about one lead, queued per lead on SQLite and run again (from scratch) when a conditional
+ * update finds the lead changed. `body` must do everything through `tx`.
+ */
+export async function runLeadTransaction<T>(services: Services, leadId: number, body: (tx: Tx) => Promise<T>): Promise<T> {
+  return withLeadQueue(services, leadId, async () => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await services.db.$transaction(body, TX_OPTIONS);
+      } catch (err) {
+        if (err instanceof WorkflowConflict && attempt < MAX_ATTEMPTS) {
+          services.log.debug({ leadId, attempt }, 'approval: lead changed meanwhile, deciding again');
+          continue;
+        }
+        throw err;
+      }
+    }
+  });
+}
+
+// ---- rendering and enqueueing ------------------------------------------------------------------------
+
+/** What the cards need, read in the transaction: the lead, its current round, names and role holders. */
+export async function loadView(tx: Tx, services: Services, loaded: LoadedWorkflow, holders: Holders, extraIds: string[] = []): Promise<ApprovalView> {
+  const ids = [...idsToName(loaded.lead, loaded.steps, holders), ...extraIds];
+  const names = await namesOf(tx, ids);
+  return { lead: loaded.lead, steps: loaded.steps, names, holders, tz: services.env.BOT_TIMEZONE };
+}
+
+async function stepIn(tx: Tx, view: ApprovalView, stepId: number | null): Promise<StepRow | undefined> {
+  if (stepId === null) return undefined;
+  return view.steps.find((s) => s.id === stepId) ?? (await loadStep(tx, stepId)) ?? undefined;
+}
+
+function sendCard(to: string, c: CardJson, ref?: { refType: string; refId: string }): OutgoingMessage {
+  return { op: 'send', receiveIdType: 'open_id', receiveId: to, msgType: 'interactive', content: cardContent(c), ...ref };
+}
+
+/**
+ * Renders and enqueues the people-facing effects of a transition that was just applied: step cards to
+ * assignees (one tracked copy per person), in-place updates of every copy, notices. Returns the view
+ * it rendered from (the state after the transition).
+ */
+export async function deliver(tx: Tx, services: Services, leadId: number, messages: readonly MessageEffect[], holders: Holders, now: Date): Promise<ApprovalView | undefined> {
+  if (messages.length === 0) return undefined;
+  const loaded = await loadWorkflow(tx, leadId);
+  if (!loaded) return undefined;
+  const view = await loadView(tx, services, loaded, holders, messages.flatMap((m) => (m.type === 'notify_submitter' ? [m.by] : [])));
+  const out: OutgoingMessage[] = [];
+  for (const m of messages) {
+    switch (m.type) {
+      case 'send_step_cards': {
+        const step = await stepIn(tx, view, m.stepId);
+        if (!step) break;
+        for (const userId of m.userIds) {
+          out.push(sendCard(userId, stepCard(view, step, userId, { reason: m.reason, now }), { refType: STEP_REF_TYPE, refId: stepCopyRef(step.id, userId) }));
+        }
+        break;
+      }
+      case 'update_step_cards': {
+        const step = await stepIn(tx, view, m.stepId);
+        if (!step) break;
+        for (const userId of new Set(step.assignees.map((a) => a.userId))) {
+          await enqueuePatchRef(tx, STEP_REF_TYPE, stepCopyRef(step.id, userId), stepCard(view, step, userId));
+        }
+        break;
+      }
+      case 'notify_assignees':
+        for (const userId of m.userIds) out.push(sendCard(userId, withdrawnNotice(view, m.step)));
+        break;
+      case 'notify_submitter':
+        out.push(sendCard(m.userId, submitterNotice({ view, event: m.event, step: m.step, by: m.by, comment: m.comment })));
+        break;
+      case 'notify_admins_no_assignee':
+        for (const admin of holders.admin ?? []) out.push(sendCard(admin, noAssigneeNotice(view, m.step, m.role)));
+        break;
+    }
+  }
+  await enqueue(tx, out);
+  return view;
+}
+
+/** Applies a transition's effects and delivers its messages, in the caller's transaction. */
+export async function applyTransition(tx: Tx, services: Services, leadId: number, effects: Parameters<typeof applyEffects>[2], holders: Holders, now: Date): Promise<ApprovalView | undefined> {
+  const messages = await applyEffects(tx, leadId, effects, now);
+  return deliver(tx, services, leadId, messages, holders, now);
+}
+
+// ---- actions -----------------------------------------------------------------------------------------
+
+export interface ActRequest {
+  leadId: number;
+  /** The step whose card was clicked; absent for the submitter's 撤回 / 催办. */
+  stepId?: number;
+  action: WorkflowAction;
+  comment?: string;
+  /** 一事一议 with approve on the review step. */
+  major?: boolean;
+  /** Transfer target. */
+  to?: string;
+}
+
+export type ActResult =
+  | { ok: true; toast: string; card?: CardJson }
+  | { ok: false; code: RefusalCode | 'no_lead'; reason: string; toastType: ToastType; card?: CardJson };
+
+/** Refusals that mean the clicked card is out of date: answer with the card as it is now. */
+const STALE: ReadonlySet<string> = new Set(['stale_card', 'step_settled', 'step_not_started', 'lead_closed', 'transferred_away', 'already_voted', 'role_lost']);
+/** Refusals of someone who may not act at all. */
+const FORBIDDEN: ReadonlySet<string> = new Set(['not_assignee', 'not_submitter', 'not_allowed', 'role_lost', 'transferred_away']);
+
+/** One person's action on a lead, in one transaction; returns what to answer the click with. */
+export async function act(services: Services, person: Person, req: ActRequest): Promise<ActResult> {
+  const now = services.clock();
+  const result = await runLeadTransaction(services, req.leadId, async (tx): Promise<ActResult> => {
+    const loaded = await loadWorkflow(tx, req.leadId);
+    if (!loaded) return { ok: false, code: 'no_lead', reason: '该项目不存在', toastType: 'error' };
+    const holders = await loadHolders(tx, services.env.BOT_ADMINS);
+    const view = await loadView(tx, services, loaded, holders, req.to ? [req.to] : []);
+    const actor = { id: person.openId, roles: [...person.roles] };
+    const r = decide(loaded.state, actor, req.action, {
+      holders,
+      stepId: req.stepId,
+      comment: req.comment,
+      major: req.major,
+      to: req.to,
+      nameOf: (id) => view.names.get(id),
+    }, now);
+
+    if (!r.ok) {
+      let card: CardJson | undefined;
+      if (req.stepId !== undefined && STALE.has(r.code)) {
+        const step = await stepIn(tx, view, req.stepId);
+        if (step && step.assignees.some((a) => a.userId === person.openId)) card = stepCard(view, step, person.openId);
+      }
+      return { ok: false, code: r.code, reason: r.reason, toastType: FORBIDDEN.has(r.code) ? 'error' : 'warning', ...(card ? { card } : {}) };
+    }
+
+    const after = (await applyTransition(tx, services, req.leadId, r.effects, holders, now)) ?? view;
+    let card: CardJson | undefined;
+    let stepAfter: StepRow | undefined;
+    if (req.stepId !== undefined) {
+      stepAfter = await stepIn(tx, after, req.stepId);
+      if (stepAfter) card = stepCard(after, stepAfter, person.openId);
+    }
+    const toast = stepAfter ? doneToast(req.action, { step: stepAfter.step as StepKind, status: stepAfter.status as never, mode: stepAfter.mode as never }) : doneToast(req.action);
+    return { ok: true, toast, ...(card ? { card } : {}) };
+  });
+  if (result.ok) services.kickOutbox();
+  return result;
+}
+
+/**
+ * After a grant or removal of `role`: re-staffs every pending step taken by that role (a step left without
+ * a holder gets the new one; people who lost the role drop out). Returns how many leads changed.
+ */
+export async function restaffRole(services: Services, role: Role): Promise<number> {
+  const leadIds = await leadsWithPendingStepOf(services.db, role);
+  let changed = 0;
+  for (const leadId of leadIds) {
+    const did = await runLeadTransaction(services, leadId, async (tx) => {
+      const loaded = await loadWorkflow(tx, leadId);
+      if (!loaded || loaded.state.lead.status !== 'pending') return false;
+      const holders = await loadHolders(tx, services.env.BOT_ADMINS);
+      const now = services.clock();
+      const t = restaff(loaded.state, holders, now);
+      if (t.effects.length === 0) return false;
+      await applyTransition(tx, services, leadId, t.effects, holders, now);
+      return t.effects.some((e) => e.type === 'lead_version');
+    });
+    if (did) changed++;
+  }
+  if (leadIds.length > 0) services.kickOutbox();
+  return changed;
+}
+
+/** Sends `userId` a fresh copy of a step card he may act on (from 我的待办). */
+export async function resendStepCard(services: Services, userId: string, stepId: number): Promise<ActResult> {
+  const step = await loadStep(services.db, stepId);
+  if (!step) return { ok: false, code: 'stale_card', reason: '该审批环节不存在', toastType: 'warning' };
+  const result = await runLeadTransaction(services, step.leadId, async (tx): Promise<ActResult> => {
+    const loaded = await loadWorkflow(tx, step.leadId);
+    if (!loaded) return { ok: false, code: 'no_lead', reason: '该项目不存在', toastType: 'error' };
+    const holders = await loadHolders(tx, services.env.BOT_ADMINS);
+    const view = await loadView(tx, services, loaded, holders);
+    const current = view.steps.find((s) => s.id === stepId);
+    const mine = current?.status === 'pending' && loaded.lead.status === 'pending' && current.assignees.some((a) => a.userId === userId && a.active && !a.decision);
+    if (!current || !mine) return { ok: false, code: 'step_settled', reason: '该环节已处理或已不需要您处理', toastType: 'warning' };
+    await enqueue(tx, [sendCard(userId, stepCard(view, current, userId), { refType: STEP_REF_TYPE, refId: stepCopyRef(current.id, userId) })]);
+    return { ok: true, toast: '已重新发送审批卡片' };
+  });
+  if (result.ok) services.kickOutbox();
+  return result;
+}

@@ -1,0 +1,261 @@
+// The registration conversation: /register → kind → form → (possible duplicate → 仍然提交) → 已提交, and
+// editing a returned lead. Card callbacks answer with the next card, which replaces the clicked one; every
+// save is one transaction that also starts the approval.
+import type { CardJson, CardReply } from '../../../lark/types.ts';
+import type { Person } from '../../../db/roles.ts';
+import { namesOf } from '../../../db/roles.ts';
+import {
+  activitiesOfYear, createLead, findDraft, findDuplicates, findLeadById, lastReturnComment, pruneDrafts, saveLeadEdits,
+  saveDraft, takeDraft, type LeadRow,
+} from '../../../db/leads.ts';
+import {
+  isLeadKind, isMajor, leadFormValues, parseLeadKind, validateLeadForm,
+  type LeadFormValues, type LeadInput, type LeadKind,
+} from '../../../domain/lead.ts';
+import { LEAD_STATUS_LABELS, type LeadStatus } from '../../../domain/workflow.ts';
+import { localParts } from '../../../domain/quota.ts';
+import { startApproval, startResubmission } from '../../approval/start.ts';
+import type { ActionContext, MessageContext } from '../../router.ts';
+import type { Services } from '../../services.ts';
+import { registeringRole, registrationRefusal } from './access.ts';
+import { duplicateCard, kindChooserCard, submittedCard, type DuplicateView } from './cards.ts';
+import { leadFormCard } from './form.ts';
+
+/** Concurrent registrations queue on the sequence row; give them time, but a callback must stay short. */
+const TX_OPTIONS = { maxWait: 10_000, timeout: 20_000 };
+/** Drafts nobody came back to are dropped after this long. */
+const DRAFT_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+const GONE = '该登记已提交或已失效。如需登记，请重新发送「登记」。';
+
+class Refused extends Error {}
+
+const toast = (type: 'info' | 'success' | 'warning' | 'error', content: string): CardReply => ({ toast: { type, content } });
+
+/** The year on the office's clock (lead codes and the activity list follow it). */
+function yearOf(services: Services, at: Date = services.clock()): number {
+  return localParts(at, services.env.BOT_TIMEZONE).year;
+}
+
+/** The staff member's town, when the office still has it. */
+function homeTown(services: Services, person: Person): string | undefined {
+  return person.town && services.office.towns.some((t) => t.name === person.town) ? person.town : undefined;
+}
+
+interface FormState {
+  values?: LeadFormValues;
+  errors?: Record<string, string>;
+  edit?: { leadId: number; code: string; comment?: string };
+}
+
+async function formCard(services: Services, person: Person, kind: LeadKind, state: FormState = {}): Promise<CardJson> {
+  const activities = await activitiesOfYear(services.db, yearOf(services));
+  return leadFormCard({ kind, office: services.office, activities, defaultTown: homeTown(services, person), ...state });
+}
+
+/** Numbers in callback values arrive as numbers or digit strings. */
+function idOf(v: unknown): number | undefined {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d{1,12}$/.test(v) ? Number(v) : NaN;
+  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+}
+
+// ---- /register ---------------------------------------------------------------------------------------
+
+export async function runRegister(ctx: MessageContext): Promise<void> {
+  const refusal = await registrationRefusal(ctx.services, ctx.person);
+  if (refusal) {
+    await ctx.reply(refusal);
+    return;
+  }
+  const typed = ctx.args.join('').trim();
+  if (!typed) {
+    await ctx.reply(kindChooserCard());
+    return;
+  }
+  const kind = parseLeadKind(typed);
+  if (!kind) {
+    const shown = Array.from(typed).slice(0, 20).join('');
+    await ctx.reply(kindChooserCard(`未识别的项目类别「${shown}」，请从下面选择。`));
+    return;
+  }
+  await ctx.reply(await formCard(ctx.services, ctx.person, kind));
+}
+
+export async function onKind(ctx: ActionContext): Promise<CardReply> {
+  const refusal = await registrationRefusal(ctx.services, ctx.person);
+  if (refusal) return toast('error', refusal);
+  const kind = ctx.value.kind;
+  if (!isLeadKind(kind)) return toast('warning', '请选择项目类别。');
+  return { card: await formCard(ctx.services, ctx.person, kind) };
+}
+
+// ---- editing a returned lead -------------------------------------------------------------------------
+
+/** Why this person cannot edit the lead now, or undefined. */
+function editRefusal(lead: LeadRow | null, person: Person): string | undefined {
+  if (!lead) return '未找到该项目。';
+  if (lead.submitterId !== person.openId) return '只有项目登记人可以修改并重新提交。';
+  if (lead.status !== 'returned' && lead.status !== 'withdrawn') {
+    const status = LEAD_STATUS_LABELS[lead.status as LeadStatus] ?? lead.status;
+    return `项目 ${lead.code} 当前状态为「${status}」，只有退回修改或已撤回的项目可以修改。`;
+  }
+  return undefined;
+}
+
+export async function onEdit(ctx: ActionContext): Promise<CardReply> {
+  const refusal = await registrationRefusal(ctx.services, ctx.person);
+  if (refusal) return toast('error', refusal);
+  const leadId = idOf(ctx.value.leadId);
+  const lead = leadId ? await findLeadById(ctx.services.db, leadId) : null;
+  const why = editRefusal(lead, ctx.person);
+  if (why || !lead) return toast('error', why ?? '未找到该项目。');
+  if (!isLeadKind(lead.kind)) return toast('error', `项目类别「${lead.kind}」已不再使用，请联系管理员。`);
+  const comment = await lastReturnComment(ctx.services.db, lead.id);
+  return { card: await formCard(ctx.services, ctx.person, lead.kind, { values: leadFormValues(lead), edit: { leadId: lead.id, code: lead.code, comment } }) };
+}
+
+// ---- submitting --------------------------------------------------------------------------------------
+
+export async function onSubmit(ctx: ActionContext): Promise<CardReply> {
+  const { services, person } = ctx;
+  const refusal = await registrationRefusal(services, person);
+  if (refusal) return toast('error', refusal);
+
+  const leadId = ctx.value.leadId === undefined ? undefined : idOf(ctx.value.leadId);
+  let kind: LeadKind;
+  let edit: FormState['edit'];
+  if (ctx.value.leadId !== undefined) {
+    const lead = leadId ? await findLeadById(services.db, leadId) : null;
+    const why = editRefusal(lead, person);
+    if (why || !lead) return toast('error', why ?? '未找到该项目。');
+    if (!isLeadKind(lead.kind)) return toast('error', `项目类别「${lead.kind}」已不再使用，请联系管理员。`);
+    kind = lead.kind;
+    edit = { leadId: lead.id, code: lead.code, comment: await lastReturnComment(services.db, lead.id) };
+  } else {
+    if (!isLeadKind(ctx.value.kind)) return toast('warning', '该表单已过期，请重新发送「登记」。');
+    kind = ctx.value.kind;
+  }
+
+  const activities = await activitiesOfYear(services.db, yearOf(services));
+  const checked = validateLeadForm(kind, ctx.form, services.office, { activities });
+  if (!checked.ok) {
+    const n = Object.keys(checked.errors).length;
+    return {
+      toast: { type: 'warning', content: `有 ${n} 项需要修改，尚未保存` },
+      card: leadFormCard({ kind, office: services.office, activities, values: checked.values, errors: checked.errors, edit, defaultTown: homeTown(services, person) }),
+    };
+  }
+
+  const duplicates = await findDuplicates(services.db, checked.lead, edit?.leadId);
+  if (duplicates.length > 0) {
+    const now = services.clock();
+    await pruneDrafts(services.db, new Date(now.getTime() - DRAFT_TTL_MS));
+    const draftId = await saveDraft(services.db, { userId: person.openId, kind, values: checked.values, leadId: edit?.leadId, now });
+    return { card: duplicateCard(checked.lead, await duplicateViews(services, checked.lead, duplicates), draftId, edit?.code) };
+  }
+  return save(ctx, checked.lead, edit?.leadId);
+}
+
+async function duplicateViews(services: Services, lead: LeadInput, rows: LeadRow[]): Promise<DuplicateView[]> {
+  const names = await namesOf(services.db, rows.map((r) => r.submitterId));
+  return rows.map((r) => {
+    const reasons: string[] = [];
+    if (lead.creditCode && r.creditCode === lead.creditCode) reasons.push('统一社会信用代码');
+    if (lead.companyNorm && r.companyNorm === lead.companyNorm) reasons.push('企业名称');
+    return {
+      code: r.code,
+      projectName: r.projectName,
+      companyName: r.companyName,
+      town: r.town,
+      ownerName: names.get(r.submitterId)!,
+      status: LEAD_STATUS_LABELS[r.status as LeadStatus] ?? r.status,
+      reasons,
+    };
+  });
+}
+
+/**
+ * Stores the lead (new, or the edits of a returned one) and starts its approval, in one transaction; a
+ * draft being confirmed is used up in the same transaction.
+ */
+async function save(ctx: ActionContext, lead: LeadInput, editId?: number, draftId?: number): Promise<CardReply> {
+  const { services, person } = ctx;
+  const now = services.clock();
+  const role = registeringRole(person);
+  const major = isMajor(lead, services.office);
+  let row: LeadRow;
+  try {
+    row = await services.db.$transaction(async (tx) => {
+      if (draftId !== undefined && !(await takeDraft(tx, draftId, person.openId))) throw new Refused(GONE);
+      let id: number;
+      if (editId !== undefined) {
+        const updated = await saveLeadEdits(tx, { leadId: editId, lead, submitterId: person.openId, major });
+        if (!updated) throw new Refused('该项目已不是退回修改状态（可能已被处理），未保存修改。');
+        await startResubmission(tx, services, updated.id);
+        id = updated.id;
+      } else {
+        const created = await createLead(tx, { lead, submitterId: person.openId, year: yearOf(services, now), major, role, now });
+        await startApproval(tx, services, created.id);
+        id = created.id;
+      }
+      // As the approval left it (status, round, major).
+      return tx.lead.findUniqueOrThrow({ where: { id } });
+    }, TX_OPTIONS);
+  } catch (err) {
+    if (err instanceof Refused) return toast('error', err.message);
+    throw err;
+  }
+  services.kickOutbox();
+  const resubmitted = editId !== undefined;
+  return {
+    toast: { type: 'success', content: `${resubmitted ? '已重新提交' : '已提交'}：${row.code}` },
+    card: submittedCard(row, { resubmitted }),
+  };
+}
+
+// ---- a possible duplicate ----------------------------------------------------------------------------
+
+async function ownDraft(ctx: ActionContext) {
+  const draftId = idOf(ctx.value.draftId);
+  const draft = draftId ? await findDraft(ctx.services.db, draftId) : undefined;
+  if (!draft) return { why: GONE };
+  if (draft.userId !== ctx.person.openId) return { why: '只有填写该登记表的本人可以确认提交。' };
+  if (!isLeadKind(draft.kind)) return { why: GONE };
+  return { draft, kind: draft.kind };
+}
+
+/** 仍然提交: saves the kept values despite the possible duplicate. */
+export async function onConfirm(ctx: ActionContext): Promise<CardReply> {
+  const { services, person } = ctx;
+  const refusal = await registrationRefusal(services, person);
+  if (refusal) return toast('error', refusal);
+  const found = await ownDraft(ctx);
+  if (!found.draft || !found.kind) return toast('error', found.why ?? GONE);
+  const { draft, kind } = found;
+  // The values were valid when kept; check again (an activity or town may have gone since).
+  const activities = await activitiesOfYear(services.db, yearOf(services));
+  const checked = validateLeadForm(kind, draft.values, services.office, { activities });
+  if (!checked.ok) {
+    await services.db.$transaction((tx) => takeDraft(tx, draft.id, person.openId));
+    const lead = draft.leadId ? await findLeadById(services.db, draft.leadId) : null;
+    const edit = lead ? { leadId: lead.id, code: lead.code } : undefined;
+    return { card: leadFormCard({ kind, office: services.office, activities, values: checked.values, errors: checked.errors, edit }) };
+  }
+  return save(ctx, checked.lead, draft.leadId ?? undefined, draft.id);
+}
+
+/** 返回修改: the form again, with the kept values. */
+export async function onBack(ctx: ActionContext): Promise<CardReply> {
+  const { services, person } = ctx;
+  const found = await ownDraft(ctx);
+  if (!found.draft || !found.kind) return toast('error', found.why ?? GONE);
+  const { draft, kind } = found;
+  const taken = await services.db.$transaction((tx) => takeDraft(tx, draft.id, person.openId));
+  if (!taken) return toast('error', GONE);
+  let edit: FormState['edit'];
+  if (draft.leadId) {
+    const lead = await findLeadById(services.db, draft.leadId);
+    if (lead) edit = { leadId: lead.id, code: lead.code, comment: await lastReturnComment(services.db, lead.id) };
+  }
+  return { card: await formCard(services, person, kind, { values: draft.values as LeadFormValues, edit }) };
+}

@@ -1,0 +1,517 @@
+// 双层签批 end to end: the real service behind signed Lark callbacks, roles granted with /role, leads started
+// through startApproval (the registration feature's entry point), decisions clicked on the delivered cards.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestBot, cardOf } from '../support/harness.ts';
+import { buttons, cardText, findButton } from '../support/cards.ts';
+import { validateCard } from '../../src/cards/validate.ts';
+import type { DeliveredMessage } from '../../src/lark/standin.ts';
+import type { CardJson } from '../../src/lark/types.ts';
+import { startApproval, startResubmission } from '../../src/bot/approval/start.ts';
+import { runReminders } from '../../src/bot/approval/reminders.ts';
+import { submitterButtons } from '../../src/bot/approval/cards.ts';
+
+const ADMIN = 'ou_admin0001';
+const STAFF = 'ou_staff0001'; // 陈登记, 白蒲镇
+const OTHER_STAFF = 'ou_staff0002'; // 丁堰镇
+const REV1 = 'ou_rev00001'; // 张三
+const REV2 = 'ou_rev00002'; // 李四
+const REV3 = 'ou_rev00003'; // 王五 (granted later)
+const APP1 = 'ou_app00001'; // 赵六
+const EXP1 = 'ou_exp00001'; // 钱七
+const LEADERS = ['ou_lead0001', 'ou_lead0002', 'ou_lead0003']; // 孙一 周二 吴三
+const NOBODY = 'ou_nobody001';
+
+// Monday 2026-03-02 09:30 in Asia/Shanghai.
+const T0 = new Date('2026-03-02T01:30:00Z');
+let now = T0;
+const at = (hours: number) => new Date(T0.getTime() + hours * 3600_000);
+
+let bot: TestBot;
+
+async function grant(role: string, openId: string, name: string, town = ''): Promise<void> {
+  await bot.say(ADMIN, `/role add ${role} @${name}${town ? ` ${town}` : ''}`, { mentions: [{ openId, name }] });
+}
+
+beforeAll(async () => {
+  bot = await TestBot.start({ name: 'approval', admins: [ADMIN], clock: () => now });
+  await grant('staff', STAFF, '陈登记', '白蒲镇');
+  await grant('staff', OTHER_STAFF, '林外镇', '丁堰镇');
+  await grant('reviewer', REV1, '张三');
+  await grant('初审', REV2, '李四');
+  await grant('approver', APP1, '赵六');
+  await grant('专家', EXP1, '钱七');
+  await grant('leader', LEADERS[0], '孙一');
+  await grant('leader', LEADERS[1], '周二');
+  await grant('领导', LEADERS[2], '吴三');
+});
+afterAll(async () => {
+  await bot?.stop();
+});
+
+// ---- helpers -----------------------------------------------------------------------------------------
+
+let seq = 0;
+interface TestLead {
+  id: number;
+  code: string;
+  projectName: string;
+}
+
+/** Inserts a pending lead and starts its approval in one transaction, as the registration feature does. */
+async function newLead(opts: { kind?: string; investmentWan?: number; town?: string } = {}): Promise<TestLead> {
+  seq++;
+  const prisma = bot.app.database.prisma;
+  const lead = await prisma.$transaction(async (tx) => {
+    const row = await tx.lead.create({
+      data: {
+        code: `KZ-2026-${String(seq).padStart(4, '0')}`,
+        kind: opts.kind ?? 'service',
+        projectName: `示范项目${seq}号`,
+        companyName: '如皋示范科技有限公司',
+        town: opts.town ?? '白蒲镇',
+        industry: '氢能',
+        investmentWan: opts.investmentWan ?? 500,
+        contactName: '王经理',
+        contactPhone: '13800000000',
+        summary: '氢燃料电池<b>电堆</b>项目 *测试*',
+        submitterId: STAFF,
+        status: 'pending',
+        round: 1,
+        createdAt: now,
+      },
+    });
+    await startApproval(tx, bot.app.services, row.id);
+    return row;
+  });
+  await bot.settle();
+  return { id: lead.id, code: lead.code, projectName: lead.projectName };
+}
+
+const isCard = (m: DeliveredMessage) => m.msgType === 'interactive';
+const textOf = (m: DeliveredMessage) => cardText(cardOf(m));
+const titleOf = (m: DeliveredMessage) => String(((cardOf(m).header as Record<string, unknown>)?.title as Record<string, unknown>)?.content ?? '');
+
+/** Every step card of `label` about `lead` that `user` received (reminders included), oldest first. */
+function stepCards(user: string, lead: TestLead, label: string): DeliveredMessage[] {
+  return bot.messagesTo(user).filter((m) => isCard(m) && titleOf(m).includes(`${label}审批 · ${lead.projectName}`));
+}
+
+function stepCardOf(user: string, lead: TestLead, label: string): DeliveredMessage {
+  const all = stepCards(user, lead, label);
+  if (all.length === 0) throw new Error(`${user} got no ${label} card for ${lead.projectName}`);
+  return all[all.length - 1];
+}
+
+/** Notices to the submitter about `lead`, by title prefix. */
+function noticesTo(user: string, lead: TestLead, titlePrefix: string): DeliveredMessage[] {
+  return bot.messagesTo(user).filter((m) => isCard(m) && titleOf(m).startsWith(titlePrefix) && titleOf(m).endsWith(lead.code));
+}
+
+const buttonTexts = (m: DeliveredMessage) => buttons(cardOf(m)).map((b) => b.text);
+
+async function leadRow(lead: TestLead) {
+  return bot.app.database.prisma.lead.findUniqueOrThrow({ where: { id: lead.id } });
+}
+
+async function auditActions(lead: TestLead): Promise<string[]> {
+  const rows = await bot.app.database.prisma.auditEvent.findMany({ where: { leadId: lead.id }, orderBy: { id: 'asc' } });
+  return rows.map((r) => r.action);
+}
+
+function lastReplyTo(user: string): DeliveredMessage {
+  return bot.lastMessageTo(user);
+}
+
+// ---- the flow ----------------------------------------------------------------------------------------
+
+describe('approval flow', () => {
+  it('runs 初审 → 审签 → approved: every copy of a card is updated, the next step gets its cards, the submitter is told', async () => {
+    const lead = await newLead();
+    const c1 = stepCardOf(REV1, lead, '初审');
+    const c2 = stepCardOf(REV2, lead, '初审');
+    expect(buttonTexts(c1)).toEqual(['同意', '同意并提交一事一议', '退回修改', '驳回']);
+    expect(buttonTexts(c2)).toEqual(['同意', '同意并提交一事一议', '退回修改', '驳回']);
+    const before = textOf(c1);
+    expect(before).toContain(lead.code);
+    expect(before).toContain('陈登记');
+    expect(before).toContain('初审 … → 审签');
+    expect(before).toContain('如皋示范科技有限公司');
+    expect(before).toContain('500 万元');
+    // User text is escaped, not interpreted.
+    expect(before).toContain('&#60;b&#62;电堆&#60;/b&#62;');
+    expect(before).not.toContain('<b>');
+    expect(stepCards(APP1, lead, '审签')).toHaveLength(0);
+
+    const reply = await bot.click(REV1, c1, '同意', { comment: '材料齐全，同意' });
+    expect(reply.toast).toEqual({ type: 'success', content: '已同意' });
+
+    // Both copies (the clicked one and the other reviewer's) show the outcome, who and when, without buttons.
+    for (const copy of [c1, c2]) {
+      expect(buttonTexts(copy)).toEqual([]);
+      const t = textOf(copy);
+      expect(t).toContain('**处理结果**：张三 同意（2026-03-02 09:30）');
+      expect(t).toContain('材料齐全，同意');
+      expect(t).toContain('初审 ✓ → 审签 …');
+    }
+    expect(c2.updates.length).toBeGreaterThan(0);
+
+    const progress = noticesTo(STAFF, lead, '初审已通过');
+    expect(progress).toHaveLength(1);
+    expect(textOf(progress[0])).toContain('张三 同意');
+    expect(textOf(progress[0])).toContain('进入审签');
+
+    const a = stepCardOf(APP1, lead, '审签');
+    expect(buttonTexts(a)).toEqual(['同意', '退回修改', '驳回']);
+    expect(textOf(a)).toContain('**初审**：张三 同意 · 意见：材料齐全，同意');
+    await bot.click(APP1, a, '同意');
+    expect(buttonTexts(a)).toEqual([]);
+    expect(textOf(a)).toContain('赵六 同意');
+
+    const row = await leadRow(lead);
+    expect(row.status).toBe('approved');
+    expect(row.approvedAt).not.toBeNull();
+    expect(noticesTo(STAFF, lead, '审批通过')).toHaveLength(1);
+    expect(await auditActions(lead)).toEqual(['submit', 'approve', 'approve']);
+  });
+
+  it('starts tech leads at 预审 by the experts', async () => {
+    const lead = await newLead({ kind: 'tech' });
+    const e = stepCardOf(EXP1, lead, '预审');
+    expect(textOf(e)).toContain('预审 … → 初审 → 审签');
+    expect(stepCards(REV1, lead, '初审')).toHaveLength(0);
+    await bot.click(EXP1, e, '同意', { comment: '技术路线可行' });
+    expect(textOf(stepCardOf(REV1, lead, '初审'))).toContain('**预审**：钱七 同意 · 意见：技术路线可行');
+  });
+
+  it('驳回 needs a reason, is final, and tells the submitter why', async () => {
+    const lead = await newLead();
+    const c1 = stepCardOf(REV1, lead, '初审');
+    const refused = await bot.click(REV1, c1, '驳回', { comment: '  ' });
+    expect(refused.toast).toEqual({ type: 'warning', content: '驳回须填写理由' });
+    expect(buttonTexts(c1)).toContain('驳回');
+    expect((await leadRow(lead)).status).toBe('pending');
+
+    await bot.click(REV1, c1, '驳回', { comment: '不属于科技招商范围' });
+    const row = await leadRow(lead);
+    expect(row.status).toBe('rejected');
+    expect(row.closedAt).not.toBeNull();
+    for (const copy of [c1, stepCardOf(REV2, lead, '初审')]) {
+      expect(buttonTexts(copy)).toEqual([]);
+      expect(textOf(copy)).toContain('张三 驳回');
+      expect(textOf(copy)).toContain('**驳回理由**：不属于科技招商范围');
+    }
+    const notice = noticesTo(STAFF, lead, '已驳回');
+    expect(notice).toHaveLength(1);
+    expect(textOf(notice[0])).toContain('不属于科技招商范围');
+    expect(stepCards(APP1, lead, '审签')).toHaveLength(0);
+    const steps = await bot.app.database.prisma.approvalStep.findMany({ where: { leadId: lead.id }, orderBy: { position: 'asc' } });
+    expect(steps.map((s) => s.status)).toEqual(['rejected', 'cancelled']);
+  });
+
+  it('退回修改 sends the lead back; the resubmission starts a new round at the first step', async () => {
+    const lead = await newLead();
+    const c2 = stepCardOf(REV2, lead, '初审');
+    const stale = findButton(cardOf(c2), '同意')!.value;
+    expect((await bot.click(REV2, c2, '退回修改', {})).toast?.content).toBe('退回修改须填写修改意见');
+    await bot.click(REV2, c2, '退回修改', { comment: '请补充投资协议' });
+    expect((await leadRow(lead)).status).toBe('returned');
+    expect(textOf(c2)).toContain('**修改意见**：请补充投资协议');
+    const notice = noticesTo(STAFF, lead, '退回修改');
+    expect(notice).toHaveLength(1);
+    expect(textOf(notice[0])).toContain('请补充投资协议');
+    expect(findButton(cardOf(notice[0]), '修改并重新提交')?.value).toEqual({ action: 'register.edit', leadId: lead.id });
+
+    // The submitter's edits (now a tech lead), saved and resubmitted in one transaction, as registration does.
+    await bot.app.database.prisma.$transaction(async (tx) => {
+      await tx.lead.update({ where: { id: lead.id }, data: { kind: 'tech', investmentWan: 800, version: { increment: 1 } } });
+      await startResubmission(tx, bot.app.services, lead.id);
+    });
+    await bot.settle();
+    const row = await leadRow(lead);
+    expect(row).toMatchObject({ status: 'pending', round: 2 });
+    const e = stepCardOf(EXP1, lead, '预审');
+    expect(textOf(e)).toContain('第 2 轮');
+    expect(textOf(e)).toContain('预审 … → 初审 → 审签');
+    expect(await auditActions(lead)).toEqual(['submit', 'return', 'resubmit']);
+
+    // A click on a card of round 1 changes nothing.
+    const old = await bot.clickValue(REV1, stale, { formValue: { comment: '' } });
+    expect(old.toast).toEqual({ type: 'warning', content: '该审批卡片已失效，请以最新卡片为准' });
+    expect(await auditActions(lead)).toEqual(['submit', 'return', 'resubmit']);
+  });
+
+  it('the submitter may 撤回 until someone acts; the assignees are told and their cards lose the buttons', async () => {
+    const lead = await newLead();
+    const withdraw = findButton({ body: { elements: [submitterButtons(lead.id)] } } as CardJson, '撤回')!.value;
+
+    const notMine = await bot.clickValue(REV1, withdraw);
+    expect(notMine.toast).toEqual({ type: 'error', content: '只有项目登记人可以撤回' });
+
+    const done = await bot.clickValue(STAFF, withdraw);
+    expect(done.toast).toEqual({ type: 'success', content: '已撤回' });
+    expect((await leadRow(lead)).status).toBe('withdrawn');
+    for (const user of [REV1, REV2]) {
+      const copy = stepCardOf(user, lead, '初审');
+      expect(buttonTexts(copy)).toEqual([]);
+      expect(textOf(copy)).toContain('登记人已撤回该项目');
+      expect(bot.messagesTo(user).some((m) => isCard(m) && titleOf(m) === `项目已撤回 · ${lead.code}`)).toBe(true);
+    }
+
+    const acted = await newLead();
+    await bot.click(REV1, stepCardOf(REV1, acted, '初审'), '同意');
+    const tooLate = await bot.clickValue(STAFF, { action: 'approval.withdraw', leadId: acted.id });
+    expect(tooLate.toast?.content).toBe('审批人已处理该项目，无法撤回');
+    expect((await leadRow(acted)).status).toBe('pending');
+  });
+
+  it('refuses a click by anyone who is not an active assignee and changes nothing', async () => {
+    const lead = await newLead();
+    const c1 = stepCardOf(REV1, lead, '初审');
+    const before = await leadRow(lead);
+    for (const who of [APP1, NOBODY, STAFF]) {
+      const r = await bot.click(who, c1, '同意', { comment: '越权' });
+      expect(r.toast).toEqual({ type: 'error', content: '您不是该环节的审批人' });
+    }
+    expect(buttonTexts(c1)).toContain('同意');
+    expect((await leadRow(lead)).version).toBe(before.version);
+    expect(await auditActions(lead)).toEqual(['submit']);
+    expect(stepCards(APP1, lead, '审签')).toHaveLength(0);
+  });
+
+  it('takes 50 concurrent approve clicks by two reviewers exactly once', async () => {
+    const lead = await newLead();
+    const c1 = stepCardOf(REV1, lead, '初审');
+    const c2 = stepCardOf(REV2, lead, '初审');
+    const v1 = findButton(cardOf(c1), '同意')!.value;
+    const v2 = findButton(cardOf(c2), '同意')!.value;
+    const version = (await leadRow(lead)).version;
+
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        i % 2 === 0 ? bot.clickValue(REV1, v1, { formValue: { comment: '' } }) : bot.clickValue(REV2, v2, { formValue: { comment: '' } }),
+      ),
+    );
+    const won = answers.filter((a) => a.toast?.type === 'success');
+    expect(won).toHaveLength(1);
+    const lost = answers.filter((a) => a.toast?.type !== 'success').map((a) => a.toast?.content);
+    expect(lost).toHaveLength(49);
+    for (const reason of lost) expect(reason).toMatch(/^(该环节已由 (张三|李四) 处理（同意）|您已处理该环节（同意）)$/);
+
+    const prisma = bot.app.database.prisma;
+    expect(await prisma.auditEvent.count({ where: { leadId: lead.id, action: 'approve' } })).toBe(1);
+    expect((await leadRow(lead)).version).toBe(version + 1);
+    const steps = await prisma.approvalStep.findMany({ where: { leadId: lead.id }, orderBy: { position: 'asc' } });
+    expect(steps.map((s) => s.status)).toEqual(['approved', 'pending']);
+    expect(stepCards(APP1, lead, '审签')).toHaveLength(1);
+    expect(noticesTo(STAFF, lead, '初审已通过')).toHaveLength(1);
+    for (const copy of [c1, c2]) expect(buttonTexts(copy)).toEqual([]);
+  });
+});
+
+describe('major projects (一事一议)', () => {
+  async function throughSignoff(lead: TestLead, flag = false): Promise<void> {
+    await bot.click(REV1, stepCardOf(REV1, lead, '初审'), flag ? '同意并提交一事一议' : '同意');
+    await bot.click(APP1, stepCardOf(APP1, lead, '审签'), '同意');
+  }
+
+  it('needs every leader to agree (会签)', async () => {
+    const lead = await newLead({ investmentWan: 20000 });
+    expect((await leadRow(lead)).major).toBe(true);
+    expect(textOf(stepCardOf(REV1, lead, '初审'))).toContain('初审 … → 审签 → 领导小组');
+    expect(buttonTexts(stepCardOf(REV1, lead, '初审'))).not.toContain('同意并提交一事一议');
+    await throughSignoff(lead);
+
+    const [l1, l2, l3] = LEADERS.map((l) => stepCardOf(l, lead, '领导小组'));
+    const first = await bot.click(LEADERS[0], l1, '同意', { comment: '支持' });
+    expect(first.toast).toEqual({ type: 'success', content: '已同意，等待其他成员审议' });
+    expect(buttonTexts(l1)).toEqual([]);
+    expect(textOf(l1)).toContain('您已同意，等待其他成员审议（已同意 1/3）');
+    for (const copy of [l2, l3]) {
+      expect(buttonTexts(copy)).toContain('同意');
+      expect(textOf(copy)).toContain('孙一：同意');
+      expect(textOf(copy)).toContain('领导小组 … 1/3');
+    }
+    expect((await leadRow(lead)).status).toBe('pending');
+    const again = await bot.clickValue(LEADERS[0], findButton(cardOf(l2), '同意')!.value, { formValue: {} });
+    expect(again.toast?.content).toBe('您已同意，等待其他成员审议');
+
+    await bot.click(LEADERS[1], l2, '同意');
+    expect((await leadRow(lead)).status).toBe('pending');
+    await bot.click(LEADERS[2], l3, '同意');
+    expect((await leadRow(lead)).status).toBe('approved');
+    for (const copy of [l1, l2, l3]) {
+      expect(buttonTexts(copy)).toEqual([]);
+      expect(textOf(copy)).toContain('会签通过');
+    }
+    expect(noticesTo(STAFF, lead, '审批通过')).toHaveLength(1);
+  });
+
+  it('is rejected by one leader’s 不同意', async () => {
+    const lead = await newLead({ investmentWan: 15000 });
+    await throughSignoff(lead);
+    await bot.click(LEADERS[0], stepCardOf(LEADERS[0], lead, '领导小组'), '同意');
+    await bot.click(LEADERS[1], stepCardOf(LEADERS[1], lead, '领导小组'), '驳回', { comment: '投资强度不足' });
+    expect((await leadRow(lead)).status).toBe('rejected');
+    const l3 = stepCardOf(LEADERS[2], lead, '领导小组');
+    expect(buttonTexts(l3)).toEqual([]);
+    expect(textOf(l3)).toContain('周二 驳回');
+    expect(textOf(noticesTo(STAFF, lead, '已驳回')[0])).toContain('投资强度不足');
+  });
+
+  it('is added by a reviewer’s 同意并提交一事一议 during 初审', async () => {
+    const lead = await newLead({ investmentWan: 300 });
+    await throughSignoff(lead, true);
+    const row = await leadRow(lead);
+    expect(row.major).toBe(true);
+    expect(row.status).toBe('pending');
+    const l1 = stepCardOf(LEADERS[0], lead, '领导小组');
+    expect(textOf(l1)).toContain('初审 ✓ → 审签 ✓ → 领导小组 … 0/3');
+    expect(textOf(l1)).toContain('重大项目');
+  });
+});
+
+describe('转交, 我的待办 and 审批记录', () => {
+  it('/pending lists what waits for me, oldest first, with its age', async () => {
+    const older = await newLead({ kind: 'talent' });
+    now = at(5);
+    const newer = await newLead({ kind: 'talent' });
+    now = at(7);
+    await bot.say(EXP1, '/pending');
+    const text = textOf(lastReplyTo(EXP1));
+    expect(text).toContain('我的待办');
+    const i = text.indexOf(older.code);
+    const j = text.indexOf(newer.code);
+    expect(i).toBeGreaterThan(-1);
+    expect(j).toBeGreaterThan(i);
+    expect(text).toContain(`**${older.code}** ${older.projectName} · 人才类 · 白蒲镇 · 预审 · 已等待 7 小时`);
+    expect(text).toContain(`**${newer.code}** ${newer.projectName} · 人才类 · 白蒲镇 · 预审 · 已等待 2 小时`);
+    await bot.say(EXP1, '待办');
+    expect(textOf(lastReplyTo(EXP1))).toContain(older.code);
+
+    await bot.say(STAFF, '/pending');
+    expect(JSON.parse(lastReplyTo(STAFF).content).text).toContain('您没有权限');
+  });
+
+  it('转交 hands a step to another holder of the role, who then decides', async () => {
+    const lead = await newLead();
+    await grant('reviewer', REV3, '王五'); // a reviewer who joins after the step started
+    expect(stepCards(REV3, lead, '初审')).toHaveLength(0);
+
+    const original = stepCardOf(REV1, lead, '初审');
+    const originalApprove = findButton(cardOf(original), '同意')!.value;
+    // 我的待办 → a fresh card for this step, which now offers 王五.
+    await bot.say(REV1, '/pending');
+    const list = lastReplyTo(REV1);
+    const open = buttons(cardOf(list)).find((b) => b.text.includes(lead.code));
+    expect(open).toBeDefined();
+    await bot.clickValue(REV1, open!.value, { message: list });
+    const fresh = stepCardOf(REV1, lead, '初审');
+    expect(buttonTexts(fresh)).toContain('转交');
+    expect(textOf(fresh)).toContain('转交给其他初审人员');
+    expect(JSON.stringify(cardOf(fresh))).toContain('王五');
+
+    expect((await bot.click(REV1, fresh, '转交', {})).toast?.content).toBe('请选择转交对象');
+    const r = await bot.click(REV1, fresh, '转交', { to: REV3, comment: '请王五负责' });
+    expect(r.toast).toEqual({ type: 'success', content: '已转交' });
+    for (const copy of stepCards(REV1, lead, '初审')) {
+      expect(buttonTexts(copy)).toEqual([]);
+      expect(textOf(copy)).toContain('您已将该环节转交给 王五');
+    }
+    expect(buttonTexts(stepCardOf(REV2, lead, '初审'))).toContain('同意');
+    const mine = stepCardOf(REV3, lead, '初审');
+    expect(textOf(mine)).toContain('张三 将该环节转交给您处理');
+
+    const late = await bot.clickValue(REV1, originalApprove, { formValue: {} });
+    expect(late.toast?.content).toBe('您已将该环节转交给 王五');
+    await bot.click(REV3, mine, '同意');
+    expect(textOf(stepCardOf(REV2, lead, '初审'))).toContain('王五 同意');
+    expect(await auditActions(lead)).toEqual(['submit', 'transfer', 'approve']);
+  });
+
+  it('/history shows the audit trail to whoever may see the lead', async () => {
+    const lead = await newLead();
+    await bot.click(REV2, stepCardOf(REV2, lead, '初审'), '退回修改', { comment: '补充<材料>' });
+    await bot.say(STAFF, `/history ${lead.code.toLowerCase()}`);
+    const text = textOf(lastReplyTo(STAFF));
+    expect(text).toContain(`审批记录 · ${lead.code}`);
+    expect(text).toContain('退回修改');
+    const lines = text.split('\n').filter((l) => l.includes(' · '));
+    const submitLine = lines.find((l) => l.includes('**提交**'));
+    const returnLine = lines.find((l) => l.includes('**退回修改**'));
+    expect(submitLine).toMatch(/^2026-03-02 \d\d:\d\d · 陈登记 · \*\*提交\*\*$/);
+    expect(returnLine).toMatch(/^2026-03-02 \d\d:\d\d · 初审 · 李四（初审人员） · \*\*退回修改\*\* · 意见：补充&#60;材料&#62;$/);
+
+    await bot.say(LEADERS[0], `历史 ${lead.code}`);
+    expect(textOf(lastReplyTo(LEADERS[0]))).toContain('李四（初审人员）');
+
+    await bot.say(OTHER_STAFF, `/history ${lead.code}`);
+    expect(JSON.parse(lastReplyTo(OTHER_STAFF).content).text).toBe(`未找到项目「${lead.code}」，或您无权查看该项目。`);
+  });
+});
+
+describe('reminders (催办)', () => {
+  it('reminds an overdue step once a local day and only in working hours', async () => {
+    now = at(10); // Monday 19:30 local
+    const lead = await newLead();
+    const step = await bot.app.database.prisma.approvalStep.findFirstOrThrow({ where: { leadId: lead.id, step: 'review' } });
+    const reminders = (user: string) => stepCards(user, lead, '初审').filter((m) => titleOf(m).startsWith('催办'));
+    const run = async (hours: number) => {
+      const r = await runReminders(bot.app.services, at(hours));
+      await bot.settle();
+      return r.stepIds.includes(step.id);
+    };
+
+    expect(await run(31.5)).toBe(false); // Tuesday 17:00: waited 21.5 h
+    expect(await run(41.5)).toBe(false); // Wednesday 03:00: overdue, but night
+    expect(reminders(REV1)).toHaveLength(0);
+    expect(await run(48)).toBe(true); // Wednesday 09:30
+    expect(reminders(REV1)).toHaveLength(1);
+    expect(reminders(REV2)).toHaveLength(1);
+    expect(await run(53.5)).toBe(false); // Wednesday 15:00: already reminded today
+    expect(reminders(REV1)).toHaveLength(1);
+    expect(await run(72)).toBe(true); // Thursday 09:30
+    expect(reminders(REV1)).toHaveLength(2);
+
+    const card = reminders(REV1)[0];
+    expect(textOf(card)).toContain('催办：该项目已等待 1 天 14 小时');
+    expect(buttonTexts(card)).toContain('同意');
+
+    // A decision on any copy updates the reminders too.
+    now = at(72);
+    await bot.click(REV2, reminders(REV2)[1], '同意');
+    for (const copy of stepCards(REV1, lead, '初审')) {
+      expect(buttonTexts(copy)).toEqual([]);
+      expect(textOf(copy)).toContain('李四 同意');
+    }
+    expect(await run(96)).toBe(false);
+  });
+
+  it('lets the submitter 催办 the pending step at most once an hour', async () => {
+    const lead = await newLead();
+    await bot.click(REV1, stepCardOf(REV1, lead, '初审'), '同意');
+    const notice = noticesTo(STAFF, lead, '初审已通过')[0];
+    const first = await bot.click(STAFF, notice, '催办');
+    expect(first.toast).toEqual({ type: 'success', content: '已催办' });
+    const remind = stepCards(APP1, lead, '审签').filter((m) => titleOf(m).startsWith('催办'));
+    expect(remind).toHaveLength(1);
+    expect(buttonTexts(remind[0])).toContain('同意');
+    const second = await bot.click(STAFF, notice, '催办');
+    expect(second.toast?.content).toBe('该环节 1 小时内已催办过，请稍后再试');
+    const other = await bot.click(REV2, notice, '催办');
+    expect(other.toast?.content).toBe('只有项目登记人或管理员可以催办');
+    expect((await auditActions(lead)).filter((a) => a === 'remind')).toHaveLength(1);
+  });
+});
+
+describe('cards', () => {
+  it('every card sent or updated passes validation and fits in 30 KB', async () => {
+    let checked = 0;
+    for (const m of bot.state.messages.filter(isCard)) {
+      for (const content of [m.content, ...m.updates.map((u) => u.content)]) {
+        expect(validateCard(JSON.parse(content))).toEqual({ ok: true });
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(50);
+  });
+});

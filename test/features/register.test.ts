@@ -1,0 +1,598 @@
+// Registering leads on cards, end to end through the real HTTP routes: /register → kind → form → 已提交,
+// field errors, duplicates, 我的项目 / 查询 / 项目 with visibility, editing a returned lead, concurrency.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestBot, cardOf } from '../support/harness.ts';
+import { buttons, cardText, fieldValue, formFieldNames } from '../support/cards.ts';
+import { assertValidCard, cardSize, CARD_MAX_BYTES } from '../../src/cards/validate.ts';
+import { creditCodeCheckChar, LEAD_KIND_LABELS, type LeadKind } from '../../src/domain/lead.ts';
+import type { CardJson, CardReply } from '../../src/lark/types.ts';
+import type { DeliveredMessage } from '../../src/lark/standin.ts';
+
+const ADMIN = 'ou_admin0001';
+const STAFF_DY = 'ou_staffdy01'; // 丁堰镇
+const STAFF_DY2 = 'ou_staffdy02'; // 丁堰镇, a colleague
+const STAFF_BP = 'ou_staffbp01'; // 白蒲镇
+const STAFF_NOTOWN = 'ou_staffnt01';
+const REVIEWER = 'ou_reviewer1';
+const NOBODY = 'ou_nobody001';
+
+// 2026-12-31 16:30 UTC is already 2027-01-01 in Asia/Shanghai: codes must carry 2027.
+const BASE = Date.parse('2026-12-31T16:30:00Z');
+const started = Date.now();
+const clock = () => new Date(BASE + (Date.now() - started));
+
+let bot: TestBot;
+const prisma = () => bot.app.database.prisma;
+
+/** A valid 统一社会信用代码 for a 9-character organisation code. */
+function creditCode(org: string): string {
+  const first17 = `91320682${org}`;
+  return first17 + creditCodeCheckChar(first17);
+}
+
+const COMMON_FIELDS = [
+  'category', 'project_name', 'company_name', 'credit_code', 'industry', 'town', 'source_region', 'contact_name',
+  'contact_phone', 'investment_wan', 'needs_fund', 'summary',
+];
+
+beforeAll(async () => {
+  bot = await TestBot.start({ name: 'register', admins: [ADMIN], clock });
+  const db = prisma();
+  await db.roleGrant.createMany({
+    data: [
+      { userId: STAFF_DY, role: 'staff', town: '丁堰镇', grantedBy: ADMIN },
+      { userId: STAFF_DY2, role: 'staff', town: '丁堰镇', grantedBy: ADMIN },
+      { userId: STAFF_BP, role: 'staff', town: '白蒲镇', grantedBy: ADMIN },
+      { userId: STAFF_NOTOWN, role: 'staff', town: null, grantedBy: ADMIN },
+      { userId: REVIEWER, role: 'reviewer', grantedBy: ADMIN },
+    ],
+  });
+  await db.user.createMany({
+    data: [
+      { openId: ADMIN, name: '王管理' },
+      { openId: STAFF_DY, name: '张丁堰' },
+      { openId: STAFF_DY2, name: '李丁堰' },
+      { openId: STAFF_BP, name: '陈白蒲' },
+      { openId: REVIEWER, name: '赵初审' },
+    ],
+  });
+  await db.activity.createMany({
+    data: [
+      { year: 2027, seq: 1, name: '2027 科技招商春季推介会', timeText: '3月', month: 3 },
+      { year: 2027, seq: 2, name: '2027 长三角创新创业大赛', timeText: '6月', month: 6 },
+      { year: 2026, seq: 1, name: '2026 旧活动', timeText: '5月', month: 5 },
+    ],
+  });
+});
+
+afterAll(async () => {
+  await bot?.stop();
+});
+
+/** The card a message shows now, checked against the Card JSON 2.0 rules. */
+function valid(card: CardJson): CardJson {
+  assertValidCard(card);
+  expect(cardSize(card)).toBeLessThanOrEqual(CARD_MAX_BYTES);
+  return card;
+}
+
+function replyCard(reply: CardReply): CardJson {
+  expect(reply.card, JSON.stringify(reply)).toBeDefined();
+  const c = reply.card as CardJson & { data?: CardJson };
+  return valid(c.data ?? c);
+}
+
+function lastCard(user: string): { msg: DeliveredMessage; card: CardJson } {
+  const msg = bot.lastMessageTo(user);
+  expect(msg.msgType).toBe('interactive');
+  return { msg, card: valid(cardOf(msg)) };
+}
+
+function lastText(user: string): string {
+  const msg = bot.lastMessageTo(user);
+  if (msg.msgType === 'text') return JSON.parse(msg.content).text as string;
+  return cardText(cardOf(msg));
+}
+
+/** /register, choose the kind on the card; returns the message now showing the form. */
+async function openForm(user: string, kind: LeadKind): Promise<{ msg: DeliveredMessage; card: CardJson }> {
+  await bot.say(user, '/register');
+  const { msg, card } = lastCard(user);
+  expect(cardText(card)).toContain('请选择要登记的项目类别');
+  const reply = await bot.click(user, msg, LEAD_KIND_LABELS[kind]);
+  return { msg, card: replyCard(reply) };
+}
+
+async function submit(user: string, msg: DeliveredMessage, form: Record<string, unknown>, button: string | RegExp = /提交/): Promise<{ reply: CardReply; card: CardJson }> {
+  const reply = await bot.click(user, msg, button, form);
+  return { reply, card: replyCard(reply) };
+}
+
+const headerTitle = (card: CardJson) => ((card.header as { title: { content: string } }).title.content);
+const codeIn = (card: CardJson) => /KZ-\d{4}-\d{4}/.exec(headerTitle(card))?.[0];
+const leadCount = () => prisma().lead.count();
+
+const KIND_FORMS: Record<LeadKind, { form: Record<string, unknown>; details: Record<string, unknown> }> = {
+  tech: {
+    form: { hightech_field: '新能源与节能', stage: '中试', years_to_high_tech: '2', invention_patents: '3', utility_models: '５件' },
+    details: { hightech_field: '新能源与节能', stage: '中试', years_to_high_tech: 2 },
+  },
+  talent: {
+    form: { talent_name: '周博士', talent_title: '省级人才', core_technology: '固态电解质', founding_locally: true, invention_patents: '1' },
+    details: { talent_name: '周博士', talent_title: '省级人才', core_technology: '固态电解质', founding_locally: true },
+  },
+  platform: {
+    form: { partner_institution: '南京大学', partner_type: '高校', platform_type: '新型研发机构', planned_staff: '30人' },
+    details: { partner_institution: '南京大学', partner_type: '高校', platform_type: '新型研发机构', planned_staff: 30 },
+  },
+  service: {
+    form: { service_type: '技术评估检测' },
+    details: { service_type: '技术评估检测' },
+  },
+  fund: {
+    form: { fund_manager: '深创投', fund_size_wan: '1.5亿', focus_industries: ['氢能', '合成生物学'], fund_stage: 'VC', planned_setup_date: '2027-03-01 +0800' },
+    details: { fund_manager: '深创投', fund_size_wan: 15000, focus_industries: ['氢能', '合成生物学'], fund_stage: 'VC', planned_setup_date: '2027-03-01' },
+  },
+};
+
+describe('registering each kind end to end', () => {
+  it.each(Object.keys(KIND_FORMS) as LeadKind[])('%s: /register → kind → form → 已提交 with a KZ code', async (kind) => {
+    const before = await leadCount();
+    const { msg, card: formCard } = await openForm(STAFF_DY, kind);
+    expect(headerTitle(formCard)).toBe(`登记${LEAD_KIND_LABELS[kind]}项目`);
+    const names = formFieldNames(formCard);
+    for (const n of COMMON_FIELDS) expect(names).toContain(n);
+    for (const n of Object.keys(KIND_FORMS[kind].form)) expect(names).toContain(n);
+    expect(fieldValue(formCard, 'category')).toBe(kind);
+    expect(fieldValue(formCard, 'town')).toBe('丁堰镇');
+    // This year's activities are offered, last year's are not.
+    expect(names).toContain('activity_id');
+    expect(cardText(formCard)).not.toContain('2026 旧活动');
+
+    const activity = await prisma().activity.findFirstOrThrow({ where: { year: 2027, seq: 2 } });
+    const company = `如皋${LEAD_KIND_LABELS[kind]}示范科技有限公司`;
+    const { card } = await submit(STAFF_DY, msg, {
+      category: kind,
+      project_name: `  ${LEAD_KIND_LABELS[kind]}示范项目  `,
+      company_name: company,
+      industry: '氢能',
+      town: '丁堰镇',
+      source_region: '上海',
+      contact_name: '钱经理',
+      contact_phone: '138 1234 5678',
+      investment_wan: '1,200',
+      needs_fund: false,
+      summary: '团队来自上海，计划明年落地。',
+      activity_id: String(activity.id),
+      ...KIND_FORMS[kind].form,
+    });
+    const code = codeIn(card);
+    expect(headerTitle(card)).toContain('已提交');
+    expect(code).toMatch(/^KZ-2027-\d{4}$/);
+    expect(buttons(card).map((b) => b.text)).toEqual(['撤回', '催办']);
+    const text = cardText(card);
+    expect(text).toContain(`${LEAD_KIND_LABELS[kind]}示范项目`);
+    expect(text).toContain('审批中');
+    expect(text).toContain('1,200 万元');
+
+    expect(await leadCount()).toBe(before + 1);
+    const row = await prisma().lead.findUniqueOrThrow({ where: { code: code! } });
+    expect(row).toMatchObject({
+      kind,
+      projectName: `${LEAD_KIND_LABELS[kind]}示范项目`,
+      companyName: company,
+      industry: '氢能',
+      town: '丁堰镇',
+      sourceRegion: '上海',
+      contactName: '钱经理',
+      contactPhone: '13812345678',
+      investmentWan: 1200,
+      submitterId: STAFF_DY,
+      status: 'pending',
+      round: 1,
+      major: false,
+      activityId: activity.id,
+    });
+    expect(row.details).toMatchObject(KIND_FORMS[kind].details);
+    if (kind === 'tech') expect([row.inventionPatents, row.utilityModels]).toEqual([3, 5]);
+    const audit = await prisma().auditEvent.findMany({ where: { leadId: row.id } });
+    expect(audit.map((a) => [a.action, a.actorId])).toContainEqual(['submit', STAFF_DY]);
+  });
+
+  it('opens the form directly with /register <kind> and the Chinese kind names', async () => {
+    await bot.say(STAFF_BP, '/register fund');
+    expect(headerTitle(lastCard(STAFF_BP).card)).toBe('登记基金类项目');
+    await bot.say(STAFF_BP, '登记 科创');
+    const { card } = lastCard(STAFF_BP);
+    expect(headerTitle(card)).toBe('登记科创类项目');
+    expect(fieldValue(card, 'category')).toBe('tech');
+    expect(fieldValue(card, 'town')).toBe('白蒲镇');
+    await bot.say(STAFF_BP, '登记 火箭类');
+    const chooser = lastCard(STAFF_BP).card;
+    expect(cardText(chooser)).toContain('未识别的项目类别「火箭类」');
+    expect(buttons(chooser).map((b) => b.text)).toEqual(Object.values(LEAD_KIND_LABELS));
+  });
+
+  it('a 重大项目 (investment at the threshold) is stored as major; an admin without a town registers too', async () => {
+    await bot.say(ADMIN, '/register service');
+    const { msg, card: form } = lastCard(ADMIN);
+    expect(fieldValue(form, 'town')).toBeUndefined();
+    const { card } = await submit(ADMIN, msg, { project_name: '检测中心', town: '开发区', investment_wan: '1亿', service_type: '技术评估检测' });
+    const row = await prisma().lead.findUniqueOrThrow({ where: { code: codeIn(card)! } });
+    expect(row).toMatchObject({ major: true, investmentWan: 10000, town: '开发区', submitterId: ADMIN });
+    expect(cardText(card)).toContain('一事一议');
+  });
+});
+
+describe('field errors', () => {
+  it('a bad phone, a wrong credit-code check digit and a missing name come back beside their fields, values kept, nothing stored', async () => {
+    const before = await leadCount();
+    const { msg } = await openForm(STAFF_DY, 'tech');
+    const goodCode = creditCode('MA1XYW123');
+    const badCode = goodCode.slice(0, 17) + (goodCode[17] === '0' ? '1' : '0');
+    const entered = {
+      category: 'tech',
+      project_name: '   ',
+      company_name: '  错误示范科技有限公司 ',
+      credit_code: badCode,
+      town: '丁堰镇',
+      contact_phone: '12345',
+      summary: '保留这段简介',
+      hightech_field: '新材料',
+      focus_industries: ['氢能'], // not a field of this kind: ignored
+    };
+    const { reply, card } = await submit(STAFF_DY, msg, entered);
+    expect(reply.toast?.content).toContain('尚未保存');
+    const text = cardText(card);
+    expect(text).toContain('请填写项目名称');
+    expect(text).toContain('联系电话格式不正确');
+    expect(text).toContain('统一社会信用代码校验位不正确');
+    expect(text).toContain('有 3 项需要修改');
+    // The errors sit right under their fields: each red line follows its own input.
+    const order = JSON.stringify(card);
+    expect(order.indexOf('"name":"contact_phone"')).toBeLessThan(order.indexOf('联系电话格式不正确'));
+    expect(order.indexOf('联系电话格式不正确')).toBeLessThan(order.indexOf('"name":"investment_wan"'));
+    expect(fieldValue(card, 'contact_phone')).toBe('12345');
+    expect(fieldValue(card, 'credit_code')).toBe(badCode);
+    expect(fieldValue(card, 'company_name')).toBe('错误示范科技有限公司');
+    expect(fieldValue(card, 'summary')).toBe('保留这段简介');
+    expect(fieldValue(card, 'hightech_field')).toBe('新材料');
+    expect(fieldValue(card, 'town')).toBe('丁堰镇');
+    expect(await leadCount()).toBe(before);
+
+    // Fixed on the same card, it goes through.
+    const fixed = await submit(STAFF_DY, msg, { ...entered, project_name: '纠错后的项目', credit_code: goodCode, contact_phone: '0513-87654321' });
+    expect(headerTitle(fixed.card)).toContain('已提交');
+    const row = await prisma().lead.findUniqueOrThrow({ where: { code: codeIn(fixed.card)! } });
+    expect(row).toMatchObject({ projectName: '纠错后的项目', creditCode: goodCode, contactPhone: '0513-87654321', companyName: '错误示范科技有限公司' });
+  });
+
+  it('over-long text, control characters and emoji-only names are refused politely, not crashed on', async () => {
+    const before = await leadCount();
+    const { msg } = await openForm(STAFF_DY, 'talent');
+    const { card } = await submit(STAFF_DY, msg, {
+      project_name: '😀😀😀',
+      company_name: '控制\u0007字符公司',
+      talent_name: '王'.repeat(40),
+      summary: '长'.repeat(5000),
+      town: '丁堰镇',
+    });
+    const text = cardText(card);
+    expect(text).toContain('项目名称需包含文字');
+    expect(text).toContain('企业名称含有不可见的控制字符');
+    expect(text).toContain('人才姓名不能超过 30 个字');
+    expect(text).toContain('项目简介不能超过 2000 个字');
+    expect(fieldValue(card, 'company_name')).toBe('控制字符公司');
+    expect(await leadCount()).toBe(before);
+  });
+
+  it('picking another kind in the 项目类别 select is an error on that field', async () => {
+    const { msg } = await openForm(STAFF_DY, 'service');
+    const { card } = await submit(STAFF_DY, msg, { category: 'fund', project_name: '选错类别', town: '丁堰镇', service_type: '法律' });
+    expect(cardText(card)).toContain('项目类别选了「基金类」');
+    expect(fieldValue(card, 'category')).toBe('fund');
+  });
+});
+
+describe('duplicates', () => {
+  it('the same credit code asks before saving; only the owner can confirm, once; 仍然提交 saves', async () => {
+    const code = creditCode('MA2DUP001');
+    const { msg: first } = await openForm(STAFF_DY, 'tech');
+    const original = await submit(STAFF_DY, first, { project_name: '原始项目', company_name: '甲公司', credit_code: code, town: '丁堰镇', hightech_field: '新材料' });
+    const originalCode = codeIn(original.card)!;
+
+    const before = await leadCount();
+    const { msg } = await openForm(STAFF_DY2, 'platform');
+    const { card } = await submit(STAFF_DY2, msg, {
+      project_name: '同一企业的平台项目', company_name: '名称不同的乙公司', credit_code: code.toLowerCase(), town: '丁堰镇',
+      partner_institution: '东南大学', platform_type: '重点实验室',
+    });
+    expect(headerTitle(card)).toBe('可能重复登记');
+    const text = cardText(card);
+    expect(text).toContain(originalCode);
+    expect(text).toContain('张丁堰');
+    expect(text).toContain('审批中');
+    expect(text).toContain('统一社会信用代码');
+    expect(await leadCount()).toBe(before);
+    const confirm = buttons(card).find((b) => b.text === '仍然提交')!;
+    expect(confirm.value).toMatchObject({ action: 'register.confirm' });
+    expect(await prisma().leadDraft.count({ where: { id: Number(confirm.value.draftId), userId: STAFF_DY2 } })).toBe(1);
+
+    // Somebody else cannot use the draft.
+    const stranger = await bot.clickValue(STAFF_BP, confirm.value);
+    expect(stranger.toast?.type).toBe('error');
+    expect(stranger.card).toBeUndefined();
+    expect(await leadCount()).toBe(before);
+
+    const saved = await submit(STAFF_DY2, msg, {}, '仍然提交');
+    expect(headerTitle(saved.card)).toContain('已提交');
+    const row = await prisma().lead.findUniqueOrThrow({ where: { code: codeIn(saved.card)! } });
+    expect(row).toMatchObject({ kind: 'platform', creditCode: code, submitterId: STAFF_DY2, companyName: '名称不同的乙公司' });
+    expect(row.details).toMatchObject({ partner_institution: '东南大学', platform_type: '重点实验室' });
+    expect(await leadCount()).toBe(before + 1);
+
+    // The draft is used up: a second click saves nothing.
+    const again = await bot.clickValue(STAFF_DY2, confirm.value);
+    expect(again.toast?.content).toContain('已提交或已失效');
+    expect(await leadCount()).toBe(before + 1);
+  });
+
+  it('the same company name written differently（（）vs ()，有限责任公司）is a duplicate; 返回修改 keeps the values', async () => {
+    const { msg: first } = await openForm(STAFF_BP, 'service');
+    const original = await submit(STAFF_BP, first, { project_name: '氢能检测服务', company_name: '苏州（如皋）氢能科技有限公司', town: '白蒲镇', service_type: '技术评估检测' });
+    const originalCode = codeIn(original.card)!;
+
+    const before = await leadCount();
+    const { msg } = await openForm(STAFF_DY, 'service');
+    const entered = { project_name: '另一个氢能服务', company_name: '苏州(如皋)氢能科技 有限责任公司', town: '丁堰镇', service_type: '科技咨询', contact_phone: '13900001111' };
+    const { card } = await submit(STAFF_DY, msg, entered);
+    expect(headerTitle(card)).toBe('可能重复登记');
+    expect(cardText(card)).toContain(originalCode);
+    expect(cardText(card)).toContain('陈白蒲');
+    expect(await leadCount()).toBe(before);
+
+    const back = await submit(STAFF_DY, msg, {}, '返回修改');
+    expect(headerTitle(back.card)).toBe('登记服务类项目');
+    expect(fieldValue(back.card, 'company_name')).toBe('苏州(如皋)氢能科技 有限责任公司');
+    expect(fieldValue(back.card, 'contact_phone')).toBe('13900001111');
+    expect(fieldValue(back.card, 'service_type')).toBe('科技咨询');
+
+    // Submitting again asks again; this time 仍然提交.
+    const asked = await submit(STAFF_DY, msg, entered);
+    expect(headerTitle(asked.card)).toBe('可能重复登记');
+    const saved = await submit(STAFF_DY, msg, {}, '仍然提交');
+    const row = await prisma().lead.findUniqueOrThrow({ where: { code: codeIn(saved.card)! } });
+    expect(row).toMatchObject({ companyName: '苏州(如皋)氢能科技 有限责任公司', companyNorm: '苏州如皋氢能科技', town: '丁堰镇' });
+    expect(await leadCount()).toBe(before + 1);
+  });
+});
+
+describe('looking at leads', () => {
+  let bpCode: string;
+
+  beforeAll(async () => {
+    const { msg } = await openForm(STAFF_BP, 'tech');
+    const { card } = await submit(STAFF_BP, msg, { project_name: '白蒲精密光电项目', company_name: '白蒲光电有限公司', town: '白蒲镇', hightech_field: '电子信息', contact_phone: '13700000000' });
+    bpCode = codeIn(card)!;
+  });
+
+  it('/my lists my leads with code, name, kind, status and next step, and nobody else\'s', async () => {
+    await bot.say(STAFF_DY, '/my');
+    const { card } = lastCard(STAFF_DY);
+    const text = cardText(card);
+    const mine = await prisma().lead.findMany({ where: { submitterId: STAFF_DY } });
+    expect(mine.length).toBeGreaterThan(3);
+    expect(headerTitle(card)).toBe(`我的项目（共 ${mine.length} 项）`);
+    for (const l of mine) expect(text).toContain(l.code);
+    expect(text).toContain('科创类示范项目');
+    expect(text).toContain('科创类');
+    expect(text).toContain('审批中');
+    expect(text).toContain('下一步：');
+    expect(text).not.toContain(bpCode);
+    expect(text).not.toContain('白蒲精密光电项目');
+
+    await bot.say(STAFF_DY, '我的项目');
+    expect(headerTitle(lastCard(STAFF_DY).card)).toBe(`我的项目（共 ${mine.length} 项）`);
+  });
+
+  it('/find: staff of 丁堰镇 cannot see 白蒲镇\'s lead; the reviewer and 白蒲镇 staff can', async () => {
+    await bot.say(STAFF_DY, '/find 光电');
+    expect(cardText(lastCard(STAFF_DY).card)).not.toContain(bpCode);
+    expect(cardText(lastCard(STAFF_DY).card)).toContain('没有找到');
+
+    await bot.say(STAFF_DY, '查询 示范');
+    const dyText = cardText(lastCard(STAFF_DY).card);
+    expect(dyText).toContain('科创类示范项目');
+
+    await bot.say(REVIEWER, '/find 光电');
+    const reviewerText = cardText(lastCard(REVIEWER).card);
+    expect(reviewerText).toContain(bpCode);
+    expect(reviewerText).toContain('白蒲精密光电项目');
+
+    await bot.say(STAFF_BP, '查询 白蒲光电有限公司');
+    expect(cardText(lastCard(STAFF_BP).card)).toContain(bpCode);
+
+    // The company name matches however its brackets are written.
+    await bot.say(REVIEWER, '查询 苏州(如皋)氢能');
+    expect(cardText(lastCard(REVIEWER).card)).toContain('氢能检测服务');
+
+    await bot.say(NOBODY, '/find 光电');
+    expect(lastText(NOBODY)).toContain('没有权限');
+  });
+
+  it('/lead shows one lead\'s card to those who may see it', async () => {
+    await bot.say(REVIEWER, `/lead ${bpCode.toLowerCase()}`);
+    const { card } = lastCard(REVIEWER);
+    expect(headerTitle(card)).toBe(`${bpCode} · 白蒲精密光电项目`);
+    const text = cardText(card);
+    expect(text).toContain('审批中');
+    expect(text).toContain('白蒲光电有限公司');
+    expect(text).toContain('电子信息');
+    expect(text).toContain('陈白蒲');
+    expect(buttons(card)).toEqual([]);
+
+    await bot.say(STAFF_BP, `项目 ${bpCode}`);
+    expect(headerTitle(lastCard(STAFF_BP).card)).toBe(`${bpCode} · 白蒲精密光电项目`);
+
+    await bot.say(STAFF_DY, `项目 ${bpCode}`);
+    expect(lastText(STAFF_DY)).toContain('无权查看');
+    expect(lastText(STAFF_DY)).not.toContain('白蒲精密光电项目');
+
+    await bot.say(STAFF_DY, '项目 KZ-2027-9999');
+    expect(lastText(STAFF_DY)).toContain('未找到项目 KZ-2027-9999');
+  });
+
+  it('long lists end with "另有 N 项" and stay within 30 KB', async () => {
+    const many = 'ou_manyleads';
+    await prisma().roleGrant.create({ data: { userId: many, role: 'staff', town: '九华镇', grantedBy: ADMIN } });
+    await prisma().lead.createMany({
+      data: Array.from({ length: 260 }, (_, i) => ({
+        code: `KZ-2020-${String(i + 1).padStart(4, '0')}`,
+        kind: 'tech',
+        projectName: `批量导入的很长很长的项目名称用于测试卡片大小限制${'长'.repeat(60)}${i}`,
+        town: '九华镇',
+        submitterId: many,
+        status: 'pending',
+      })),
+    });
+    await bot.say(many, '/my');
+    const { card } = lastCard(many);
+    expect(headerTitle(card)).toBe('我的项目（共 260 项）');
+    expect(cardText(card)).toMatch(/另有 \d+ 项/);
+    const shown = (cardText(card).match(/KZ-2020-\d{4}/g) ?? []).length;
+    const more = Number(/另有 (\d+) 项/.exec(cardText(card))![1]);
+    expect(shown + more).toBe(260);
+
+    await bot.say(REVIEWER, '查询 批量导入');
+    const found = lastCard(REVIEWER).card;
+    expect(cardText(found)).toMatch(/另有 \d+ 项/);
+  });
+});
+
+describe('editing a returned lead', () => {
+  it('the submitter sees 修改并重新提交, gets the form pre-filled, and resubmits into round 2', async () => {
+    const { msg: first } = await openForm(STAFF_DY, 'fund');
+    const submitted = await submit(STAFF_DY, first, { project_name: '待修改的基金', town: '丁堰镇', fund_manager: '某创投', fund_size_wan: '5000', focus_industries: ['氢能'] });
+    const code = codeIn(submitted.card)!;
+    const lead = await prisma().lead.findUniqueOrThrow({ where: { code } });
+    // A reviewer returned it (the approval feature's decision, written here directly).
+    await prisma().lead.update({ where: { id: lead.id }, data: { status: 'returned' } });
+    await prisma().auditEvent.create({ data: { actorId: REVIEWER, action: 'return', role: 'reviewer', leadId: lead.id, comment: '请补充基金管理人全称' } });
+
+    await bot.say(REVIEWER, `/lead ${code}`);
+    expect(buttons(lastCard(REVIEWER).card)).toEqual([]);
+
+    await bot.say(STAFF_DY, `/lead ${code}`);
+    const { msg, card } = lastCard(STAFF_DY);
+    expect(cardText(card)).toContain('退回修改');
+    expect(cardText(card)).toContain('请补充基金管理人全称');
+    expect(buttons(card).map((b) => b.text)).toEqual(['修改并重新提交']);
+
+    // Only the submitter may open the edit form.
+    const other = await bot.clickValue(STAFF_DY2, buttons(card)[0].value);
+    expect(other.toast?.type).toBe('error');
+
+    const opened = replyCard(await bot.click(STAFF_DY, msg, '修改并重新提交'));
+    expect(headerTitle(opened)).toBe(`修改项目 ${code}`);
+    expect(fieldValue(opened, 'project_name')).toBe('待修改的基金');
+    expect(fieldValue(opened, 'fund_manager')).toBe('某创投');
+    expect(fieldValue(opened, 'fund_size_wan')).toBe('5000');
+    expect(fieldValue(opened, 'focus_industries')).toEqual(['氢能']);
+
+    const before = await leadCount();
+    const { card: done } = await submit(STAFF_DY, msg, {
+      project_name: '待修改的基金', town: '丁堰镇', fund_manager: '某某创业投资管理有限公司', fund_size_wan: '5000', focus_industries: ['氢能', '大健康'],
+    }, '重新提交');
+    expect(headerTitle(done)).toBe(`已重新提交 · ${code}`);
+    expect(buttons(done).map((b) => b.text)).toEqual(['撤回', '催办']);
+    expect(await leadCount()).toBe(before);
+    const row = await prisma().lead.findUniqueOrThrow({ where: { code } });
+    expect(row).toMatchObject({ status: 'pending', round: 2 });
+    expect(row.details).toMatchObject({ fund_manager: '某某创业投资管理有限公司', focus_industries: ['氢能', '大健康'] });
+    const audit = await prisma().auditEvent.findMany({ where: { leadId: row.id, action: 'resubmit' } });
+    expect(audit).toHaveLength(1);
+
+    // Pending again: no more editing.
+    const late = await bot.clickValue(STAFF_DY, { action: 'register.submit', kind: 'fund', leadId: row.id }, { formValue: { project_name: '再改', town: '丁堰镇', fund_manager: 'x' } });
+    expect(late.toast?.content).toContain('只有退回修改或已撤回的项目可以修改');
+    expect((await prisma().lead.findUniqueOrThrow({ where: { code } })).projectName).toBe('待修改的基金');
+  });
+});
+
+describe('withdrawing', () => {
+  it('the submitter withdraws from the 已提交 card before anyone acts, then edits and resubmits', async () => {
+    const { msg } = await openForm(STAFF_BP, 'service');
+    const submitted = await submit(STAFF_BP, msg, { project_name: '撤回后再提交的服务', town: '白蒲镇', service_type: '法律' });
+    const code = codeIn(submitted.card)!;
+    expect(buttons(submitted.card).map((b) => b.text)).toEqual(['撤回', '催办']);
+
+    // Someone else cannot withdraw it.
+    const stranger = await bot.clickValue(STAFF_DY, buttons(submitted.card)[0].value);
+    expect(stranger.toast?.type).toBe('error');
+    expect((await prisma().lead.findUniqueOrThrow({ where: { code } })).status).toBe('pending');
+
+    const reply = await bot.click(STAFF_BP, msg, '撤回');
+    expect(reply.toast?.type).not.toBe('error');
+    expect((await prisma().lead.findUniqueOrThrow({ where: { code } })).status).toBe('withdrawn');
+
+    await bot.say(STAFF_BP, `/lead ${code}`);
+    const { msg: view, card } = lastCard(STAFF_BP);
+    expect(cardText(card)).toContain('已撤回');
+    expect(buttons(card).map((b) => b.text)).toEqual(['修改并重新提交']);
+    replyCard(await bot.click(STAFF_BP, view, '修改并重新提交'));
+    const { card: done } = await submit(STAFF_BP, view, { project_name: '撤回后再提交的服务', town: '白蒲镇', service_type: '技术交易' }, '重新提交');
+    expect(headerTitle(done)).toBe(`已重新提交 · ${code}`);
+    expect(await prisma().lead.findUniqueOrThrow({ where: { code } })).toMatchObject({ status: 'pending', round: 2 });
+  });
+});
+
+describe('who may register', () => {
+  it('a person without a role is refused in Chinese and told whom to ask; a submit from them stores nothing', async () => {
+    await bot.say(NOBODY, '/register');
+    const text = lastText(NOBODY);
+    expect(text).toContain('招商人员');
+    expect(text).toContain('管理员');
+    expect(text).toContain('王管理');
+
+    const before = await leadCount();
+    const reply = await bot.clickValue(NOBODY, { action: 'register.submit', kind: 'service' }, { formValue: { project_name: '偷偷提交', town: '丁堰镇', service_type: '法律' } });
+    expect(reply.toast?.type).toBe('error');
+    expect(reply.toast?.content).toContain('招商人员');
+    expect(await leadCount()).toBe(before);
+  });
+
+  it('staff without a town are asked to have one set', async () => {
+    await bot.say(STAFF_NOTOWN, '登记');
+    expect(lastText(STAFF_NOTOWN)).toContain('没有指定所属镇区');
+  });
+});
+
+describe('concurrency', () => {
+  it('20 submissions at once get 20 distinct, consecutive codes', async () => {
+    const before = await prisma().lead.findMany({ where: { code: { startsWith: 'KZ-2027-' } }, select: { id: true } });
+    const seen = new Set(before.map((b) => b.id));
+    const replies = await Promise.all(Array.from({ length: 20 }, (_, i) =>
+      bot.clickValue(i % 2 ? STAFF_DY : STAFF_BP, { action: 'register.submit', kind: 'service' }, {
+        formValue: { project_name: `并发项目 ${i}`, town: i % 2 ? '丁堰镇' : '白蒲镇', service_type: '法律' },
+      }),
+    ));
+    await bot.settle();
+    const rows = (await prisma().lead.findMany({ where: { projectName: { startsWith: '并发项目' } } })).filter((r) => !seen.has(r.id));
+    expect(rows).toHaveLength(20);
+    const seqs = rows.map((r) => {
+      expect(r.code).toMatch(/^KZ-2027-\d{4}$/);
+      return Number(r.code.slice(-4));
+    }).sort((a, b) => a - b);
+    expect(new Set(seqs).size).toBe(20);
+    expect(seqs[19] - seqs[0]).toBe(19);
+    // The sequence row agrees with the codes handed out.
+    const sequence = await prisma().leadSequence.findUniqueOrThrow({ where: { year: 2027 } });
+    expect(sequence.last).toBe(before.length + 20);
+    expect(seqs[19]).toBe(sequence.last);
+    // Every answer that came in time shows its own code (a slow one is the "正在处理" toast).
+    const answered = replies.filter((r) => r.card).map((r) => codeIn(replyCard(r)));
+    expect(new Set(answered).size).toBe(answered.length);
+    for (const code of answered) expect(rows.map((r) => r.code)).toContain(code);
+    for (const r of replies.filter((x) => !x.card)) expect(r.toast?.content).toContain('正在处理');
+  });
+});

@@ -8,9 +8,9 @@ import Database from 'better-sqlite3';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
-import { loadSchemaEngine, type SchemaFile } from './schema-engine.js';
-import { migrate, migrationStatus, migrationsDir, readMigrations } from '../src/db/migrate.js';
-import { describeTarget, parseDatabaseUrl, type DbTarget } from '../src/db/url.js';
+import { loadSchemaEngine, type SchemaFile } from './schema-engine.ts';
+import { migrate, migrationStatus, migrationsDir, readMigrations } from '../src/db/migrate.ts';
+import { describeTarget, parseDatabaseUrl, type DbTarget } from '../src/db/url.ts';
 
 const root = join(import.meta.dirname, '..');
 

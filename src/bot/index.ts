@@ -5,6 +5,9 @@ import { registerHelp } from './features/help.ts';
 import { registerRegistration } from './features/register.ts';
 import { registerApproval } from './features/approval.ts';
 import { registerRoles } from './features/roles.ts';
+import { registerQuota } from './features/quota.ts';
+import { registerLifecycle } from './features/lifecycle.ts';
+import { registerActivities } from './features/activities.ts';
 
 export function createBot(services: Services): Bot {
   const bot = new Bot(services);
@@ -12,5 +15,8 @@ export function createBot(services: Services): Bot {
   registerRegistration(bot);
   registerApproval(bot);
   registerRoles(bot);
+  registerQuota(bot);
+  registerLifecycle(bot);
+  registerActivities(bot);
   return bot;
 }

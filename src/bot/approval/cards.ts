@@ -1,6 +1,7 @@
 // Cards of the approval workflow: the step card (lead facts, progress, and the decision form for whoever may
 // act), notices to the submitter, the assignees and the admins, and the /pending and /history lists.
 // Every user-typed text (names, comments, lead fields) is escaped; every card is validated and ≤ 30 KB.
+import { scoreSummaryLines } from '../../domain/scoring.ts';
 import type { CardJson } from '../../lark/types.ts';
 import {
   button, buttonRow, card, fitCard, form, header, hr, input, keyValues, markdown, noticeCard, select, submitButton,
@@ -248,6 +249,8 @@ function buildStepCard(view: ApprovalView, step: StepRow, viewerId: string, opts
     const summary = leadSummaryRows(view.lead, { includeContact: detail === 'full', includeSummary: detail === 'full' });
     if (summary.length > 0) elements.push(hr(), keyValues(detail === 'full' ? summary : summary.slice(0, 8)));
   }
+  const score = scoreSummaryLines(view.lead);
+  if (score.length > 0 && detail !== 'minimal') elements.push(markdown((detail === 'full' ? score : score.slice(0, 1)).map(md).join('\n')));
   const earlier = earlierDecisions(view, step);
   if (earlier.length > 0 && detail !== 'minimal') elements.push(hr(), markdown(earlier.join('\n')));
   elements.push(hr());

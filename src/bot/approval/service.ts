@@ -11,6 +11,7 @@
 // in-process, so 50 concurrent clicks wait their turn instead of piling onto the driver's transaction lock
 // (and its maxWait), and a roll-back — which on the shared connection would also undo unrelated writes —
 // never happens in normal operation. Never call these functions inside another transaction.
+import { onLeadApproved } from '../push.ts';
 import type { Tx } from '../../db/client.ts';
 import { enqueue, enqueuePatchRef, cardContent } from '../../lark/outbox.ts';
 import type { CardJson, OutgoingMessage, ToastType } from '../../lark/types.ts';
@@ -145,6 +146,8 @@ export async function deliver(tx: Tx, services: Services, leadId: number, messag
 /** Applies a transition's effects and delivers its messages, in the caller's transaction. */
 export async function applyTransition(tx: Tx, services: Services, leadId: number, effects: Parameters<typeof applyEffects>[2], holders: Holders, now: Date): Promise<ApprovalView | undefined> {
   const messages = await applyEffects(tx, leadId, effects, now);
+  // 靶向推送: chats following the lead's industry chain hear of it once it is approved.
+  if (effects.some((e) => e.type === 'lead_status' && e.to === 'approved')) await onLeadApproved(tx, services, leadId);
   return deliver(tx, services, leadId, messages, holders, now);
 }
 

@@ -1,6 +1,7 @@
 // The registration conversation: /register → kind → form → (possible duplicate → 仍然提交) → 已提交, and
 // editing a returned lead. Card callbacks answer with the next card, which replaces the clicked one; every
 // save is one transaction that also starts the approval.
+import { scoreAndStore } from '../../../db/lifecycle.ts';
 import type { CardJson, CardReply } from '../../../lark/types.ts';
 import type { Person } from '../../../db/roles.ts';
 import { namesOf } from '../../../db/roles.ts';
@@ -191,10 +192,13 @@ async function save(ctx: ActionContext, lead: LeadInput, editId?: number, draftI
       if (editId !== undefined) {
         const updated = await saveLeadEdits(tx, { leadId: editId, lead, submitterId: person.openId, major });
         if (!updated) throw new Refused('该项目已不是退回修改状态（可能已被处理），未保存修改。');
+        // Scored before approval starts, so the approval card shows the tier.
+        await scoreAndStore(tx, updated.id, services.office);
         await startResubmission(tx, services, updated.id);
         id = updated.id;
       } else {
         const created = await createLead(tx, { lead, submitterId: person.openId, year: yearOf(services, now), major, role, now });
+        await scoreAndStore(tx, created.id, services.office);
         await startApproval(tx, services, created.id);
         id = created.id;
       }

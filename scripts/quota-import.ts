@@ -1,0 +1,115 @@
+// Imports a 任务分解表 (CSV or XLSX shaped like 附件2) into DATABASE_URL, replacing that year's quotas:
+//   npm run quota:import -- <file> --year <y> [--dry-run]
+// Prints the preview (towns, totals, warnings such as a 合计 row that disagrees with the towns' sum). A file
+// with any bad row is refused whole: the errors are printed with their row numbers and nothing is stored.
+// Without --year the year is taken from the file name, else from 「<year>年」 in the title, else this year
+// (BOT_TIMEZONE). --dry-run only prints the preview.
+// Exit status: 0 imported (or previewed), 1 the file was refused, 2 bad arguments or configuration.
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { parseEnv } from '../src/config/env.ts';
+import { loadOffice } from '../src/config/office.ts';
+import { openDatabase } from '../src/db/client.ts';
+import { migrate } from '../src/db/migrate.ts';
+import { parseDatabaseUrl } from '../src/db/url.ts';
+import { quotaTownCount, replaceQuotaYear } from '../src/db/quotas.ts';
+import { localParts, METRIC_LABELS, QUOTA_METRICS } from '../src/domain/quota.ts';
+import { chooseYear, metricsLine, parseYear, readQuotaFile, YEAR_SOURCE_LABELS } from '../src/quota/import.ts';
+
+const USAGE = 'usage: npm run quota:import -- <file.csv|file.xlsx> [--year <year>] [--dry-run]';
+
+function fail(message: string, code = 2): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(code);
+}
+
+function parseArgs(argv: string[]): { file: string; year?: number; dryRun: boolean } {
+  let file: string | undefined;
+  let year: number | undefined;
+  let dryRun = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--year' || a.startsWith('--year=')) {
+      const v = a === '--year' ? argv[++i] : a.slice('--year='.length);
+      year = v === undefined ? undefined : parseYear(v);
+      if (year === undefined) fail(`--year needs a year between 2000 and 2099\n${USAGE}`);
+    } else if (a === '--dry-run') {
+      dryRun = true;
+    } else if (a === '--help' || a === '-h') {
+      process.stdout.write(`${USAGE}\n`);
+      process.exit(0);
+    } else if (a.startsWith('--')) {
+      fail(`unknown option ${a}\n${USAGE}`);
+    } else if (file === undefined) {
+      file = a;
+    } else {
+      fail(`only one file may be given\n${USAGE}`);
+    }
+  }
+  if (!file) fail(USAGE);
+  return { file, year, dryRun };
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  let buffer: Buffer;
+  try {
+    buffer = readFileSync(args.file);
+  } catch (err) {
+    fail(`cannot read ${args.file}: ${(err as Error).message}`);
+  }
+  let env;
+  let office;
+  try {
+    env = parseEnv();
+    office = loadOffice(env.BOT_CONFIG);
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  const fileName = basename(args.file);
+  const read = await readQuotaFile(buffer, fileName, office);
+  if (!read.result.ok) {
+    process.stderr.write(`任务分解表「${fileName}」未导入：发现 ${read.result.errors.length} 处问题，未导入任何数据。\n`);
+    for (const e of read.result.errors) process.stderr.write(`  - ${e}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const now = new Date();
+  const { year, source } = chooseYear(args.year, read, localParts(now, env.BOT_TIMEZONE).year);
+  const { rows, totals, statedTotals, warnings } = read.result;
+
+  const out: string[] = [`任务分解表「${fileName}」：${year} 年（${YEAR_SOURCE_LABELS[source]}），${rows.length} 个镇区`];
+  const width = Math.max(...rows.map((r) => [...r.town].length));
+  for (const r of rows) {
+    const pad = ' '.repeat(width - [...r.town].length);
+    const written = r.sourceName !== r.town ? `（表中为「${r.sourceName}」）` : '';
+    out.push(`  第${r.rowNumber}行  ${r.town}${pad}  ${QUOTA_METRICS.map((m) => `${METRIC_LABELS[m]} ${r[m]}`).join('  ')}${written}`);
+  }
+  out.push(`合计（各镇区之和）：${metricsLine(totals)}`);
+  if (statedTotals) out.push(`表中合计行：${metricsLine(statedTotals)}`);
+  if (warnings.length > 0) out.push(`注意（${warnings.length} 条）：`, ...warnings.map((w) => `  - ${w}`));
+  process.stdout.write(`${out.join('\n')}\n`);
+  if (args.dryRun) {
+    process.stdout.write('--dry-run：仅预览，未写入数据库。\n');
+    return;
+  }
+
+  const target = parseDatabaseUrl(env.DATABASE_URL);
+  if (env.DB_AUTO_MIGRATE) await migrate(target);
+  const database = openDatabase(target);
+  try {
+    const db = database.prisma;
+    const before = await quotaTownCount(db, year);
+    const outcome = await db.$transaction((tx) =>
+      replaceQuotaYear(tx, { year, rows, actorId: 'cli', via: 'cli', fileName, totals, statedTotals, warnings, now }),
+    );
+    process.stdout.write(
+      `已导入 ${year} 年任务分解表：${rows.length} 个镇区，${outcome.created} 条目标` +
+        `${outcome.replaced > 0 ? `（替换原有 ${before} 个镇区的 ${outcome.replaced} 条目标）` : ''}。\n`,
+    );
+  } finally {
+    await database.close();
+  }
+}
+
+main().catch((err: Error) => fail(`quota import failed: ${err.message.split('\n')[0]}`, 1));

@@ -1,0 +1,129 @@
+// 活动安排表: /activities [year] (活动) lists the year's 科技招商 activities with what comes up in the next 30
+// days; admins import the table from the command line (npm run activity:import -- <file> --year <y>) or by
+// sending the file to the bot (importActivityFile, called by the bot's file handler).
+import type { Bot, MessageContext } from '../router.ts';
+import type { Services } from '../services.ts';
+import type { CardJson } from '../../lark/types.ts';
+import { activitiesOf, importActivityTable, type ActivityImportResult, type ActivityRow } from '../../db/lifecycle.ts';
+import { card, greyText, header, markdown, noticeCard, table, type CardElement } from '../../cards/kit.ts';
+import { md } from '../../cards/template.ts';
+import { assertValidCard } from '../../cards/validate.ts';
+import { upcomingActivities } from '../../domain/activity.ts';
+import { localParts } from '../../domain/quota.ts';
+import { activityDayText } from '../../jobs/activity-reminders.ts';
+
+/** How far ahead the listing looks for 近期活动. */
+const UPCOMING_DAYS = 30;
+
+function thisYear(services: Services): number {
+  return localParts(services.clock(), services.env.BOT_TIMEZONE).year;
+}
+
+function whenText(a: ActivityRow): string {
+  if (a.date) return `${activityDayText(a.date)}`;
+  return a.timeText;
+}
+
+export function activitiesCard(year: number, rows: ActivityRow[], now: Date, tz: string): CardJson {
+  const title = `${year}年科技招商活动安排（共 ${rows.length} 项）`;
+  const elements: CardElement[] = [];
+  const soon = upcomingActivities(rows, now, UPCOMING_DAYS, tz);
+  if (soon.length > 0) {
+    const lines = soon.map(({ activity: a, daysAway, monthOnly }) => {
+      const when = monthOnly ? `${a.month}月` : daysAway === 0 ? '今天' : `${daysAway} 天后，${activityDayText(a.date!)}`;
+      return `- **${md(a.name)}**（${md(when)}）`;
+    });
+    elements.push(markdown(`**近期活动**\n${lines.join('\n')}`));
+  }
+  elements.push(table(
+    [
+      { name: 'seq', label: '序号', type: 'number', width: '60px' },
+      { name: 'name', label: '活动名称', width: 'auto' },
+      { name: 'time', label: '时间', width: '100px' },
+      { name: 'organizer', label: '主办单位', width: 'auto' },
+    ],
+    rows.map((a) => ({ seq: a.seq, name: a.name, time: whenText(a), organizer: a.organizer ?? '' })),
+    10,
+  ));
+  elements.push(markdown(greyText('有具体日期的活动，订阅了提醒的群会在活动前 7 天和前 1 天收到提醒。'), 'notation'));
+  const c = card(header(title, 'blue'), elements, title);
+  assertValidCard(c);
+  return c;
+}
+
+async function runActivities(ctx: MessageContext): Promise<void> {
+  const { services } = ctx;
+  const typed = ctx.args.join('').normalize('NFKC').replace(/年$/, '').trim();
+  let year = thisYear(services);
+  if (typed) {
+    if (!/^\d{4}$/.test(typed) || Number(typed) < 2000 || Number(typed) > 2100) {
+      await ctx.reply('请写上年份，如：活动 2023');
+      return;
+    }
+    year = Number(typed);
+  }
+  const rows = await activitiesOf(services.db, year);
+  if (rows.length === 0) {
+    await ctx.reply(`尚未导入 ${year} 年的活动安排表。管理员可以把活动安排表（CSV 或 Excel，含“活动名称”“时间”两列）发给我导入。`);
+    return;
+  }
+  await ctx.reply(activitiesCard(year, rows, services.clock(), services.env.BOT_TIMEZONE));
+}
+
+/** Lines that tell the importer what happened (used by the chat import and the CLI). */
+export function importSummaryLines(r: ActivityImportResult): string[] {
+  if (!r.ok) return ['活动安排表未导入，请修改后重新上传：', ...r.errors.map((e) => `- ${e}`)];
+  const dated = r.activities.filter((a) => a.date).length;
+  const monthOnly = r.activities.filter((a) => !a.date && a.month).length;
+  const allYear = r.activities.filter((a) => a.allYear).length;
+  const lines = [
+    `已导入 ${r.year} 年活动安排表：共 ${r.activities.length} 项（新增 ${r.created} 项，更新 ${r.updated} 项${r.removed ? `，删除 ${r.removed} 项` : ''}）。`,
+    `其中有具体日期 ${dated} 项，仅有月份 ${monthOnly} 项，全年 ${allYear} 项。有具体日期的活动会在前 7 天和前 1 天提醒订阅的群。`,
+  ];
+  if (r.warnings.length > 0) lines.push('注意：', ...r.warnings.map((w) => `- ${w}`));
+  return lines;
+}
+
+/** Whether a file sent to the bot looks like an 活动安排表 (by its name). */
+export function looksLikeActivityFile(fileName: string): boolean {
+  return /活动/.test(fileName) && /\.(csv|xlsx)$/i.test(fileName);
+}
+
+/** The year a file name states ("2023年科技招商活动安排表.xlsx"), or undefined. */
+export function yearInFileName(fileName: string): number | undefined {
+  const m = /(20\d{2})/.exec(fileName.normalize('NFKC'));
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * Imports an 活动安排表 a user sent to the bot (admins only), for the year in the file name or else the
+ * current year. Meant to be called by the bot's single file handler when looksLikeActivityFile(name).
+ */
+export async function importActivityFile(ctx: MessageContext): Promise<void> {
+  const { services, event, person } = ctx;
+  if (!person.roles.has('admin')) {
+    await ctx.reply('只有管理员可以导入活动安排表。');
+    return;
+  }
+  if (!event.file) {
+    await ctx.reply('没有收到文件，请重新发送活动安排表。');
+    return;
+  }
+  const year = yearInFileName(event.file.fileName) ?? thisYear(services);
+  const buffer = await services.lark.downloadResource(event.messageId, event.file.fileKey);
+  const result = await importActivityTable(services.db, { buffer, filename: event.file.fileName, year, actorId: person.openId, now: services.clock() });
+  const lines = importSummaryLines(result).map((l) => md(l));
+  await ctx.reply(noticeCard(result.ok ? '活动安排表已导入' : '活动安排表未导入', lines, result.ok ? 'green' : 'red'));
+}
+
+/** Registers /activities (once; a second call does nothing). */
+export function registerActivities(bot: Bot): void {
+  if (bot.findCommand('/activities')) return;
+  bot.command({
+    name: 'activities',
+    words: ['活动', '活动安排'],
+    summary: '查看年度科技招商活动安排和近期活动',
+    usage: '/activities [年份]',
+    run: runActivities,
+  });
+}

@@ -1,0 +1,222 @@
+// After approval, in the database: recording stages and milestones (LeadStage + AuditEvent), scores and
+// tiers (Lead.score/tier/scoreReasons, re-scored when the scoring config changes), and the 活动安排表.
+import type { Db, Prisma, Tx } from './client.ts';
+import type { OfficeConfig } from '../config/office.ts';
+import { isLifecycleStage, isMilestone, STAGE_LABELS, type StageUpdate } from '../domain/lifecycle.ts';
+import { scoreLead, scoringFingerprint, scoringOf, type LeadScore, type ScoringConfig } from '../domain/scoring.ts';
+import { parseActivityTable, type ParsedActivity } from '../domain/activity.ts';
+import { claimRun } from '../jobs/ledger.ts';
+
+type DbOrTx = Db | Tx;
+export type LeadRow = Prisma.LeadModel;
+export type LeadStageRow = Prisma.LeadStageModel;
+
+// ---- stages ------------------------------------------------------------------------------------------
+
+export interface LeadLifecycle {
+  lead: LeadRow;
+  /** Recorded stages and milestones, oldest first. */
+  stages: LeadStageRow[];
+}
+
+export async function loadLifecycle(db: DbOrTx, leadId: number): Promise<LeadLifecycle | null> {
+  const lead = await db.lead.findUnique({ where: { id: leadId }, include: { stages: { orderBy: [{ date: 'asc' }, { id: 'asc' }] } } });
+  if (!lead) return null;
+  const { stages, ...row } = lead;
+  return { lead: row, stages };
+}
+
+/** Thrown when the lead changed between reading and writing (another update got there first). */
+export class LifecycleConflict extends Error {}
+
+export interface RecordStageInput {
+  lead: Pick<LeadRow, 'id' | 'stage' | 'code'>;
+  update: StageUpdate;
+  actorId: string;
+  /** The role the actor acts in: owner (登记人) or his role. */
+  role: string;
+  now: Date;
+}
+
+/**
+ * Records one stage or milestone in the caller's transaction: the LeadStage row, Lead.stage for the four
+ * stages (conditional on the stage the caller saw; a miss throws LifecycleConflict), Lead.creditCode at
+ * 注册, and AuditEvent 'stage_update'. A milestone recorded twice throws the unique violation (P2002).
+ */
+export async function recordStage(tx: Tx, input: RecordStageInput): Promise<LeadStageRow> {
+  const { lead, update, now } = input;
+  if (isLifecycleStage(update.stage)) {
+    const res = await tx.lead.updateMany({
+      where: { id: lead.id, status: 'approved', stage: lead.stage },
+      data: {
+        stage: update.stage,
+        version: { increment: 1 },
+        ...(update.stage === 'registered' && typeof update.data.credit_code === 'string' ? { creditCode: update.data.credit_code } : {}),
+      },
+    });
+    if (res.count !== 1) throw new LifecycleConflict(`lead ${lead.id} is no longer at stage ${lead.stage ?? '(none)'}`);
+  } else if (!isMilestone(update.stage)) {
+    throw new Error(`recordStage: unknown stage ${String(update.stage)}`);
+  }
+  const row = await tx.leadStage.create({
+    data: { leadId: lead.id, stage: update.stage, date: update.date, data: update.data, actorId: input.actorId, createdAt: now },
+  });
+  await tx.auditEvent.create({
+    data: {
+      actorId: input.actorId,
+      action: 'stage_update',
+      role: input.role,
+      leadId: lead.id,
+      data: { code: lead.code, stage: update.stage, date: update.date.toISOString().slice(0, 10), ...update.data },
+      createdAt: now,
+    },
+  });
+  // The month's 一月一报 is answered by the update itself.
+  await tx.followUp.updateMany({
+    where: { leadId: lead.id, answeredAt: null },
+    data: { answeredAt: now, answer: 'updated', note: `登记「${STAGE_LABELS[update.stage]}」` },
+  });
+  return row;
+}
+
+// ---- scores ------------------------------------------------------------------------------------------
+
+function scoreColumns(s: LeadScore) {
+  return { score: s.score, tier: s.tier, scoreReasons: s.reasons as unknown as Prisma.InputJsonValue };
+}
+
+/**
+ * Scores one lead from its stored fields and stores score, tier and reasons. Call after a lead is created or
+ * resubmitted (in that transaction). `scoring` defaults to the office's scoring section.
+ */
+export async function scoreAndStore(db: DbOrTx, leadId: number, office: OfficeConfig, scoring: ScoringConfig = scoringOf(office)): Promise<LeadScore | undefined> {
+  const lead = await db.lead.findUnique({ where: { id: leadId } });
+  if (!lead) return undefined;
+  const result = scoreLead(lead, office, scoring);
+  await db.lead.update({ where: { id: leadId }, data: scoreColumns(result) });
+  return result;
+}
+
+/** Scores every lead again; returns how many scores or tiers changed. */
+export async function rescoreAll(db: Db, office: OfficeConfig, scoring: ScoringConfig = scoringOf(office)): Promise<number> {
+  let changed = 0;
+  let afterId = 0;
+  for (;;) {
+    const page = await db.lead.findMany({ where: { id: { gt: afterId } }, orderBy: { id: 'asc' }, take: 500 });
+    if (page.length === 0) break;
+    for (const lead of page) {
+      afterId = lead.id;
+      const s = scoreLead(lead, office, scoring);
+      const same = lead.score === s.score && lead.tier === s.tier && JSON.stringify(lead.scoreReasons) === JSON.stringify(s.reasons);
+      if (same) continue;
+      await db.lead.update({ where: { id: lead.id }, data: scoreColumns(s) });
+      changed++;
+    }
+  }
+  return changed;
+}
+
+/** The JobRun row ('scoring-config', <fingerprint>, 'current') remembers what the stored scores were computed with. */
+export const SCORING_CONFIG_JOB = 'scoring-config';
+const SCORING_CONFIG_TARGET = 'current';
+
+/**
+ * Re-scores every lead when the scoring config (weights, or the chains of towns and parks) differs from the
+ * one the stored scores were computed with; call on start. The fingerprint is kept as the `period` of the
+ * single JobRun row with job 'scoring-config' (changing back to an earlier config is noticed too).
+ */
+export async function rescoreIfChanged(db: Db, office: OfficeConfig, scoring: ScoringConfig = scoringOf(office)): Promise<{ changed: boolean; rescored: number }> {
+  const fingerprint = scoringFingerprint(office, scoring);
+  const current = await db.jobRun.findFirst({ where: { job: SCORING_CONFIG_JOB, target: SCORING_CONFIG_TARGET } });
+  if (current?.period === fingerprint) return { changed: false, rescored: 0 };
+  const rescored = await rescoreAll(db, office, scoring);
+  await db.$transaction(async (tx) => {
+    await tx.jobRun.deleteMany({ where: { job: SCORING_CONFIG_JOB, target: SCORING_CONFIG_TARGET, period: { not: fingerprint } } });
+    await claimRun(tx, SCORING_CONFIG_JOB, fingerprint, SCORING_CONFIG_TARGET);
+  });
+  return { changed: true, rescored };
+}
+
+// ---- activities --------------------------------------------------------------------------------------
+
+export type ActivityRow = Prisma.ActivityModel;
+
+export async function activitiesOf(db: DbOrTx, year: number): Promise<ActivityRow[]> {
+  return db.activity.findMany({ where: { year }, orderBy: { seq: 'asc' } });
+}
+
+/** Activities with a date, of the given years. */
+export async function datedActivities(db: DbOrTx, years: number[]): Promise<ActivityRow[]> {
+  return db.activity.findMany({ where: { year: { in: years }, date: { not: null } }, orderBy: [{ date: 'asc' }, { seq: 'asc' }] });
+}
+
+export type ActivityImportResult =
+  | {
+      ok: true;
+      year: number;
+      activities: ParsedActivity[];
+      created: number;
+      updated: number;
+      /** Rows of that year no longer in the file, deleted. */
+      removed: number;
+      /** Rows no longer in the file but kept because leads name them as their source. */
+      kept: number[];
+      warnings: string[];
+    }
+  | { ok: false; errors: string[] };
+
+/**
+ * Imports a 活动安排表 for one year, replacing that year's calendar: rows are matched by 序号 (ids stay, so
+ * leads keep their source activity); rows missing from the file are deleted unless a lead names them.
+ * Records AuditEvent 'activity_import'. Any error in the file refuses the whole file.
+ */
+export async function importActivityTable(
+  db: Db,
+  input: { buffer: Uint8Array; filename: string; year: number; actorId: string; now: Date },
+): Promise<ActivityImportResult> {
+  const parsed = await parseActivityTable(input.buffer, input.filename, input.year);
+  if (!parsed.ok) return parsed;
+  const { year } = input;
+  return db.$transaction(async (tx) => {
+    const existing = await tx.activity.findMany({ where: { year } });
+    const bySeq = new Map(existing.map((a) => [a.seq, a]));
+    let created = 0;
+    let updated = 0;
+    for (const a of parsed.activities) {
+      const data = {
+        name: a.name,
+        timeText: a.timeText,
+        month: a.month ?? null,
+        date: a.date ?? null,
+        allYear: a.allYear,
+        organizer: a.organizer ?? null,
+      };
+      const old = bySeq.get(a.seq);
+      if (old) {
+        await tx.activity.update({ where: { id: old.id }, data });
+        updated++;
+      } else {
+        await tx.activity.create({ data: { year, seq: a.seq, ...data } });
+        created++;
+      }
+    }
+    const inFile = new Set(parsed.activities.map((a) => a.seq));
+    const gone = existing.filter((a) => !inFile.has(a.seq));
+    const referenced = gone.length
+      ? new Set((await tx.lead.findMany({ where: { activityId: { in: gone.map((a) => a.id) } }, select: { activityId: true } })).map((l) => l.activityId))
+      : new Set<number | null>();
+    const kept = gone.filter((a) => referenced.has(a.id)).map((a) => a.seq);
+    const removable = gone.filter((a) => !referenced.has(a.id)).map((a) => a.id);
+    if (removable.length) await tx.activity.deleteMany({ where: { id: { in: removable } } });
+    await tx.auditEvent.create({
+      data: {
+        actorId: input.actorId,
+        action: 'activity_import',
+        data: { year, file: input.filename, count: parsed.activities.length, created, updated, removed: removable.length },
+        createdAt: input.now,
+      },
+    });
+    const warnings = [...parsed.warnings, ...kept.map((seq) => `序号 ${seq} 不在新表中，但已有项目将其作为来源活动，未删除`)];
+    return { ok: true as const, year, activities: parsed.activities, created, updated, removed: removable.length, kept, warnings };
+  });
+}

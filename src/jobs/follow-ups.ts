@@ -1,0 +1,146 @@
+// 一月一报: on the 1st of each month, the owner (登记人) of every approved project not yet 投产 gets a card
+// asking for the month's progress: one tap 「无变化」, a short note, or 「登记新阶段」. One FollowUp row per
+// (lead, month) and one ledger row per (month, lead) make it once. Owners who have not answered within
+// 7 days are listed by overdueFollowUps (for the monthly report).
+import type { Db, Tx } from '../db/client.ts';
+import type { CardJson } from '../lark/types.ts';
+import { cardContent, enqueue } from '../lark/outbox.ts';
+import { button, buttonRow, card, form, greyText, header, hr, input, keyValues, markdown, submitButton } from '../cards/kit.ts';
+import { assertValidCard } from '../cards/validate.ts';
+import { md } from '../cards/template.ts';
+import { FOLLOW_UP_ANSWER_DAYS, followUpPeriod, isLifecycleStage, periodLabel, STAGE_LABELS } from '../domain/lifecycle.ts';
+import { localParts } from '../domain/quota.ts';
+import { claimRun, type JobDef } from './ledger.ts';
+
+export const FOLLOW_UP_JOB = 'follow-ups';
+export const NOTE_MAX = 500;
+
+/** Stages after which no follow-up is asked for. */
+const DONE_STAGES = ['producing'];
+
+export interface FollowUpView {
+  id: number;
+  period: string;
+  answeredAt: Date | null;
+  answer: string | null;
+  note: string | null;
+}
+
+export interface FollowUpLead {
+  id: number;
+  code: string;
+  projectName: string;
+  town: string;
+  stage: string | null;
+}
+
+function stageText(stage: string | null): string {
+  return isLifecycleStage(stage) ? STAGE_LABELS[stage] : '已审批通过，尚未签约';
+}
+
+function hm(at: Date, tz: string): string {
+  const p = localParts(at, tz);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${p.year}-${two(p.month)}-${two(p.day)} ${two(p.hour)}:${two(p.minute)}`;
+}
+
+/** The follow-up card: asking (with buttons and the note form), or answered (no buttons). */
+export function followUpCard(f: FollowUpView, lead: FollowUpLead, tz: string, error?: string): CardJson {
+  const title = `一月一报：${periodLabel(f.period)}项目进展`;
+  const facts = keyValues([
+    ['项目编号', lead.code],
+    ['项目名称', lead.projectName],
+    ['所属镇区', lead.town],
+    ['当前阶段', stageText(lead.stage)],
+  ]);
+  let c: CardJson;
+  if (f.answeredAt) {
+    const what = f.answer === 'unchanged' ? '无变化' : `有进展${f.note ? `：${f.note}` : ''}`;
+    c = card(header(title, 'green', '已反馈'), [facts, hr(), markdown(`**已反馈**：${md(what)}`), markdown(greyText(`反馈时间 ${hm(f.answeredAt, tz)}`), 'notation')], title);
+  } else {
+    c = card(header(title, 'orange'), [
+      facts,
+      markdown(`请在 ${FOLLOW_UP_ANSWER_DAYS} 天内反馈本月进展：没有变化请点「无变化」；有进展请填写说明后提交，或点「登记新阶段」记录签约、注册、落地（开工）、投产或企业资质。`),
+      buttonRow([
+        button('无变化', { action: 'followup.unchanged', followUpId: f.id }, 'primary'),
+        button('登记新阶段', { action: 'lifecycle.show', leadId: lead.id }),
+      ]),
+      form('followup_form', [input({ name: 'note', label: '本月进展', multiline: true, maxLength: NOTE_MAX, placeholder: '如：已完成厂房选址，预计下月签约', error })], submitButton('提交进展', { action: 'followup.update', followUpId: f.id })),
+    ], title);
+  }
+  assertValidCard(c);
+  return c;
+}
+
+/** Approved leads that still owe a monthly report in `period`: not 投产, not closed, approved before that month. */
+async function leadsToFollow(db: Db, period: string, now: Date, tz: string) {
+  const rows = await db.lead.findMany({
+    where: { status: 'approved', closedAt: null, approvedAt: { lt: now }, OR: [{ stage: null }, { stage: { notIn: DONE_STAGES } }] },
+    orderBy: { id: 'asc' },
+    select: { id: true, code: true, projectName: true, town: true, stage: true, submitterId: true, approvedAt: true },
+  });
+  return rows.filter((r) => r.approvedAt && followUpPeriod(r.approvedAt, tz) < period);
+}
+
+export const followUpsJob: JobDef = {
+  name: FOLLOW_UP_JOB,
+  async run({ services, now, force }) {
+    const tz = services.env.BOT_TIMEZONE;
+    const period = followUpPeriod(now, tz);
+    const leads = await leadsToFollow(services.db, period, now, tz);
+    let sent = 0;
+    let skipped = 0;
+    for (const lead of leads) {
+      const queued = await services.db.$transaction(async (tx: Tx) => {
+        if (!(await claimRun(tx, FOLLOW_UP_JOB, period, `lead:${lead.id}`, force))) return false;
+        let f = await tx.followUp.findUnique({ where: { leadId_period: { leadId: lead.id, period } } });
+        if (!f) f = await tx.followUp.create({ data: { leadId: lead.id, period, sentAt: now } });
+        await enqueue(tx, [{
+          op: 'send',
+          receiveIdType: 'open_id',
+          receiveId: lead.submitterId,
+          msgType: 'interactive',
+          content: cardContent(followUpCard(f, lead, tz)),
+          // A forced re-send is a new message; otherwise a repeat of this run is dropped.
+          uuid: force ? undefined : `followup:${f.id}`,
+          refType: 'followup',
+          refId: String(f.id),
+        }]);
+        return true;
+      });
+      if (queued) sent++;
+      else skipped++;
+    }
+    if (sent > 0) services.kickOutbox();
+    return { sent, skipped, summary: `一月一报 ${period}：发出 ${sent} 份，已发过跳过 ${skipped} 份` };
+  },
+};
+
+export interface OverdueFollowUp {
+  followUpId: number;
+  leadId: number;
+  code: string;
+  projectName: string;
+  town: string;
+  ownerId: string;
+  sentAt: Date;
+}
+
+/** Follow-ups of `period` sent at least 7 days before `now` and still unanswered, by town then code. */
+export async function overdueFollowUps(db: Db | Tx, period: string, now: Date): Promise<OverdueFollowUp[]> {
+  const before = new Date(now.getTime() - FOLLOW_UP_ANSWER_DAYS * 86_400_000);
+  const rows = await db.followUp.findMany({ where: { period, answeredAt: null, sentAt: { lte: before } }, orderBy: { id: 'asc' } });
+  if (rows.length === 0) return [];
+  const leads = await db.lead.findMany({
+    where: { id: { in: rows.map((r) => r.leadId) } },
+    select: { id: true, code: true, projectName: true, town: true, submitterId: true, status: true },
+  });
+  const byId = new Map(leads.map((l) => [l.id, l]));
+  const out: OverdueFollowUp[] = [];
+  for (const r of rows) {
+    const l = byId.get(r.leadId);
+    if (!l || l.status !== 'approved') continue;
+    out.push({ followUpId: r.id, leadId: l.id, code: l.code, projectName: l.projectName, town: l.town, ownerId: l.submitterId, sentAt: r.sentAt });
+  }
+  return out.sort((a, b) => (a.town === b.town ? (a.code < b.code ? -1 : 1) : a.town < b.town ? -1 : 1));
+}

@@ -1,0 +1,367 @@
+// After approval, driven as people would: /stage (进度) and its cards, the 一月一报 job and its answers, the
+// 靶向推送 to subscribed chats, and re-scoring when the scoring config changes.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestBot, cardOf } from '../support/harness.ts';
+import { buttons, cardText } from '../support/cards.ts';
+import { validateCard } from '../../src/cards/validate.ts';
+import { registerLifecycle } from '../../src/bot/features/lifecycle.ts';
+import { onLeadApproved } from '../../src/bot/push.ts';
+import { followUpsJob, overdueFollowUps } from '../../src/jobs/follow-ups.ts';
+import { rescoreIfChanged } from '../../src/db/lifecycle.ts';
+import { defaultOffice } from '../../src/config/office.ts';
+import { scoringSchema } from '../../src/domain/scoring.ts';
+import type { DeliveredMessage } from '../../src/lark/standin.ts';
+import type { CardJson } from '../../src/lark/types.ts';
+
+const ADMIN = 'ou_admin0001';
+const OWNER = 'ou_owner0001';
+const OTHER = 'ou_other0001'; // staff of the same town, not the owner
+const FAR = 'ou_far000001'; // staff of another town
+const REVIEWER = 'ou_review001';
+const VALID_CODE = '91320682MA1W3T8K2K';
+
+let now = new Date('2023-12-15T02:00:00Z'); // 10:00 in Asia/Shanghai
+let bot: TestBot;
+let seq = 0;
+
+const db = () => bot.app.database.prisma;
+const latest = (id: string) => bot.lastMessageTo(id);
+const textOf = (m: DeliveredMessage) => cardText(cardOf(m));
+const replyCard = (r: unknown) => ((r as { card?: { data: CardJson } }).card?.data);
+
+interface LeadOverrides {
+  kind?: string;
+  projectName?: string;
+  industry?: string | null;
+  town?: string;
+  submitterId?: string;
+  status?: string;
+  approvedAt?: Date | null;
+  stage?: string | null;
+  details?: object;
+  investmentWan?: number | null;
+  inventionPatents?: number;
+  contactName?: string;
+  contactPhone?: string;
+}
+
+/** An approved lead, written directly (the approval flow is another feature). */
+async function insertLead(o: LeadOverrides = {}) {
+  seq++;
+  return db().lead.create({
+    data: {
+      code: `KZ-2023-${String(seq).padStart(4, '0')}`,
+      kind: o.kind ?? 'tech',
+      projectName: o.projectName ?? `氢燃料电池膜电极项目${seq}`,
+      industry: o.industry === undefined ? '氢能' : o.industry,
+      town: o.town ?? '开发区',
+      submitterId: o.submitterId ?? OWNER,
+      status: o.status ?? 'approved',
+      approvedAt: o.approvedAt === undefined ? new Date('2023-02-10T03:00:00Z') : o.approvedAt,
+      stage: o.stage ?? null,
+      details: o.details ?? { hightech_field: '新能源与节能', stage: '产业化' },
+      investmentWan: o.investmentWan === undefined ? 1200 : o.investmentWan,
+      inventionPatents: o.inventionPatents ?? 3,
+      contactName: o.contactName ?? '李经理',
+      contactPhone: o.contactPhone ?? '13812345678',
+    },
+  });
+}
+
+async function openStage(who: string, code: string): Promise<DeliveredMessage> {
+  await bot.say(who, `进度 ${code}`);
+  return latest(who);
+}
+
+beforeAll(async () => {
+  bot = await TestBot.start({ name: 'lifecycle', clock: () => now, admins: [ADMIN] });
+  registerLifecycle(bot.app.bot);
+  await db().roleGrant.createMany({
+    data: [
+      { userId: OWNER, role: 'staff', town: '开发区', grantedBy: ADMIN },
+      { userId: OTHER, role: 'staff', town: '开发区', grantedBy: ADMIN },
+      { userId: FAR, role: 'staff', town: '丁堰镇', grantedBy: ADMIN },
+      { userId: REVIEWER, role: 'reviewer', grantedBy: ADMIN },
+    ],
+  });
+});
+
+afterAll(async () => {
+  await bot?.stop();
+});
+
+describe('项目进度: 签约 → 注册 → 落地 → 投产 and the growth milestones', () => {
+  it('takes a lead through every stage and milestone, with a LeadStage row and an AuditEvent per update', async () => {
+    const lead = await insertLead();
+    const card = await openStage(OWNER, lead.code);
+    expect(validateCard(cardOf(card))).toEqual({ ok: true });
+    expect(textOf(card)).toContain('签约 → 注册 → 落地（开工） → 投产');
+    expect(buttons(cardOf(card)).map((b) => b.text)).toEqual(['登记签约']);
+
+    const steps: Array<[string, string, Record<string, string>, string]> = [
+      [OWNER, '登记签约', { date: '2023-03-01', investment_wan: '5000' }, '签约 ✓ → 注册 → 落地（开工） → 投产'],
+      [OWNER, '登记注册', { credit_code: VALID_CODE, date: '2023-03-20 +0800' }, '签约 ✓ → 注册 ✓ → 落地（开工） → 投产'],
+      [OWNER, '登记科技型中小企业入库', { date: '2023-04-10' }, '签约 ✓ → 注册 ✓ → 落地（开工） → 投产'],
+      [REVIEWER, '登记落地（开工）', { carrier: '氢能孵化器', address: '开发区氢能产业园 3 号楼', date: '2023-05-08' }, '签约 ✓ → 注册 ✓ → 落地（开工） ✓ → 投产'],
+      [OWNER, '登记投产', { date: '2023-09-30' }, '签约 ✓ → 注册 ✓ → 落地（开工） ✓ → 投产 ✓'],
+      [ADMIN, '登记高新技术企业认定', { date: '2023-11-20', certificate_no: 'GR202332001234' }, '投产 ✓'],
+      [OWNER, '登记领军企业', { date: '2023-12-01' }, '投产 ✓'],
+    ];
+    let current = card;
+    for (const [who, label, form, progress] of steps) {
+      // The owner keeps using the card he has (it is replaced after each update); the others open their own.
+      if (who !== OWNER) current = await openStage(who, lead.code);
+      else if (current.chatId !== card.chatId) current = await openStage(OWNER, lead.code);
+      await bot.click(who, current, label);
+      const formCard = cardOf(current);
+      expect(validateCard(formCard)).toEqual({ ok: true });
+      const reply = await bot.click(who, current, '提交', form);
+      expect(reply.toast).toEqual({ type: 'success', content: `已登记「${label.replace('登记', '')}」` });
+      expect(textOf(current)).toContain(progress);
+    }
+    const finalText = textOf(current);
+    expect(finalText).toContain('签约** 2023-03-01：协议投资额 5,000 万元');
+    expect(finalText).toContain(`注册** 2023-03-20：统一社会信用代码 ${VALID_CODE}`);
+    expect(finalText).toContain('落地（开工）** 2023-05-08：落地载体 氢能孵化器，地址 开发区氢能产业园 3 号楼');
+    expect(finalText).toContain('高新技术企业认定** 2023-11-20：证书编号 GR202332001234');
+    expect(finalText).toContain('项目已投产，成长路径已全部登记。');
+    expect(buttons(cardOf(current))).toEqual([]);
+
+    const stages = await db().leadStage.findMany({ where: { leadId: lead.id }, orderBy: { id: 'asc' } });
+    expect(stages.map((s) => [s.stage, s.date.toISOString().slice(0, 10), s.actorId])).toEqual([
+      ['signed', '2023-03-01', OWNER],
+      ['registered', '2023-03-20', OWNER],
+      ['tech_sme', '2023-04-10', OWNER],
+      ['landed', '2023-05-08', REVIEWER],
+      ['producing', '2023-09-30', OWNER],
+      ['high_tech', '2023-11-20', ADMIN],
+      ['leading', '2023-12-01', OWNER],
+    ]);
+    expect(stages[0].data).toEqual({ investment_wan: 5000 });
+    const row = await db().lead.findUniqueOrThrow({ where: { id: lead.id } });
+    expect(row.stage).toBe('producing');
+    expect(row.creditCode).toBe(VALID_CODE);
+    const audit = await db().auditEvent.findMany({ where: { leadId: lead.id, action: 'stage_update' }, orderBy: { id: 'asc' } });
+    expect(audit.map((a) => [a.actorId, a.role, (a.data as { stage: string }).stage])).toEqual([
+      [OWNER, 'submitter', 'signed'],
+      [OWNER, 'submitter', 'registered'],
+      [OWNER, 'submitter', 'tech_sme'],
+      [REVIEWER, 'reviewer', 'landed'],
+      [OWNER, 'submitter', 'producing'],
+      [ADMIN, 'admin', 'high_tech'],
+      [OWNER, 'submitter', 'leading'],
+    ]);
+  });
+
+  it('refuses a bad credit code, in Chinese, on the form, and records nothing', async () => {
+    const lead = await insertLead({ stage: 'signed' });
+    await db().leadStage.create({ data: { leadId: lead.id, stage: 'signed', date: new Date('2023-03-01T00:00:00Z'), actorId: OWNER } });
+    const card = await openStage(OWNER, lead.code);
+    await bot.click(OWNER, card, '登记注册');
+    const reply = await bot.click(OWNER, card, '提交', { credit_code: '91320682MA1W3T8K2A', date: '2023-03-20' });
+    expect(reply.toast).toEqual({ type: 'warning', content: '有 1 项需要修改，尚未保存' });
+    expect(textOf(card)).toContain('统一社会信用代码校验位不正确：请核对每一位是否抄错');
+    expect(validateCard(cardOf(card))).toEqual({ ok: true });
+    const future = await bot.click(OWNER, card, '提交', { credit_code: VALID_CODE, date: '2023-12-16' });
+    expect(future.toast?.type).toBe('warning');
+    expect(textOf(card)).toContain('注册日期不能晚于今天（2023-12-15）');
+    expect(await db().leadStage.count({ where: { leadId: lead.id } })).toBe(1);
+    expect((await db().lead.findUniqueOrThrow({ where: { id: lead.id } })).stage).toBe('signed');
+  });
+
+  it('refuses going backwards from a stale card', async () => {
+    const lead = await insertLead();
+    const stale = await openStage(OWNER, lead.code);
+    const card = await openStage(OWNER, lead.code);
+    await bot.click(OWNER, card, '登记签约');
+    await bot.click(OWNER, card, '提交', { date: '2023-03-01', investment_wan: '800' });
+    await bot.click(OWNER, card, '登记注册');
+    await bot.click(OWNER, card, '提交', { credit_code: VALID_CODE, date: '2023-03-05' });
+    // The first card still shows 登记签约.
+    const again = await bot.click(OWNER, stale, '登记签约');
+    expect(again.toast).toEqual({ type: 'error', content: '项目已到「注册」阶段，不能回到「签约」。' });
+    const submit = await bot.clickValue(OWNER, { action: 'lifecycle.submit', leadId: lead.id, stage: 'signed' }, { formValue: { date: '2023-03-01', investment_wan: '900' } });
+    expect(submit.toast).toEqual({ type: 'error', content: '项目已到「注册」阶段，不能回到「签约」。' });
+    const skip = await bot.clickValue(OWNER, { action: 'lifecycle.submit', leadId: lead.id, stage: 'producing' }, { formValue: { date: '2023-06-01' } });
+    expect(skip.toast).toEqual({ type: 'error', content: '请先登记「落地（开工）」，再登记「投产」。' });
+    expect((await db().leadStage.findMany({ where: { leadId: lead.id } })).map((s) => s.stage).sort()).toEqual(['registered', 'signed']);
+  });
+
+  it('shows no buttons to other staff and refuses their updates; other towns do not see the lead', async () => {
+    const lead = await insertLead();
+    const card = await openStage(OTHER, lead.code);
+    expect(textOf(card)).toContain(lead.projectName);
+    expect(buttons(cardOf(card))).toEqual([]);
+    const open = await bot.clickValue(OTHER, { action: 'lifecycle.open', leadId: lead.id, stage: 'signed' });
+    expect(open.toast).toEqual({ type: 'error', content: '只有项目登记人、初审人员或管理员可以更新项目进度。' });
+    const submit = await bot.clickValue(OTHER, { action: 'lifecycle.submit', leadId: lead.id, stage: 'signed' }, { formValue: { date: '2023-03-01', investment_wan: '900' } });
+    expect(submit.toast?.content).toBe('只有项目登记人、初审人员或管理员可以更新项目进度。');
+    await bot.say(FAR, `进度 ${lead.code}`);
+    expect(bot.lastMessageTo(FAR).content).toContain(`未找到项目 ${lead.code}，或您无权查看该项目。`);
+    expect(await db().leadStage.count({ where: { leadId: lead.id } })).toBe(0);
+    expect(await db().auditEvent.count({ where: { leadId: lead.id } })).toBe(0);
+  });
+
+  it('refuses updates on a lead still in approval', async () => {
+    const lead = await insertLead({ status: 'pending', approvedAt: null });
+    const card = await openStage(OWNER, lead.code);
+    expect(textOf(card)).toContain('项目审批通过后可登记签约、注册、落地（开工）、投产等进度。');
+    expect(buttons(cardOf(card))).toEqual([]);
+    const r = await bot.clickValue(OWNER, { action: 'lifecycle.submit', leadId: lead.id, stage: 'signed' }, { formValue: { date: '2023-03-01', investment_wan: '900' } });
+    expect(r.toast).toEqual({ type: 'error', content: '项目尚在审批中，审批通过后才能登记进度。' });
+  });
+
+  it('lists my approved projects with their stage when /stage has no code', async () => {
+    await bot.say(OWNER, '/stage');
+    const text = textOf(latest(OWNER));
+    expect(text).toMatch(/我的已通过项目（共 \d+ 项）/);
+    expect(text).toContain('投产');
+    expect(text).toContain('尚未签约');
+  });
+});
+
+describe('一月一报', () => {
+  let plain: Awaited<ReturnType<typeof insertLead>>;
+  let silent: Awaited<ReturnType<typeof insertLead>>;
+  let progressing: Awaited<ReturnType<typeof insertLead>>;
+  const OWNER2 = 'ou_owner0002';
+  const run = (at: Date) => followUpsJob.run({ services: bot.app.services, now: at, force: false });
+  const first = new Date('2024-01-01T01:41:00Z'); // 09:41 on 1 January in Asia/Shanghai
+
+  beforeAll(async () => {
+    now = new Date('2024-01-01T03:00:00Z');
+    await db().roleGrant.create({ data: { userId: OWNER2, role: 'staff', town: '开发区', grantedBy: ADMIN } });
+    await db().lead.deleteMany({});
+    plain = await insertLead({ submitterId: OWNER2, approvedAt: new Date('2023-10-05T02:00:00Z') });
+    silent = await insertLead({ submitterId: OWNER2, approvedAt: new Date('2023-11-10T02:00:00Z'), stage: 'signed' });
+    progressing = await insertLead({ submitterId: OWNER2, approvedAt: new Date('2023-12-20T02:00:00Z') });
+    await insertLead({ submitterId: OWNER2, stage: 'producing' }); // 投产: no report
+    await insertLead({ submitterId: OWNER2, status: 'pending', approvedAt: null }); // not approved
+    await insertLead({ submitterId: OWNER2, approvedAt: new Date('2023-12-31T17:00:00Z') }); // approved on 1 January: next month
+  });
+
+  it('sends one card per approved project not yet 投产, once even when run twice', async () => {
+    const before = bot.messagesTo(OWNER2).length;
+    const r1 = await run(first);
+    expect(r1).toMatchObject({ sent: 3, skipped: 0 });
+    await bot.settle();
+    const r2 = await run(new Date(first.getTime() + 3600_000));
+    expect(r2).toMatchObject({ sent: 0, skipped: 3 });
+    await bot.settle();
+    const cards = bot.messagesTo(OWNER2).slice(before);
+    expect(cards).toHaveLength(3);
+    const texts = cards.map(textOf);
+    for (const lead of [plain, silent, progressing]) expect(texts.filter((t) => t.includes(lead.code))).toHaveLength(1);
+    expect(texts[0]).toContain('一月一报：2024年1月项目进展');
+    expect(texts.find((t) => t.includes(silent.code))).toContain('当前阶段**：签约');
+    for (const c of cards) expect(validateCard(cardOf(c))).toEqual({ ok: true });
+    expect(await db().followUp.count({ where: { period: '2024-01' } })).toBe(3);
+  });
+
+  it('records 「无变化」 with one tap, only from the owner, and only once', async () => {
+    const card = bot.messagesTo(OWNER2).find((m) => textOf(m).includes(plain.code) && textOf(m).includes('一月一报'))!;
+    const stranger = await bot.click(OTHER, card, '无变化');
+    expect(stranger.toast).toEqual({ type: 'error', content: '只有项目登记人可以反馈一月一报。' });
+    const reply = await bot.click(OWNER2, card, '无变化');
+    expect(reply.toast).toEqual({ type: 'success', content: '已记录：本月无变化' });
+    expect(textOf(card)).toContain('已反馈**：无变化');
+    expect(buttons(cardOf(card))).toEqual([]);
+    const f = await db().followUp.findUniqueOrThrow({ where: { leadId_period: { leadId: plain.id, period: '2024-01' } } });
+    expect(f.answer).toBe('unchanged');
+    expect(f.answeredAt?.toISOString()).toBe(now.toISOString());
+    const again = await bot.clickValue(OWNER2, { action: 'followup.unchanged', followUpId: f.id });
+    expect(again.toast).toEqual({ type: 'info', content: '本月已反馈过' });
+  });
+
+  it('takes a short note, or a new stage, as the answer', async () => {
+    const card = bot.messagesTo(OWNER2).find((m) => textOf(m).includes(progressing.code) && textOf(m).includes('一月一报'))!;
+    const empty = await bot.click(OWNER2, card, '提交进展', { note: '  ' });
+    expect(empty.toast).toEqual({ type: 'warning', content: '请填写本月进展，或点「无变化」' });
+    // 登记新阶段 opens the lifecycle card; recording 签约 answers the month's report.
+    now = new Date('2024-01-03T02:00:00Z');
+    await bot.click(OWNER2, card, '登记新阶段');
+    expect(textOf(card)).toContain(`项目进度：${progressing.projectName}`);
+    await bot.click(OWNER2, card, '登记签约');
+    await bot.click(OWNER2, card, '提交', { date: '2024-01-02', investment_wan: '3000' });
+    const f = await db().followUp.findUniqueOrThrow({ where: { leadId_period: { leadId: progressing.id, period: '2024-01' } } });
+    expect(f).toMatchObject({ answer: 'updated', note: '登记「签约」' });
+  });
+
+  it('lists owners who did not answer within 7 days', async () => {
+    expect(await overdueFollowUps(db(), '2024-01', new Date('2024-01-08T01:40:00Z'))).toEqual([]);
+    const overdue = await overdueFollowUps(db(), '2024-01', new Date('2024-01-08T01:41:00Z'));
+    expect(overdue).toEqual([
+      { followUpId: expect.any(Number), leadId: silent.id, code: silent.code, projectName: silent.projectName, town: '开发区', ownerId: OWNER2, sentAt: first },
+    ]);
+    // A note answers too.
+    const card = bot.messagesTo(OWNER2).find((m) => textOf(m).includes(silent.code) && textOf(m).includes('一月一报'))!;
+    await bot.click(OWNER2, card, '提交进展', { note: '已完成工商注册材料准备' });
+    expect(textOf(card)).toContain('有进展：已完成工商注册材料准备');
+    expect(await overdueFollowUps(db(), '2024-01', new Date('2024-01-20T00:00:00Z'))).toEqual([]);
+  });
+});
+
+describe('靶向推送', () => {
+  it('reaches only the chats subscribed to the lead\'s chain, a park carrying it, or all chains; without contact details', async () => {
+    const subs: Array<[string, string, string]> = [
+      ['oc_hydrogen', 'leads', '氢能'],
+      ['oc_optics', 'leads', '精密光学制造'],
+      ['oc_park', 'leads', '氢能产业园'],
+      ['oc_all', 'leads', ''],
+      ['oc_weekly', 'weekly', ''],
+      ['oc_hydrogen', 'leads', '储能节能'], // a second subscription of the same chat: still one card
+      ['oc_hydrogen', 'alerts', '开发区'],
+    ];
+    await db().subscription.createMany({ data: subs.map(([chatId, topic, filter]) => ({ chatId, topic, filter, createdBy: ADMIN })) });
+    const lead = await insertLead({ projectName: '氢燃料电池电堆项目', contactName: '王总', contactPhone: '13900001111' });
+    const pushTo = async (id: number) => bot.app.database.prisma.$transaction((tx) => onLeadApproved(tx, bot.app.services, id));
+    expect((await pushTo(lead.id)).sort()).toEqual(['oc_all', 'oc_hydrogen', 'oc_park']);
+    await pushTo(lead.id); // called again: nothing new
+    await bot.settle();
+    for (const chat of ['oc_hydrogen', 'oc_park', 'oc_all']) expect(bot.messagesTo(chat)).toHaveLength(1);
+    for (const chat of ['oc_optics', 'oc_weekly']) expect(bot.messagesTo(chat)).toHaveLength(0);
+    const text = textOf(bot.messagesTo('oc_hydrogen')[0]);
+    expect(text).toContain('项目推送：氢燃料电池电堆项目');
+    expect(text).toContain('项目类别**：科创类');
+    expect(text).toContain('产业方向**：氢能');
+    expect(text).toContain('所属镇区**：开发区');
+    // 20 town chain + 20 产业化 + 9 patents + 10 for 1,200 万元 = 59 → 常规类 (the default cut-off for 重点类 is 60).
+    expect(text).toContain('评级**：常规类');
+    expect(text).toContain('本群订阅了「氢能」产业链的项目推送');
+    expect(textOf(bot.messagesTo('oc_park')[0])).toContain('「氢能产业园」园区方向');
+    for (const chat of ['oc_hydrogen', 'oc_park', 'oc_all']) {
+      const raw = bot.messagesTo(chat)[0].content;
+      expect(raw).not.toContain('王总');
+      expect(raw).not.toContain('13900001111');
+    }
+    expect((await db().lead.findUniqueOrThrow({ where: { id: lead.id } })).tier).toBe('regular');
+
+    const optics = await insertLead({ industry: '精密光学制造', town: '高新区' });
+    expect((await pushTo(optics.id)).sort()).toEqual(['oc_all', 'oc_optics']);
+    const pending = await insertLead({ status: 'pending', approvedAt: null });
+    expect(await pushTo(pending.id)).toEqual([]);
+  });
+});
+
+describe('re-scoring when the scoring config changes', () => {
+  it('scores every lead on the first start, not again with the same config, and again after a change', async () => {
+    await db().lead.deleteMany({});
+    const a = await insertLead({ investmentWan: 1200 }); // 20 + 20 + 9 + 10 = 59 → 常规类
+    const b = await insertLead({ kind: 'service', industry: null, details: { service_type: '科技咨询' }, investmentWan: null, inventionPatents: 0 }); // 0 → 潜力类
+    await db().jobRun.deleteMany({ where: { job: 'scoring-config' } });
+    const office = defaultOffice();
+    expect(await rescoreIfChanged(db(), office)).toEqual({ changed: true, rescored: 2 });
+    expect((await db().lead.findUniqueOrThrow({ where: { id: a.id } })).score).toBe(59);
+    expect((await db().lead.findUniqueOrThrow({ where: { id: a.id } })).tier).toBe('regular');
+    expect((await db().lead.findUniqueOrThrow({ where: { id: b.id } })).tier).toBe('potential');
+    expect(await rescoreIfChanged(db(), office)).toEqual({ changed: false, rescored: 0 });
+
+    const lower = scoringSchema.parse({ tiers: { key: 55, regular: 30 } });
+    expect(await rescoreIfChanged(db(), office, lower)).toEqual({ changed: true, rescored: 1 });
+    expect((await db().lead.findUniqueOrThrow({ where: { id: a.id } })).tier).toBe('key');
+    // Back to the defaults: noticed as a change too.
+    expect(await rescoreIfChanged(db(), office)).toEqual({ changed: true, rescored: 1 });
+    expect((await db().lead.findUniqueOrThrow({ where: { id: a.id } })).tier).toBe('regular');
+    expect(await db().jobRun.count({ where: { job: 'scoring-config' } })).toBe(1);
+  });
+});

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { validate as validCron } from 'node-cron';
+import { defaultScoring, scoringSchema } from '../domain/scoring.ts';
 
 export const LEAD_KINDS = ['tech', 'talent', 'platform', 'service', 'fund'] as const;
 export type LeadKind = (typeof LEAD_KINDS)[number];
@@ -67,6 +68,8 @@ export const officeSchema = z.object({
   quota: z.object({
     alertShare: z.number().gt(0).max(1).default(0.8),
   }).default({ alertShare: 0.8 }),
+  // 综合评价模型: weights, rules and tier cut-offs (see src/domain/scoring.ts).
+  scoring: scoringSchema.default(() => structuredClone(defaultScoring)),
   // Defaults avoid minute :00 and :30, when Lark throttles bursts.
   schedules: z.object({
     'weekly-digest': cron.default('17 9 * * 1'),
@@ -74,12 +77,16 @@ export const officeSchema = z.object({
     'monthly-report': cron.default('37 8 1 * *'),
     'quota-alerts': cron.default('47 9 25 * *'),
     reminders: cron.default('13 9-17 * * *'),
+    'follow-ups': cron.default('41 9 1 * *'),
+    'activity-reminders': cron.default('7 9 * * *'),
   }).default({
     'weekly-digest': '17 9 * * 1',
     'bimonthly-digest': '23 9 1-7 1,3,5,7,9,11 1',
     'monthly-report': '37 8 1 * *',
     'quota-alerts': '47 9 25 * *',
     reminders: '13 9-17 * * *',
+    'follow-ups': '41 9 1 * *',
+    'activity-reminders': '7 9 * * *',
   }),
 });
 

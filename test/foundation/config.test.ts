@@ -74,6 +74,14 @@ describe('office configuration', () => {
     expect(office.approval.majorThresholdWan).toBe(5000);
     expect(office.approval.reminderHours).toBe(24);
     expect(office.industries.length).toBeGreaterThan(3);
+    const scored = join(dir, 'scored.yaml');
+    writeFileSync(scored, 'scoring:\n  tiers: { key: 70, regular: 40 }\n  needsFund: 8\n');
+    const withScoring = loadOffice(scored);
+    expect(withScoring.scoring.tiers).toEqual({ key: 70, regular: 40 });
+    expect(withScoring.scoring.needsFund).toBe(8);
+    expect(withScoring.scoring.chainFit.town).toBe(defaultOffice().scoring.chainFit.town);
+    writeFileSync(scored, 'scoring:\n  tiers: { key: 30, regular: 40 }\n');
+    expect(() => loadOffice(scored)).toThrow(/scoring.tiers/);
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, 'schedules:\n  weekly-digest: every monday\n');
     expect(() => loadOffice(bad)).toThrow(/schedules.weekly-digest/);

@@ -8,6 +8,7 @@ import { registerRoles } from './features/roles.ts';
 import { registerQuota } from './features/quota.ts';
 import { registerLifecycle } from './features/lifecycle.ts';
 import { registerActivities } from './features/activities.ts';
+import { registerDigests } from './features/digests.ts';
 
 export function createBot(services: Services): Bot {
   const bot = new Bot(services);
@@ -18,5 +19,6 @@ export function createBot(services: Services): Bot {
   registerQuota(bot);
   registerLifecycle(bot);
   registerActivities(bot);
+  registerDigests(bot);
   return bot;
 }

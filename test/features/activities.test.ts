@@ -9,7 +9,6 @@ import { TestBot, cardOf } from '../support/harness.ts';
 import { cardText } from '../support/cards.ts';
 import { ROOT } from '../support/process.ts';
 import { validateCard } from '../../src/cards/validate.ts';
-import { registerActivities, importActivityFile } from '../../src/bot/features/activities.ts';
 import { activityRemindersJob } from '../../src/jobs/activity-reminders.ts';
 import type { DeliveredMessage } from '../../src/lark/standin.ts';
 
@@ -48,7 +47,6 @@ function datedCalendar(): string {
 
 beforeAll(async () => {
   bot = await TestBot.start({ name: 'activities', clock: () => now, admins: [ADMIN] });
-  registerActivities(bot.app.bot);
   await db().roleGrant.create({ data: { userId: STAFF, role: 'staff', town: '开发区', grantedBy: ADMIN } });
 });
 
@@ -167,11 +165,6 @@ describe('reminders before dated activities', () => {
 });
 
 describe('importing a calendar sent to the bot', () => {
-  beforeAll(() => {
-    // The bot has one file handler; this test routes files to the activity import.
-    bot.app.bot.file(importActivityFile);
-  });
-
   it('imports for admins, for the year in the file name', async () => {
     await bot.sendFile(ADMIN, '2024年科技招商活动安排表.csv', Buffer.from('序号,活动名称,时间,主办单位\n1,如皋-上海科技招商专场活动,2024年4月18日,市科创办\n2,各镇区科技招商活动,全年,各镇（区、街道）\n'));
     const text = textOf(bot.lastMessageTo(ADMIN));

@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBot, cardOf } from '../support/harness.ts';
 import { buttons, cardText } from '../support/cards.ts';
 import { validateCard } from '../../src/cards/validate.ts';
-import { registerLifecycle } from '../../src/bot/features/lifecycle.ts';
 import { onLeadApproved } from '../../src/bot/push.ts';
 import { followUpsJob, overdueFollowUps } from '../../src/jobs/follow-ups.ts';
+import { monthlyReportJob } from '../../src/jobs/digests.ts';
 import { rescoreIfChanged } from '../../src/db/lifecycle.ts';
 import { defaultOffice } from '../../src/config/office.ts';
 import { scoringSchema } from '../../src/domain/scoring.ts';
@@ -75,7 +75,6 @@ async function openStage(who: string, code: string): Promise<DeliveredMessage> {
 
 beforeAll(async () => {
   bot = await TestBot.start({ name: 'lifecycle', clock: () => now, admins: [ADMIN] });
-  registerLifecycle(bot.app.bot);
   await db().roleGrant.createMany({
     data: [
       { userId: OWNER, role: 'staff', town: '开发区', grantedBy: ADMIN },
@@ -293,6 +292,15 @@ describe('一月一报', () => {
     expect(overdue).toEqual([
       { followUpId: expect.any(Number), leadId: silent.id, code: silent.code, projectName: silent.projectName, town: '开发区', ownerId: OWNER2, sentAt: first },
     ]);
+    // The 一月一报 report for January (made on 1 February) names the silent owner.
+    await db().user.upsert({ where: { openId: OWNER2 }, create: { openId: OWNER2, name: '周沉默' }, update: { name: '周沉默' } });
+    await db().subscription.create({ data: { chatId: 'oc_monthly_report', topic: 'monthly', createdBy: ADMIN } });
+    await monthlyReportJob.run({ services: bot.app.services, now: new Date('2024-02-01T00:37:00Z'), force: false });
+    await bot.settle();
+    const report = textOf(bot.lastMessageTo('oc_monthly_report'));
+    expect(report).toContain('一月一报超过 7 天未反馈');
+    expect(report).toContain(`${silent.code} ${silent.projectName}（开发区，周沉默）`);
+    expect(report).not.toContain(plain.code);
     // A note answers too.
     const card = bot.messagesTo(OWNER2).find((m) => textOf(m).includes(silent.code) && textOf(m).includes('一月一报'))!;
     await bot.click(OWNER2, card, '提交进展', { note: '已完成工商注册材料准备' });

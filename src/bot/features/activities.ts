@@ -116,9 +116,8 @@ export async function importActivityFile(ctx: MessageContext): Promise<void> {
   await ctx.reply(noticeCard(result.ok ? '活动安排表已导入' : '活动安排表未导入', lines, result.ok ? 'green' : 'red'));
 }
 
-/** Registers /activities (once; a second call does nothing). */
+/** Registers /activities (活动). */
 export function registerActivities(bot: Bot): void {
-  if (bot.findCommand('/activities')) return;
   bot.command({
     name: 'activities',
     words: ['活动', '活动安排'],

@@ -243,9 +243,8 @@ async function answerFollowUp(ctx: ActionContext, answer: 'unchanged' | 'updated
 
 // ---- registration ------------------------------------------------------------------------------------
 
-/** Registers /stage and the lifecycle and follow-up card actions (once; a second call does nothing). */
+/** Registers /stage and the lifecycle and follow-up card actions. */
 export function registerLifecycle(bot: Bot): void {
-  if (bot.findCommand('/stage')) return;
   bot.command({
     name: 'stage',
     words: ['进度'],

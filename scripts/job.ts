@@ -1,0 +1,156 @@
+// npm run job -- <job> [--at <ISO time>] [--force]
+//
+// Runs one scheduled job once, as of a given time, against DATABASE_URL (no HTTP server): the job queues
+// its messages in the outbox (and the run ledger, so a scheduled run of the same period sends nothing
+// again); then, when Lark credentials are set, this process delivers them to LARK_DOMAIN before exiting,
+// otherwise they stay queued for the running service. Prints one summary line on stdout.
+// Exit codes: 0 done; 1 the job failed, stayed busy in another process, or messages were not delivered;
+// 2 bad arguments.
+import Fastify from 'fastify';
+import { parseEnv } from '../src/config/env.ts';
+import { loadOffice } from '../src/config/office.ts';
+import { openDatabase } from '../src/db/client.ts';
+import { migrate } from '../src/db/migrate.ts';
+import { describeTarget, parseDatabaseUrl } from '../src/db/url.ts';
+import { createLarkApi } from '../src/lark/api.ts';
+import { OutboxWorker } from '../src/lark/outbox.ts';
+import { createMetrics } from '../src/metrics.ts';
+import type { Services } from '../src/bot/services.ts';
+import { JOBS, findJob } from '../src/jobs/index.ts';
+import { runLocked } from '../src/jobs/scheduler.ts';
+
+const USAGE = `usage: npm run job -- <${JOBS.map((j) => j.name).join('|')}> [--at <ISO time>] [--force]`;
+/** How long to wait for another process that is running the same job. */
+const LOCK_WAIT_MS = 60_000;
+/** How long to wait for the queued messages to reach Lark. */
+const DELIVERY_LIMIT_MS = 120_000;
+
+class UsageError extends Error {}
+
+interface Args {
+  job: string;
+  at?: Date;
+  force: boolean;
+}
+
+function parseArgs(argv: string[]): Args | 'help' {
+  let job: string | undefined;
+  let at: Date | undefined;
+  let force = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--help' || a === '-h') return 'help';
+    if (a === '--force') force = true;
+    else if (a === '--at' || a.startsWith('--at=')) {
+      const value = a === '--at' ? argv[++i] : a.slice('--at='.length);
+      if (!value) throw new UsageError('--at needs a time, e.g. --at 2026-11-23T09:17:00+08:00');
+      const ms = Date.parse(value);
+      if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(ms)) throw new UsageError(`--at: "${value}" is not an ISO time such as 2026-11-23T09:17:00+08:00`);
+      at = new Date(ms);
+    } else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
+    else if (job === undefined) job = a;
+    else throw new UsageError(`unexpected argument "${a}"`);
+  }
+  if (!job) throw new UsageError('which job? name one');
+  if (!findJob(job)) throw new UsageError(`unknown job "${job}"`);
+  return { job, at, force };
+}
+
+async function main(): Promise<number> {
+  let args: Args | 'help';
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`${err.message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (args === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const env = parseEnv();
+  const office = loadOffice(env.BOT_CONFIG);
+  const job = findJob(args.job)!;
+  const now = args.at ?? new Date();
+
+  // The service's logger, without its HTTP server (never listens): JSON lines on stderr.
+  const logger = Fastify({ logger: { level: env.LOG_LEVEL, stream: process.stderr } });
+  const log = logger.log;
+  const target = parseDatabaseUrl(env.DATABASE_URL);
+  if (env.DB_AUTO_MIGRATE) await migrate(target);
+  const database = openDatabase(target);
+  const canDeliver = Boolean(env.LARK_APP_ID && env.LARK_APP_SECRET);
+  const lark = createLarkApi({ appId: env.LARK_APP_ID ?? 'cli_sandbox00000000', appSecret: env.LARK_APP_SECRET ?? 'sandbox', domain: env.LARK_DOMAIN });
+  const metrics = createMetrics();
+  const outbox = new OutboxWorker({ db: database.prisma, api: lark, metrics, log });
+  const services: Services = {
+    env,
+    office,
+    database,
+    db: database.prisma,
+    log,
+    metrics,
+    clock: () => now,
+    lark,
+    kickOutbox: () => outbox.kick(),
+  };
+  const prefix = `${job.name} as of ${now.toISOString()} (${describeTarget(target)})`;
+  try {
+    const before = (await database.prisma.outboxMessage.aggregate({ _max: { id: true } }))._max.id ?? 0;
+    // Another process running the same job holds its lock: wait for it (its ledger rows then make this
+    // run send only what is still missing).
+    let result = await runLocked(database, job, services, now, args.force);
+    for (const until = Date.now() + LOCK_WAIT_MS; !result && Date.now() < until; ) {
+      await new Promise((r) => setTimeout(r, 250));
+      result = await runLocked(database, job, services, now, args.force);
+    }
+    if (!result) {
+      process.stdout.write(`${prefix}: ${job.name} was running in another process for over ${LOCK_WAIT_MS / 1000} s; nothing was done, try again later\n`);
+      return 1;
+    }
+    const mine = { id: { gt: before } };
+    const queued = await database.prisma.outboxMessage.count({ where: { ...mine, status: { in: ['pending', 'sending'] } } });
+    if (queued === 0) {
+      process.stdout.write(`${prefix}: ${result.summary}\n`);
+      return 0;
+    }
+    if (!canDeliver) {
+      process.stdout.write(`${prefix}: ${result.summary}; ${queued} message(s) left in the outbox for the running service (LARK_APP_ID/LARK_APP_SECRET not set)\n`);
+      return 0;
+    }
+    outbox.start();
+    const deadline = Date.now() + DELIVERY_LIMIT_MS;
+    let waiting = queued;
+    while (waiting > 0 && Date.now() < deadline) {
+      outbox.kick();
+      await new Promise((r) => setTimeout(r, 50));
+      waiting = await database.prisma.outboxMessage.count({ where: { ...mine, status: { in: ['pending', 'sending'] } } });
+    }
+    await outbox.stop();
+    const [sent, dead] = await Promise.all([
+      database.prisma.outboxMessage.count({ where: { ...mine, status: 'sent' } }),
+      database.prisma.outboxMessage.count({ where: { ...mine, status: 'dead' } }),
+    ]);
+    const notes = [`delivered ${sent} message(s) to ${env.LARK_DOMAIN}`];
+    if (dead > 0) notes.push(`${dead} refused by Lark (see the log)`);
+    if (waiting > 0) notes.push(`${waiting} still queued after ${DELIVERY_LIMIT_MS / 1000} s; the running service will retry them`);
+    process.stdout.write(`${prefix}: ${result.summary}; ${notes.join('; ')}\n`);
+    return dead > 0 || waiting > 0 ? 1 : 0;
+  } catch (err) {
+    process.stdout.write(`${prefix}: failed: ${(err as Error).message.split('\n')[0]}\n`);
+    return 1;
+  } finally {
+    await outbox.stop();
+    await database.close();
+    await logger.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    process.stderr.write(`job: ${err.message.split('\n')[0]}\n`);
+    process.exit(1);
+  },
+);

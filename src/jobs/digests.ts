@@ -1,0 +1,122 @@
+// The three digest jobs: 周例会 (weekly-digest), 双月例会 (bimonthly-digest), 一月一报 (monthly-report).
+// Each run works out its period, finds the recipients (subscribed chats, and leaders by p2p when the office
+// wants it), and for every recipient records (job, period, recipient) in the run ledger and queues the card
+// in ONE transaction: a restart, a catch-up run or a second process never sends the same digest twice.
+import { overdueFollowUps } from './follow-ups.ts';
+import { namesOf } from '../db/roles.ts';
+import { createHash, randomUUID } from 'node:crypto';
+import type { Services } from '../bot/services.ts';
+import type { CardJson } from '../lark/types.ts';
+import { cardContent, enqueue } from '../lark/outbox.ts';
+import { digestCard, type Digest } from '../bot/digest-cards.ts';
+import { digestRecipients, loadBimonthlyRows, loadMonthlyRows, loadWeeklyRows, type DigestRecipient } from '../db/digests.ts';
+import {
+  bimonthlyDigest, bimonthlyWindow, digestPeriod, monthlyDigest, monthlyWindows, weeklyDigest, weeklyWindow, zonedInstant,
+  type DigestKind,
+} from '../domain/digest.ts';
+import { localParts } from '../domain/quota.ts';
+import { claimRun, hasRun, type JobDef, type JobName, type JobResult } from './ledger.ts';
+
+export const DIGEST_JOBS: Readonly<Record<DigestKind, JobName>> = {
+  weekly: 'weekly-digest',
+  bimonthly: 'bimonthly-digest',
+  monthly: 'monthly-report',
+};
+
+/** Interactive-transaction limits for one recipient's ledger row and message. */
+const TX_OPTIONS = { maxWait: 20_000, timeout: 20_000 } as const;
+
+function yearWindow(year: number, tz: string) {
+  return { from: zonedInstant(year, 1, 1, tz), to: zonedInstant(year + 1, 1, 1, tz) };
+}
+
+/** Computes a digest as of `now` from the database (no ledger, nothing sent). */
+export async function computeDigest(services: Services, kind: DigestKind, now: Date): Promise<Digest> {
+  const { db, office, env } = services;
+  const tz = env.BOT_TIMEZONE;
+  const towns = office.towns.map((t) => t.name);
+  const year = localParts(now, tz).year;
+  switch (kind) {
+    case 'weekly': {
+      const rows = await loadWeeklyRows(db, weeklyWindow(now), year);
+      return weeklyDigest({ now, tz, towns, stuckDays: office.digests.stuckDays, ...rows });
+    }
+    case 'bimonthly': {
+      const rows = await loadBimonthlyRows(db, bimonthlyWindow(now, tz), year, yearWindow(year, tz));
+      return bimonthlyDigest({ now, tz, towns, stuckDays: office.digests.stuckDays, alertShare: office.quota.alertShare, ...rows });
+    }
+    case 'monthly': {
+      const w = monthlyWindows(now, tz);
+      const rows = await loadMonthlyRows(db, { from: w.previous.from, to: w.current.to }, w.year, yearWindow(w.year, tz));
+      const silent = await overdueFollowUps(db, digestPeriod('monthly', now, tz), now);
+      const owners = await namesOf(db, silent.map((f) => f.ownerId));
+      const silentFollowUps = silent.map((f) => ({ code: f.code, projectName: f.projectName, town: f.town, ownerName: owners.get(f.ownerId)! }));
+      return monthlyDigest({ now, tz, towns, industries: office.industries, alertShare: office.quota.alertShare, ...rows, silentFollowUps });
+    }
+  }
+}
+
+/** The card of a digest as of `now`. */
+export async function renderDigest(services: Services, kind: DigestKind, now: Date): Promise<{ digest: Digest; card: CardJson }> {
+  const digest = await computeDigest(services, kind, now);
+  return { digest, card: digestCard(digest, services.env.BOT_TIMEZONE) };
+}
+
+/** Lark's de-duplication key for one ledger entry (≤ 50 characters). A forced re-send gets a fresh one. */
+function messageUuid(job: string, period: string, target: string, force: boolean): string {
+  if (force) return randomUUID();
+  return `dg-${createHash('sha256').update(`${job}\u0000${period}\u0000${target}`).digest('hex').slice(0, 40)}`;
+}
+
+function describe(r: DigestRecipient): string {
+  return r.receiveIdType === 'chat_id' ? 'chat' : 'leader';
+}
+
+function digestJob(kind: DigestKind): JobDef {
+  const name = DIGEST_JOBS[kind];
+  return {
+    name,
+    async run({ services, now, force }): Promise<JobResult> {
+      const { db, office, env } = services;
+      const period = digestPeriod(kind, now, env.BOT_TIMEZONE);
+      const recipients = await digestRecipients(db, kind, office.digests.leadersByP2p);
+      // Computing a digest reads a lot; skip it when every recipient already has this period's.
+      const due: DigestRecipient[] = [];
+      for (const r of recipients) if (force || !(await hasRun(db, name, period, r.id))) due.push(r);
+      let skipped = recipients.length - due.length;
+      let sent = 0;
+      if (due.length > 0) {
+        const { card } = await renderDigest(services, kind, now);
+        const content = cardContent(card);
+        for (const r of due) {
+          const queued = await db.$transaction(async (tx) => {
+            if (!(await claimRun(tx, name, period, r.id, force))) return false;
+            await enqueue(tx, [{
+              op: 'send',
+              receiveIdType: r.receiveIdType,
+              receiveId: r.id,
+              msgType: 'interactive',
+              content,
+              uuid: messageUuid(name, period, r.id, force),
+              refType: 'digest',
+              refId: `${name}:${period}`,
+            }]);
+            return true;
+          }, TX_OPTIONS);
+          if (queued) sent++;
+          else skipped++;
+        }
+        if (sent > 0) services.kickOutbox();
+      }
+      const kinds = [...new Set(recipients.map(describe))].join('/') || 'recipient';
+      const summary = recipients.length === 0
+        ? `${name} ${period}: no subscribed chat${office.digests.leadersByP2p ? ' or leader' : ''}; nothing sent`
+        : `${name} ${period}: queued for ${sent} ${kinds}(s)${skipped ? `, ${skipped} already sent` : ''}${force ? ' (forced)' : ''}`;
+      return { sent, skipped, summary };
+    },
+  };
+}
+
+export const weeklyDigestJob: JobDef = digestJob('weekly');
+export const bimonthlyDigestJob: JobDef = digestJob('bimonthly');
+export const monthlyReportJob: JobDef = digestJob('monthly');

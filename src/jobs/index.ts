@@ -1,0 +1,35 @@
+// The job registry: every job the scheduler runs on office.schedules (one cron expression per job name) and
+// `npm run job` runs by name.
+import { runReminders } from '../bot/approval/reminders.ts';
+import { activityRemindersJob } from './activity-reminders.ts';
+import { bimonthlyDigestJob, monthlyReportJob, weeklyDigestJob, DIGEST_JOBS } from './digests.ts';
+import { followUpsJob } from './follow-ups.ts';
+import type { JobDef, JobName } from './ledger.ts';
+import { quotaAlertsJob } from './quota-alerts.ts';
+
+/** 催办: reminds the approval steps that waited too long (src/bot/approval/reminders.ts). */
+export const remindersJob: JobDef = {
+  name: 'reminders',
+  async run({ services, now }) {
+    const { stepIds } = await runReminders(services, now);
+    return { sent: stepIds.length, skipped: 0, summary: `reminders: reminded ${stepIds.length} step(s)` };
+  },
+};
+
+/** Every scheduled job, in the order `npm run job` lists them. */
+export const JOBS: readonly JobDef[] = [
+  weeklyDigestJob,
+  bimonthlyDigestJob,
+  monthlyReportJob,
+  quotaAlertsJob,
+  remindersJob,
+  followUpsJob,
+  activityRemindersJob,
+];
+
+/** Jobs run again on start when their last scheduled time (within office.digests.missedRunDays) was missed. */
+export const CATCH_UP_JOBS: readonly JobName[] = Object.values(DIGEST_JOBS);
+
+export function findJob(name: string): JobDef | undefined {
+  return JOBS.find((j) => j.name === name);
+}

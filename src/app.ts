@@ -11,12 +11,17 @@ import { healthPlugin } from './http/health.ts';
 import { larkRoutes } from './http/lark.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createLarkApi } from './lark/api.ts';
+import { mountSandbox } from './sandbox/index.ts';
 import { OutboxWorker, refreshOutboxDepth } from './lark/outbox.ts';
 import { createBot } from './bot/index.ts';
 import { Inbox } from './bot/inbox.ts';
 import type { Bot } from './bot/router.ts';
 import type { Services } from './bot/services.ts';
 import { startLongConnection, type LongConnection } from './lark/ws.ts';
+// Scheduled jobs (digests, reminders, quota alerts).
+import { rescoreIfChanged } from './db/lifecycle.ts';
+import { JOBS } from './jobs/index.ts';
+import { createScheduler, type Scheduler } from './jobs/scheduler.ts';
 
 export interface AppOptions {
   env: Env;
@@ -33,6 +38,8 @@ export interface App {
   bot: Bot;
   inbox: Inbox;
   outbox: OutboxWorker;
+  /** Runs the jobs on office.schedules; catches up missed digests on start. */
+  scheduler: Scheduler;
   /** Listens on HOST:PORT, starts the workers; returns the address. */
   listen(): Promise<string>;
   /** Stops accepting, finishes in-flight work, closes the database. */
@@ -61,11 +68,12 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const readiness = larkReadiness(env);
   log.info(`Lark: ${readiness.message}`);
 
-  const lark = createLarkApi({
-    appId: env.LARK_APP_ID ?? 'cli_sandbox00000000',
-    appSecret: env.LARK_APP_SECRET ?? 'sandbox',
-    domain: env.LARK_DOMAIN,
-  });
+  // ---- Effective Lark settings, decided once: from LARK_* or, without LARK_APP_ID, the local sandbox's
+  // (src/sandbox/: the Open Platform stand-in and the /sandbox page on this server, with generated secrets).
+  const sandbox = readiness.ready ? undefined : await mountSandbox(server, { db: database.prisma, log });
+  const lark = sandbox?.api ?? createLarkApi({ appId: env.LARK_APP_ID!, appSecret: env.LARK_APP_SECRET!, domain: env.LARK_DOMAIN });
+  const larkSecrets = sandbox?.secrets ?? { encryptKey: env.LARK_ENCRYPT_KEY, verificationToken: env.LARK_VERIFICATION_TOKEN };
+  // ---- end of Lark settings
   const outbox = new OutboxWorker({ db: database.prisma, api: lark, metrics, log, clock });
   const services: Services = {
     env,
@@ -80,6 +88,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   };
   const bot = createBot(services);
   const inbox = new Inbox(services, bot);
+  // Cron timers follow the real clock, so an app on a simulated clock (tests) only catches up on start.
+  const scheduler = createScheduler({ services, database, jobs: JOBS, office, timezone: env.BOT_TIMEZONE, cron: !opts.clock });
 
   await server.register(healthPlugin, {
     db: database,
@@ -88,7 +98,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     beforeMetrics: () => refreshOutboxDepth(database.prisma, metrics),
   });
   await server.register(larkRoutes, {
-    secrets: { encryptKey: env.LARK_ENCRYPT_KEY, verificationToken: env.LARK_VERIFICATION_TOKEN },
+    secrets: larkSecrets,
     inbox,
     metrics,
   });
@@ -103,6 +113,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     bot,
     inbox,
     outbox,
+    scheduler,
     async listen() {
       const address = await server.listen({ port: env.PORT, host: env.HOST });
       outbox.start();
@@ -110,6 +121,12 @@ export async function createApp(opts: AppOptions): Promise<App> {
         ws = startLongConnection({ appId: env.LARK_APP_ID, appSecret: env.LARK_APP_SECRET, domain: env.LARK_DOMAIN, inbox, log });
       }
       void inbox.resume().catch((err) => log.error({ err }, 'resuming unhandled events failed'));
+      // A changed 综合评价模型 in BOT_CONFIG re-scores every lead once (one process does it).
+      await database
+        .withLock('scoring-config', () => rescoreIfChanged(database.prisma, office))
+        .then((r) => r?.changed && log.info(`scoring: the model changed, ${r.rescored} lead(s) re-scored`))
+        .catch((err) => log.error({ err }, 're-scoring leads failed'));
+      void scheduler.start().catch((err) => log.error({ err }, 'starting the scheduler failed'));
       return address;
     },
     async stop() {
@@ -118,6 +135,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       ws?.close();
       await server.close();
       await inbox.close();
+      await scheduler.stop();
       // Deliver what the last handled events queued, within the shutdown budget; the rest stays in
       // the outbox and goes out after the next start.
       await outbox.drain(4000).catch((err: Error) => log.warn(`shutdown: ${err.message}`));

@@ -1,0 +1,162 @@
+// The sandbox in a real browser (Debian's Chromium, driven by playwright-core): a town staff member
+// registers a lead, the reviewer and the approver approve it on their cards, the staff member sees the
+// result, and an admin asks for the weekly digest and sees its chart. Every step leaves a screenshot under
+// test/artifacts/ (git-ignored). The page may only talk to the bot's own server.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, type App } from '../../src/app.ts';
+import { parseEnv } from '../../src/config/env.ts';
+import { defaultOffice } from '../../src/config/office.ts';
+import { testDatabase, type TestDatabaseUrl } from '../support/db.ts';
+import { ROOT } from '../support/process.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = join(ROOT, 'test', 'artifacts');
+const PROJECT = '沙盒演示科技咨询服务项目';
+const COMPANY = '如皋沙盒科技咨询有限公司';
+const WAIT = 15_000;
+
+describe.skipIf(!existsSync(CHROMIUM))('the sandbox in Chromium', () => {
+  let app: App;
+  let db: TestDatabaseUrl;
+  let base: string;
+  let profile: string;
+  let context: BrowserContext;
+  let page: Page;
+  const outside: string[] = [];
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    db = await testDatabase('sandbox-e2e');
+    const env = parseEnv({ PORT: '1', HOST: '127.0.0.1', DATABASE_URL: db.url, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' });
+    app = await createApp({ env: { ...env, PORT: 0 }, office: defaultOffice() });
+    base = await app.listen();
+    profile = mkdtempSync(join(tmpdir(), 'sandbox-e2e-profile-'));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      locale: 'zh-CN',
+      viewport: { width: 1280, height: 900 },
+      args: [
+        '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run',
+        '--disable-component-update', '--disable-sync',
+      ],
+    });
+    // The page must work without network access: anything not addressed to the bot's server is refused and noted.
+    await context.route('**/*', (route) => {
+      const url = route.request().url();
+      if (url.startsWith(base) || url.startsWith('data:')) return route.continue();
+      outside.push(url);
+      return route.abort();
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    page.on('dialog', (dialog) => void dialog.accept());
+  }, 60_000);
+
+  afterAll(async () => {
+    await context?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+    await app?.stop();
+    await db?.drop();
+  });
+
+  const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `sandbox-${name}.png`) });
+  const composer = () => page.getByRole('textbox', { name: /的身份发送消息/ });
+  /** The newest card on screen that shows `text`. */
+  const card = (text: string | RegExp): Locator => page.locator('article.card', { hasText: text }).last();
+  const toast = (text: string | RegExp): Locator => page.locator('#toasts .toast', { hasText: text });
+
+  async function actAs(name: string): Promise<void> {
+    await page.getByRole('radio', { name: new RegExp(name) }).check();
+    await expect.poll(() => page.locator('#chat-title').textContent()).toBe('与科招助手的单聊');
+    await expect.poll(() => page.locator('#composer-label').textContent()).toContain(name);
+  }
+
+  async function send(text: string): Promise<void> {
+    await composer().fill(text);
+    await composer().press('Enter');
+    await page.locator('.msg.mine .bubble', { hasText: text }).last().waitFor({ timeout: WAIT });
+  }
+
+  it('registers, approves in two layers, tells the submitter and draws the weekly digest', async () => {
+    try {
+      await flow();
+    } catch (err) {
+      // What the person saw when it went wrong.
+      await shot('failed-here').catch(() => {});
+      throw err;
+    }
+  }, 180_000);
+
+  async function flow(): Promise<void> {
+    await page.goto(`${base}/sandbox`);
+    await expect.poll(() => page.getByRole('radio', { name: /王招商/ }).isChecked()).toBe(true);
+
+    // 1. 王招商 (丁堰镇) registers a 服务类 lead on the form card.
+    await send('登记');
+    const chooser = card('登记项目');
+    await chooser.getByRole('button', { name: '服务类' }).click();
+    const form = card('登记服务类项目');
+    await form.waitFor({ timeout: WAIT });
+    await form.getByLabel('项目名称').fill(PROJECT);
+    await form.getByLabel('企业名称').fill(COMPANY);
+    await form.getByLabel('服务类型').selectOption('科技咨询');
+    expect(await form.getByLabel('所属镇区').inputValue()).toBe('丁堰镇');
+    await form.getByRole('button', { name: '提交', exact: true }).click();
+    await toast(/已提交：KZ-\d{4}-\d{4}/).waitFor({ timeout: WAIT });
+    const code = /KZ-\d{4}-\d{4}/.exec((await toast(/已提交/).textContent()) ?? '')![0];
+    await card(code).waitFor({ timeout: WAIT });
+    await shot('1-staff-registered');
+
+    // 2. 李初审 gets the 初审 card and approves it.
+    await actAs('李初审');
+    const review = card(PROJECT);
+    await review.getByRole('button', { name: '同意', exact: true }).waitFor({ timeout: WAIT });
+    await shot('2-reviewer-card');
+    await review.getByRole('button', { name: '同意', exact: true }).click();
+    await toast('已同意').waitFor({ timeout: WAIT });
+    // The clicked card is replaced by the bot's answer: the decision is shown, the buttons are gone.
+    await card(/处理结果：李初审 同意/).waitFor({ timeout: WAIT });
+    expect(await card(PROJECT).getByRole('button', { name: '同意', exact: true }).count()).toBe(0);
+    await shot('2-reviewer-approved');
+
+    // 3. 张审签 gets the 审签 card and approves it.
+    await actAs('张审签');
+    const signoff = card(PROJECT);
+    await signoff.getByRole('button', { name: '同意', exact: true }).waitFor({ timeout: WAIT });
+    await shot('3-approver-card');
+    await signoff.getByRole('button', { name: '同意', exact: true }).click();
+    await toast('已同意').waitFor({ timeout: WAIT });
+    await card(/处理结果：张审签 同意/).waitFor({ timeout: WAIT });
+    await shot('3-approver-approved');
+    expect((await app.database.prisma.lead.findUnique({ where: { code } }))?.status).toBe('approved');
+
+    // 4. 王招商 sees that it passed.
+    await actAs('王招商');
+    const result = card(`审批通过 · ${code}`);
+    await result.waitFor({ timeout: WAIT });
+    expect(await result.textContent()).toContain(PROJECT);
+    await shot('4-staff-sees-result');
+
+    // 5. 赵管理 asks for the weekly digest in the group and sees its chart.
+    await actAs('赵管理');
+    await page.getByRole('button', { name: /科技招商工作群/ }).click();
+    await expect.poll(() => page.locator('#chat-title').textContent()).toBe('科技招商工作群');
+    await send('/digest weekly');
+    const digest = page.locator('.msg.bot article.card', { hasText: '周例会简报' }).last();
+    await digest.waitFor({ timeout: WAIT });
+    await shot('5-admin-weekly-digest');
+    const chart = digest.locator('figure.chart svg[role="img"]').first();
+    expect(await digest.locator('figure.chart').count(), 'the weekly digest card shows a chart').toBeGreaterThan(0);
+    expect(await chart.locator('rect, path, polyline').count()).toBeGreaterThan(0);
+    await digest.locator('figure.chart').first().screenshot({ path: join(ARTIFACTS, 'sandbox-5-admin-weekly-digest-chart.png') });
+
+    expect(outside).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  }
+});

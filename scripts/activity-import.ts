@@ -3,19 +3,11 @@
 // Exit status: 0 imported, 1 the file was refused (errors printed), 2 bad arguments or configuration.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { parseEnv } from '../src/config/env.ts';
-import { openDatabase } from '../src/db/client.ts';
-import { migrate } from '../src/db/migrate.ts';
-import { parseDatabaseUrl } from '../src/db/url.ts';
+import { fail, loadConfig, openCliDatabase } from './cli.ts';
 import { importActivityTable } from '../src/db/lifecycle.ts';
 import { importSummaryLines } from '../src/bot/features/activities.ts';
 
 const USAGE = 'usage: npm run activity:import -- <file.csv|file.xlsx> --year <year>';
-
-function fail(message: string, code = 2): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(code);
-}
 
 function parseArgs(argv: string[]): { file: string; year: number } {
   let file: string | undefined;
@@ -50,15 +42,8 @@ async function main(): Promise<void> {
   } catch (err) {
     fail(`cannot read ${file}: ${(err as Error).message}`);
   }
-  let env;
-  try {
-    env = parseEnv();
-  } catch (err) {
-    fail((err as Error).message);
-  }
-  const target = parseDatabaseUrl(env.DATABASE_URL);
-  if (env.DB_AUTO_MIGRATE) await migrate(target);
-  const database = openDatabase(target);
+  const { env } = loadConfig();
+  const database = await openCliDatabase(env);
   try {
     const result = await importActivityTable(database.prisma, { buffer, filename: basename(file), year, actorId: 'cli', now: new Date() });
     const out = importSummaryLines(result).join('\n') + '\n';

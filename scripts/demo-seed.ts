@@ -1,26 +1,14 @@
 // `npm run demo:seed`: fills the sandbox database (DATABASE_URL, or ./data/zhaoshang.db) with demo data:
 // the 如皋 2023 quota table and activity calendar for the current year, the demo people and their roles,
 // and a few dozen leads in every approval state. Safe to run again: nothing is added twice.
-import { ConfigError, parseEnv } from '../src/config/env.ts';
-import { loadOffice } from '../src/config/office.ts';
-import { openDatabase } from '../src/db/client.ts';
-import { migrate } from '../src/db/migrate.ts';
-import { describeTarget, parseDatabaseUrl } from '../src/db/url.ts';
+import { describeTarget } from '../src/db/url.ts';
+import { loadConfig, openCliDatabase } from './cli.ts';
 import { seedDemo } from '../src/sandbox/seed.ts';
 
 async function main(): Promise<void> {
-  let env;
-  let office;
-  try {
-    env = parseEnv();
-    office = loadOffice(env.BOT_CONFIG);
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n`);
-    process.exit(err instanceof ConfigError ? 2 : 1);
-  }
-  const target = parseDatabaseUrl(env.DATABASE_URL);
-  await migrate(target);
-  const database = openDatabase(target);
+  const { env, office } = loadConfig();
+  const database = await openCliDatabase(env);
+  const target = database.target;
   try {
     const r = await seedDemo(database.prisma, { office, tz: env.BOT_TIMEZONE, now: new Date() });
     process.stdout.write(

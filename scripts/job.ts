@@ -7,10 +7,7 @@
 // Exit codes: 0 done; 1 the job failed, stayed busy in another process, or messages were not delivered;
 // 2 bad arguments.
 import Fastify from 'fastify';
-import { parseEnv } from '../src/config/env.ts';
-import { loadOffice } from '../src/config/office.ts';
-import { openDatabase } from '../src/db/client.ts';
-import { migrate } from '../src/db/migrate.ts';
+import { loadConfig, openCliDatabase } from './cli.ts';
 import { describeTarget, parseDatabaseUrl } from '../src/db/url.ts';
 import { createLarkApi } from '../src/lark/api.ts';
 import { OutboxWorker } from '../src/lark/outbox.ts';
@@ -69,17 +66,14 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const env = parseEnv();
-  const office = loadOffice(env.BOT_CONFIG);
+  const { env, office } = loadConfig();
   const job = findJob(args.job)!;
   const now = args.at ?? new Date();
 
   // The service's logger, without its HTTP server (never listens): JSON lines on stderr.
   const logger = Fastify({ logger: { level: env.LOG_LEVEL, stream: process.stderr } });
   const log = logger.log;
-  const target = parseDatabaseUrl(env.DATABASE_URL);
-  if (env.DB_AUTO_MIGRATE) await migrate(target);
-  const database = openDatabase(target);
+  const database = await openCliDatabase(env);
   const canDeliver = Boolean(env.LARK_APP_ID && env.LARK_APP_SECRET);
   const lark = createLarkApi({ appId: env.LARK_APP_ID ?? 'cli_sandbox00000000', appSecret: env.LARK_APP_SECRET ?? 'sandbox', domain: env.LARK_DOMAIN });
   const metrics = createMetrics();
@@ -95,7 +89,7 @@ async function main(): Promise<number> {
     lark,
     kickOutbox: () => outbox.kick(),
   };
-  const prefix = `${job.name} as of ${now.toISOString()} (${describeTarget(target)})`;
+  const prefix = `${job.name} as of ${now.toISOString()} (${describeTarget(database.target)})`;
   try {
     const before = (await database.prisma.outboxMessage.aggregate({ _max: { id: true } }))._max.id ?? 0;
     // Another process running the same job holds its lock: wait for it (its ledger rows then make this

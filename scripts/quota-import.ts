@@ -7,21 +7,12 @@
 // Exit status: 0 imported (or previewed), 1 the file was refused, 2 bad arguments or configuration.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { parseEnv } from '../src/config/env.ts';
-import { loadOffice } from '../src/config/office.ts';
-import { openDatabase } from '../src/db/client.ts';
-import { migrate } from '../src/db/migrate.ts';
-import { parseDatabaseUrl } from '../src/db/url.ts';
+import { fail, loadConfig, openCliDatabase } from './cli.ts';
 import { quotaTownCount, replaceQuotaYear } from '../src/db/quotas.ts';
 import { localParts, METRIC_LABELS, QUOTA_METRICS } from '../src/domain/quota.ts';
 import { chooseYear, metricsLine, parseYear, readQuotaFile, YEAR_SOURCE_LABELS } from '../src/quota/import.ts';
 
 const USAGE = 'usage: npm run quota:import -- <file.csv|file.xlsx> [--year <year>] [--dry-run]';
-
-function fail(message: string, code = 2): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(code);
-}
 
 function parseArgs(argv: string[]): { file: string; year?: number; dryRun: boolean } {
   let file: string | undefined;
@@ -58,14 +49,7 @@ async function main(): Promise<void> {
   } catch (err) {
     fail(`cannot read ${args.file}: ${(err as Error).message}`);
   }
-  let env;
-  let office;
-  try {
-    env = parseEnv();
-    office = loadOffice(env.BOT_CONFIG);
-  } catch (err) {
-    fail((err as Error).message);
-  }
+  const { env, office } = loadConfig();
   const fileName = basename(args.file);
   const read = await readQuotaFile(buffer, fileName, office);
   if (!read.result.ok) {
@@ -94,9 +78,7 @@ async function main(): Promise<void> {
     return;
   }
 
-  const target = parseDatabaseUrl(env.DATABASE_URL);
-  if (env.DB_AUTO_MIGRATE) await migrate(target);
-  const database = openDatabase(target);
+  const database = await openCliDatabase(env);
   try {
     const db = database.prisma;
     const before = await quotaTownCount(db, year);

@@ -197,29 +197,17 @@ function normaliseMessageV1(eventId: string, e: Obj): MessageEvent | undefined {
 }
 
 function normaliseCardV2(eventId: string, e: Obj): CardActionEvent | undefined {
-  const operatorId = str(obj(e.operator).open_id);
-  if (!operatorId) return undefined;
-  const a = obj(e.action);
   const ctx = obj(e.context);
-  return {
-    kind: 'card',
-    eventId,
-    operatorId,
-    value: obj(a.value),
-    formValue: a.form_value ? obj(a.form_value) : undefined,
-    option: str(a.option),
-    tag: str(a.tag),
-    name: str(a.name),
-    messageId: str(ctx.open_message_id),
-    chatId: str(ctx.open_chat_id),
-    token: str(e.token),
-  };
+  return cardAction(eventId, str(obj(e.operator).open_id), obj(e.action), str(ctx.open_message_id), str(ctx.open_chat_id), str(e.token));
 }
 
 function normaliseLegacyCard(eventId: string, e: Obj): CardActionEvent | undefined {
-  const operatorId = str(e.open_id);
+  return cardAction(eventId, str(e.open_id), obj(e.action), str(e.open_message_id), str(e.open_chat_id), str(e.token));
+}
+
+/** The two card callback shapes differ only in where the operator and the message are. */
+function cardAction(eventId: string, operatorId: string | undefined, a: Obj, messageId?: string, chatId?: string, token?: string): CardActionEvent | undefined {
   if (!operatorId) return undefined;
-  const a = obj(e.action);
   return {
     kind: 'card',
     eventId,
@@ -229,9 +217,9 @@ function normaliseLegacyCard(eventId: string, e: Obj): CardActionEvent | undefin
     option: str(a.option),
     tag: str(a.tag),
     name: str(a.name),
-    messageId: str(e.open_message_id),
-    chatId: str(e.open_chat_id),
-    token: str(e.token),
+    messageId,
+    chatId,
+    token,
   };
 }
 

@@ -20,6 +20,8 @@ const APP1 = 'ou_app00001'; // 赵六
 const EXP1 = 'ou_exp00001'; // 钱七
 const LEADERS = ['ou_lead0001', 'ou_lead0002', 'ou_lead0003']; // 孙一 周二 吴三
 const NOBODY = 'ou_nobody001';
+const HYDROGEN_CHAT = 'oc_hydrogen01';
+const HEALTH_CHAT = 'oc_health0001';
 
 // Monday 2026-03-02 09:30 in Asia/Shanghai.
 const T0 = new Date('2026-03-02T01:30:00Z');
@@ -43,6 +45,12 @@ beforeAll(async () => {
   await grant('leader', LEADERS[0], '孙一');
   await grant('leader', LEADERS[1], '周二');
   await grant('领导', LEADERS[2], '吴三');
+  await bot.app.database.prisma.subscription.createMany({
+    data: [
+      { chatId: HYDROGEN_CHAT, topic: 'leads', filter: '氢能', createdBy: ADMIN },
+      { chatId: HEALTH_CHAT, topic: 'leads', filter: '大健康', createdBy: ADMIN },
+    ],
+  });
 });
 afterAll(async () => {
   await bot?.stop();
@@ -172,6 +180,12 @@ describe('approval flow', () => {
     expect(row.approvedAt).not.toBeNull();
     expect(noticesTo(STAFF, lead, '审批通过')).toHaveLength(1);
     expect(await auditActions(lead)).toEqual(['submit', 'approve', 'approve']);
+
+    // 靶向推送: the chat following 氢能 hears of the approved lead, the one following 大健康 does not.
+    const pushed = bot.messagesTo(HYDROGEN_CHAT).filter((m) => textOf(m).includes(lead.code));
+    expect(pushed).toHaveLength(1);
+    expect(textOf(pushed[0])).not.toContain('13800000000');
+    expect(bot.messagesTo(HEALTH_CHAT).filter((m) => textOf(m).includes(lead.code))).toHaveLength(0);
   });
 
   it('starts tech leads at 预审 by the experts', async () => {

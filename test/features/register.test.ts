@@ -194,7 +194,13 @@ describe('registering each kind end to end', () => {
       activityId: activity.id,
     });
     expect(row.details).toMatchObject(KIND_FORMS[kind].details);
-    if (kind === 'tech') expect([row.inventionPatents, row.utilityModels]).toEqual([3, 5]);
+    if (kind === 'tech') {
+      expect([row.inventionPatents, row.utilityModels]).toEqual([3, 5]);
+      // Scored at submit: 氢能 is hosted by 氢能产业园 (another town's park) +10, 中试 +12, 3 invention
+      // patents +9, 5 utility models +5, 1,200 万元 +10 = 46 → 常规类.
+      expect([row.score, row.tier]).toEqual([46, 'regular']);
+    }
+    expect(row.tier).not.toBeNull();
     const audit = await prisma().auditEvent.findMany({ where: { leadId: row.id } });
     expect(audit.map((a) => [a.action, a.actorId])).toContainEqual(['submit', STAFF_DY]);
   });

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBot, cardOf } from '../support/harness.ts';
-import { buttons, cardText } from '../support/cards.ts';
+import { buttons, cardText, replyCard, validCard } from '../support/cards.ts';
 import { testDatabase } from '../support/db.ts';
 import { ROOT } from '../support/process.ts';
 import { assertValidCard, cardSize, CARD_MAX_BYTES } from '../../src/cards/validate.ts';
@@ -57,28 +57,12 @@ afterAll(async () => {
 
 // ---- helpers -----------------------------------------------------------------------------------------
 
-function valid(card: CardJson): CardJson {
-  assertValidCard(card);
-  expect(cardSize(card)).toBeLessThanOrEqual(CARD_MAX_BYTES);
-  return card;
-}
+const valid = validCard;
 
-function replyCard(reply: CardReply): CardJson {
-  expect(reply.card, JSON.stringify(reply)).toBeDefined();
-  const c = reply.card as CardJson & { data?: CardJson };
-  return valid(c.data ?? c);
-}
 
-function lastCard(to: string): { msg: DeliveredMessage; card: CardJson } {
-  const msg = bot.lastMessageTo(to);
-  expect(msg.msgType).toBe('interactive');
-  return { msg, card: valid(cardOf(msg)) };
-}
+const lastCard = (who: string) => bot.lastCard(who);
 
-function lastText(to: string): string {
-  const msg = bot.lastMessageTo(to);
-  return msg.msgType === 'text' ? (JSON.parse(msg.content).text as string) : cardText(cardOf(msg));
-}
+const lastText = (who: string) => bot.lastText(who);
 
 const title = (card: CardJson) => (card.header as { title: { content: string } }).title.content;
 

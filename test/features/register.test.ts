@@ -2,7 +2,7 @@
 // field errors, duplicates, 我的项目 / 查询 / 项目 with visibility, editing a returned lead, concurrency.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBot, cardOf } from '../support/harness.ts';
-import { buttons, cardText, fieldValue, formFieldNames } from '../support/cards.ts';
+import { buttons, cardText, fieldValue, formFieldNames, replyCard, validCard } from '../support/cards.ts';
 import { assertValidCard, cardSize, CARD_MAX_BYTES } from '../../src/cards/validate.ts';
 import { creditCodeCheckChar, LEAD_KIND_LABELS, type LeadKind } from '../../src/domain/lead.ts';
 import type { CardJson, CardReply } from '../../src/lark/types.ts';
@@ -69,30 +69,12 @@ afterAll(async () => {
   await bot?.stop();
 });
 
-/** The card a message shows now, checked against the Card JSON 2.0 rules. */
-function valid(card: CardJson): CardJson {
-  assertValidCard(card);
-  expect(cardSize(card)).toBeLessThanOrEqual(CARD_MAX_BYTES);
-  return card;
-}
+const valid = validCard;
 
-function replyCard(reply: CardReply): CardJson {
-  expect(reply.card, JSON.stringify(reply)).toBeDefined();
-  const c = reply.card as CardJson & { data?: CardJson };
-  return valid(c.data ?? c);
-}
 
-function lastCard(user: string): { msg: DeliveredMessage; card: CardJson } {
-  const msg = bot.lastMessageTo(user);
-  expect(msg.msgType).toBe('interactive');
-  return { msg, card: valid(cardOf(msg)) };
-}
+const lastCard = (who: string) => bot.lastCard(who);
 
-function lastText(user: string): string {
-  const msg = bot.lastMessageTo(user);
-  if (msg.msgType === 'text') return JSON.parse(msg.content).text as string;
-  return cardText(cardOf(msg));
-}
+const lastText = (who: string) => bot.lastText(who);
 
 /** /register, choose the kind on the card; returns the message now showing the form. */
 async function openForm(user: string, kind: LeadKind): Promise<{ msg: DeliveredMessage; card: CardJson }> {

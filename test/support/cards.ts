@@ -1,5 +1,8 @@
 // Reading cards the bot sent, as a person would: visible text, buttons, forms.
-import type { CardJson } from '../../src/lark/types.ts';
+import { expect } from 'vitest';
+import { assertValidCard, cardSize, CARD_MAX_BYTES } from '../../src/cards/validate.ts';
+import type { DeliveredMessage } from '../../src/lark/standin.ts';
+import type { CardJson, CardReply } from '../../src/lark/types.ts';
 
 type Node = Record<string, unknown>;
 
@@ -77,4 +80,23 @@ export function fieldValue(card: CardJson, name: string): unknown {
     value = n.default_value ?? n.initial_option ?? n.selected_values ?? n.initial_date ?? n.checked;
   });
   return value;
+}
+
+/** The card, after checking it against the Card JSON 2.0 rules and the 30 KB limit. */
+export function validCard(card: CardJson): CardJson {
+  assertValidCard(card);
+  expect(cardSize(card)).toBeLessThanOrEqual(CARD_MAX_BYTES);
+  return card;
+}
+
+/** The replacement card a callback answered with (Lark's `{type: "raw", data}` or bare), checked. */
+export function replyCard(reply: CardReply): CardJson {
+  expect(reply.card, JSON.stringify(reply)).toBeDefined();
+  const c = reply.card as CardJson & { data?: CardJson };
+  return validCard(c.data ?? c);
+}
+
+/** What a person reads in a delivered message: the text, or the card's visible text. */
+export function messageText(msg: DeliveredMessage): string {
+  return msg.msgType === 'text' ? (JSON.parse(msg.content).text as string) : cardText(JSON.parse(msg.currentContent) as CardJson);
 }

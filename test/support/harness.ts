@@ -7,7 +7,7 @@ import { startLarkStandIn, p2pChatId, STANDIN_APP_ID, STANDIN_APP_SECRET, type D
 import type { CardJson, CardReply } from '../../src/lark/types.ts';
 import { cardEvent, encryptBody, signedHeaders, textEvent, fileEvent } from './lark-sign.ts';
 import { testDatabase } from './db.ts';
-import { findButton } from './cards.ts';
+import { findButton, messageText, validCard } from './cards.ts';
 
 export const ENCRYPT_KEY = 'harness-encrypt-key';
 export const VERIFICATION_TOKEN = 'harness-verification-token';
@@ -140,6 +140,18 @@ export class TestBot {
     const all = this.messagesTo(openIdOrChatId);
     if (!all.length) throw new Error(`nothing was delivered to ${openIdOrChatId}`);
     return all[all.length - 1];
+  }
+
+  /** The last message to a user or chat, which must be a card; checked against the Card JSON 2.0 rules. */
+  lastCard(openIdOrChatId: string): { msg: DeliveredMessage; card: CardJson } {
+    const msg = this.lastMessageTo(openIdOrChatId);
+    if (msg.msgType !== 'interactive') throw new Error(`the last message to ${openIdOrChatId} is ${msg.msgType}, not a card: ${msg.content.slice(0, 200)}`);
+    return { msg, card: validCard(TestBot.cardOf(msg)) };
+  }
+
+  /** What the user reads in the last message to them (text, or the card's visible text). */
+  lastText(openIdOrChatId: string): string {
+    return messageText(this.lastMessageTo(openIdOrChatId));
   }
 
   /** The card JSON a message shows now (after patches). */

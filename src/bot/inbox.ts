@@ -1,5 +1,6 @@
 // Durable inbox: every event is recorded by id before it is answered, so a re-sent event (Lark re-sends
 // what it did not get a 200 for within 3 s), a restart or a second process never handles it twice.
+import { assertValidCard } from '../cards/validate.ts';
 import type { Db } from '../db/client.ts';
 import { isUniqueViolation } from '../db/client.ts';
 import type { CardActionEvent, CardReply, MessageEvent } from '../lark/types.ts';
@@ -105,6 +106,8 @@ export class Inbox {
       let reply: CardReply;
       try {
         reply = await this.bot.handleCardAction(ev);
+        // The replacement card obeys the same rules as a sent one (Lark would show the user an error).
+        if (reply.card) assertValidCard(reply.card);
       } catch (err) {
         log.error({ err, eventId: ev.eventId }, 'card action failed');
         reply = { toast: { type: 'error', content: '处理失败，请稍后重试。如多次失败，请联系管理员。' } };

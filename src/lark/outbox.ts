@@ -5,6 +5,7 @@
 // `uuid`, which Lark uses to drop a repeat, so re-sending after a crash is safe. Rows are claimed with a
 // conditional update (status + attempts as a version), so two processes on one PostgreSQL never send the
 // same row at the same time; a row left 'sending' past `lockedUntil` (its process died) is claimed again.
+import { assertValidCard } from '../cards/validate.ts';
 import { randomUUID } from 'node:crypto';
 import type { Db, Tx } from '../db/client.ts';
 import type { Metrics } from '../metrics.ts';
@@ -49,11 +50,15 @@ export function textContent(text: string): string {
 function check(m: OutgoingMessage): void {
   const where = `outbox ${m.op}`;
   if (typeof m.content !== 'string' || !m.content) throw new Error(`${where}: content must be a non-empty JSON string`);
+  let parsed: unknown;
   try {
-    JSON.parse(m.content);
+    parsed = JSON.parse(m.content);
   } catch {
     throw new Error(`${where}: content is not JSON`);
   }
+  // Lark rejects a card that breaks the Card JSON 2.0 rules or is over 30 KB: refuse it here, before
+  // anything is written, so the mistake shows where it was made.
+  if (m.msgType === 'interactive') assertValidCard(parsed);
   if (m.op === 'send' && (!m.receiveIdType || !m.receiveId)) throw new Error(`${where}: receiveIdType and receiveId are required`);
   if (m.op !== 'send' && !m.targetId) throw new Error(`${where}: targetId is required`);
   if ((m.op === 'patch' || m.op === 'card_update') && m.msgType !== 'interactive') throw new Error(`${where}: only cards can be updated`);
@@ -103,6 +108,7 @@ export async function enqueue(db: DbOrTx, msgs: OutgoingMessage[]): Promise<stri
  * Returns the number of copies affected.
  */
 export async function enqueuePatchRef(db: DbOrTx, refType: string, refId: string, card: CardJson): Promise<number> {
+  assertValidCard(card);
   const content = cardContent(card);
   const rows = await db.outboxMessage.findMany({
     where: { refType, refId, op: { in: ['send', 'reply'] }, msgType: 'interactive', status: { in: ['pending', 'sending', 'sent'] } },

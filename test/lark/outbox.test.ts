@@ -258,6 +258,12 @@ describe('outbox writes and transactions', () => {
   it('rejects a message that cannot be delivered before writing it', async () => {
     await expect(enqueue(db.prisma, [{ op: 'send', msgType: 'text', content: textContent('无收件人') }])).rejects.toThrow(/receiveId/);
     await expect(enqueue(db.prisma, [{ op: 'reply', msgType: 'text', content: 'not json' , targetId: 'om_1' }])).rejects.toThrow(/JSON/);
+    // A card that breaks the Card JSON 2.0 rules, or one over 30 KB, never reaches the outbox.
+    const unknownTag = { ...card('坏卡片'), body: { elements: [{ tag: 'note', elements: [] }] } };
+    await expect(enqueue(db.prisma, [{ op: 'send', receiveIdType: 'chat_id', receiveId: 'oc_1', msgType: 'interactive', content: JSON.stringify(unknownTag) }])).rejects.toThrow(/note/);
+    const huge = { ...card('大卡片'), body: { elements: [{ tag: 'markdown', content: '长'.repeat(11_000) }] } };
+    await expect(enqueue(db.prisma, [{ op: 'send', receiveIdType: 'chat_id', receiveId: 'oc_1', msgType: 'interactive', content: JSON.stringify(huge) }])).rejects.toThrow(/30/);
+    await expect(enqueuePatchRef(db.prisma, 'step', '1', unknownTag)).rejects.toThrow(/note/);
     expect(await db.prisma.outboxMessage.count()).toBe(0);
   });
 

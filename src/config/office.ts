@@ -79,6 +79,7 @@ export const officeSchema = z.object({
     reminders: cron.default('13 9-17 * * *'),
     'follow-ups': cron.default('41 9 1 * *'),
     'activity-reminders': cron.default('7 9 * * *'),
+    housekeeping: cron.default('53 3 * * *'),
   }).default({
     'weekly-digest': '17 9 * * 1',
     'bimonthly-digest': '23 9 1-7 1,3,5,7,9,11 1',
@@ -87,6 +88,7 @@ export const officeSchema = z.object({
     reminders: '13 9-17 * * *',
     'follow-ups': '41 9 1 * *',
     'activity-reminders': '7 9 * * *',
+    housekeeping: '53 3 * * *',
   }),
 });
 

@@ -4,6 +4,7 @@ import { runReminders } from '../bot/approval/reminders.ts';
 import { activityRemindersJob } from './activity-reminders.ts';
 import { bimonthlyDigestJob, monthlyReportJob, weeklyDigestJob, DIGEST_JOBS } from './digests.ts';
 import { followUpsJob } from './follow-ups.ts';
+import { housekeepingJob } from './housekeeping.ts';
 import type { JobDef, JobName } from './ledger.ts';
 import { quotaAlertsJob } from './quota-alerts.ts';
 
@@ -25,6 +26,7 @@ export const JOBS: readonly JobDef[] = [
   remindersJob,
   followUpsJob,
   activityRemindersJob,
+  housekeepingJob,
 ];
 
 /** Jobs run again on start when their last scheduled time (within office.digests.missedRunDays) was missed. */

@@ -4,7 +4,7 @@
 import type { Db, Tx } from '../db/client.ts';
 import type { Services } from '../bot/services.ts';
 
-export const JOB_NAMES = ['weekly-digest', 'bimonthly-digest', 'monthly-report', 'quota-alerts', 'reminders', 'follow-ups', 'activity-reminders'] as const;
+export const JOB_NAMES = ['weekly-digest', 'bimonthly-digest', 'monthly-report', 'quota-alerts', 'reminders', 'follow-ups', 'activity-reminders', 'housekeeping'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 export interface JobContext {

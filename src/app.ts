@@ -121,6 +121,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
         ws = startLongConnection({ appId: env.LARK_APP_ID, appSecret: env.LARK_APP_SECRET, domain: env.LARK_DOMAIN, inbox, log });
       }
       void inbox.resume().catch((err) => log.error({ err }, 'resuming unhandled events failed'));
+      inbox.startRetries();
       // A changed 综合评价模型 in BOT_CONFIG re-scores every lead once (one process does it).
       await database
         .withLock('scoring-config', () => rescoreIfChanged(database.prisma, office))

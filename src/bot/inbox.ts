@@ -17,6 +17,7 @@ export const BUSY_REPLY: CardReply = { toast: { type: 'info', content: '已收�
 export class Inbox {
   private readonly inFlight = new Set<Promise<void>>();
   private closed = false;
+  private retryTimer?: NodeJS.Timeout;
 
   constructor(private readonly services: Services, private readonly bot: Bot) {}
 
@@ -62,6 +63,22 @@ export class Inbox {
     return rows.length;
   }
 
+  /**
+   * Every `intervalMs`, hands events whose handling failed (or whose process died) to `resume` again,
+   * up to MAX_ATTEMPTS tries each.
+   */
+  startRetries(intervalMs = 60_000): void {
+    if (this.closed) return;
+    clearInterval(this.retryTimer);
+    this.retryTimer = setInterval(() => {
+      this.track(this.resume().then(
+        () => undefined,
+        (err) => this.services.log.error({ err }, 'retrying unhandled events failed'),
+      ));
+    }, intervalMs);
+    this.retryTimer.unref();
+  }
+
   /** Waits for background handling to finish (graceful shutdown, tests). */
   async idle(): Promise<void> {
     while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
@@ -69,6 +86,7 @@ export class Inbox {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.retryTimer);
     await this.idle();
   }
 

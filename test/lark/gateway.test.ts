@@ -94,6 +94,32 @@ describe('intake', () => {
     const replies = bot.state.messages.filter((m) => m.parentId === messageId);
     expect(replies).toHaveLength(1);
   });
+  it('keeps retrying, while running, an event whose handling did not finish', async () => {
+    const eventId = randomUUID();
+    const messageId = bot.state.registerIncoming({ chatId: p2pChatId(ALICE), senderId: ALICE });
+    bot.app.inbox.startRetries(25);
+    try {
+      // As a failed attempt leaves it: received, tried once, not locked.
+      await bot.app.database.prisma.processedEvent.create({
+        data: {
+          eventId,
+          eventType: 'message',
+          attempts: 1,
+          payload: JSON.stringify({ kind: 'message', eventId, chatId: p2pChatId(ALICE), chatType: 'p2p', messageId, senderId: ALICE, messageType: 'text', text: '帮助', mentions: [], createdAt: new Date() }),
+        },
+      });
+      for (let i = 0; i < 200; i++) {
+        const row = await bot.app.database.prisma.processedEvent.findUnique({ where: { eventId } });
+        if (row?.status === 'done') break;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      await bot.settle();
+      expect((await bot.app.database.prisma.processedEvent.findUnique({ where: { eventId } }))?.status).toBe('done');
+      expect(bot.state.messages.filter((m) => m.parentId === messageId)).toHaveLength(1);
+    } finally {
+      bot.app.inbox.startRetries();
+    }
+  });
 });
 
 describe('commands', () => {

@@ -40,6 +40,8 @@ export interface App {
   outbox: OutboxWorker;
   /** Runs the jobs on office.schedules; catches up missed digests on start. */
   scheduler: Scheduler;
+  /** The sandbox page's address when running without Lark credentials (after listen). */
+  sandboxUrl(): string | undefined;
   /** Listens on HOST:PORT, starts the workers; returns the address. */
   listen(): Promise<string>;
   /** Stops accepting, finishes in-flight work, closes the database. */
@@ -114,6 +116,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     inbox,
     outbox,
     scheduler,
+    sandboxUrl: () => sandbox?.url(),
     async listen() {
       const address = await server.listen({ port: env.PORT, host: env.HOST });
       outbox.start();

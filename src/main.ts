@@ -38,6 +38,9 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
   await app.listen();
+  // The one line a newcomer needs, readable among the JSON log lines.
+  const sandbox = app.sandboxUrl();
+  if (sandbox) process.stdout.write(`\nSandbox: ${sandbox}  (no Lark app configured: open this page to try the bot)\n\n`);
 }
 
 main().catch((err: Error) => {

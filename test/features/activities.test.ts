@@ -67,13 +67,23 @@ describe('importing the 2023 如皋 calendar', () => {
     expect(rows[6]).toMatchObject({ seq: 7, timeText: '全年', allYear: true, month: null });
     expect(await db().auditEvent.count({ where: { action: 'activity_import', actorId: 'cli' } })).toBe(1);
 
+    // Three leads name the 科技·人才洽谈会 as their source; two were approved.
+    const fair = rows.find((a) => a.seq === 13)!;
+    await db().lead.createMany({
+      data: ['approved', 'approved', 'pending'].map((status, i) => ({
+        code: `KZ-2023-09${i}1`, kind: 'talent', projectName: `洽谈会项目${i}`, town: '高新区', submitterId: STAFF, status, activityId: fair.id,
+      })),
+    });
     await bot.say(STAFF, '活动 2023');
     const card = bot.lastMessageTo(STAFF);
     expect(validateCard(cardOf(card))).toEqual({ ok: true });
     const text = textOf(card);
     expect(text).toContain('2023年科技招商活动安排（共 20 项）');
     expect(text).toContain('如皋市科创载体建设推进会 | 2月 | 市科技局');
-    expect(text).toContain('各镇区科技招商活动 | 全年 | 各镇（区、街道）');
+    expect(text).toContain('各镇区科技招商活动 | 全年 | 各镇（区、街道） | 0');
+    // The yearly count of leads per activity.
+    expect(text).toContain('如皋市科技·人才洽谈会 | 10月 | 市委市政府 | 3（2）');
+    expect(text).toContain('本年度共有 3 个项目在登记时注明了来源活动');
     // On 1 February, the two February activities are coming up.
     expect(text).toContain('近期活动');
     expect(text).toContain('如皋-苏州科技人才项目恳谈会**（2月）');

@@ -24,7 +24,23 @@ function whenText(a: ActivityRow): string {
   return a.timeText;
 }
 
-export function activitiesCard(year: number, rows: ActivityRow[], now: Date, tz: string): CardJson {
+/** Leads that name an activity as their source (登记 form, 来源活动): all of them and the approved ones. */
+export type ActivityLeadCounts = ReadonlyMap<number, { leads: number; approved: number }>;
+
+export async function leadsPerActivity(db: Services['db'], activityIds: number[]): Promise<ActivityLeadCounts> {
+  const rows = await db.lead.groupBy({ by: ['activityId', 'status'], where: { activityId: { in: activityIds } }, _count: { _all: true } });
+  const counts = new Map<number, { leads: number; approved: number }>();
+  for (const r of rows) {
+    if (r.activityId === null) continue;
+    const c = counts.get(r.activityId) ?? { leads: 0, approved: 0 };
+    c.leads += r._count._all;
+    if (r.status === 'approved') c.approved += r._count._all;
+    counts.set(r.activityId, c);
+  }
+  return counts;
+}
+
+export function activitiesCard(year: number, rows: ActivityRow[], now: Date, tz: string, counts: ActivityLeadCounts = new Map()): CardJson {
   const title = `${year}年科技招商活动安排（共 ${rows.length} 项）`;
   const elements: CardElement[] = [];
   const soon = upcomingActivities(rows, now, UPCOMING_DAYS, tz);
@@ -41,10 +57,16 @@ export function activitiesCard(year: number, rows: ActivityRow[], now: Date, tz:
       { name: 'name', label: '活动名称', width: 'auto' },
       { name: 'time', label: '时间', width: '100px' },
       { name: 'organizer', label: '主办单位', width: 'auto' },
+      { name: 'leads', label: '来源项目（通过）', width: '90px' },
     ],
-    rows.map((a) => ({ seq: a.seq, name: a.name, time: whenText(a), organizer: a.organizer ?? '' })),
+    rows.map((a) => {
+      const c = counts.get(a.id);
+      return { seq: a.seq, name: a.name, time: whenText(a), organizer: a.organizer ?? '', leads: c ? `${c.leads}（${c.approved}）` : '0' };
+    }),
     10,
   ));
+  const total = [...counts.values()].reduce((n, c) => n + c.leads, 0);
+  if (total > 0) elements.push(markdown(`本年度共有 ${total} 个项目在登记时注明了来源活动。`, 'notation'));
   elements.push(markdown(greyText('有具体日期的活动，订阅了提醒的群会在活动前 7 天和前 1 天收到提醒。'), 'notation'));
   const c = card(header(title, 'blue'), elements, title);
   assertValidCard(c);
@@ -67,7 +89,8 @@ async function runActivities(ctx: MessageContext): Promise<void> {
     await ctx.reply(`尚未导入 ${year} 年的活动安排表。管理员可以把活动安排表（CSV 或 Excel，含“活动名称”“时间”两列）发给我导入。`);
     return;
   }
-  await ctx.reply(activitiesCard(year, rows, services.clock(), services.env.BOT_TIMEZONE));
+  const counts = await leadsPerActivity(services.db, rows.map((a) => a.id));
+  await ctx.reply(activitiesCard(year, rows, services.clock(), services.env.BOT_TIMEZONE, counts));
 }
 
 /** Lines that tell the importer what happened (used by the chat import and the CLI). */

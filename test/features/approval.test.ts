@@ -178,8 +178,13 @@ describe('approval flow', () => {
     const row = await leadRow(lead);
     expect(row.status).toBe('approved');
     expect(row.approvedAt).not.toBeNull();
-    expect(noticesTo(STAFF, lead, '审批通过')).toHaveLength(1);
+    const approved = noticesTo(STAFF, lead, '审批通过');
+    expect(approved).toHaveLength(1);
     expect(await auditActions(lead)).toEqual(['submit', 'approve', 'approve']);
+    // From the notice the submitter goes on to record 签约, 注册, 落地, 投产.
+    const lifecycle = await bot.click(STAFF, approved[0], '登记项目进展');
+    expect(lifecycle.card).toBeDefined();
+    expect(buttonTexts(approved[0])).toContain('登记签约');
 
     // 靶向推送: the chat following 氢能 hears of the approved lead, the one following 大健康 does not.
     const pushed = bot.messagesTo(HYDROGEN_CHAT).filter((m) => textOf(m).includes(lead.code));

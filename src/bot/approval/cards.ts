@@ -26,6 +26,8 @@ export const APPROVAL_ACTIONS = {
 
 /** The registration feature's "edit a returned lead" action (src/bot/features/register). */
 export const EDIT_LEAD_ACTION = 'register.edit';
+/** Opens the lead's 签约→注册→落地→投产 card (src/bot/features/lifecycle.ts). */
+export const LIFECYCLE_SHOW_ACTION = 'lifecycle.show';
 
 /** Everything a step card shows, loaded in the transaction that changed it. */
 export interface ApprovalView {
@@ -336,7 +338,8 @@ export function submitterNotice({ view, event, step, by, comment }: SubmitterNot
       color = 'green';
       lines.push(`您登记的项目${name}已审批通过（${STEP_LABELS[step]}：${who} 同意）。`);
       if (comment) lines.push(`**意见**：${md(comment)}`);
-      lines.push('请继续推进签约、注册、落地。');
+      lines.push('请继续推进签约、注册、落地，并在这里登记每一步进展。');
+      extra.push(buttonRow([button('登记项目进展', { action: LIFECYCLE_SHOW_ACTION, leadId: lead.id }, 'primary_filled')]));
       break;
     case 'rejected':
       title = `已驳回 · ${lead.code}`;

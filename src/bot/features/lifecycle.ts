@@ -1,6 +1,7 @@
 // 项目进度 after approval: /stage <code> (进度) shows the lifecycle card (签约 → 注册 → 落地（开工）→ 投产, the
 // milestones 科技型中小企业入库 / 高新技术企业认定 / 领军企业, score and tier); its owner (登记人), reviewers
 // and admins get buttons that open a small form per update. Also the answers to 一月一报 (「无变化」 or a note).
+import { LIFECYCLE_SHOW_ACTION } from '../approval/cards.ts';
 import type { Bot, ActionContext, MessageContext } from '../router.ts';
 import type { Services } from '../services.ts';
 import type { Person } from '../../db/roles.ts';
@@ -252,7 +253,7 @@ export function registerLifecycle(bot: Bot): void {
     usage: '/stage [项目编号]',
     run: runStage,
   });
-  bot.action('lifecycle.show', onShow);
+  bot.action(LIFECYCLE_SHOW_ACTION, onShow);
   bot.action('lifecycle.back', onShow);
   bot.action('lifecycle.open', onOpen);
   bot.action('lifecycle.submit', onSubmit);

@@ -1,4 +1,5 @@
 // 任务分解表 (quotas): importing the yearly table of targets per town, and measuring progress against it.
+import { localParts } from './time.ts';
 import type { LeadKind, OfficeConfig } from '../config/office.ts';
 import { resolveTown } from '../config/office.ts';
 import { columnLetter, isBlankRow, readTable, type TableRow } from './table.ts';
@@ -287,37 +288,7 @@ export function parseQuotaRows(rows: TableRow[], office: OfficeConfig): QuotaImp
 // ---------------------------------------------------------------------------------------------------------
 // Calendar time in the office time zone
 
-export interface LocalParts {
-  year: number;
-  month: number; // 1-12
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-/** Wall-clock date and time of an instant in an IANA time zone. */
-export function localParts(instant: Date, tz: string): LocalParts {
-  let f = formatters.get(tz);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: tz,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(tz, f);
-  }
-  const parts: Record<string, number> = {};
-  for (const p of f.formatToParts(instant)) if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  return { year: parts.year, month: parts.month, day: parts.day, hour: parts.hour, minute: parts.minute, second: parts.second };
-}
+export { localParts, type LocalParts } from './time.ts';
 
 /**
  * Share of `year` elapsed at `now`, on the office's wall clock: 0 at 00:00 on 1 January, 1 at the end of

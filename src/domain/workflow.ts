@@ -14,6 +14,7 @@
 //
 // Admins get no bypass: only an active assignee of the pending step may decide it. An office that needs an
 // admin to decide grants him the role (he then gets the next steps) or has an assignee transfer the step.
+import { localParts } from './time.ts';
 import type { LeadKind, OfficeConfig } from '../config/office.ts';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -558,25 +559,10 @@ export function remindStep(step: Pick<StepState, 'id' | 'round' | 'step' | 'last
 
 /** Local calendar day ("YYYY-MM-DD") and hour (0-23) of an instant in an IANA time zone. */
 export function zonedParts(at: Date, tz: string): { day: string; hour: number; minute: number } {
-  let fmt = formatters.get(tz);
-  if (!fmt) {
-    fmt = new Intl.DateTimeFormat('en-CA', {
-      timeZone: tz,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    });
-    formatters.set(tz, fmt);
-  }
-  const parts = fmt.formatToParts(at);
-  const get = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
-  return { day: `${get('year')}-${get('month')}-${get('day')}`, hour: Number(get('hour')) % 24, minute: Number(get('minute')) };
+  const p = localParts(at, tz);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return { day: `${p.year}-${pad(p.month)}-${pad(p.day)}`, hour: p.hour, minute: p.minute };
 }
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
 
 // ---------------------------------------------------------------------------------------------------------
 // Display

@@ -69,7 +69,14 @@ export async function runLeadTransaction<T>(services: Services, leadId: number, 
   return withLeadQueue(services, leadId, async () => {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await services.db.$transaction(body, TX_OPTIONS);
+        return await services.db.$transaction(async (tx) => {
+          // Take the lead's row lock first (a no-op UPDATE, valid on both providers): on PostgreSQL two
+          // clicks on one lead then run one after the other, so the loser reads the step and its
+          // assignees as the winner committed them, never a mix of before and after. SQLite already has
+          // one writer at a time.
+          await tx.$executeRaw`UPDATE "Lead" SET "version" = "version" WHERE "id" = ${leadId}`;
+          return body(tx);
+        }, TX_OPTIONS);
       } catch (err) {
         if (err instanceof WorkflowConflict && attempt < MAX_ATTEMPTS) {
           services.log.debug({ leadId, attempt }, 'approval: lead changed meanwhile, deciding again');

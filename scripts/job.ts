@@ -10,9 +10,8 @@ import Fastify from 'fastify';
 import { loadConfig, openCliDatabase } from './cli.ts';
 import { describeTarget, parseDatabaseUrl } from '../src/db/url.ts';
 import { createLarkApi } from '../src/lark/api.ts';
-import { OutboxWorker } from '../src/lark/outbox.ts';
 import { createMetrics } from '../src/metrics.ts';
-import type { Services } from '../src/bot/services.ts';
+import { createServices } from '../src/bot/services.ts';
 import { JOBS, findJob } from '../src/jobs/index.ts';
 import { runLocked } from '../src/jobs/scheduler.ts';
 
@@ -77,18 +76,7 @@ async function main(): Promise<number> {
   const canDeliver = Boolean(env.LARK_APP_ID && env.LARK_APP_SECRET);
   const lark = createLarkApi({ appId: env.LARK_APP_ID ?? 'cli_sandbox00000000', appSecret: env.LARK_APP_SECRET ?? 'sandbox', domain: env.LARK_DOMAIN });
   const metrics = createMetrics();
-  const outbox = new OutboxWorker({ db: database.prisma, api: lark, metrics, log });
-  const services: Services = {
-    env,
-    office,
-    database,
-    db: database.prisma,
-    log,
-    metrics,
-    clock: () => now,
-    lark,
-    kickOutbox: () => outbox.kick(),
-  };
+  const { services, outbox } = createServices({ env, office, database, log, metrics, clock: () => now, lark, outboxClock: () => new Date() });
   const prefix = `${job.name} as of ${now.toISOString()} (${describeTarget(database.target)})`;
   try {
     const before = (await database.prisma.outboxMessage.aggregate({ _max: { id: true } }))._max.id ?? 0;

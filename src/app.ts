@@ -16,7 +16,7 @@ import { OutboxWorker, refreshOutboxDepth } from './lark/outbox.ts';
 import { createBot } from './bot/index.ts';
 import { Inbox } from './bot/inbox.ts';
 import type { Bot } from './bot/router.ts';
-import type { Services } from './bot/services.ts';
+import { createServices, type Services } from './bot/services.ts';
 import { startLongConnection, type LongConnection } from './lark/ws.ts';
 // Scheduled jobs (digests, reminders, quota alerts).
 import { rescoreIfChanged } from './db/lifecycle.ts';
@@ -76,18 +76,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const lark = sandbox?.api ?? createLarkApi({ appId: env.LARK_APP_ID!, appSecret: env.LARK_APP_SECRET!, domain: env.LARK_DOMAIN });
   const larkSecrets = sandbox?.secrets ?? { encryptKey: env.LARK_ENCRYPT_KEY, verificationToken: env.LARK_VERIFICATION_TOKEN };
   // ---- end of Lark settings
-  const outbox = new OutboxWorker({ db: database.prisma, api: lark, metrics, log, clock });
-  const services: Services = {
-    env,
-    office,
-    database,
-    db: database.prisma,
-    log,
-    metrics,
-    clock,
-    lark,
-    kickOutbox: () => outbox.kick(),
-  };
+  const { services, outbox } = createServices({ env, office, database, log, metrics, clock, lark });
   const bot = createBot(services);
   const inbox = new Inbox(services, bot);
   // Cron timers follow the real clock, so an app on a simulated clock (tests) only catches up on start.

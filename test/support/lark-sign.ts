@@ -34,27 +34,23 @@ export interface TextEventInput {
 }
 
 export function textEvent(i: TextEventInput): Record<string, unknown> {
-  return {
-    schema: '2.0',
-    header: { event_id: i.eventId ?? randomUUID(), event_type: 'im.message.receive_v1', create_time: String(Date.now()), token: i.token, app_id: 'cli_a1b2c3d4e5f6a7b8', tenant_key: 'tenant' },
-    event: {
-      sender: { sender_id: { open_id: i.senderId }, sender_type: 'user', tenant_key: 'tenant' },
-      message: {
-        message_id: i.messageId ?? `om_${randomUUID().replace(/-/g, '')}`,
-        create_time: String(Date.now()),
-        chat_id: i.chatId,
-        chat_type: i.chatType ?? 'p2p',
-        message_type: 'text',
-        content: JSON.stringify({ text: i.text }),
-        mentions: (i.mentions ?? []).map((m) => ({ key: m.key, id: { open_id: m.openId }, name: m.name, tenant_key: 'tenant' })),
-      },
-    },
-  };
+  return messageEvent(i, i.chatType ?? 'p2p', 'text', { text: i.text }, i.mentions ?? []);
 }
 
 export interface FileEventInput { token: string; senderId: string; chatId: string; fileKey: string; fileName: string; messageId?: string; eventId?: string }
 
 export function fileEvent(i: FileEventInput): Record<string, unknown> {
+  return messageEvent(i, 'p2p', 'file', { file_key: i.fileKey, file_name: i.fileName }, []);
+}
+
+/** The im.message.receive_v1 envelope both message kinds share. */
+function messageEvent(
+  i: { eventId?: string; token: string; senderId: string; chatId: string; messageId?: string },
+  chatType: 'p2p' | 'group',
+  messageType: string,
+  content: Record<string, unknown>,
+  mentions: { key: string; openId: string; name: string }[],
+): Record<string, unknown> {
   return {
     schema: '2.0',
     header: { event_id: i.eventId ?? randomUUID(), event_type: 'im.message.receive_v1', create_time: String(Date.now()), token: i.token, app_id: 'cli_a1b2c3d4e5f6a7b8', tenant_key: 'tenant' },
@@ -64,10 +60,10 @@ export function fileEvent(i: FileEventInput): Record<string, unknown> {
         message_id: i.messageId ?? `om_${randomUUID().replace(/-/g, '')}`,
         create_time: String(Date.now()),
         chat_id: i.chatId,
-        chat_type: 'p2p',
-        message_type: 'file',
-        content: JSON.stringify({ file_key: i.fileKey, file_name: i.fileName }),
-        mentions: [],
+        chat_type: chatType,
+        message_type: messageType,
+        content: JSON.stringify(content),
+        mentions: mentions.map((m) => ({ key: m.key, id: { open_id: m.openId }, name: m.name, tenant_key: 'tenant' })),
       },
     },
   };

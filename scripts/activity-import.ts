@@ -3,39 +3,23 @@
 // Exit status: 0 imported, 1 the file was refused (errors printed), 2 bad arguments or configuration.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { fail, loadConfig, openCliDatabase } from './cli.ts';
+import { fail, loadConfig, openCliDatabase, parseCli, usageError } from './cli.ts';
 import { importActivityTable } from '../src/db/lifecycle.ts';
 import { importSummaryLines } from '../src/bot/features/activities.ts';
 
 const USAGE = 'usage: npm run activity:import -- <file.csv|file.xlsx> --year <year>';
 
-function parseArgs(argv: string[]): { file: string; year: number } {
-  let file: string | undefined;
-  let year: number | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--year' || a.startsWith('--year=')) {
-      const v = a === '--year' ? argv[++i] : a.slice('--year='.length);
-      if (!v || !/^\d{4}$/.test(v)) fail(`--year needs a four-digit year\n${USAGE}`);
-      year = Number(v);
-    } else if (a === '--help' || a === '-h') {
-      process.stdout.write(`${USAGE}\n`);
-      process.exit(0);
-    } else if (a.startsWith('--')) {
-      fail(`unknown option ${a}\n${USAGE}`);
-    } else if (file === undefined) {
-      file = a;
-    } else {
-      fail(`only one file may be given\n${USAGE}`);
-    }
-  }
-  if (!file) fail(USAGE);
-  if (year === undefined) fail(`--year is required\n${USAGE}`);
-  return { file, year };
+function readArgs(argv: string[]): { file: string; year: number } {
+  const { values, positionals } = parseCli(argv, USAGE, { year: { type: 'string' } });
+  const file = positionals[0];
+  if (!file) usageError('which file? name one', USAGE);
+  if (values.year === undefined) usageError('--year is required', USAGE);
+  if (!/^\d{4}$/.test(values.year)) usageError('--year needs a four-digit year', USAGE);
+  return { file, year: Number(values.year) };
 }
 
 async function main(): Promise<void> {
-  const { file, year } = parseArgs(process.argv.slice(2));
+  const { file, year } = readArgs(process.argv.slice(2));
   let buffer: Buffer;
   try {
     buffer = readFileSync(file);

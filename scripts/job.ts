@@ -7,7 +7,7 @@
 // Exit codes: 0 done; 1 the job failed, stayed busy in another process, or messages were not delivered;
 // 2 bad arguments.
 import Fastify from 'fastify';
-import { loadConfig, openCliDatabase } from './cli.ts';
+import { loadConfig, openCliDatabase, parseCli, usageError } from './cli.ts';
 import { describeTarget, parseDatabaseUrl } from '../src/db/url.ts';
 import { createLarkApi } from '../src/lark/api.ts';
 import { createMetrics } from '../src/metrics.ts';
@@ -21,50 +21,28 @@ const LOCK_WAIT_MS = 60_000;
 /** How long to wait for the queued messages to reach Lark. */
 const DELIVERY_LIMIT_MS = 120_000;
 
-class UsageError extends Error {}
-
 interface Args {
   job: string;
   at?: Date;
   force: boolean;
 }
 
-function parseArgs(argv: string[]): Args | 'help' {
-  let job: string | undefined;
+function readArgs(argv: string[]): Args {
+  const { values, positionals } = parseCli(argv, USAGE, { at: { type: 'string' }, force: { type: 'boolean' } });
+  const job = positionals[0];
+  if (!job) usageError('which job? name one', USAGE);
+  if (!findJob(job)) usageError(`unknown job "${job}"`, USAGE);
   let at: Date | undefined;
-  let force = false;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--help' || a === '-h') return 'help';
-    if (a === '--force') force = true;
-    else if (a === '--at' || a.startsWith('--at=')) {
-      const value = a === '--at' ? argv[++i] : a.slice('--at='.length);
-      if (!value) throw new UsageError('--at needs a time, e.g. --at 2026-11-23T09:17:00+08:00');
-      const ms = Date.parse(value);
-      if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(ms)) throw new UsageError(`--at: "${value}" is not an ISO time such as 2026-11-23T09:17:00+08:00`);
-      at = new Date(ms);
-    } else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
-    else if (job === undefined) job = a;
-    else throw new UsageError(`unexpected argument "${a}"`);
+  if (values.at !== undefined) {
+    const ms = Date.parse(values.at);
+    if (!/^\d{4}-\d{2}-\d{2}/.test(values.at) || Number.isNaN(ms)) usageError(`--at: "${values.at}" is not an ISO time such as 2026-11-23T09:17:00+08:00`, USAGE);
+    at = new Date(ms);
   }
-  if (!job) throw new UsageError('which job? name one');
-  if (!findJob(job)) throw new UsageError(`unknown job "${job}"`);
-  return { job, at, force };
+  return { job, at, force: values.force === true };
 }
 
 async function main(): Promise<number> {
-  let args: Args | 'help';
-  try {
-    args = parseArgs(process.argv.slice(2));
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`${err.message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (args === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const args = readArgs(process.argv.slice(2));
   const { env, office } = loadConfig();
   const job = findJob(args.job)!;
   const now = args.at ?? new Date();

@@ -7,42 +7,24 @@
 // Exit status: 0 imported (or previewed), 1 the file was refused, 2 bad arguments or configuration.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { fail, loadConfig, openCliDatabase } from './cli.ts';
+import { fail, loadConfig, openCliDatabase, parseCli, usageError } from './cli.ts';
 import { quotaTownCount, replaceQuotaYear } from '../src/db/quotas.ts';
 import { localParts, METRIC_LABELS, QUOTA_METRICS } from '../src/domain/quota.ts';
 import { chooseYear, metricsLine, parseYear, readQuotaFile, YEAR_SOURCE_LABELS } from '../src/quota/import.ts';
 
 const USAGE = 'usage: npm run quota:import -- <file.csv|file.xlsx> [--year <year>] [--dry-run]';
 
-function parseArgs(argv: string[]): { file: string; year?: number; dryRun: boolean } {
-  let file: string | undefined;
-  let year: number | undefined;
-  let dryRun = false;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--year' || a.startsWith('--year=')) {
-      const v = a === '--year' ? argv[++i] : a.slice('--year='.length);
-      year = v === undefined ? undefined : parseYear(v);
-      if (year === undefined) fail(`--year needs a year between 2000 and 2099\n${USAGE}`);
-    } else if (a === '--dry-run') {
-      dryRun = true;
-    } else if (a === '--help' || a === '-h') {
-      process.stdout.write(`${USAGE}\n`);
-      process.exit(0);
-    } else if (a.startsWith('--')) {
-      fail(`unknown option ${a}\n${USAGE}`);
-    } else if (file === undefined) {
-      file = a;
-    } else {
-      fail(`only one file may be given\n${USAGE}`);
-    }
-  }
-  if (!file) fail(USAGE);
-  return { file, year, dryRun };
+function readArgs(argv: string[]): { file: string; year?: number; dryRun: boolean } {
+  const { values, positionals } = parseCli(argv, USAGE, { year: { type: 'string' }, 'dry-run': { type: 'boolean' } });
+  const file = positionals[0];
+  if (!file) usageError('which file? name one', USAGE);
+  const year = values.year === undefined ? undefined : parseYear(values.year);
+  if (values.year !== undefined && year === undefined) usageError('--year needs a year between 2000 and 2099', USAGE);
+  return { file, year, dryRun: values['dry-run'] === true };
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = readArgs(process.argv.slice(2));
   let buffer: Buffer;
   try {
     buffer = readFileSync(args.file);

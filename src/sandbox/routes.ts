@@ -115,6 +115,38 @@ export const sandboxRoutes: FastifyPluginAsync<SandboxRoutesOptions> = async (ap
     return person;
   };
 
+  /**
+   * Shows what a person sent in the chat (`shown`), then hands it to the bot as Lark would: a signed,
+   * encrypted im.message.receive_v1 on /lark/events carrying `content` and `mentions`.
+   */
+  const deliver = async (
+    reply: FastifyReply,
+    chatId: string,
+    person: DemoPerson,
+    messageType: 'text' | 'file',
+    shown: Record<string, string>,
+    content: Record<string, string>,
+    mentions: MentionInput[],
+    recorded?: (messageId: string) => void,
+  ) => {
+    const msg = chats.recordUserMessage(chatId, person.openId, messageType, shown);
+    recorded?.(msg.messageId);
+    const event = messageEvent(secrets, {
+      appId: state.appId,
+      senderId: person.openId,
+      chatId,
+      chatType: chatId === DEMO_GROUP.chatId ? 'group' : 'p2p',
+      messageId: msg.messageId,
+      messageType,
+      content,
+      mentions,
+      createdAt: msg.at,
+    });
+    const answer = await postCallback(callbackUrl('/lark/events'), secrets, event);
+    if (answer.status !== 200) return refuse(reply, 502, refusalText(answer.status, answer.body));
+    return reply.code(201).send({ message: chats.messages(chatId).find((m) => m.id === msg.messageId) });
+  };
+
   app.get('/sandbox/api/people', async () => {
     await opts.ready;
     const ids = DEMO_PEOPLE.map((p) => p.openId);
@@ -165,23 +197,8 @@ export const sandboxRoutes: FastifyPluginAsync<SandboxRoutesOptions> = async (ap
     if (text.length > MAX_TEXT) return refuse(reply, 400, `消息不能超过 ${MAX_TEXT} 字`);
     await opts.ready;
     const group = chatId === DEMO_GROUP.chatId;
-    const shown = group ? `@${SANDBOX_BOT.name} ${text}` : text;
     const { text: sent, mentions } = withMentions(text, group);
-    const msg = chats.recordUserMessage(chatId, person.openId, 'text', { text: shown });
-    const event = messageEvent(secrets, {
-      appId: state.appId,
-      senderId: person.openId,
-      chatId,
-      chatType: group ? 'group' : 'p2p',
-      messageId: msg.messageId,
-      messageType: 'text',
-      content: { text: sent },
-      mentions,
-      createdAt: msg.at,
-    });
-    const answer = await postCallback(callbackUrl('/lark/events'), secrets, event);
-    if (answer.status !== 200) return refuse(reply, 502, refusalText(answer.status, answer.body));
-    return reply.code(201).send({ message: chats.messages(chatId).find((m) => m.id === msg.messageId) });
+    return deliver(reply, chatId, person, 'text', { text: group ? `@${SANDBOX_BOT.name} ${text}` : text }, { text: sent }, mentions);
   });
 
   app.post<{ Params: { chatId: string }; Querystring: { from?: string; name?: string } }>('/sandbox/api/chats/:chatId/files', async (req, reply) => {
@@ -195,23 +212,9 @@ export const sandboxRoutes: FastifyPluginAsync<SandboxRoutesOptions> = async (ap
     await opts.ready;
     const fileKey = state.registerFile({ name, data });
     const content = { file_key: fileKey, file_name: name };
-    const msg = chats.recordUserMessage(chatId, person.openId, 'file', content);
-    state.files.get(fileKey)!.messageId = msg.messageId;
-    const group = chatId === DEMO_GROUP.chatId;
-    const event = messageEvent(secrets, {
-      appId: state.appId,
-      senderId: person.openId,
-      chatId,
-      chatType: group ? 'group' : 'p2p',
-      messageId: msg.messageId,
-      messageType: 'file',
-      content,
-      mentions: group ? withMentions('', true).mentions : [],
-      createdAt: msg.at,
+    return deliver(reply, chatId, person, 'file', content, content, chatId === DEMO_GROUP.chatId ? withMentions('', true).mentions : [], (messageId) => {
+      state.files.get(fileKey)!.messageId = messageId;
     });
-    const answer = await postCallback(callbackUrl('/lark/events'), secrets, event);
-    if (answer.status !== 200) return refuse(reply, 502, refusalText(answer.status, answer.body));
-    return reply.code(201).send({ message: chats.messages(chatId).find((m) => m.id === msg.messageId) });
   });
 
   app.post<{ Params: { messageId: string } }>('/sandbox/api/messages/:messageId/actions', async (req, reply) => {

@@ -42,6 +42,15 @@ export interface ActionContext {
 }
 
 export type ActionHandler = (ctx: ActionContext) => Promise<CardReply>;
+
+/** A card-callback answer with only a toast. */
+export const toast = (type: NonNullable<CardReply['toast']>['type'], content: string): CardReply => ({ toast: { type, content } });
+
+/** A positive id from a card callback's value (they arrive as numbers or digit strings). */
+export function idOf(v: unknown): number | undefined {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d{1,12}$/.test(v) ? Number(v) : NaN;
+  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+}
 export type FileHandler = (ctx: MessageContext) => Promise<void>;
 export type Middleware = (ctx: MessageContext, next: () => Promise<void>) => Promise<void>;
 

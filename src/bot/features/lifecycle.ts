@@ -2,7 +2,7 @@
 // milestones 科技型中小企业入库 / 高新技术企业认定 / 领军企业, score and tier); its owner (登记人), reviewers
 // and admins get buttons that open a small form per update. Also the answers to 一月一报 (「无变化」 or a note).
 import { LIFECYCLE_SHOW_ACTION } from '../approval/cards.ts';
-import type { Bot, ActionContext, MessageContext } from '../router.ts';
+import { idOf, toast, type Bot, type ActionContext, type MessageContext } from '../router.ts';
 import type { Services } from '../services.ts';
 import type { Person } from '../../db/roles.ts';
 import type { CardJson, CardReply } from '../../lark/types.ts';
@@ -26,18 +26,12 @@ import { scoreSummaryLines } from '../../domain/scoring.ts';
 import { LEAD_STATUS_LABELS, type LeadStatus } from '../../domain/workflow.ts';
 import { followUpCard, NOTE_MAX } from '../../jobs/follow-ups.ts';
 
-const toast = (type: 'info' | 'success' | 'warning' | 'error', content: string): CardReply => ({ toast: { type, content } });
 
 function today(services: Services): string {
   const p = localParts(services.clock(), services.env.BOT_TIMEZONE);
   return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
 }
 
-/** Numbers in callback values arrive as numbers or digit strings. */
-function idOf(v: unknown): number | undefined {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d{1,12}$/.test(v) ? Number(v) : NaN;
-  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
-}
 
 function records(l: LeadLifecycle): StageRecord[] {
   return l.stages.map((s) => ({ stage: s.stage, date: s.date, data: s.data }));

@@ -22,7 +22,7 @@ import { chooseYear, isTableFileName, parseYear, readQuotaFile, type YearSource 
 import {
   IMPORT_CANCEL, IMPORT_CONFIRM, quotaCancelledCard, quotaErrorsCard, quotaImportedCard, quotaPreviewCard, quotaProgressCard,
 } from '../quota-cards.ts';
-import type { ActionContext, Bot, MessageContext } from '../router.ts';
+import { idOf, toast, type ActionContext, type Bot, type MessageContext } from '../router.ts';
 import type { Services } from '../services.ts';
 import { importActivityFile, looksLikeActivityFile } from './activities.ts';
 
@@ -48,16 +48,11 @@ const USAGE = [
 
 class Refused extends Error {}
 
-const toast = (type: 'info' | 'success' | 'warning' | 'error', content: string): CardReply => ({ toast: { type, content } });
 
 function currentYear(services: Services): number {
   return localParts(services.clock(), services.env.BOT_TIMEZONE).year;
 }
 
-function idOf(v: unknown): number | undefined {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d{1,12}$/.test(v) ? Number(v) : NaN;
-  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
-}
 
 /** A metric from its code, its label, a short label (发明专利, 平台类) or the start of its label (2+ characters). */
 export function parseMetric(input: string): QuotaMetric | undefined {

@@ -16,7 +16,7 @@ import {
 import { LEAD_STATUS_LABELS, type LeadStatus } from '../../../domain/workflow.ts';
 import { localParts } from '../../../domain/quota.ts';
 import { startApproval, startResubmission } from '../../approval/start.ts';
-import type { ActionContext, MessageContext } from '../../router.ts';
+import { idOf, toast, type ActionContext, type MessageContext } from '../../router.ts';
 import type { Services } from '../../services.ts';
 import { registeringRole, registrationRefusal } from './access.ts';
 import { duplicateCard, kindChooserCard, submittedCard, type DuplicateView } from './cards.ts';
@@ -31,7 +31,6 @@ const GONE = '该登记已提交或已失效。如需登记，请重新发送「
 
 class Refused extends Error {}
 
-const toast = (type: 'info' | 'success' | 'warning' | 'error', content: string): CardReply => ({ toast: { type, content } });
 
 /** The year on the office's clock (lead codes and the activity list follow it). */
 function yearOf(services: Services, at: Date = services.clock()): number {
@@ -54,11 +53,6 @@ async function formCard(services: Services, person: Person, kind: LeadKind, stat
   return leadFormCard({ kind, office: services.office, activities, defaultTown: homeTown(services, person), ...state });
 }
 
-/** Numbers in callback values arrive as numbers or digit strings. */
-function idOf(v: unknown): number | undefined {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d{1,12}$/.test(v) ? Number(v) : NaN;
-  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
-}
 
 // ---- /register ---------------------------------------------------------------------------------------
 

@@ -58,8 +58,10 @@ export class LarkApiError extends Error {
 
 /** Lark codes meaning "the tenant token is invalid/missing": clear the cache and retry once. */
 export const TOKEN_INVALID_CODES: ReadonlySet<number> = new Set([99991663, 99991661]);
-/** Lark's rate-limit code (HTTP 429). */
+/** Lark's rate-limit code for the whole app (HTTP 429). */
 export const RATE_LIMIT_CODE = 99991400;
+/** "This operation triggers the frequency limit": too many messages to one chat (may come without a 429). */
+export const CHAT_RATE_LIMIT_CODE = 230020;
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
@@ -140,7 +142,7 @@ function codeError(what: string, status: number | undefined, body: LarkBody | un
   const code = typeof body?.code === 'number' ? body.code : undefined;
   const resetRaw = headers?.['x-ogw-ratelimit-reset'];
   const reset = resetRaw === undefined ? NaN : Number(resetRaw);
-  const rateLimited = status === 429 || code === RATE_LIMIT_CODE;
+  const rateLimited = status === 429 || code === RATE_LIMIT_CODE || code === CHAT_RATE_LIMIT_CODE;
   const retryable = rateLimited || (status !== undefined && status >= 500);
   const detail = [status ? `HTTP ${status}` : '', code !== undefined ? `code ${code}` : '', body?.msg ?? ''].filter(Boolean).join(', ');
   return new LarkApiError(`${what}: ${detail || 'failed'}`, {

@@ -6,7 +6,7 @@
 // conditional update (status + attempts as a version), so two processes on one PostgreSQL never send the
 // same row at the same time; a row left 'sending' past `lockedUntil` (its process died) is claimed again.
 import { assertValidCard } from '../cards/validate.ts';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Db, Tx } from '../db/client.ts';
 import type { Metrics } from '../metrics.ts';
 import { LarkApiError, RATE_LIMIT_CODE, type LarkApi } from './api.ts';
@@ -38,6 +38,14 @@ export interface OutboxRow {
 
 /** A patch whose card is not sent yet targets the outbox row: `outbox:<id>`. */
 const OUTBOX_TARGET = 'outbox:';
+
+/** Lark updates only messages sent in the last 14 days; a day's margin for the time between queueing and sending. */
+const PATCHABLE_MS = 13 * 24 * 3_600_000;
+
+/** Lark's de-duplication `uuid` is at most 50 characters: a longer key is replaced by a stable hash of it. */
+export function larkUuid(key: string): string {
+  return key.length <= 50 ? key : `h-${createHash('sha256').update(key).digest('hex').slice(0, 48)}`;
+}
 
 export function cardContent(card: CardJson): string {
   return JSON.stringify(card);
@@ -72,7 +80,7 @@ function check(m: OutgoingMessage): void {
 export async function enqueue(db: DbOrTx, msgs: OutgoingMessage[]): Promise<string[]> {
   const withIds = msgs.map((m) => {
     check(m);
-    return { ...m, uuid: m.uuid ?? randomUUID() };
+    return { ...m, uuid: larkUuid(m.uuid ?? randomUUID()) };
   });
   if (withIds.length === 0) return [];
   const existing = await db.outboxMessage.findMany({ where: { uuid: { in: withIds.map((m) => m.uuid) } }, select: { uuid: true } });
@@ -123,11 +131,16 @@ export async function enqueuePatchRef(db: DbOrTx, refType: string, refId: string
     });
   };
   for (const row of rows) {
-    if (row.status === 'pending') {
-      const replaced = await db.outboxMessage.updateMany({ where: { id: row.id, status: 'pending' }, data: { content } });
+    if (row.status === 'pending' && row.attempts === 0) {
+      // Never tried: it goes out with the new card. (A row already tried may have reached Lark, which
+      // would drop the retry as a repeat of its uuid and keep the old card: that one is patched instead.)
+      const replaced = await db.outboxMessage.updateMany({ where: { id: row.id, status: 'pending', attempts: 0 }, data: { content } });
       if (replaced.count === 1) continue;
       // Claimed by a worker meanwhile: patch it once it is sent.
       await patch([`${OUTBOX_TARGET}${row.id}`]);
+    } else if (row.status === 'sent' && row.createdAt.getTime() < now.getTime() - PATCHABLE_MS) {
+      // Lark refuses to update a message older than 14 days: that copy keeps what it shows.
+      continue;
     } else if (row.status === 'sent' && row.messageId) {
       await patch([row.messageId, `${OUTBOX_TARGET}${row.id}`]);
     } else {
@@ -244,7 +257,7 @@ function deferred(): Deferred {
 }
 
 function failureReason(e: LarkApiError): string {
-  if (e.status === 429 || e.code === RATE_LIMIT_CODE) return 'rate_limited';
+  if (e.retryAfterSec !== undefined) return 'rate_limited';
   if (e.status !== undefined && e.status >= 500) return 'server_error';
   if (e.retryable) return 'network';
   return 'rejected';

@@ -260,6 +260,12 @@ function ok(data: unknown = {}): Json {
   return { code: 0, msg: 'success', data };
 }
 
+/** Lark's de-duplication uuid: at most 50 characters. */
+function checkUuid(uuid: unknown): string | undefined {
+  if (uuid === undefined) return undefined;
+  return typeof uuid === 'string' && uuid.length <= 50 ? undefined : 'uuid must be a string of at most 50 characters';
+}
+
 function fail(reply: FastifyReply, status: number, code: number, msg: string) {
   return reply.code(status).send({ code, msg });
 }
@@ -397,7 +403,7 @@ export const larkStandInPlugin: FastifyPluginAsync<LarkStandInPluginOptions> = a
     const idType = q.receive_id_type;
     if (typeof idType !== 'string' || !RECEIVE_ID_TYPES.has(idType)) return fail(reply, 400, 99992402, 'field validation failed: receive_id_type');
     if (typeof b.receive_id !== 'string' || !b.receive_id) return fail(reply, 400, 99992402, 'field validation failed: receive_id');
-    const bad = checkContent(b.msg_type, b.content);
+    const bad = checkContent(b.msg_type, b.content) ?? checkUuid(b.uuid);
     if (bad) return fail(reply, 400, 99992402, `field validation failed: ${bad}`);
     const msg = state.deliver({
       chatId: idType === 'chat_id' ? b.receive_id : p2pChatId(b.receive_id),
@@ -414,7 +420,7 @@ export const larkStandInPlugin: FastifyPluginAsync<LarkStandInPluginOptions> = a
     const parent = state.message(req.params.message_id) ?? state.incoming.get(req.params.message_id);
     if (!parent) return fail(reply, 400, 230001, 'invalid message_id');
     const b = asObject(req.body);
-    const bad = checkContent(b.msg_type, b.content);
+    const bad = checkContent(b.msg_type, b.content) ?? checkUuid(b.uuid);
     if (bad) return fail(reply, 400, 99992402, `field validation failed: ${bad}`);
     const msg = state.deliver({
       chatId: parent.chatId,

@@ -155,6 +155,18 @@ describe('outbox delivery', () => {
     expect(lark.state.messages).toHaveLength(1);
   });
 
+  it("waits out Lark's per-chat frequency limit (code 230020, without a 429) instead of giving the message up", async () => {
+    const { lark, worker, metrics } = await setup({ maxAttempts: 1 });
+    lark.state.failNext(1, { status: 400, code: 230020, msg: 'This operation triggers the frequency limit, ext=chat rate limit' });
+    const [uuid] = await enqueue(db.prisma, [text('oc_busy', '群内限频后仍要送达')]);
+    worker.start();
+    await worker.drain(15_000);
+    expect(sendCallsFor(lark, uuid).map((c) => c.status)).toEqual([400, 200]);
+    expect((await rowByUuid(uuid)).status).toBe('sent');
+    expect(lark.state.messages.filter((m) => m.content.includes('群内限频后仍要送达'))).toHaveLength(1);
+    expect(await counter(metrics.messagesFailed, { reason: 'rate_limited' })).toBe(1);
+  });
+
   it('fetches a new tenant token once when Lark says the token is invalid, and delivers', async () => {
     const { lark, worker } = await setup();
     worker.start();
@@ -252,6 +264,19 @@ describe('outbox writes and transactions', () => {
     expect(await db.prisma.outboxMessage.count({ where: { uuid } })).toBe(1);
     worker.start();
     await worker.drain();
+    expect(lark.state.messages).toHaveLength(1);
+  });
+
+  it('turns a key longer than Lark allows (50 characters) into a stable one that Lark accepts', async () => {
+    const { lark, worker } = await setup();
+    const key = `push:lead:123456:${'oc_'.padEnd(40, 'x')}`;
+    const [a] = await enqueue(db.prisma, [text('oc_long', '长键消息', { uuid: key })]);
+    const [b] = await enqueue(db.prisma, [text('oc_long', '长键消息', { uuid: key })]);
+    expect(a).toBe(b);
+    expect(a.length).toBeLessThanOrEqual(50);
+    worker.start();
+    await worker.drain();
+    expect(sendCallsFor(lark, a).map((c) => c.status)).toEqual([200]);
     expect(lark.state.messages).toHaveLength(1);
   });
 
@@ -442,6 +467,40 @@ describe('updating every copy of a card', () => {
     expect(JSON.parse(lark.state.message(leader[0].messageId)!.content)).toEqual(card('审签通过'));
     const untouched = (await messageIdsForRef(db.prisma, 'step', '43'))[0];
     expect(JSON.parse(lark.state.message(untouched)!.currentContent)).toEqual(card('其他事项'));
+  });
+
+  it('patches a copy whose first try reached Lark unanswered, instead of re-sending it changed under the same uuid', async () => {
+    const { lark, api, worker } = await setup();
+    const [uuid] = await enqueue(db.prisma, [cardTo('oc_timeout', '待初审', ref)]);
+    // As a try that timed out leaves things: Lark has the card, the row is waiting for its next try.
+    const row = await rowByUuid(uuid);
+    await api.send('chat_id', 'oc_timeout', 'interactive', row.content, uuid);
+    await db.prisma.outboxMessage.update({ where: { uuid }, data: { attempts: 1, lastError: 'timeout' } });
+
+    await enqueuePatchRef(db.prisma, ref.refType, ref.refId, card('初审通过'));
+    worker.start();
+    await worker.drain();
+
+    // The retry is a repeat to Lark (same uuid), so only a patch can change what people see.
+    expect(lark.state.messages).toHaveLength(1);
+    expect(JSON.parse(lark.state.messages[0].currentContent)).toEqual(card('初审通过'));
+  });
+
+  it('leaves copies older than Lark lets anyone update (14 days) as they are', async () => {
+    const { lark, worker } = await setup();
+    worker.start();
+    const [old, recent] = await enqueue(db.prisma, [cardTo('oc_old', '待审签', ref), cardTo('oc_recent', '待审签', ref)]);
+    await worker.drain();
+    await db.prisma.outboxMessage.updateMany({ where: { uuid: old }, data: { createdAt: new Date(Date.now() - 15 * 86_400_000) } });
+    await enqueuePatchRef(db.prisma, ref.refType, ref.refId, card('审签通过'));
+    await worker.drain();
+
+    const patches = lark.state.callsTo('/open-apis/im/v1/messages/:id', 'PATCH');
+    expect(patches).toHaveLength(1);
+    expect(await db.prisma.outboxMessage.count({ where: { status: 'dead' } })).toBe(0);
+    const shown = (u: string) => rowByUuid(u).then((r) => JSON.parse(lark.state.message(r.messageId!)!.currentContent));
+    expect(await shown(recent)).toEqual(card('审签通过'));
+    expect(await shown(old)).toEqual(card('待审签'));
   });
 
   it('patches a card that was being sent when the update came, once it has a message id', async () => {

@@ -3,7 +3,8 @@
 import { assertValidCard } from '../cards/validate.ts';
 import type { Db } from '../db/client.ts';
 import { isUniqueViolation } from '../db/client.ts';
-import type { CardActionEvent, CardReply, MessageEvent } from '../lark/types.ts';
+import type { CardActionEvent, CardReply, MessageEvent, OutgoingMessage } from '../lark/types.ts';
+import { cardContent, enqueue, textContent } from '../lark/outbox.ts';
 import type { Normalised } from '../lark/intake.ts';
 import type { Bot } from './router.ts';
 import type { Services } from './services.ts';
@@ -13,6 +14,8 @@ const LOCK_MS = 60_000;
 const MAX_ATTEMPTS = 5;
 
 export const BUSY_REPLY: CardReply = { toast: { type: 'info', content: '已收到，正在处理，请稍候。' } };
+const FAILED_TEXT = '处理失败，请稍后重试。如多次失败，请联系管理员。';
+const FAILED_REPLY: CardReply = { toast: { type: 'error', content: FAILED_TEXT } };
 
 export class Inbox {
   private readonly inFlight = new Set<Promise<void>>();
@@ -36,19 +39,14 @@ export class Inbox {
       metrics.eventsReceived.inc({ type: ev.eventType, outcome: 'ignored' });
       return undefined;
     }
-    const type = ev.kind === 'message' ? 'message' : 'card';
-    const fresh = await this.record(ev);
-    if (!fresh) {
-      metrics.eventsReceived.inc({ type, outcome: 'duplicate' });
-      if (ev.kind === 'card') return this.previousAnswer(ev.eventId);
+    if (ev.kind === 'card') return this.answerCard(ev);
+    if (!(await this.record(ev))) {
+      metrics.eventsReceived.inc({ type: 'message', outcome: 'duplicate' });
       return undefined;
     }
-    metrics.eventsReceived.inc({ type, outcome: 'accepted' });
-    if (ev.kind === 'message') {
-      this.track(this.process(ev.eventId));
-      return undefined;
-    }
-    return this.answerCard(ev);
+    metrics.eventsReceived.inc({ type: 'message', outcome: 'accepted' });
+    this.track(this.process(ev.eventId));
+    return undefined;
   }
 
   /** Handles events a crash left unhandled. Called on start. */
@@ -118,33 +116,75 @@ export class Inbox {
     return BUSY_REPLY;
   }
 
+  /**
+   * Records and handles a card action, answering within CARD_BUDGET_MS of its arrival (the budget covers
+   * recording too: a slow database must not make Lark wait). When the budget runs out first, the user sees
+   * "正在处理" and the real answer follows when it is ready (`deliverLate`).
+   */
   private async answerCard(ev: CardActionEvent): Promise<CardReply> {
-    const { metrics, log } = this.services;
-    const work = (async () => {
-      let reply: CardReply;
-      try {
-        reply = await this.bot.handleCardAction(ev);
-        // The replacement card obeys the same rules as a sent one (Lark would show the user an error).
-        if (reply.card) assertValidCard(reply.card);
-      } catch (err) {
-        log.error({ err, eventId: ev.eventId }, 'card action failed');
-        reply = { toast: { type: 'error', content: '处理失败，请稍后重试。如多次失败，请联系管理员。' } };
+    const { metrics } = this.services;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), CARD_BUDGET_MS);
+    });
+    const work = (async (): Promise<{ reply: CardReply; fresh: boolean }> => {
+      if (!(await this.record(ev))) {
+        metrics.eventsReceived.inc({ type: 'card', outcome: 'duplicate' });
+        return { reply: await this.previousAnswer(ev.eventId), fresh: false };
       }
-      await this.db.processedEvent.update({
-        where: { eventId: ev.eventId },
-        data: { status: 'done', response: JSON.stringify(reply), doneAt: this.services.clock(), lockedUntil: null },
-      });
-      return reply;
+      metrics.eventsReceived.inc({ type: 'card', outcome: 'accepted' });
+      return { reply: await this.handleCard(ev), fresh: true };
     })();
     this.track(work.then(() => undefined, () => undefined));
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<CardReply>((resolve) => {
-      timer = setTimeout(() => resolve(BUSY_REPLY), CARD_BUDGET_MS);
-    });
-    const reply = await Promise.race([work, late]);
+    const first = await Promise.race([work, late]);
     clearTimeout(timer);
+    const reply = first === 'late' ? BUSY_REPLY : first.reply;
+    if (first === 'late') {
+      this.track(work.then(
+        ({ reply: answer, fresh }) => (fresh ? this.deliverLate(ev, answer) : undefined),
+        (err) => this.services.log.error({ err, eventId: ev.eventId }, 'card action failed after its answer'),
+      ));
+    }
     metrics.callbacksAnswered.inc({ toast: reply.toast?.type ?? 'none' });
     return reply;
+  }
+
+  /** Runs the card action's handler and keeps its answer for a re-sent callback. */
+  private async handleCard(ev: CardActionEvent): Promise<CardReply> {
+    let reply: CardReply;
+    try {
+      reply = await this.bot.handleCardAction(ev);
+      // The replacement card obeys the same rules as a sent one (Lark would show the user an error).
+      if (reply.card) assertValidCard(reply.card);
+    } catch (err) {
+      this.services.log.error({ err, eventId: ev.eventId }, 'card action failed');
+      reply = FAILED_REPLY;
+    }
+    await this.db.processedEvent.update({
+      where: { eventId: ev.eventId },
+      data: { status: 'done', response: JSON.stringify(reply), doneAt: this.services.clock(), lockedUntil: null },
+    });
+    return reply;
+  }
+
+  /**
+   * The answer to a card action that came after the user was told "正在处理": its card replaces the clicked
+   * card through the callback's delayed-update token (or a patch of the clicked message); a toast, which
+   * can no longer be shown, becomes a reply under the card.
+   */
+  private async deliverLate(ev: CardActionEvent, reply: CardReply): Promise<void> {
+    const uuid = `late-${ev.eventId}`;
+    let msg: OutgoingMessage | undefined;
+    if (reply.card && ev.token) {
+      msg = { op: 'card_update', targetId: ev.token, msgType: 'interactive', content: cardContent(reply.card), uuid };
+    } else if (reply.card && ev.messageId) {
+      msg = { op: 'patch', targetId: ev.messageId, msgType: 'interactive', content: cardContent(reply.card), uuid };
+    } else if (reply.toast && ev.messageId) {
+      msg = { op: 'reply', targetId: ev.messageId, receiveId: ev.chatId, msgType: 'text', content: textContent(reply.toast.content), uuid };
+    }
+    if (!msg) return;
+    await enqueue(this.db, [msg]);
+    this.services.kickOutbox();
   }
 
   private async process(eventId: string): Promise<void> {
@@ -164,8 +204,16 @@ export class Inbox {
       await this.db.processedEvent.update({ where: { eventId }, data: { status: 'done', payload: null, doneAt: this.services.clock(), lockedUntil: null } });
     } catch (err) {
       this.services.log.error({ err, eventId }, 'message handling failed');
-      const failed = row.attempts + 1 >= MAX_ATTEMPTS;
+      // `row` was read after the claim counted this attempt.
+      const failed = row.attempts >= MAX_ATTEMPTS;
       await this.db.processedEvent.update({ where: { eventId }, data: { status: failed ? 'failed' : 'received', lockedUntil: null } }).catch(() => {});
+      // The last try failed: say so rather than leave the person waiting for an answer that never comes.
+      if (failed) await this.tellFailed(ev).catch((e) => this.services.log.error({ err: e, eventId }, 'could not tell the sender'));
     }
+  }
+
+  private async tellFailed(ev: MessageEvent): Promise<void> {
+    await enqueue(this.db, [{ op: 'reply', targetId: ev.messageId, receiveId: ev.chatId, msgType: 'text', content: textContent(FAILED_TEXT), uuid: `failed-${ev.eventId}` }]);
+    this.services.kickOutbox();
   }
 }

@@ -2,6 +2,7 @@
 // field errors, duplicates, 我的项目 / 查询 / 项目 with visibility, editing a returned lead, concurrency.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBot, cardOf } from '../support/harness.ts';
+import { testProvider } from '../support/db.ts';
 import { buttons, cardText, fieldValue, formFieldNames, replyCard, validCard } from '../support/cards.ts';
 import { assertValidCard, cardSize, CARD_MAX_BYTES } from '../../src/cards/validate.ts';
 import { creditCodeCheckChar, LEAD_KIND_LABELS, type LeadKind } from '../../src/domain/lead.ts';
@@ -93,6 +94,20 @@ async function submit(user: string, msg: DeliveredMessage, form: Record<string, 
 const headerTitle = (card: CardJson) => ((card.header as { title: { content: string } }).title.content);
 const codeIn = (card: CardJson) => /KZ-\d{4}-\d{4}/.exec(headerTitle(card))?.[0];
 const leadCount = () => prisma().lead.count();
+
+/** Keeps the database busy for `ms` (an open transaction holding the tables a submission writes). */
+async function holdDatabase(ms: number): Promise<{ done: Promise<void> }> {
+  let begun!: () => void;
+  const started = new Promise<void>((resolve) => (begun = resolve));
+  const done = prisma().$transaction(async (tx) => {
+    if (testProvider() === 'postgres') await tx.$executeRawUnsafe('LOCK TABLE "ProcessedEvent", "Lead" IN ACCESS EXCLUSIVE MODE');
+    else await tx.$queryRawUnsafe('SELECT 1');
+    begun();
+    await new Promise((resolve) => setTimeout(resolve, ms));
+  }, { maxWait: 10_000, timeout: ms + 10_000 });
+  await started;
+  return { done };
+}
 
 const KIND_FORMS: Record<LeadKind, { form: Record<string, unknown>; details: Record<string, unknown> }> = {
   tech: {
@@ -556,6 +571,25 @@ describe('who may register', () => {
 });
 
 describe('concurrency', () => {
+  it('a 提交 slower than Lark waits is answered 正在处理 at once, then the form is replaced by the 已提交 card', async () => {
+    const { msg } = await openForm(STAFF_DY, 'service');
+    const before = await leadCount();
+    const updatesBefore = bot.state.cardUpdates.length;
+    // The database is busy for longer than the 3 s Lark waits for an answer.
+    const hold = await holdDatabase(3_000);
+    const reply = await bot.click(STAFF_DY, msg, /提交/, { project_name: '慢提交项目', town: '丁堰镇', service_type: '法律' });
+    await hold.done;
+    await bot.settle();
+    expect(reply.card).toBeUndefined();
+    expect(reply.toast?.content).toContain('正在处理');
+    expect(await leadCount()).toBe(before + 1);
+    // The answer came later through the callback's delayed-update token and replaced the clicked form.
+    expect(bot.state.cardUpdates.slice(updatesBefore).map((u) => u.messageId)).toEqual([msg.messageId]);
+    const shown = JSON.parse(bot.state.message(msg.messageId)!.currentContent) as CardJson;
+    const lead = await prisma().lead.findFirstOrThrow({ where: { projectName: '慢提交项目' } });
+    expect(codeIn(shown)).toBe(lead.code);
+  });
+
   it('20 submissions at once get 20 distinct, consecutive codes', async () => {
     const before = await prisma().lead.findMany({ where: { code: { startsWith: 'KZ-2027-' } }, select: { id: true } });
     const seen = new Set(before.map((b) => b.id));

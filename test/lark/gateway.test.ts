@@ -94,6 +94,34 @@ describe('intake', () => {
     const replies = bot.state.messages.filter((m) => m.parentId === messageId);
     expect(replies).toHaveLength(1);
   });
+  it('tells the sender when handling a message failed on its last try, and not before', async () => {
+    const messageId = bot.state.registerIncoming({ chatId: p2pChatId(ALICE), senderId: ALICE });
+    // A payload the router cannot handle (as a bug would): every try throws.
+    const broken = (eventId: string, attempts: number) => bot.app.database.prisma.processedEvent.create({
+      data: {
+        eventId,
+        eventType: 'message',
+        attempts,
+        payload: JSON.stringify({ kind: 'message', eventId, chatId: p2pChatId(ALICE), chatType: 'p2p', messageId, senderId: ALICE, messageType: 'text', text: '帮助', mentions: 'not a list', createdAt: new Date() }),
+      },
+    });
+    const early = randomUUID();
+    await broken(early, 0);
+    await bot.app.inbox.resume();
+    await bot.settle();
+    expect((await bot.app.database.prisma.processedEvent.findUniqueOrThrow({ where: { eventId: early } })).status).toBe('received');
+    expect(bot.state.messages.filter((m) => m.parentId === messageId)).toHaveLength(0);
+    await bot.app.database.prisma.processedEvent.delete({ where: { eventId: early } });
+
+    const last = randomUUID();
+    await broken(last, 4); // four tries failed already; the fifth is the last
+    await bot.app.inbox.resume();
+    await bot.settle();
+    expect((await bot.app.database.prisma.processedEvent.findUniqueOrThrow({ where: { eventId: last } })).status).toBe('failed');
+    const replies = bot.state.messages.filter((m) => m.parentId === messageId);
+    expect(replies.map((m) => JSON.parse(m.content).text)).toEqual(['处理失败，请稍后重试。如多次失败，请联系管理员。']);
+  });
+
   it('keeps retrying, while running, an event whose handling did not finish', async () => {
     const eventId = randomUUID();
     const messageId = bot.state.registerIncoming({ chatId: p2pChatId(ALICE), senderId: ALICE });

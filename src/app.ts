@@ -2,7 +2,7 @@
 // main.ts runs one; tests run several side by side.
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Env } from './config/env.ts';
-import { larkReadiness } from './config/env.ts';
+import { larkReadiness, requireCallbackSecrets } from './config/env.ts';
 import type { OfficeConfig } from './config/office.ts';
 import { openDatabase, type Database } from './db/client.ts';
 import { migrate } from './db/migrate.ts';
@@ -50,6 +50,7 @@ export interface App {
 
 export async function createApp(opts: AppOptions): Promise<App> {
   const { env, office } = opts;
+  requireCallbackSecrets(env);
   const clock = opts.clock ?? (() => new Date());
   const server = Fastify({
     logger: { level: env.LOG_LEVEL, redact: ['req.headers.authorization', 'req.headers["x-lark-signature"]'] },
@@ -88,11 +89,11 @@ export async function createApp(opts: AppOptions): Promise<App> {
     larkState: () => (!readiness.ready ? 'sandbox' : ws ? `ws:${ws.state()}` : 'webhook'),
     beforeMetrics: () => refreshOutboxDepth(database.prisma, metrics),
   });
-  await server.register(larkRoutes, {
-    secrets: larkSecrets,
-    inbox,
-    metrics,
-  });
+  // In ws mode events arrive over the long connection only: no callback URL is served, so nothing can
+  // be posted to the bot from the network.
+  if (!(readiness.ready && env.LARK_MODE === 'ws')) {
+    await server.register(larkRoutes, { secrets: larkSecrets, inbox, metrics });
+  }
 
   let ws: LongConnection | undefined;
   let stopped = false;

@@ -44,6 +44,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: Error) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
   process.stderr.write(`startup failed: ${err.message.split('\n')[0]}\n`);
   process.exit(1);
 });

@@ -41,8 +41,8 @@ export const envSchema = z.object({
   DB_AUTO_MIGRATE: bool('DB_AUTO_MIGRATE').default(true),
   LARK_APP_ID: z.string().trim().optional().transform((v) => v || undefined),
   LARK_APP_SECRET: z.string().trim().optional().transform((v) => v || undefined),
-  LARK_ENCRYPT_KEY: z.string().optional().transform((v) => v || undefined),
-  LARK_VERIFICATION_TOKEN: z.string().optional().transform((v) => v || undefined),
+  LARK_ENCRYPT_KEY: z.string().trim().optional().transform((v) => v || undefined),
+  LARK_VERIFICATION_TOKEN: z.string().trim().optional().transform((v) => v || undefined),
   LARK_DOMAIN: z.string().trim().url('must be a URL such as https://open.feishu.cn').transform((v) => v.replace(/\/+$/, '')).default('https://open.feishu.cn'),
   LARK_MODE: z.enum(['webhook', 'ws'], { message: 'must be webhook or ws' }).default('webhook'),
   BOT_ADMINS: openIdList.default([]),
@@ -75,17 +75,25 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
   throw new ConfigError(`invalid configuration: ${[...new Set(lines)].join('; ')}`);
 }
 
+/**
+ * The service takes callbacks on /lark/events and /lark/card only when it can tell Lark's from anyone
+ * else's: with a Lark app in webhook mode, LARK_VERIFICATION_TOKEN is required. Throws ConfigError.
+ */
+export function requireCallbackSecrets(env: Env): void {
+  if (env.LARK_APP_ID && env.LARK_MODE === 'webhook' && !env.LARK_VERIFICATION_TOKEN) {
+    throw new ConfigError(
+      'invalid configuration: LARK_VERIFICATION_TOKEN: is required when LARK_MODE=webhook (the Verification Token of the Lark app\'s 事件与回调 › 加密策略); without it anyone who reaches /lark/events could act as any user',
+    );
+  }
+}
+
 /** One plain line saying what Lark settings are missing and how the bot behaves without them. */
 export function larkReadiness(env: Env): { ready: boolean; message: string } {
   if (!env.LARK_APP_ID) {
     return { ready: false, message: 'LARK_APP_ID and LARK_APP_SECRET are not set: the bot cannot reach Lark and runs with the local sandbox (no messages leave this machine).' };
   }
-  const missing = [
-    env.LARK_MODE === 'webhook' && !env.LARK_ENCRYPT_KEY ? 'LARK_ENCRYPT_KEY' : '',
-    env.LARK_MODE === 'webhook' && !env.LARK_VERIFICATION_TOKEN ? 'LARK_VERIFICATION_TOKEN' : '',
-  ].filter(Boolean);
-  if (missing.length) {
-    return { ready: true, message: `${missing.join(' and ')} not set: callbacks on /lark/events and /lark/card are accepted without that check; set them in production.` };
+  if (env.LARK_MODE === 'webhook' && !env.LARK_ENCRYPT_KEY) {
+    return { ready: true, message: `Lark app ${env.LARK_APP_ID} via ${env.LARK_DOMAIN} (webhook): LARK_ENCRYPT_KEY not set, so callbacks are neither signed nor encrypted and are checked by the verification token only; set it in production.` };
   }
   return { ready: true, message: `Lark app ${env.LARK_APP_ID} via ${env.LARK_DOMAIN} (${env.LARK_MODE}).` };
 }

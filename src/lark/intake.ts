@@ -75,6 +75,8 @@ export function verifyRequest(rawBody: string, headers: Headers, secrets: Intake
   const timestamp = header(headers, 'x-lark-request-timestamp');
   const nonce = header(headers, 'x-lark-request-nonce');
   const signature = header(headers, 'x-lark-signature');
+  // A legacy card action carries no verification token of its own: only its signature can vouch for it.
+  if (legacyCard && !secrets.verificationToken) return { status: 401, reason: 'legacy card action cannot be verified without LARK_VERIFICATION_TOKEN' };
   const signingSecret = legacyCard ? secrets.verificationToken : secrets.encryptKey;
   if (signingSecret) {
     if (!timestamp || !nonce || !signature) return { status: 401, reason: 'missing signature headers' };

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, larkReadiness, parseEnv } from '../../src/config/env.ts';
+import { ConfigError, larkReadiness, parseEnv, requireCallbackSecrets } from '../../src/config/env.ts';
 import { defaultOffice, loadOffice, resolveTown } from '../../src/config/office.ts';
 import { startService } from '../support/process.ts';
 
@@ -41,7 +41,21 @@ describe('environment', () => {
 
   it('says in one line what is missing for Lark', () => {
     expect(larkReadiness(parseEnv({})).message).toMatch(/LARK_APP_ID.*sandbox/);
-    expect(larkReadiness(parseEnv({ LARK_APP_ID: 'cli_x', LARK_APP_SECRET: 's' })).message).toMatch(/LARK_ENCRYPT_KEY and LARK_VERIFICATION_TOKEN not set/);
+    expect(larkReadiness(parseEnv({ LARK_APP_ID: 'cli_x', LARK_APP_SECRET: 's', LARK_VERIFICATION_TOKEN: 't' })).message).toMatch(/LARK_ENCRYPT_KEY not set, so callbacks are neither signed nor encrypted/);
+    expect(larkReadiness(parseEnv({ LARK_APP_ID: 'cli_x', LARK_APP_SECRET: 's', LARK_MODE: 'ws' })).message).toBe('Lark app cli_x via https://open.feishu.cn (ws).');
+  });
+
+  it('will not take webhook callbacks it cannot verify: `npm start` without LARK_VERIFICATION_TOKEN stops with one line', async () => {
+    expect(() => requireCallbackSecrets(parseEnv({ LARK_APP_ID: 'cli_x', LARK_APP_SECRET: 's', LARK_MODE: 'ws' }))).not.toThrow();
+    expect(() => requireCallbackSecrets(parseEnv({}))).not.toThrow();
+    // A secret pasted with its line end still matches.
+    expect(parseEnv({ LARK_VERIFICATION_TOKEN: ' t0k3n\n', LARK_ENCRYPT_KEY: 'k3y\n' })).toMatchObject({ LARK_VERIFICATION_TOKEN: 't0k3n', LARK_ENCRYPT_KEY: 'k3y' });
+    const child = startService({ LARK_APP_ID: 'cli_a1b2c3d4e5f6a7b8', LARK_APP_SECRET: 's' });
+    const { code } = await child.exited;
+    expect(code).toBe(2);
+    const lines = child.output().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^invalid configuration: LARK_VERIFICATION_TOKEN: is required when LARK_MODE=webhook/);
   });
 
   it('stops `npm start` with one line naming PORT when PORT=abc', async () => {

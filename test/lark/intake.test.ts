@@ -66,6 +66,8 @@ describe('verifyRequest', () => {
     expect(r).toMatchObject({ kind: 'event', eventType: 'card.action.legacy' });
     if ('payload' in r) expect(normaliseEvent(r.eventId, r.eventType, r.payload)).toMatchObject({ kind: 'card', operatorId: 'ou_a', value: { action: 'x' }, messageId: 'om_1' });
     expect(verifyRequest(raw, { 'x-lark-request-timestamp': ts, 'x-lark-request-nonce': 'n1', 'x-lark-signature': 'bad' }, secrets, now())).toMatchObject({ status: 401 });
+    // Without a verification token nothing can vouch for a legacy card action: refused, signed or not.
+    expect(verifyRequest(raw, {}, { encryptKey: secrets.encryptKey }, now())).toMatchObject({ status: 401 });
   });
 });
 

@@ -106,6 +106,11 @@ describe('LARK_MODE=ws', () => {
     expect(longConn.endpointCalls.map((c) => [c.appId, c.ok])).toEqual([[APP_ID, true]]);
     expect(longConn.pings).toBeGreaterThanOrEqual(1);
     expect(svc.logged().some((l) => l.includes('Lark long connection: connected'))).toBe(true);
+    // Events come over the connection only: the callback URLs are not served, so nobody can post to them.
+    for (const path of ['/lark/events', '/lark/card']) {
+      const res = await fetch(svc.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":"url_verification","challenge":"x"}' });
+      expect(res.status).toBe(404);
+    }
   });
 
   it('answers /help pushed over the socket with the Chinese help card, through the reply API', async () => {

@@ -97,6 +97,10 @@ export class Bot {
 
   async handleMessage(event: MessageEvent): Promise<void> {
     const { services } = this;
+    // In a group the bot answers only when addressed. Lark delivers just the messages that @mention it,
+    // unless the app was also granted every group message (im:message.group_msg): then the rest is chat
+    // between people, and a hint under each of them would be noise.
+    if (event.chatType === 'group' && event.mentions.length === 0) return;
     for (const m of event.mentions) await rememberName(services.db, m.openId, m.name);
     const person = await loadPerson(services.db, event.senderId, services.env.BOT_ADMINS);
     const { word, args, mentioned } = splitCommand(event.text, event.mentions);

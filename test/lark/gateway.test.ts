@@ -165,6 +165,15 @@ describe('commands', () => {
     expect(cardText(cardOf(bot.lastMessageTo('oc_group_1')))).toContain('指令帮助');
   });
 
+  it('stays silent in a group when nobody @mentions it (people talking among themselves)', async () => {
+    const before = bot.messagesTo('oc_group_2').length;
+    await bot.say(ALICE, '今天下午三点开周例会', { chatId: 'oc_group_2' });
+    await bot.say(ALICE, '帮助', { chatId: 'oc_group_2' });
+    expect(bot.messagesTo('oc_group_2').length - before).toBe(0);
+    await bot.say(ALICE, '@科招助手 帮助', { chatId: 'oc_group_2', mentions: [{ openId: 'ou_bot', name: '科招助手' }] });
+    expect(bot.messagesTo('oc_group_2').length - before).toBe(1);
+  });
+
   it('answers unknown text with a short hint, not silence', async () => {
     await bot.say(ALICE, '今天天气怎么样');
     const last = bot.lastMessageTo(ALICE);

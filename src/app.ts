@@ -108,6 +108,12 @@ export async function createApp(opts: AppOptions): Promise<App> {
     scheduler,
     sandboxUrl: () => sandbox?.url(),
     async listen() {
+      // A changed 综合评价模型 in BOT_CONFIG re-scores every lead once (one process does it), before any
+      // event can arrive: a lead edited meanwhile would otherwise get a tier computed from its old fields.
+      await database
+        .withLock('scoring-config', () => rescoreIfChanged(database.prisma, office))
+        .then((r) => r?.changed && log.info(`scoring: the model changed, ${r.rescored} lead(s) re-scored`))
+        .catch((err) => log.error({ err }, 're-scoring leads failed'));
       const address = await server.listen({ port: env.PORT, host: env.HOST });
       outbox.start();
       if (env.LARK_MODE === 'ws' && env.LARK_APP_ID && env.LARK_APP_SECRET) {
@@ -115,11 +121,6 @@ export async function createApp(opts: AppOptions): Promise<App> {
       }
       void inbox.resume().catch((err) => log.error({ err }, 'resuming unhandled events failed'));
       inbox.startRetries();
-      // A changed 综合评价模型 in BOT_CONFIG re-scores every lead once (one process does it).
-      await database
-        .withLock('scoring-config', () => rescoreIfChanged(database.prisma, office))
-        .then((r) => r?.changed && log.info(`scoring: the model changed, ${r.rescored} lead(s) re-scored`))
-        .catch((err) => log.error({ err }, 're-scoring leads failed'));
       void scheduler.start().catch((err) => log.error({ err }, 'starting the scheduler failed'));
       return address;
     },

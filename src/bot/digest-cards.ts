@@ -14,8 +14,9 @@ import {
 import { LEAD_KINDS } from '../config/office.ts';
 import { LEAD_KIND_LABELS, leadKindLabel } from '../domain/lead.ts';
 import { LEAD_STATUS_LABELS, PENDING_STEP_LABELS, STEP_KINDS, type LeadStatus, type StepKind } from '../domain/workflow.ts';
-import { localParts, METRIC_LABELS, QUOTA_METRICS, type MetricProgress, type TownProgress } from '../domain/quota.ts';
-import { STAGE_LABELS, isStageCode } from '../domain/lifecycle.ts';
+import { METRIC_LABELS, QUOTA_METRICS, type MetricProgress, type TownProgress } from '../domain/quota.ts';
+import { localParts } from '../domain/time.ts';
+import { FOLLOW_UP_ANSWER_DAYS, STAGE_LABELS, isoDate, isStageCode } from '../domain/lifecycle.ts';
 import { tierLabel } from '../domain/scoring.ts';
 
 export type Digest = WeeklyDigest | BimonthlyDigest | MonthlyDigest;
@@ -179,7 +180,7 @@ const PROGRESS_COLUMNS: TableColumn[] = [
 export function bimonthlyCard(d: BimonthlyDigest, tz: string): CardJson {
   const block = Number(d.period.slice(-1));
   const title = `${DIGEST_LABELS.bimonthly} · ${d.period.slice(0, 4)}年${block * 2 - 1}–${block * 2}月`;
-  const subtitle = `项目动态：${d.windowLabel}；任务进度截至 ${formatMoment(d.asOf, tz)}`;
+  const subtitle = `项目动态：${d.windowLabel}；任务进度截至 ${formatMoment(d.progressAsOf, tz)}`;
   const laggingTownsSet = new Set(d.lagging.map((l) => l.town));
   const progressRows = d.progress.towns.map((t) => progressRow(t.town, t.metrics, t.completion, t.completion === null ? null : laggingTownsSet.has(t.town)));
   const keyRows: TableRow[] = d.keyProjects.map((k) => ({
@@ -205,7 +206,7 @@ export function bimonthlyCard(d: BimonthlyDigest, tz: string): CardJson {
     name: m.projectName,
     town: m.town,
     stage: isStageCode(m.stage) ? STAGE_LABELS[m.stage] : m.stage,
-    date: `${m.date.getUTCFullYear()}-${String(m.date.getUTCMonth() + 1).padStart(2, '0')}-${String(m.date.getUTCDate()).padStart(2, '0')}`,
+    date: isoDate(m.date), // a stored calendar day (UTC midnight)
   }));
   const moveCounts = Object.entries(d.movementCounts)
     .map(([stage, n]) => `${isStageCode(stage) ? STAGE_LABELS[stage] : md(stage)} ${n}`)
@@ -328,7 +329,7 @@ export function monthlyCard(d: MonthlyDigest, _tz: string): CardJson {
     if (lag.length > 0) els.push(markdown(`**滞后镇区**：${truncateList(lag.map(md), Math.min(max, HARD_MAX_ROWS)).join('；')}`));
     if (d.silentFollowUps.length > 0) {
       const lines = d.silentFollowUps.map((f) => `${md(f.code)} ${md(f.projectName)}（${md(f.town)}，${md(f.ownerName)}）`);
-      els.push(markdown(`**一月一报超过 7 天未反馈**：${truncateList(lines, Math.min(max, HARD_MAX_ROWS)).join('；')}`));
+      els.push(markdown(`**一月一报超过 ${FOLLOW_UP_ANSWER_DAYS} 天未反馈**：${truncateList(lines, Math.min(max, HARD_MAX_ROWS)).join('；')}`));
     }
     return card(header(title, 'turquoise'), els, `${title}：新增 ${t.newLeads.current} 项，通过 ${t.approved.current} 项`);
   });

@@ -7,9 +7,10 @@ import {
 } from '../cards/kit.ts';
 import { md } from '../cards/template.ts';
 import {
-  localParts, METRIC_LABELS, QUOTA_METRICS,
+  METRIC_LABELS, QUOTA_METRICS,
   type LaggingEntry, type MetricProgress, type MetricValues, type QuotaProgress, type ReachedEntry, type TownProgress,
 } from '../domain/quota.ts';
+import { localDate } from '../domain/time.ts';
 import { YEAR_SOURCE_LABELS, metricsLine, type YearSource } from '../quota/import.ts';
 import type { TownTargets } from '../db/quotas.ts';
 
@@ -34,11 +35,6 @@ export function fmt(n: number): string {
 /** A percentage with one decimal, or — when there is nothing to divide by. */
 export function pct(percent: number | null): string {
   return percent === null ? '—' : `${fmt(percent)}%`;
-}
-
-export function dateText(at: Date, tz: string): string {
-  const p = localParts(at, tz);
-  return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
 }
 
 // ---- import ------------------------------------------------------------------------------------------
@@ -202,7 +198,7 @@ export function quotaProgressCard(input: ProgressCardInput): CardJson {
         'notation',
       ),
     );
-    return card(header(`${input.officeName}${progress.year}年科技招商任务进度`, 'blue', `截至 ${dateText(input.now, input.tz)} · 序时进度 ${pace}%`), elements);
+    return card(header(`${input.officeName}${progress.year}年科技招商任务进度`, 'blue', `截至 ${localDate(input.now, input.tz)} · 序时进度 ${pace}%`), elements);
   });
 }
 
@@ -215,7 +211,7 @@ function metricLine(e: LaggingEntry): string {
 /** One town's metrics that lag behind the pace. */
 export function quotaAlertCard(input: { town: string; year: number; entries: LaggingEntry[]; share: number; alertShare: number; now: Date; tz: string }): CardJson {
   const lines = [
-    `截至 ${dateText(input.now, input.tz)}，${input.year} 年序时进度为 ${fmt(input.share * 100)}%。**${md(input.town)}**以下指标低于序时进度的 ${fmt(input.alertShare * 100)}%，请加快推进：`,
+    `截至 ${localDate(input.now, input.tz)}，${input.year} 年序时进度为 ${fmt(input.share * 100)}%。**${md(input.town)}**以下指标低于序时进度的 ${fmt(input.alertShare * 100)}%，请加快推进：`,
     ...input.entries.map(metricLine),
   ];
   return noticeCard(`任务进度预警 · ${input.town}`, lines, 'orange');
@@ -248,7 +244,7 @@ export function leaderSummaryCard(input: { officeName: string; progress: QuotaPr
     const shown = Number.isFinite(max) ? progress.towns.slice(0, Math.max(0, max)) : progress.towns;
     const elements: CardElement[] = [
       markdown(
-        `截至 ${dateText(input.now, input.tz)}，序时进度 ${fmt(progress.share * 100)}%，全市综合完成率 ${completionText(progress.city.completion)}；` +
+        `截至 ${localDate(input.now, input.tz)}，序时进度 ${fmt(progress.share * 100)}%，全市综合完成率 ${completionText(progress.city.completion)}；` +
           `${lagByTown.size > 0 ? `${lagByTown.size} 个镇区有指标落后于序时进度。` : '各镇区均未明显落后于序时进度。'}`,
       ),
       table(columns, [...shown.map(row), row({ rank: null, town: '全市合计', metrics: progress.city.metrics, completion: progress.city.completion })], 10),

@@ -5,7 +5,7 @@ import { holdersOf } from './roles.ts';
 import type {
   ActivityFact, AuditFact, BimonthlyInput, KeyProjectFact, LeadFact, MonthlyInput, OpenLeadFact, StageFact, WeeklyInput, Window,
 } from '../domain/digest.ts';
-import type { ApprovedLeadFact, QuotaTarget } from '../domain/quota.ts';
+import { approvedLeadFacts, quotasOfYear } from './quotas.ts';
 
 type DbOrTx = Db | Tx;
 
@@ -113,18 +113,6 @@ async function returnsOf(db: DbOrTx, leadIds: number[]): Promise<AuditFact[]> {
   return out;
 }
 
-async function quotaRows(db: DbOrTx, year: number): Promise<QuotaTarget[]> {
-  return db.quota.findMany({ where: { year }, select: { year: true, town: true, metric: true, target: true } });
-}
-
-/** Approved leads whose approval falls in [from, to). */
-async function approvedLeadFacts(db: DbOrTx, w: Window): Promise<ApprovedLeadFact[]> {
-  return db.lead.findMany({
-    where: { status: 'approved', approvedAt: range(w) },
-    select: { town: true, kind: true, approvedAt: true, inventionPatents: true, utilityModels: true, status: true },
-  });
-}
-
 async function newLeads(db: DbOrTx, w: Window): Promise<LeadFact[]> {
   return db.lead.findMany({ where: { createdAt: range(w) }, select: { town: true, kind: true, industry: true, createdAt: true } });
 }
@@ -153,16 +141,15 @@ export async function loadWeeklyRows(db: DbOrTx, window: Window, localYear: numb
   };
 }
 
-/** Rows for bimonthlyDigest(): `year` is the local year of the run, `yearWindow` its instants. */
+/** Rows for bimonthlyDigest(): `year` is the year whose quota progress it shows (bimonthlyProgressMoment). */
 export async function loadBimonthlyRows(
   db: DbOrTx,
   window: Window,
   year: number,
-  yearWindow: Window,
 ): Promise<Pick<BimonthlyInput, 'quotas' | 'approvedLeads' | 'keyProjects' | 'open' | 'returns' | 'stages'>> {
   const [quotas, approvedLeads, key, open, stages] = await Promise.all([
-    quotaRows(db, year),
-    approvedLeadFacts(db, yearWindow),
+    quotasOfYear(db, year),
+    approvedLeadFacts(db, year),
     db.lead.findMany({
       where: { OR: [{ tier: 'key' }, { major: true }], status: { notIn: ['rejected', 'withdrawn'] } },
       select: {
@@ -198,19 +185,18 @@ export async function loadBimonthlyRows(
   };
 }
 
-/** Rows for monthlyDigest(): both months in `twoMonths`, the reported month's year in `yearWindow`. */
+/** Rows for monthlyDigest(): both months in `twoMonths`; quotas and approved leads of `year`, the reported month's. */
 export async function loadMonthlyRows(
   db: DbOrTx,
   twoMonths: Window,
   year: number,
-  yearWindow: Window,
 ): Promise<Pick<MonthlyInput, 'leads' | 'approvals' | 'rejections' | 'quotas' | 'approvedLeads'>> {
   const [leads, approved, rejections, quotas, approvedLeads] = await Promise.all([
     newLeads(db, twoMonths),
     approvals(db, twoMonths),
     auditsOf(db, ['reject'], { createdAt: range(twoMonths) }),
-    quotaRows(db, year),
-    approvedLeadFacts(db, yearWindow),
+    quotasOfYear(db, year),
+    approvedLeadFacts(db, year),
   ]);
   return { leads, approvals: approved, rejections, quotas, approvedLeads };
 }

@@ -4,7 +4,7 @@
 //
 // Drafts live in LeadDraft: kind 'quota_import' holds a validated table waiting for 确认导入
 // (values = QuotaDraft), kind 'quota_import_year' holds the year chosen by `/quota import <year>` for the
-// next file the same admin sends (values = { year }).
+// next file the same admin sends (values = { year }). The housekeeping job drops both after KEEP.drafts.
 import type { Db, Prisma, Tx } from './client.ts';
 import {
   computeProgress, isQuotaMetric, QUOTA_METRICS, quotaRecords,
@@ -129,11 +129,12 @@ export interface LoadedProgress {
   quotaTowns: number;
 }
 
-/** The year's quotas against its approved leads, as of `now`. */
+/** The year's quotas against the leads approved by `now` (a run as of an earlier time counts none after it). */
 export async function loadQuotaProgress(db: DbOrTx, year: number, now: Date, tz: string): Promise<LoadedProgress> {
   const [quotas, leads] = await Promise.all([quotasOfYear(db, year), approvedLeadFacts(db, year)]);
   const quotaTowns = new Set(quotas.filter((q) => isQuotaMetric(q.metric)).map((q) => q.town)).size;
-  return { progress: computeProgress(year, quotas, leads, now, tz), quotaTowns };
+  const approvedByNow = leads.filter((l) => l.approvedAt && l.approvedAt.getTime() <= now.getTime());
+  return { progress: computeProgress(year, quotas, approvedByNow, now, tz), quotaTowns };
 }
 
 // ---- import drafts -----------------------------------------------------------------------------------
@@ -204,12 +205,6 @@ export async function takeQuotaDraft(tx: Tx, id: number, userId: string): Promis
 export async function dropQuotaDraft(db: DbOrTx, id: number, userId: string): Promise<boolean> {
   const res = await db.leadDraft.deleteMany({ where: { id, userId, kind: QUOTA_DRAFT_KIND } });
   return res.count === 1;
-}
-
-/** Drops quota drafts and year choices older than `before`. */
-export async function pruneQuotaDrafts(db: DbOrTx, before: Date): Promise<number> {
-  const res = await db.leadDraft.deleteMany({ where: { kind: { in: [QUOTA_DRAFT_KIND, YEAR_INTENT_KIND] }, createdAt: { lt: before } } });
-  return res.count;
 }
 
 /** Remembers the year `/quota import <year>` chose for the next file this user sends (replacing an earlier choice). */

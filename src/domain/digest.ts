@@ -5,9 +5,10 @@ import { LEAD_KINDS, type LeadKind } from '../config/office.ts';
 import { LEAD_KIND_LABELS } from './lead.ts';
 import { upcomingActivities, type ActivityLike } from './activity.ts';
 import {
-  computeProgress, laggingTowns, localParts, METRIC_LABELS,
+  computeProgress, laggingTowns, METRIC_LABELS,
   type ApprovedLeadFact, type LaggingEntry, type QuotaProgress, type QuotaTarget,
 } from './quota.ts';
+import { localParts, zonedInstant } from './time.ts';
 import { STEP_KINDS, type StepKind } from './workflow.ts';
 
 export const DIGEST_KINDS = ['weekly', 'bimonthly', 'monthly'] as const;
@@ -27,18 +28,7 @@ export const ACTIVITY_DAYS = 14;
 // ---------------------------------------------------------------------------------------------------------
 // Calendar
 
-/** The instant a wall-clock time in `tz` names (the later one if the clock jumped over it). */
-export function zonedInstant(year: number, month: number, day: number, tz: string, hour = 0, minute = 0): Date {
-  const wanted = Date.UTC(year, month - 1, day, hour, minute);
-  let t = wanted;
-  for (let i = 0; i < 3; i++) {
-    const p = localParts(new Date(t), tz);
-    const diff = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - wanted;
-    if (diff === 0) break;
-    t -= diff;
-  }
-  return new Date(t);
-}
+export { zonedInstant } from './time.ts';
 
 /** ISO 8601 week of a calendar date: the year that owns the week, and its number (1-53). */
 export function isoWeek(year: number, month: number, day: number): { year: number; week: number } {
@@ -106,6 +96,18 @@ export function bimonthlyWindow(now: Date, tz: string): Window & { firstMonth: {
     firstMonth: first,
     lastMonth: last,
   };
+}
+
+/**
+ * The year whose quota progress a bimonthly digest shows, and the moment it is measured at: the year of the
+ * window's last month (measured as of the window's end − 1 ms, as the monthly report does). In that same
+ * year the progress is measured as of `now`; when the window ended in the year before (the first Monday of
+ * January covers Nov–Dec), as of that year's last moment.
+ */
+export function bimonthlyProgressMoment(now: Date, tz: string): { year: number; at: Date } {
+  const lastMoment = new Date(bimonthlyWindow(now, tz).to.getTime() - 1);
+  const year = localParts(lastMoment, tz).year;
+  return { year, at: localParts(now, tz).year === year ? now : lastMoment };
 }
 
 /** A local calendar month as an instant range. */
@@ -382,7 +384,7 @@ export interface BimonthlyInput {
   /** A town lags on a metric below this share of the expected pace (office.quota.alertShare). */
   alertShare: number;
   quotas: readonly QuotaTarget[];
-  /** Approved leads of the current year (only those approved by `now` count). */
+  /** Approved leads of the window's year (only those approved by the progress moment count). */
   approvedLeads: readonly ApprovedLeadFact[];
   keyProjects: readonly KeyProjectFact[];
   open: readonly OpenLeadFact[];
@@ -401,11 +403,17 @@ export interface CoordinationItem extends WaitingItem {
 export interface BimonthlyDigest {
   kind: 'bimonthly';
   period: string;
-  /** The moment the digest is as of (progress, waiting times). */
+  /** The moment the digest is as of (waiting times). */
   asOf: Date;
+  /**
+   * The moment the progress is measured at: `asOf`, or the window's last moment when the window ends in the
+   * year before (a January run covers Nov–Dec and shows that year's final progress).
+   */
+  progressAsOf: Date;
   window: Window;
   /** "2026年9月–10月" */
   windowLabel: string;
+  /** Progress of the year the window's last month is in. */
   progress: QuotaProgress;
   lagging: LaggingEntry[];
   /** tier 'key' or major, not closed; major first, then by code. */
@@ -425,8 +433,9 @@ export const RETURNS_NEEDING_COORDINATION = 2;
 export function bimonthlyDigest(input: BimonthlyInput): BimonthlyDigest {
   const { now, tz } = input;
   const w = bimonthlyWindow(now, tz);
-  const approvedByNow = input.approvedLeads.filter((l) => l.approvedAt && l.approvedAt.getTime() <= now.getTime());
-  const progress = computeProgress(localParts(now, tz).year, [...input.quotas], approvedByNow, now, tz);
+  const { year, at: progressAsOf } = bimonthlyProgressMoment(now, tz);
+  const approvedByThen = input.approvedLeads.filter((l) => l.approvedAt && l.approvedAt.getTime() <= progressAsOf.getTime());
+  const progress = computeProgress(year, [...input.quotas], approvedByThen, progressAsOf, tz);
   const returnCounts = new Map<number, number>();
   for (const a of input.returns) if (a.action === 'return' && a.leadId !== null) returnCounts.set(a.leadId, (returnCounts.get(a.leadId) ?? 0) + 1);
   const coordination = waitingItems(input.open, input.returns, now)
@@ -445,6 +454,7 @@ export function bimonthlyDigest(input: BimonthlyInput): BimonthlyDigest {
     kind: 'bimonthly',
     period: digestPeriod('bimonthly', now, tz),
     asOf: now,
+    progressAsOf,
     window: { from: w.from, to: w.to },
     windowLabel: sameYear
       ? `${w.firstMonth.year}年${w.firstMonth.month}月–${w.lastMonth.month}月`
@@ -588,7 +598,7 @@ export function monthlyDigest(input: MonthlyInput): MonthlyDigest {
     byIndustry,
     progress,
     lagging,
-    analysis: analyse(`${w.month}月`, totals, byKind, byIndustry, lagging, input.towns, input.alertShare),
+    analysis: analyse(`${w.month}月`, totals, byKind, byIndustry, progress, lagging, input.towns, input.alertShare),
     silentFollowUps: [...(input.silentFollowUps ?? [])],
   };
 }
@@ -638,6 +648,7 @@ function analyse(
   totals: MonthlyDigest['totals'],
   byKind: readonly NamedChange[],
   byIndustry: readonly NamedChange[],
+  progress: QuotaProgress,
   lagging: readonly LaggingEntry[],
   towns: readonly string[],
   alertShare: number,
@@ -647,6 +658,11 @@ function analyse(
     extremesSentence('类别', byKind),
     extremesSentence('产业方向', byIndustry),
   ];
+  // No target for the year at all: nobody can be behind (or on) the pace.
+  if (progress.city.completion === null) {
+    out.push(`尚未导入 ${progress.year} 年任务分解表，无法评估序时进度。`);
+    return out;
+  }
   const lag = laggingSummary(lagging, towns);
   const share = `${Math.round(alertShare * 100)}%`;
   out.push(

@@ -96,6 +96,9 @@ function looksNumeric(cell: string): boolean {
 
 type NumberCell = { value: number } | { blank: true } | { error: string };
 
+/** The largest target one town may have for one metric (imported or set with /quota set). */
+export const MAX_TARGET = 1_000_000;
+
 /** Parses one target cell: blank or a dash = 0; must be a non-negative integer (a trailing 个/件/项/家 is allowed). */
 function parseCount(raw: string): NumberCell {
   const s = compact(raw.normalize('NFKC')).replace(/(?<=\d)[个件项家]$/, '');
@@ -248,6 +251,10 @@ export function parseQuotaRows(rows: TableRow[], office: OfficeConfig): QuotaImp
     if (SUBTOTAL_LABEL.test(label)) {
       subtotals.push({ rowNumber: row.rowNumber, values: statedValues });
       continue;
+    }
+    // A town's target has the same ceiling as /quota set (only the 合计 row may add up to more).
+    for (const [metric, col] of header.metricCols) {
+      if (values[metric] > MAX_TARGET) errors.push(`第${row.rowNumber}行“${METRIC_LABELS[metric]}”超过上限 ${MAX_TARGET}（${(row.cells[col] ?? '').trim()}）`);
     }
     const town = resolveTown(office, name);
     if (!town) {

@@ -31,3 +31,36 @@ export function localParts(instant: Date, tz: string): LocalParts {
   for (const p of f.formatToParts(instant)) if (p.type !== 'literal') parts[p.type] = Number(p.value);
   return { year: parts.year, month: parts.month, day: parts.day, hour: parts.hour, minute: parts.minute, second: parts.second };
 }
+
+const pad2 = (n: number) => String(n).padStart(2, '0');
+
+/** The local calendar date of an instant: "2026-11-28". */
+export function localDate(instant: Date, tz: string): string {
+  const p = localParts(instant, tz);
+  return `${p.year}-${pad2(p.month)}-${pad2(p.day)}`;
+}
+
+/** The local date and time of an instant, to the minute: "2026-11-28 09:17". */
+export function localDateTime(instant: Date, tz: string): string {
+  const p = localParts(instant, tz);
+  return `${p.year}-${pad2(p.month)}-${pad2(p.day)} ${pad2(p.hour)}:${pad2(p.minute)}`;
+}
+
+/** The local month of an instant: "2026-11". */
+export function localMonth(instant: Date, tz: string): string {
+  const p = localParts(instant, tz);
+  return `${p.year}-${pad2(p.month)}`;
+}
+
+/** The instant a wall-clock time in `tz` names (the later one if the clock jumped over it). */
+export function zonedInstant(year: number, month: number, day: number, tz: string, hour = 0, minute = 0): Date {
+  const wanted = Date.UTC(year, month - 1, day, hour, minute);
+  let t = wanted;
+  for (let i = 0; i < 3; i++) {
+    const p = localParts(new Date(t), tz);
+    const diff = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - wanted;
+    if (diff === 0) break;
+    t -= diff;
+  }
+  return new Date(t);
+}

@@ -4,18 +4,17 @@
 // in ONE transaction: a restart, a catch-up run or a second process never sends the same digest twice.
 import { overdueFollowUps } from './follow-ups.ts';
 import { namesOf } from '../db/roles.ts';
-import { createHash, randomUUID } from 'node:crypto';
 import type { Services } from '../bot/services.ts';
 import type { CardJson } from '../lark/types.ts';
-import { cardContent, enqueue } from '../lark/outbox.ts';
+import { cardContent } from '../lark/outbox.ts';
 import { digestCard, type Digest } from '../bot/digest-cards.ts';
 import { digestRecipients, loadBimonthlyRows, loadMonthlyRows, loadWeeklyRows, type DigestRecipient } from '../db/digests.ts';
 import {
-  bimonthlyDigest, bimonthlyWindow, digestPeriod, monthlyDigest, monthlyWindows, weeklyDigest, weeklyWindow, zonedInstant,
+  bimonthlyDigest, bimonthlyProgressMoment, bimonthlyWindow, digestPeriod, monthlyDigest, monthlyWindows, weeklyDigest, weeklyWindow,
   type DigestKind,
 } from '../domain/digest.ts';
-import { localParts } from '../domain/quota.ts';
-import { claimRun, hasRun, type JobDef, type JobName, type JobResult } from './ledger.ts';
+import { localParts } from '../domain/time.ts';
+import { hasRun, queueOnce, type JobDef, type JobName, type JobResult } from './ledger.ts';
 
 export const DIGEST_JOBS: Readonly<Record<DigestKind, JobName>> = {
   weekly: 'weekly-digest',
@@ -23,31 +22,23 @@ export const DIGEST_JOBS: Readonly<Record<DigestKind, JobName>> = {
   monthly: 'monthly-report',
 };
 
-/** Interactive-transaction limits for one recipient's ledger row and message. */
-const TX_OPTIONS = { maxWait: 20_000, timeout: 20_000 } as const;
-
-function yearWindow(year: number, tz: string) {
-  return { from: zonedInstant(year, 1, 1, tz), to: zonedInstant(year + 1, 1, 1, tz) };
-}
-
 /** Computes a digest as of `now` from the database (no ledger, nothing sent). */
 export async function computeDigest(services: Services, kind: DigestKind, now: Date): Promise<Digest> {
   const { db, office, env } = services;
   const tz = env.BOT_TIMEZONE;
   const towns = office.towns.map((t) => t.name);
-  const year = localParts(now, tz).year;
   switch (kind) {
     case 'weekly': {
-      const rows = await loadWeeklyRows(db, weeklyWindow(now), year);
+      const rows = await loadWeeklyRows(db, weeklyWindow(now), localParts(now, tz).year);
       return weeklyDigest({ now, tz, towns, stuckDays: office.digests.stuckDays, ...rows });
     }
     case 'bimonthly': {
-      const rows = await loadBimonthlyRows(db, bimonthlyWindow(now, tz), year, yearWindow(year, tz));
+      const rows = await loadBimonthlyRows(db, bimonthlyWindow(now, tz), bimonthlyProgressMoment(now, tz).year);
       return bimonthlyDigest({ now, tz, towns, stuckDays: office.digests.stuckDays, alertShare: office.quota.alertShare, ...rows });
     }
     case 'monthly': {
       const w = monthlyWindows(now, tz);
-      const rows = await loadMonthlyRows(db, { from: w.previous.from, to: w.current.to }, w.year, yearWindow(w.year, tz));
+      const rows = await loadMonthlyRows(db, { from: w.previous.from, to: w.current.to }, w.year);
       const silent = await overdueFollowUps(db, digestPeriod('monthly', now, tz), now);
       const owners = await namesOf(db, silent.map((f) => f.ownerId));
       const silentFollowUps = silent.map((f) => ({ code: f.code, projectName: f.projectName, town: f.town, ownerName: owners.get(f.ownerId)! }));
@@ -60,12 +51,6 @@ export async function computeDigest(services: Services, kind: DigestKind, now: D
 export async function renderDigest(services: Services, kind: DigestKind, now: Date): Promise<{ digest: Digest; card: CardJson }> {
   const digest = await computeDigest(services, kind, now);
   return { digest, card: digestCard(digest, services.env.BOT_TIMEZONE) };
-}
-
-/** Lark's de-duplication key for one ledger entry (≤ 50 characters). A forced re-send gets a fresh one. */
-function messageUuid(job: string, period: string, target: string, force: boolean): string {
-  if (force) return randomUUID();
-  return `dg-${createHash('sha256').update(`${job}\u0000${period}\u0000${target}`).digest('hex').slice(0, 40)}`;
 }
 
 function describe(r: DigestRecipient): string {
@@ -89,20 +74,20 @@ function digestJob(kind: DigestKind): JobDef {
         const { card } = await renderDigest(services, kind, now);
         const content = cardContent(card);
         for (const r of due) {
-          const queued = await db.$transaction(async (tx) => {
-            if (!(await claimRun(tx, name, period, r.id, force))) return false;
-            await enqueue(tx, [{
+          const queued = await queueOnce(db, {
+            job: name,
+            force,
+            items: [{ period, target: r.id, item: r }],
+            message: () => ({
               op: 'send',
               receiveIdType: r.receiveIdType,
               receiveId: r.id,
               msgType: 'interactive',
               content,
-              uuid: messageUuid(name, period, r.id, force),
               refType: 'digest',
               refId: `${name}:${period}`,
-            }]);
-            return true;
-          }, TX_OPTIONS);
+            }),
+          });
           if (queued) sent++;
           else skipped++;
         }

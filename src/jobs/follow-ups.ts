@@ -4,13 +4,13 @@
 // 7 days are listed by overdueFollowUps (for the monthly report).
 import type { Db, Tx } from '../db/client.ts';
 import type { CardJson } from '../lark/types.ts';
-import { cardContent, enqueue } from '../lark/outbox.ts';
+import { cardContent } from '../lark/outbox.ts';
 import { button, buttonRow, card, form, greyText, header, hr, input, keyValues, markdown, submitButton } from '../cards/kit.ts';
 import { assertValidCard } from '../cards/validate.ts';
 import { md } from '../cards/template.ts';
 import { FOLLOW_UP_ANSWER_DAYS, followUpPeriod, isLifecycleStage, periodLabel, STAGE_LABELS } from '../domain/lifecycle.ts';
-import { localParts } from '../domain/quota.ts';
-import { claimRun, type JobDef } from './ledger.ts';
+import { localDateTime } from '../domain/time.ts';
+import { queueOnce, type JobDef } from './ledger.ts';
 
 export const FOLLOW_UP_JOB = 'follow-ups';
 export const NOTE_MAX = 500;
@@ -38,12 +38,6 @@ function stageText(stage: string | null): string {
   return isLifecycleStage(stage) ? STAGE_LABELS[stage] : '已审批通过，尚未签约';
 }
 
-function hm(at: Date, tz: string): string {
-  const p = localParts(at, tz);
-  const two = (n: number) => String(n).padStart(2, '0');
-  return `${p.year}-${two(p.month)}-${two(p.day)} ${two(p.hour)}:${two(p.minute)}`;
-}
-
 /** The follow-up card: asking (with buttons and the note form), or answered (no buttons). */
 export function followUpCard(f: FollowUpView, lead: FollowUpLead, tz: string, error?: string): CardJson {
   const title = `一月一报：${periodLabel(f.period)}项目进展`;
@@ -56,7 +50,7 @@ export function followUpCard(f: FollowUpView, lead: FollowUpLead, tz: string, er
   let c: CardJson;
   if (f.answeredAt) {
     const what = f.answer === 'unchanged' ? '无变化' : `有进展${f.note ? `：${f.note}` : ''}`;
-    c = card(header(title, 'green', '已反馈'), [facts, hr(), markdown(`**已反馈**：${md(what)}`), markdown(greyText(`反馈时间 ${hm(f.answeredAt, tz)}`), 'notation')], title);
+    c = card(header(title, 'green', '已反馈'), [facts, hr(), markdown(`**已反馈**：${md(what)}`), markdown(greyText(`反馈时间 ${localDateTime(f.answeredAt, tz)}`), 'notation')], title);
   } else {
     c = card(header(title, 'orange'), [
       facts,
@@ -91,22 +85,23 @@ export const followUpsJob: JobDef = {
     let sent = 0;
     let skipped = 0;
     for (const lead of leads) {
-      const queued = await services.db.$transaction(async (tx: Tx) => {
-        if (!(await claimRun(tx, FOLLOW_UP_JOB, period, `lead:${lead.id}`, force))) return false;
-        let f = await tx.followUp.findUnique({ where: { leadId_period: { leadId: lead.id, period } } });
-        if (!f) f = await tx.followUp.create({ data: { leadId: lead.id, period, sentAt: now } });
-        await enqueue(tx, [{
-          op: 'send',
-          receiveIdType: 'open_id',
-          receiveId: lead.submitterId,
-          msgType: 'interactive',
-          content: cardContent(followUpCard(f, lead, tz)),
-          // A forced re-send is a new message; otherwise a repeat of this run is dropped.
-          uuid: force ? undefined : `followup:${f.id}`,
-          refType: 'followup',
-          refId: String(f.id),
-        }]);
-        return true;
+      const queued = await queueOnce(services.db, {
+        job: FOLLOW_UP_JOB,
+        force,
+        items: [{ period, target: `lead:${lead.id}`, item: lead }],
+        message: async (_fresh, tx: Tx) => {
+          let f = await tx.followUp.findUnique({ where: { leadId_period: { leadId: lead.id, period } } });
+          if (!f) f = await tx.followUp.create({ data: { leadId: lead.id, period, sentAt: now } });
+          return {
+            op: 'send',
+            receiveIdType: 'open_id',
+            receiveId: lead.submitterId,
+            msgType: 'interactive',
+            content: cardContent(followUpCard(f, lead, tz)),
+            refType: 'followup',
+            refId: String(f.id),
+          };
+        },
       });
       if (queued) sent++;
       else skipped++;

@@ -29,8 +29,12 @@ export const JOBS: readonly JobDef[] = [
   housekeepingJob,
 ];
 
-/** Jobs run again on start when their last scheduled time (within office.digests.missedRunDays) was missed. */
-export const CATCH_UP_JOBS: readonly JobName[] = Object.values(DIGEST_JOBS);
+/**
+ * Jobs run again on start, as of their last scheduled time within office.digests.missedRunDays: a run missed
+ * while the service was down is made up once (each keys its ledger by the period of that time, so a run
+ * that did happen is not repeated). Not reminders (hourly, and it re-reminds anyway) nor housekeeping.
+ */
+export const CATCH_UP_JOBS: readonly JobName[] = [...Object.values(DIGEST_JOBS), quotaAlertsJob.name, followUpsJob.name, activityRemindersJob.name];
 
 export function findJob(name: string): JobDef | undefined {
   return JOBS.find((j) => j.name === name);

@@ -10,16 +10,15 @@
 // - 表彰: the same chats as 预警. Ledger: period 'YYYY' (the quota year), target 'praise:<chat>:<town>:<metric>',
 //   so it is sent once per year, town and metric.
 // Each ledger row is written in the transaction that queues its card.
-import { createHash, randomUUID } from 'node:crypto';
 import { resolveTown } from '../config/office.ts';
-import type { Tx } from '../db/client.ts';
 import { loadQuotaProgress } from '../db/quotas.ts';
 import { holdersOf } from '../db/roles.ts';
-import { laggingTowns, localParts, reachedTargets, type LaggingEntry, type ReachedEntry } from '../domain/quota.ts';
-import { cardContent, enqueue } from '../lark/outbox.ts';
+import { laggingTowns, reachedTargets, type LaggingEntry, type ReachedEntry } from '../domain/quota.ts';
+import { localMonth, localParts } from '../domain/time.ts';
+import { cardContent } from '../lark/outbox.ts';
 import type { CardJson } from '../lark/types.ts';
 import { commendationCard, leaderSummaryCard, quotaAlertCard } from '../bot/quota-cards.ts';
-import { claimRun, type JobContext, type JobDef, type JobResult } from './ledger.ts';
+import { queueOnce, type JobContext, type JobDef, type JobResult } from './ledger.ts';
 
 const JOB = 'quota-alerts';
 
@@ -34,40 +33,19 @@ interface Target {
   receiveId: string;
 }
 
-/**
- * Claims each ledger key of one card in one transaction and queues the card built from the items whose
- * key was new. Returns whether a card was queued.
- */
-async function sendOnce<T>(
+/** Queues one card built from the items whose ledger key (in `period`) was new; whether a card was queued. */
+function sendOnce<T>(
   ctx: JobContext,
   to: Target,
   period: string,
   items: Array<{ item: T; key: string }>,
   build: (fresh: T[]) => CardJson,
 ): Promise<boolean> {
-  const { db } = ctx.services;
-  return db.$transaction(async (tx: Tx) => {
-    const fresh: T[] = [];
-    const keys: string[] = [];
-    for (const { item, key } of items) {
-      if (await claimRun(tx, JOB, period, key, ctx.force)) {
-        fresh.push(item);
-        keys.push(key);
-      }
-    }
-    if (fresh.length === 0) return false;
-    await enqueue(tx, [
-      {
-        op: 'send',
-        receiveIdType: to.receiveIdType,
-        receiveId: to.receiveId,
-        msgType: 'interactive',
-        content: cardContent(build(fresh)),
-        // Deterministic (Lark takes at most 50 characters), so Lark drops a repeat; a forced re-send must not be dropped.
-        uuid: ctx.force ? randomUUID() : `qa-${createHash('sha256').update(`${period}\n${keys.join('\n')}`).digest('hex').slice(0, 40)}`,
-      },
-    ]);
-    return true;
+  return queueOnce(ctx.services.db, {
+    job: JOB,
+    force: ctx.force,
+    items: items.map(({ item, key }) => ({ period, target: key, item })),
+    message: (fresh) => ({ op: 'send', receiveIdType: to.receiveIdType, receiveId: to.receiveId, msgType: 'interactive', content: cardContent(build(fresh)) }),
   });
 }
 
@@ -77,9 +55,8 @@ export const quotaAlertsJob: JobDef = {
     const { services, now } = ctx;
     const { db, office, env } = services;
     const tz = env.BOT_TIMEZONE;
-    const local = localParts(now, tz);
-    const year = local.year;
-    const month = `${year}-${String(local.month).padStart(2, '0')}`;
+    const year = localParts(now, tz).year;
+    const month = localMonth(now, tz);
     const { progress, quotaTowns } = await loadQuotaProgress(db, year, now, tz);
     if (quotaTowns === 0) return { sent: 0, skipped: 0, summary: `quota-alerts ${month}: no quotas for ${year}, nothing sent` };
 

@@ -28,7 +28,7 @@ export interface SchedulerOptions {
   office: OfficeConfig;
   /** IANA time zone the cron expressions are read in (BOT_TIMEZONE). */
   timezone: string;
-  /** Jobs caught up on start; default: the three digests. */
+  /** Jobs caught up on start; default: CATCH_UP_JOBS (the digests, quota-alerts, follow-ups, activity-reminders). */
   catchUpJobs?: readonly JobName[];
   /**
    * Arm the cron timers (default true). They follow the real clock: an app running on a simulated clock

@@ -237,6 +237,39 @@ describe('bimonthly digest', () => {
     expect(text).toContain('项目进展（2026年9月–10月）2 项');
     expect(text).toContain('签约 1');
   });
+
+  it('in January shows the final progress of the year the Nov–Dec window belongs to', () => {
+    const january = bimonthlyDigest({
+      now: sh('2027-01-04T09:23:00'), // the first Monday of January 2027
+      tz: TZ,
+      towns,
+      stuckDays: 7,
+      alertShare: 0.8,
+      quotas: [...quotas, { year: 2027, town: '丁堰镇', metric: 'projects', target: 50 }],
+      approvedLeads: [
+        approved('丁堰镇', 'tech', '2026-03-10T10:00:00'),
+        approved('丁堰镇', 'tech', '2026-12-31T23:00:00'),
+        approved('丁堰镇', 'tech', '2027-01-02T10:00:00'), // the new year: not in 2026's result
+      ],
+      keyProjects: [],
+      open: [],
+      returns: [],
+      stages: [],
+    });
+    expect(january.windowLabel).toBe('2026年11月–12月');
+    expect(january.progress.year).toBe(2026);
+    expect(january.progressAsOf).toEqual(new Date(sh('2027-01-01T00:00:00').getTime() - 1));
+    expect(january.progress.share).toBeCloseTo(1, 6);
+    const dy = january.progress.towns.find((t) => t.town === '丁堰镇')!;
+    expect(dy.metrics.projects).toMatchObject({ done: 2, target: 10 });
+    const text = cardText(bimonthlyCard(january, TZ));
+    expect(text).toContain('2026 年任务进度');
+    expect(text).toContain('任务进度截至 12月31日 23:59');
+    expect(text).toContain('丁堰镇 | 2/10 |');
+    // Any other month measures the current year as of the run.
+    expect(digest.progress.year).toBe(2026);
+    expect(digest.progressAsOf).toEqual(now);
+  });
 });
 
 describe('monthly report', () => {
@@ -323,9 +356,12 @@ describe('monthly report', () => {
     const quiet = monthlyDigest({ now, tz: TZ, towns, industries: office.industries, alertShare: 0.8, leads: [], approvals: [], rejections: [], quotas: [], approvedLeads: [] });
     expect(quiet.analysis[0]).toBe('11月新增项目 0 项，与上月持平；审批通过 0 项，与上月持平；驳回 0 项，与上月持平。');
     expect(quiet.analysis[1]).toBe('按类别看，各类别新增项目数与上月持平。');
+    // No quota for the year: the pace cannot be judged, rather than "every town is on pace".
+    expect(quiet.analysis[3]).toBe('尚未导入 2026 年任务分解表，无法评估序时进度。');
     const card = monthlyCard(quiet, TZ);
     assertValidCard(card);
     expect(cardText(card)).toContain('尚未导入 2026 年任务分解表');
+    expect(cardText(card)).not.toContain('均达到序时进度');
   });
 });
 

@@ -6,6 +6,7 @@ import { defaultOffice } from '../../src/config/office.ts';
 import {
   computeProgress,
   laggingTowns,
+  MAX_TARGET,
   parseQuotaTable,
   quotaRecords,
   reachedTargets,
@@ -143,6 +144,12 @@ describe('malformed quota tables are refused whole', () => {
   it('names an unknown town without a suggestion when nothing is close, and rejects text in number cells', async () => {
     const errors = refused(await parseQuotaTable(csv('镇区,总数\n火星基地,3\n丁堰镇,三个\n'), 'q.csv', office));
     expect(errors).toEqual(['第2行：未知镇区“火星基地”', '第3行“总数”不是数字（三个）']);
+  });
+
+  it('refuses a town target above MAX_TARGET with its row number, but not a 合计 row adding up to more', async () => {
+    const errors = refused(await parseQuotaTable(csv('镇区,总数,平台类项目\n丁堰镇,"1,000,001",1\n高新区,1000000,2\n合计,2000001,3\n'), 'q.csv', office));
+    expect(errors).toEqual([`第2行“总数”超过上限 ${MAX_TARGET}（1,000,001）`]);
+    expect(okImport(await parseQuotaTable(csv('镇区,总数\n丁堰镇,1000000\n高新区,1000000\n合计,2000000\n'), 'q.csv', office)).rows).toHaveLength(2);
   });
 
   it('suggests the town for a short or bracketed name that is not a configured alias', async () => {

@@ -14,6 +14,7 @@ import { STANDIN_APP_ID, STANDIN_APP_SECRET, type DeliveredMessage } from '../..
 import type { Services } from '../../src/bot/services.ts';
 import { createScheduler } from '../../src/jobs/scheduler.ts';
 import { JOBS } from '../../src/jobs/index.ts';
+import { activityRemindersJob } from '../../src/jobs/activity-reminders.ts';
 import type { JobDef, JobResult } from '../../src/jobs/ledger.ts';
 
 const ADMIN = 'ou_admin0001';
@@ -302,6 +303,15 @@ describe('bimonthly digest (双月例会)', () => {
 
     expect(await runJob(bimonthlyDigestJob, now)).toMatchObject({ sent: 0, skipped: 1 });
   });
+
+  it('in January shows how the year of its Nov–Dec window ended, not the new year', async () => {
+    expect(await runJob(bimonthlyDigestJob, sh('2027-01-04T09:23:00'))).toMatchObject({ sent: 1, skipped: 0 });
+    const text = textOf(lastCard(GROUP_A, '双月例会简报 · 2027年1–2月'));
+    expect(text).toContain('项目动态：2026年11月–12月；任务进度截至 12月31日 23:59');
+    expect(text).toContain('2026 年任务进度');
+    expect(text).toContain('丁堰镇 | 1/10 | 2/5 | — | 1/2 | — | 33.3% | 滞后');
+    expect(text).not.toContain('尚未导入');
+  });
 });
 
 describe('monthly report (一月一报)', () => {
@@ -528,6 +538,34 @@ describe('scheduler', () => {
     expect(await off.catchUp(sh('2026-11-23T09:20:00'))).toEqual([]);
     await off.stop();
     expect(seen).toHaveLength(1);
+  });
+
+  it('catches up missed activity reminders worded from the day they go out, and none for an activity already begun', async () => {
+    const backAt = (at: Date) => createScheduler({
+      services: { ...bot.app.services, clock: () => at },
+      database: bot.app.database,
+      jobs: [activityRemindersJob],
+      office: bot.app.services.office,
+      timezone: 'Asia/Shanghai',
+      cron: false,
+    });
+    // Down over Saturday 21 November 09:07, 7 days before the 推介会 of the 28th; back at 08:00 on the 22nd.
+    const early = backAt(sh('2026-11-22T08:00:00'));
+    const [missedD7] = await early.catchUp(sh('2026-11-22T08:00:00'));
+    await early.stop();
+    await bot.settle();
+    expect(missedD7).toMatchObject({ job: 'activity-reminders', at: sh('2026-11-21T09:07:00'), status: 'done', result: { sent: 2, skipped: 0 } });
+    for (const chat of [GROUP_A, GROUP_B]) {
+      expect(textOf(lastCard(chat, '活动提醒：近期有招商活动'))).toContain('科技招商推介会**（6 天后，11月28日（周六））');
+    }
+    // Down over Friday 27 November 09:07, the day before; back at 08:00 on the 28th: too late for 「明天」.
+    const before = bot.state.messages.length;
+    const late = backAt(sh('2026-11-28T08:00:00'));
+    const [missedD1] = await late.catchUp(sh('2026-11-28T08:00:00'));
+    await late.stop();
+    await bot.settle();
+    expect(missedD1).toMatchObject({ at: sh('2026-11-27T09:07:00'), status: 'done', result: { sent: 0 } });
+    expect(bot.state.messages.length).toBe(before);
   });
 
   it('stop() waits for the job in progress', async () => {

@@ -307,6 +307,27 @@ describe('一月一报', () => {
     expect(textOf(card)).toContain('有进展：已完成工商注册材料准备');
     expect(await overdueFollowUps(db(), '2024-01', new Date('2024-01-20T00:00:00Z'))).toEqual([]);
   });
+
+  it('a service back after missing the 1st sends that month’s cards once, as of the 1st', async () => {
+    // Down over 1 February 09:41, back on the 2nd; then started once more.
+    now = new Date('2024-02-02T02:00:00Z');
+    const before = bot.messagesTo(OWNER2).length;
+    const followUps = async () => (await bot.app.scheduler.catchUp(now)).filter((o) => o.job === 'follow-ups');
+    const first = await followUps();
+    await bot.settle();
+    // plain, silent, progressing and the lead approved on 1 January.
+    expect(first).toEqual([expect.objectContaining({ status: 'done', at: new Date('2024-02-01T01:41:00Z'), result: expect.objectContaining({ sent: 4, skipped: 0 }) })]);
+    const cards = bot.messagesTo(OWNER2).slice(before);
+    expect(cards).toHaveLength(4);
+    for (const c of cards) expect(textOf(c)).toContain('一月一报：2024年2月项目进展');
+    expect(await db().followUp.count({ where: { period: '2024-02', sentAt: new Date('2024-02-01T01:41:00Z') } })).toBe(4);
+
+    now = new Date('2024-02-02T03:00:00Z');
+    const second = await followUps();
+    await bot.settle();
+    expect(second).toEqual([expect.objectContaining({ status: 'done', result: expect.objectContaining({ sent: 0, skipped: 4 }) })]);
+    expect(bot.messagesTo(OWNER2)).toHaveLength(before + 4);
+  });
 });
 
 describe('靶向推送', () => {

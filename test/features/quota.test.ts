@@ -18,6 +18,7 @@ import { openDatabase } from '../../src/db/client.ts';
 import { parseDatabaseUrl } from '../../src/db/url.ts';
 import { QUOTA_METRICS, yearShare, type QuotaMetric } from '../../src/domain/quota.ts';
 import { quotaAlertsJob } from '../../src/jobs/quota-alerts.ts';
+import { housekeepingJob } from '../../src/jobs/housekeeping.ts';
 import type { CardJson, CardReply } from '../../src/lark/types.ts';
 import type { DeliveredMessage } from '../../src/lark/standin.ts';
 
@@ -155,7 +156,7 @@ describe('importing the 任务分解表 in chat', () => {
 
     // A second click (from another copy of the card) imports nothing more.
     const again = await bot.clickValue(ADMIN, confirm);
-    expect(again.toast?.content).toContain('已确认或已取消');
+    expect(again.toast?.content).toBe('该导入已确认、已取消或已过期（2 天）。请重新发送任务分解表文件。');
     expect(await prisma().auditEvent.count({ where: { action: 'quota_import' } })).toBe(1);
     expect(await quotaDrafts()).toBe(0);
   });
@@ -200,6 +201,27 @@ describe('importing the 任务分解表 in chat', () => {
     expect(await quotaTotals(2023)).toEqual(SEED_TOTALS);
     expect(await quotaDrafts()).toBe(0);
     expect(await prisma().auditEvent.count()).toBe(auditsBefore);
+  });
+});
+
+describe('import limits', () => {
+  it('refuses a town target above the /quota set limit, naming its row', async () => {
+    await bot.sendFile(ADMIN, '2024年任务分解表.csv', Buffer.from('镇区,总数,平台类项目\n丁堰镇,12,1\n高新区,5000000,2\n', 'utf8'));
+    const { card } = lastCard(ADMIN);
+    expect(title(card)).toBe('任务分解表未导入');
+    expect(cardText(card)).toContain('第3行“总数”超过上限 1000000（5000000）');
+    expect(buttons(card)).toEqual([]);
+    expect(await quotaDrafts()).toBe(0);
+  });
+
+  it('says a preview left longer than the housekeeping keeps drafts has expired', async () => {
+    await bot.sendFile(ADMIN, '2031年任务分解表.csv', Buffer.from('镇区,总数\n丁堰镇,12\n', 'utf8'));
+    const { msg, card } = lastCard(ADMIN);
+    expect(title(card)).toBe('任务分解表预览 · 2031 年');
+    await housekeepingJob.run({ services: bot.app.services, now: new Date(nowMs + 3 * 86_400_000), force: false });
+    const reply = await bot.click(ADMIN, msg, '确认导入');
+    expect(reply.toast).toEqual({ type: 'warning', content: '该导入已确认、已取消或已过期（2 天）。请重新发送任务分解表文件。' });
+    expect(await prisma().quota.count({ where: { year: 2031 } })).toBe(0);
   });
 });
 
@@ -291,6 +313,8 @@ describe('/quota set', () => {
     expect(lastText(ADMIN)).toContain('未知指标「专利」');
     await bot.say(ADMIN, '/quota set 丁堰镇 总数 -5 2023');
     expect(lastText(ADMIN)).toContain('目标数量「-5」无效');
+    await bot.say(ADMIN, '/quota set 丁堰镇 总数 1000001 2023');
+    expect(lastText(ADMIN)).toContain('目标数量「1000001」过大：不能超过 1000000。');
     await bot.say(STAFF, '/quota set 丁堰镇 总数 99 2023');
     expect(lastText(STAFF)).toContain('需要管理员权限');
     expect(await target(2023, '丁堰镇', 'projects')).toBe(30);
@@ -530,5 +554,28 @@ describe('quota-alerts job', () => {
     await bot.settle();
     expect(cardsTo(DY).slice(before).map(title)).toEqual(['表彰 · 丁堰镇']);
     expect(cardsTo(ALL).filter((c) => title(c) === '表彰 · 丁堰镇')).toHaveLength(1);
+  });
+
+  it('a service back after missing the 25th sends that month’s alerts once, as of the 25th', async () => {
+    // Down over 25 November 09:47 and back on the 27th; the fund approved on the 26th did not count on the 25th.
+    await lead('白蒲镇', 'fund', '2024-11-26T02:00:00Z');
+    nowMs = Date.parse('2024-11-27T02:00:00Z');
+    const before = cardsTo(BP).length;
+    const quotaAlerts = (outcomes: Awaited<ReturnType<typeof bot.app.scheduler.catchUp>>) => outcomes.filter((o) => o.job === 'quota-alerts');
+    const first = quotaAlerts(await bot.app.scheduler.catchUp(clock()));
+    await bot.settle();
+    expect(first).toEqual([expect.objectContaining({ status: 'done', at: new Date('2024-11-25T01:47:00Z'), result: expect.objectContaining({ sent: 3 }) })]);
+    const fresh = cardsTo(BP).slice(before);
+    expect(fresh.map(title)).toEqual(['任务进度预警 · 白蒲镇']);
+    expect(cardText(fresh[0])).toContain('截至 2024-11-25');
+    expect(cardText(fresh[0])).toContain('基金类项目**：已完成 0，');
+    expect(cardsTo(LEADER).filter((c) => title(c).includes('排名'))).toHaveLength(5);
+
+    // Started again an hour later: nothing more.
+    const second = quotaAlerts(await bot.app.scheduler.catchUp(new Date(nowMs + 3600_000)));
+    await bot.settle();
+    expect(second).toEqual([expect.objectContaining({ status: 'done', result: expect.objectContaining({ sent: 0 }) })]);
+    expect(cardsTo(BP)).toHaveLength(before + 1);
+    expect(cardsTo(LEADER).filter((c) => title(c).includes('排名'))).toHaveLength(5);
   });
 });

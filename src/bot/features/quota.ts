@@ -12,10 +12,12 @@ import type { CardReply } from '../../lark/types.ts';
 import { resolveTown } from '../../config/office.ts';
 import { ROLES } from '../../db/roles.ts';
 import {
-  clearYearIntent, dropQuotaDraft, findQuotaDraft, loadQuotaProgress, pruneQuotaDrafts, quotaTownCount, replaceQuotaYear,
+  clearYearIntent, dropQuotaDraft, findQuotaDraft, loadQuotaProgress, quotaTownCount, replaceQuotaYear,
   saveQuotaDraft, saveYearIntent, setQuota, takeQuotaDraft, yearIntent, type QuotaDraft,
 } from '../../db/quotas.ts';
-import { isQuotaMetric, localParts, METRIC_LABELS, QUOTA_METRICS, suggestTown, type QuotaMetric } from '../../domain/quota.ts';
+import { isQuotaMetric, MAX_TARGET, METRIC_LABELS, QUOTA_METRICS, suggestTown, type QuotaMetric } from '../../domain/quota.ts';
+import { localParts } from '../../domain/time.ts';
+import { KEEP } from '../../jobs/housekeeping.ts';
 import { enqueue } from '../../lark/outbox.ts';
 import { exportFileName, quotaWorkbook } from '../../quota/export.ts';
 import { chooseYear, isTableFileName, parseYear, readQuotaFile, type YearSource } from '../../quota/import.ts';
@@ -28,13 +30,11 @@ import { importActivityFile, looksLikeActivityFile } from './activities.ts';
 
 /** How long `/quota import <year>` applies to the next file. */
 export const YEAR_CHOICE_MS = 30 * 60 * 1000;
-/** Previews nobody confirmed are dropped after this long. */
-const DRAFT_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 /** A quota table is a few KB; anything far bigger is not one. */
 const MAX_FILE_BYTES = 5 * 1024 * 1024;
-const MAX_TARGET = 1_000_000;
 
-const GONE = '该导入已确认或已取消。如需导入，请重新发送任务分解表文件。';
+// Previews nobody confirmed are dropped by the housekeeping job (KEEP.drafts).
+const GONE = `该导入已确认、已取消或已过期（${KEEP.drafts / 86_400_000} 天）。请重新发送任务分解表文件。`;
 const ADMIN_ONLY = '导入或修改任务分解表需要管理员权限。如需调整任务目标，请联系管理员。';
 const USAGE = [
   '用法：',
@@ -159,9 +159,13 @@ async function runSet(ctx: MessageContext, args: string[]): Promise<void> {
     return;
   }
   const targetNorm = targetText.normalize('NFKC').replace(/[个件项家]$/, '');
-  const target = /^\d{1,7}$/.test(targetNorm) ? Number(targetNorm) : NaN;
-  if (!Number.isInteger(target) || target > MAX_TARGET) {
+  const target = /^\d+$/.test(targetNorm) ? Number(targetNorm) : NaN;
+  if (!Number.isInteger(target)) {
     await ctx.reply(`目标数量「${targetText}」无效：请填写不小于 0 的整数。\n${usage}`);
+    return;
+  }
+  if (target > MAX_TARGET) {
+    await ctx.reply(`目标数量「${targetText}」过大：不能超过 ${MAX_TARGET}。\n${usage}`);
     return;
   }
   const year = yearText === undefined ? currentYear(services) : parseYear(yearText);
@@ -235,7 +239,6 @@ async function onFile(ctx: MessageContext): Promise<void> {
     ...(statedTotals ? { statedTotals } : {}),
     warnings,
   };
-  await pruneQuotaDrafts(services.db, new Date(now.getTime() - DRAFT_TTL_MS));
   const draftId = await saveQuotaDraft(services.db, person.openId, draft, now);
   await clearYearIntent(services.db, person.openId);
   const existingTowns = await quotaTownCount(services.db, year);

@@ -1,13 +1,13 @@
 // 靶向推送 (seed 004: 靶向推送符合各地产业链和创新链需求的项目): when a lead is approved, chats subscribed to
 // topic 'leads' for its industry chain (or for a park whose chains include it, or for every chain) get a short
 // card about it: kind, name, industry, town, tier. Never the contact details.
-import type { Prisma, Tx } from '../db/client.ts';
+import type { Tx } from '../db/client.ts';
 import type { OfficeConfig } from '../config/office.ts';
 import type { CardJson } from '../lark/types.ts';
 import { card, header, keyValues, markdown, greyText } from '../cards/kit.ts';
 import { assertValidCard } from '../cards/validate.ts';
 import { leadKindLabel } from '../domain/lead.ts';
-import { scoreLead, scoringOf, tierLabel } from '../domain/scoring.ts';
+import { tierLabel } from '../domain/scoring.ts';
 import { cardContent, enqueue } from '../lark/outbox.ts';
 import type { Services } from './services.ts';
 
@@ -71,16 +71,14 @@ function because(filter: string, industry: string | null): string {
 
 /**
  * Call in the transaction that approves the lead. Queues one card per matching chat (once per chat, even
- * when several of its subscriptions match; once per lead, even when called again). Scores the lead first
- * if it has no tier yet. Returns the chats it queued for.
+ * when several of its subscriptions match; once per lead, even when called again); the lead's tier is the
+ * one stored when it was registered or resubmitted (or on start, see rescoreIfChanged). Like the rest of the
+ * approval, it does not wake the outbox: the caller does after its transaction commits. Returns the chats
+ * it queued for.
  */
 export async function onLeadApproved(tx: Tx, services: Services, leadId: number): Promise<string[]> {
-  let lead = await tx.lead.findUnique({ where: { id: leadId } });
+  const lead = await tx.lead.findUnique({ where: { id: leadId } });
   if (!lead || lead.status !== 'approved') return [];
-  if (!lead.tier) {
-    const s = scoreLead(lead, services.office, scoringOf(services.office));
-    lead = await tx.lead.update({ where: { id: leadId }, data: { score: s.score, tier: s.tier, scoreReasons: s.reasons as unknown as Prisma.InputJsonValue } });
-  }
   const filters = leadsFiltersFor(services.office, lead.industry);
   const subs = await tx.subscription.findMany({ where: { topic: LEADS_TOPIC, filter: { in: filters } }, orderBy: { id: 'asc' } });
   const chats = new Map<string, string>();
@@ -103,6 +101,5 @@ export async function onLeadApproved(tx: Tx, services: Services, leadId: number)
       refId: String(lead.id),
     })),
   );
-  services.kickOutbox();
   return [...chats.keys()];
 }

@@ -113,14 +113,47 @@ export function loadOffice(path: string | undefined): OfficeConfig {
     throw new Error(`BOT_CONFIG ${path}: ${lines.join('; ')}`);
   }
   const office = result.data;
+  const problems = officeProblems(office, raw);
+  if (problems.length > 0) throw new Error(`BOT_CONFIG ${path}: ${problems.join('; ')}`);
+  return office;
+}
+
+/**
+ * What the schema cannot see: names given twice, and chains or towns that name nothing (a typo there would
+ * silently take the chain out of scoring and push). `raw` is the file as read: the built-in parks name 如皋's
+ * towns, so their towns are only checked when the file lists its own parks.
+ */
+function officeProblems(office: OfficeConfig, raw: unknown): string[] {
+  const problems: string[] = [];
   const names = new Set<string>();
   for (const t of office.towns) {
     for (const n of [t.name, ...t.aliases]) {
-      if (names.has(n)) throw new Error(`BOT_CONFIG ${path}: towns: "${n}" appears twice`);
+      if (names.has(n)) problems.push(`towns: "${n}" appears twice`);
       names.add(n);
     }
   }
-  return office;
+  const industries = new Set<string>();
+  for (const i of office.industries) {
+    if (industries.has(i)) problems.push(`industries: "${i}" appears twice`);
+    industries.add(i);
+  }
+  const unknownChains = (chains: string[]) => chains.filter((c) => !industries.has(c)).map((c) => `"${c}"`).join(', ');
+  for (const t of office.towns) {
+    const bad = unknownChains(t.chains);
+    if (bad) problems.push(`towns: ${t.name}: chains ${bad} not in industries`);
+  }
+  const fileHasParks = !!raw && typeof raw === 'object' && Object.hasOwn(raw, 'parks');
+  for (const p of office.parks) {
+    const bad = unknownChains(p.chains);
+    if (bad) problems.push(`parks: ${p.name}: chains ${bad} not in industries`);
+    if (fileHasParks && p.town !== undefined && !office.towns.some((t) => t.name === p.town)) {
+      const canonical = resolveTown(office, p.town);
+      problems.push(`parks: ${p.name}: town "${p.town}" is not a town name${canonical ? ` (write "${canonical}")` : ' in towns'}`);
+    }
+  }
+  const { start, end } = office.approval.workHours;
+  if (start >= end) problems.push(`approval.workHours: start (${start}) must be before end (${end})`);
+  return problems;
 }
 
 /** Finds a town by its name or one of its aliases (spaces and full/half-width brackets ignored). */

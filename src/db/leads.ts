@@ -206,10 +206,16 @@ export async function searchLeads(db: DbOrTx, viewer: Viewer, keyword: string, c
   return page(db, { AND: [visibleTo(viewer), { OR: or }] }, take);
 }
 
-/** The activities (活动安排表) of a year, in calendar order, as form options. */
-export async function activitiesOfYear(db: DbOrTx, year: number): Promise<Array<{ id: number; name: string }>> {
+/**
+ * The activities (活动安排表) of a year, in calendar order, as form options. `keep` (the source activity of a
+ * lead being edited) is offered too when it is of another year, last and named with its year, so editing a
+ * lead registered last year does not lose its 来源活动.
+ */
+export async function activitiesOfYear(db: DbOrTx, year: number, keep?: number | null): Promise<Array<{ id: number; name: string }>> {
   const rows = await db.activity.findMany({ where: { year }, orderBy: { seq: 'asc' }, select: { id: true, name: true } });
-  return rows;
+  if (keep === undefined || keep === null || rows.some((r) => r.id === keep)) return rows;
+  const own = await db.activity.findUnique({ where: { id: keep }, select: { id: true, name: true, year: true } });
+  return own ? [...rows, { id: own.id, name: `${own.name}（${own.year}年）` }] : rows;
 }
 
 /** The comment of the latest 退回修改 of a lead, if any. */
@@ -265,10 +271,4 @@ export async function takeDraft(tx: Tx, id: number, userId: string): Promise<Dra
   const deleted = await tx.leadDraft.deleteMany({ where: { id, userId, kind: row.kind } });
   if (deleted.count !== 1) return undefined;
   return { id: row.id, kind: row.kind, values: jsonObject(row.values), leadId: row.leadId };
-}
-
-/** Drops drafts older than `before` (a user who never came back). */
-export async function pruneDrafts(db: DbOrTx, before: Date): Promise<number> {
-  const res = await db.leadDraft.deleteMany({ where: { createdAt: { lt: before }, kind: { in: [...LEAD_KINDS] } } });
-  return res.count;
 }

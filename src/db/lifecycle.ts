@@ -3,8 +3,8 @@
 import type { Db, Prisma, Tx } from './client.ts';
 import type { OfficeConfig } from '../config/office.ts';
 import { isLifecycleStage, isMilestone, STAGE_LABELS, type StageUpdate } from '../domain/lifecycle.ts';
-import { scoreLead, scoringFingerprint, scoringOf, type LeadScore, type ScoringConfig } from '../domain/scoring.ts';
-import { parseActivityTable, type ParsedActivity } from '../domain/activity.ts';
+import { scoreLead, scoringFingerprint, type LeadScore, type ScoringConfig } from '../domain/scoring.ts';
+import { activityNameKey, matchActivityRows, parseActivityTable, type ParsedActivity } from '../domain/activity.ts';
 import { claimRun } from '../jobs/ledger.ts';
 
 type DbOrTx = Db | Tx;
@@ -89,7 +89,7 @@ function scoreColumns(s: LeadScore) {
  * Scores one lead from its stored fields and stores score, tier and reasons. Call after a lead is created or
  * resubmitted (in that transaction). `scoring` defaults to the office's scoring section.
  */
-export async function scoreAndStore(db: DbOrTx, leadId: number, office: OfficeConfig, scoring: ScoringConfig = scoringOf(office)): Promise<LeadScore | undefined> {
+export async function scoreAndStore(db: DbOrTx, leadId: number, office: OfficeConfig, scoring: ScoringConfig = office.scoring): Promise<LeadScore | undefined> {
   const lead = await db.lead.findUnique({ where: { id: leadId } });
   if (!lead) return undefined;
   const result = scoreLead(lead, office, scoring);
@@ -98,11 +98,16 @@ export async function scoreAndStore(db: DbOrTx, leadId: number, office: OfficeCo
 }
 
 /** Scores every lead again; returns how many scores or tiers changed. */
-export async function rescoreAll(db: Db, office: OfficeConfig, scoring: ScoringConfig = scoringOf(office)): Promise<number> {
+export async function rescoreAll(db: Db, office: OfficeConfig, scoring: ScoringConfig = office.scoring): Promise<number> {
+  return rescoreWhere(db, office, scoring, {});
+}
+
+/** Scores the leads matching `where` again; returns how many scores or tiers changed. */
+async function rescoreWhere(db: Db, office: OfficeConfig, scoring: ScoringConfig, where: Prisma.LeadWhereInput): Promise<number> {
   let changed = 0;
   let afterId = 0;
   for (;;) {
-    const page = await db.lead.findMany({ where: { id: { gt: afterId } }, orderBy: { id: 'asc' }, take: 500 });
+    const page = await db.lead.findMany({ where: { ...where, id: { gt: afterId } }, orderBy: { id: 'asc' }, take: 500 });
     if (page.length === 0) break;
     for (const lead of page) {
       afterId = lead.id;
@@ -123,12 +128,14 @@ const SCORING_CONFIG_TARGET = 'current';
 /**
  * Re-scores every lead when the scoring config (weights, or the chains of towns and parks) differs from the
  * one the stored scores were computed with; call on start. The fingerprint is kept as the `period` of the
- * single JobRun row with job 'scoring-config' (changing back to an earlier config is noticed too).
+ * single JobRun row with job 'scoring-config' (changing back to an earlier config is noticed too). With the
+ * config unchanged, only leads written without a score (e.g. by `npm run demo:seed`) are scored, so every lead
+ * has a tier after start.
  */
-export async function rescoreIfChanged(db: Db, office: OfficeConfig, scoring: ScoringConfig = scoringOf(office)): Promise<{ changed: boolean; rescored: number }> {
+export async function rescoreIfChanged(db: Db, office: OfficeConfig, scoring: ScoringConfig = office.scoring): Promise<{ changed: boolean; rescored: number }> {
   const fingerprint = scoringFingerprint(office, scoring);
   const current = await db.jobRun.findFirst({ where: { job: SCORING_CONFIG_JOB, target: SCORING_CONFIG_TARGET } });
-  if (current?.period === fingerprint) return { changed: false, rescored: 0 };
+  if (current?.period === fingerprint) return { changed: false, rescored: await rescoreWhere(db, office, scoring, { tier: null }) };
   const rescored = await rescoreAll(db, office, scoring);
   await db.$transaction(async (tx) => {
     await tx.jobRun.deleteMany({ where: { job: SCORING_CONFIG_JOB, target: SCORING_CONFIG_TARGET, period: { not: fingerprint } } });
@@ -159,16 +166,18 @@ export type ActivityImportResult =
       updated: number;
       /** Rows of that year no longer in the file, deleted. */
       removed: number;
-      /** Rows no longer in the file but kept because leads name them as their source. */
+      /** 序号 of the rows no longer in the file but kept because leads name them as their source. */
       kept: number[];
       warnings: string[];
     }
   | { ok: false; errors: string[] };
 
 /**
- * Imports a 活动安排表 for one year, replacing that year's calendar: rows are matched by 序号 (ids stay, so
- * leads keep their source activity); rows missing from the file are deleted unless a lead names them.
- * Records AuditEvent 'activity_import'. Any error in the file refuses the whole file.
+ * Imports a 活动安排表 for one year, replacing that year's calendar. Rows are matched to the stored activities
+ * by name, then by 序号 (matchActivityRows), and updated in place, so ids stay and leads keep their source
+ * activity even when the table is renumbered; stored activities missing from the file are deleted unless a
+ * lead names them (those are kept, moved after the last row when the new table uses their 序号). Records
+ * AuditEvent 'activity_import'. Any error in the file refuses the whole file.
  */
 export async function importActivityTable(
   db: Db,
@@ -178,12 +187,33 @@ export async function importActivityTable(
   if (!parsed.ok) return parsed;
   const { year } = input;
   return db.$transaction(async (tx) => {
-    const existing = await tx.activity.findMany({ where: { year } });
-    const bySeq = new Map(existing.map((a) => [a.seq, a]));
+    const existing = await tx.activity.findMany({ where: { year }, orderBy: { seq: 'asc' } });
+    const matches = matchActivityRows(existing, parsed.activities);
+    const matchedIds = new Set(matches.flatMap((m) => (m ? [m.id] : [])));
+    const gone = existing.filter((a) => !matchedIds.has(a.id));
+    const referenced = gone.length
+      ? new Set((await tx.lead.findMany({ where: { activityId: { in: gone.map((a) => a.id) } }, select: { activityId: true } })).map((l) => l.activityId))
+      : new Set<number | null>();
+    const keptRows = gone.filter((a) => referenced.has(a.id));
+    const removable = gone.filter((a) => !referenced.has(a.id)).map((a) => a.id);
+    if (removable.length) await tx.activity.deleteMany({ where: { id: { in: removable } } });
+
+    // Where each stored activity ends up: its row's 序号, or (kept) its own unless the new table uses it.
+    const fileSeqs = new Set(parsed.activities.map((a) => a.seq));
+    let after = Math.max(0, ...fileSeqs, ...keptRows.map((a) => a.seq));
+    const keptSeq = new Map(keptRows.map((a) => [a.id, fileSeqs.has(a.seq) ? ++after : a.seq]));
+    const finalSeq = new Map<number, number>(keptSeq);
+    matches.forEach((m, i) => m && finalSeq.set(m.id, parsed.activities[i].seq));
+    // Those changing 序号 step aside first (to -id), so no two rows ever hold the same (year, 序号).
+    for (const a of existing) {
+      const to = finalSeq.get(a.id);
+      if (to !== undefined && to !== a.seq) await tx.activity.update({ where: { id: a.id }, data: { seq: -a.id } });
+    }
     let created = 0;
     let updated = 0;
-    for (const a of parsed.activities) {
+    for (const [i, a] of parsed.activities.entries()) {
       const data = {
+        seq: a.seq,
         name: a.name,
         timeText: a.timeText,
         month: a.month ?? null,
@@ -191,23 +221,30 @@ export async function importActivityTable(
         allYear: a.allYear,
         organizer: a.organizer ?? null,
       };
-      const old = bySeq.get(a.seq);
+      const old = matches[i];
       if (old) {
         await tx.activity.update({ where: { id: old.id }, data });
         updated++;
       } else {
-        await tx.activity.create({ data: { year, seq: a.seq, ...data } });
+        await tx.activity.create({ data: { year, ...data } });
         created++;
       }
     }
-    const inFile = new Set(parsed.activities.map((a) => a.seq));
-    const gone = existing.filter((a) => !inFile.has(a.seq));
-    const referenced = gone.length
-      ? new Set((await tx.lead.findMany({ where: { activityId: { in: gone.map((a) => a.id) } }, select: { activityId: true } })).map((l) => l.activityId))
-      : new Set<number | null>();
-    const kept = gone.filter((a) => referenced.has(a.id)).map((a) => a.seq);
-    const removable = gone.filter((a) => !referenced.has(a.id)).map((a) => a.id);
-    if (removable.length) await tx.activity.deleteMany({ where: { id: { in: removable } } });
+    for (const a of keptRows) {
+      const to = keptSeq.get(a.id)!;
+      if (to !== a.seq) await tx.activity.update({ where: { id: a.id }, data: { seq: to } });
+    }
+    const kept = keptRows.map((a) => keptSeq.get(a.id)!);
+    // Matched by 序号 alone: taken as renamed. Say so when leads name it, in case it is another activity.
+    const renamed = parsed.activities.flatMap((a, i) => {
+      const old = matches[i];
+      return old && activityNameKey(old.name) !== activityNameKey(a.name) ? [{ old, name: a.name }] : [];
+    });
+    const renamedLeads = new Map<number, number>();
+    if (renamed.length) {
+      const named = await tx.lead.findMany({ where: { activityId: { in: renamed.map((r) => r.old.id) } }, select: { activityId: true } });
+      for (const l of named) renamedLeads.set(l.activityId!, (renamedLeads.get(l.activityId!) ?? 0) + 1);
+    }
     await tx.auditEvent.create({
       data: {
         actorId: input.actorId,
@@ -216,7 +253,15 @@ export async function importActivityTable(
         createdAt: input.now,
       },
     });
-    const warnings = [...parsed.warnings, ...kept.map((seq) => `序号 ${seq} 不在新表中，但已有项目将其作为来源活动，未删除`)];
+    const warnings = [
+      ...parsed.warnings,
+      ...keptRows.map((a) => {
+        const to = keptSeq.get(a.id)!;
+        return `「${a.name}」（原序号 ${a.seq}）不在新表中，但已有项目将其作为来源活动，未删除${to !== a.seq ? `，现排在序号 ${to}` : ''}`;
+      }),
+      ...renamed.filter((r) => renamedLeads.has(r.old.id)).map((r) =>
+        `序号 ${r.old.seq} 的「${r.old.name}」已改名为「${r.name}」（按同一活动处理，${renamedLeads.get(r.old.id)} 个项目以其为来源活动）`),
+    ];
     return { ok: true as const, year, activities: parsed.activities, created, updated, removed: removable.length, kept, warnings };
   });
 }

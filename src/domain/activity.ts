@@ -191,6 +191,36 @@ export function parseActivityRows(rows: TableRow[], year: number): ActivityImpor
   return { ok: true, activities, warnings };
 }
 
+/** An activity name as compared across imports: width, case and spaces ignored. */
+export function activityNameKey(name: string): string {
+  return name.normalize('NFKC').replace(/\s+/g, '').toLowerCase();
+}
+
+/**
+ * Pairs the rows of a new 活动安排表 with the stored activities of that year, so a stored activity (and the
+ * leads naming it as their source) follows its own row when the table is renumbered: first the same name and
+ * 序号, then the same name, then the same 序号 (an activity renamed in place). Returns the stored activity for
+ * each row, in row order, or undefined for a new one; each stored activity is used at most once.
+ */
+export function matchActivityRows<S extends { seq: number; name: string }>(stored: readonly S[], rows: ReadonlyArray<{ seq: number; name: string }>): Array<S | undefined> {
+  const matched: Array<S | undefined> = rows.map(() => undefined);
+  const used = new Set<S>();
+  const pass = (same: (s: S, row: { seq: number; name: string }) => boolean) => {
+    rows.forEach((row, i) => {
+      if (matched[i]) return;
+      const hit = stored.find((s) => !used.has(s) && same(s, row));
+      if (hit) {
+        matched[i] = hit;
+        used.add(hit);
+      }
+    });
+  };
+  pass((s, row) => s.seq === row.seq && activityNameKey(s.name) === activityNameKey(row.name));
+  pass((s, row) => activityNameKey(s.name) === activityNameKey(row.name));
+  pass((s, row) => s.seq === row.seq);
+  return matched;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Calendar
 
@@ -223,14 +253,16 @@ export interface UpcomingActivity<T> {
   activity: T;
   /** YYYY-MM-DD: the activity's date, or the first day of its month for month-only activities. */
   startsOn: string;
-  /** Whole days from today (0 = today). */
+  /** Whole days from today (0 = today, or a month-only activity whose month has begun). */
   daysAway: number;
   monthOnly: boolean;
 }
 
 /**
- * Activities starting within the next `days` days (today included), soonest first: dated ones whose date is
- * in [today, today + days], and month-only ones whose month's first day is. 全年 activities are not listed.
+ * Activities coming up within the next `days` days (today included), soonest first: dated ones whose date is
+ * in [today, today + days]; month-only ones whose month begins by today + days and has not ended (one whose
+ * month has begun counts as today: it may be any day until the month's last). A dated activity comes before
+ * a month-only one on the same day. 全年 activities are not listed.
  */
 export function upcomingActivities<T extends ActivityLike>(activities: T[], now: Date, days: number, tz: string): Array<UpcomingActivity<T>> {
   const today = localDay(now, tz);
@@ -238,16 +270,19 @@ export function upcomingActivities<T extends ActivityLike>(activities: T[], now:
   for (const activity of activities) {
     if (activity.allYear) continue;
     let start: number;
+    let end: number;
     let monthOnly = false;
-    if (activity.date) start = activityDay(activity.date);
+    if (activity.date) start = end = activityDay(activity.date);
     else if (activity.month) {
       start = Date.UTC(activity.year, activity.month - 1, 1);
+      end = Date.UTC(activity.year, activity.month, 0);
       monthOnly = true;
     } else continue;
-    const daysAway = Math.round((start - today) / DAY_MS);
-    if (daysAway >= 0 && daysAway <= days) out.push({ activity, startsOn: isoDay(start), daysAway, monthOnly });
+    if (end < today) continue;
+    const daysAway = Math.max(0, Math.round((start - today) / DAY_MS));
+    if (daysAway <= days) out.push({ activity, startsOn: isoDay(start), daysAway, monthOnly });
   }
-  return out.sort((a, b) => a.daysAway - b.daysAway);
+  return out.sort((a, b) => a.daysAway - b.daysAway || Number(a.monthOnly) - Number(b.monthOnly));
 }
 
 /** 'd7' on the local day one week before a dated activity, 'd1' on the day before, otherwise undefined. */

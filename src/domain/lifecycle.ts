@@ -3,7 +3,9 @@
 // small form of each update and its validation (zod, Chinese messages), and the 一月一报 period. No I/O.
 import { z } from 'zod';
 import { checkCreditCode } from './lead/creditCode.ts';
+import { MAX_WAN } from './lead/fields.ts';
 import { formatNumber, formatWan } from './lead/format.ts';
+import { parseAmount, parseDay } from './lead/values.ts';
 import { localParts } from './quota.ts';
 
 export const LIFECYCLE_STAGES = ['signed', 'registered', 'landed', 'producing'] as const;
@@ -152,9 +154,6 @@ export const STAGE_FIELDS: Readonly<Record<StageCode, readonly StageFieldDef[]>>
   leading: [dateField('认定日期')],
 };
 
-/** Upper bound for amounts in 万元 (1,000 亿元), as in registration. */
-const MAX_WAN = 10_000_000;
-
 export interface StageFormContext {
   /** Today in the office time zone, YYYY-MM-DD: dates may not be later. */
   today: string;
@@ -177,16 +176,6 @@ function text(raw: unknown): string {
   if (typeof raw === 'number' && Number.isFinite(raw)) return String(raw);
   if (typeof raw !== 'string') return '';
   return raw.replace(/[\u0000-\u001F\u007F-\u009F]/g, ' ').trim();
-}
-
-/** 2026-03-01, 2026/3/1, 2026.3.1, 2026年3月1日 and the date picker's "2026-03-01 +0800". */
-export function parseDay(input: string): string | undefined {
-  const m = /^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?$/.exec(input.normalize('NFKC').trim());
-  if (!m) return undefined;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const date = new Date(Date.UTC(y, mo - 1, d));
-  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return undefined;
-  return isoDate(date);
 }
 
 export function isoDate(d: Date): string {
@@ -215,8 +204,9 @@ function fieldSchema(f: StageFieldDef, ctx: StageFormContext, floor: { day: stri
         return z.NEVER;
       }
       case 'wan': {
-        const t = s.normalize('NFKC').replace(/[,，\s]/g, '').replace(/万元?$/, '');
-        const n = /^\d+(\.\d+)?$/.test(t) ? Number(t) : NaN;
+        // As registration reads 计划投资额: 5,000 / 5000万元 / 1.5亿.
+        const amount = parseAmount(s, '万元');
+        const n = 'value' in amount ? amount.value : NaN;
         if (!Number.isFinite(n)) c.addIssue({ code: 'custom', message: `${f.label}应为数字，单位万元，如 5000` });
         else if (n <= 0) c.addIssue({ code: 'custom', message: `${f.label}应大于 0` });
         else if (n > MAX_WAN) c.addIssue({ code: 'custom', message: `${f.label}超过 ${formatNumber(MAX_WAN)} 万元，请确认单位是万元` });

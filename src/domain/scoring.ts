@@ -63,8 +63,8 @@ const cap = z.object({ each: points, max: points });
 const clone = <T>(v: T) => () => structuredClone(v);
 
 /**
- * The `scoring` section of BOT_CONFIG. Every key is optional; the office engineer adds it to officeSchema as
- * `scoring: scoringSchema.default(defaultScoring)`.
+ * The `scoring` section of BOT_CONFIG (officeSchema's `scoring`). Every key is optional: what the file leaves
+ * out comes from defaultScoring, so a loaded office config always has `office.scoring` in full.
  */
 export const scoringSchema = z.object({
   chainFit: z.object({ town: points.default(defaultScoring.chainFit.town), park: points.default(defaultScoring.chainFit.park) }).default(clone(defaultScoring.chainFit)),
@@ -83,12 +83,6 @@ export const scoringSchema = z.object({
 });
 
 export type ScoringConfig = z.infer<typeof scoringSchema>;
-
-/** The scoring section of an office config (defaults when the office config has none). */
-export function scoringOf(office: OfficeConfig): ScoringConfig {
-  const section = (office as { scoring?: unknown }).scoring;
-  return scoringSchema.parse(section ?? {});
-}
 
 /**
  * Everything a score depends on, as one canonical JSON string: the weights and the chains of towns and

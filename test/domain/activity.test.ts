@@ -133,10 +133,22 @@ describe('upcoming activities and reminders on the Shanghai calendar', () => {
     const up = upcomingActivities(activities, now, 7, TZ);
     expect(up.map((u) => [u.activity.label, u.startsOn, u.daysAway, u.monthOnly])).toEqual([
       ['2-25', '2023-02-25', 0, false],
+      ['2月', '2023-02-01', 0, true], // February has begun but not ended: still to come, as of today
       ['3月', '2023-03-01', 4, true],
       ['3-3', '2023-03-03', 6, false],
     ]);
-    expect(upcomingActivities(activities, now, 40, TZ).map((u) => u.activity.label)).toEqual(['2-25', '3月', '3-3', '3-5', '4月']);
+    expect(upcomingActivities(activities, now, 40, TZ).map((u) => u.activity.label)).toEqual(['2-25', '2月', '3月', '3-3', '3-5', '4月']);
+  });
+
+  it('keeps a month-only activity through the last day of its month, by Shanghai date', () => {
+    const activities = [monthly(2023, 3), dated(2023, 3, 31)];
+    const labels = (now: Date) => upcomingActivities(activities, now, 30, TZ).map((u) => [u.activity.label, u.daysAway]);
+    expect(labels(new Date('2023-03-01T04:00:00Z'))).toEqual([['3月', 0], ['3-31', 30]]);
+    expect(labels(new Date('2023-03-15T04:00:00Z'))).toEqual([['3月', 0], ['3-31', 16]]);
+    // 31 March 23:59 in Shanghai: the dated activity is today and comes first; the month is not over.
+    expect(labels(new Date('2023-03-31T15:59:00Z'))).toEqual([['3-31', 0], ['3月', 0]]);
+    // 1 April 00:00 in Shanghai (still 31 March in UTC): both are past.
+    expect(labels(new Date('2023-03-31T16:00:00Z'))).toEqual([]);
   });
 
   it('is due d7 a week before and d1 the day before a dated activity, by Shanghai date', () => {

@@ -89,6 +89,19 @@ describe('the update forms', () => {
     expect(!bogus.ok && bogus.errors.date).toBe('投产日期格式不正确，请按 2026-03-01 填写');
   });
 
+  it('reads 协议投资额 as registration reads 计划投资额: 亿, full-width digits, thousands separators', () => {
+    const amount = (typed: string) => {
+      const r = validateStageForm('signed', { date: '2023-03-01', investment_wan: typed }, ctx);
+      return r.ok ? r.update.data.investment_wan : r.errors.investment_wan;
+    };
+    expect(amount('1.5亿')).toBe(15000);
+    expect(amount('1.5 亿元')).toBe(15000);
+    expect(amount('８００万')).toBe(800);
+    expect(amount('1,200')).toBe(1200);
+    expect(amount('5000元')).toBe('协议投资额（万元）应为数字，单位万元，如 5000');
+    expect(amount('2000亿')).toBe('协议投资额（万元）超过 10,000,000 万元，请确认单位是万元');
+  });
+
   it('refuses a non-positive or absurd investment', () => {
     const zero = validateStageForm('signed', { date: '2023-03-01', investment_wan: '0' }, ctx);
     expect(!zero.ok && zero.errors.investment_wan).toBe('协议投资额（万元）应大于 0');

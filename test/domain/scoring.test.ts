@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultOffice, officeSchema } from '../../src/config/office.ts';
 import {
-  defaultScoring, scoreLead, scoreSummaryLines, scoringFingerprint, scoringOf, scoringSchema, tierLabel, type ScoringLead,
+  defaultScoring, scoreLead, scoreSummaryLines, scoringFingerprint, scoringSchema, tierLabel, type ScoringLead,
 } from '../../src/domain/scoring.ts';
 
 const office = defaultOffice();
@@ -137,10 +137,10 @@ describe('a configured model', () => {
     expect(scoringSchema.safeParse({ needsFund: -5 }).success).toBe(false);
   });
 
-  it('reads the section from an office config, or the defaults when it has none', () => {
-    expect(scoringOf(office)).toEqual(scoring);
-    const withSection = { ...office, scoring: { needsFund: 9 } } as typeof office;
-    expect(scoringOf(withSection).needsFund).toBe(9);
+  it('is parsed with the office config: the defaults, and a partial section filled in from them', () => {
+    expect(office.scoring).toEqual(scoring);
+    const withSection = officeSchema.parse({ scoring: { needsFund: 9 } });
+    expect(withSection.scoring).toEqual({ ...scoring, needsFund: 9 });
   });
 
   it('has a fingerprint that changes with the weights and with the chains, not with key order', () => {

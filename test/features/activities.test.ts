@@ -193,3 +193,45 @@ describe('importing a calendar sent to the bot', () => {
     expect(await db().activity.count({ where: { year: 2025 } })).toBe(0);
   });
 });
+
+describe('re-importing a renumbered calendar', () => {
+  const send = async (csv: string) => {
+    await bot.sendFile(ADMIN, '2026年科技招商活动安排表.csv', Buffer.from(`序号,活动名称,时间,主办单位\n${csv}`));
+    return textOf(bot.lastMessageTo(ADMIN));
+  };
+  const rows = async () => (await db().activity.findMany({ where: { year: 2026 }, orderBy: { seq: 'asc' } })).map((a) => [a.seq, a.name, a.timeText]);
+  const sourceOf = async (code: string) => (await db().activity.findUniqueOrThrow({ where: { id: (await db().lead.findUniqueOrThrow({ where: { code } })).activityId! } })).name;
+
+  it('keeps each lead on its own activity, matched by name, when rows are inserted, moved or dropped', async () => {
+    expect(await send('1,氢能专场推介会,3月,市科技局\n2,长三角人才洽谈会,4月,市人才办\n')).toContain('新增 2 项，更新 0 项');
+    const [hydrogen, talent] = await db().activity.findMany({ where: { year: 2026 }, orderBy: { seq: 'asc' } });
+    await db().lead.createMany({
+      data: [
+        { code: 'KZ-2026-0901', kind: 'tech', projectName: '推介会项目', town: '开发区', submitterId: STAFF, status: 'approved', activityId: hydrogen.id },
+        { code: 'KZ-2026-0902', kind: 'talent', projectName: '洽谈会项目', town: '开发区', submitterId: STAFF, status: 'pending', activityId: talent.id },
+      ],
+    });
+
+    // A new first row renumbers the others; the 洽谈会 is also written with other spaces and a new month.
+    const text = await send('1,高校院所对接会,2月,市科技局\n2,氢能专场推介会,3月,市科技局\n3,长三角 人才洽谈会,5月,市人才办\n');
+    expect(text).toContain('新增 1 项，更新 2 项');
+    expect(await rows()).toEqual([[1, '高校院所对接会', '2月'], [2, '氢能专场推介会', '3月'], [3, '长三角 人才洽谈会', '5月']]);
+    expect(await sourceOf('KZ-2026-0901')).toBe('氢能专场推介会');
+    expect(await sourceOf('KZ-2026-0902')).toBe('长三角 人才洽谈会');
+    expect((await db().activity.findUniqueOrThrow({ where: { id: hydrogen.id } })).seq).toBe(2);
+
+    // The 推介会 is dropped and the 对接会 moves up to its 序号: it stays (a lead names it), after the last row.
+    const dropped = await send('1,长三角人才洽谈会,5月,市人才办\n2,高校院所对接会,6月,市科技局\n');
+    expect(dropped).toContain('「氢能专场推介会」（原序号 2）不在新表中，但已有项目将其作为来源活动，未删除，现排在序号 3');
+    expect(await rows()).toEqual([[1, '长三角人才洽谈会', '5月'], [2, '高校院所对接会', '6月'], [3, '氢能专场推介会', '3月']]);
+    expect(await sourceOf('KZ-2026-0901')).toBe('氢能专场推介会');
+    expect(await sourceOf('KZ-2026-0902')).toBe('长三角人才洽谈会');
+
+    // A row renamed in place (same 序号, no row of the old name left) is taken as the same activity, and said so.
+    const renamed = await send('1,长三角人才与项目洽谈会,5月,市人才办\n2,高校院所对接会,6月,市科技局\n3,氢能专场推介会,3月,市科技局\n');
+    expect(renamed).toContain('序号 1 的「长三角人才洽谈会」已改名为「长三角人才与项目洽谈会」（按同一活动处理，1 个项目以其为来源活动）');
+    expect(await sourceOf('KZ-2026-0902')).toBe('长三角人才与项目洽谈会');
+    expect(await sourceOf('KZ-2026-0901')).toBe('氢能专场推介会');
+    expect(await db().activity.count({ where: { year: 2026 } })).toBe(3);
+  });
+});

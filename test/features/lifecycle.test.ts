@@ -7,7 +7,7 @@ import { validateCard } from '../../src/cards/validate.ts';
 import { onLeadApproved } from '../../src/bot/push.ts';
 import { followUpsJob, overdueFollowUps } from '../../src/jobs/follow-ups.ts';
 import { monthlyReportJob } from '../../src/jobs/digests.ts';
-import { rescoreIfChanged } from '../../src/db/lifecycle.ts';
+import { rescoreIfChanged, scoreAndStore } from '../../src/db/lifecycle.ts';
 import { defaultOffice } from '../../src/config/office.ts';
 import { scoringSchema } from '../../src/domain/scoring.ts';
 import type { DeliveredMessage } from '../../src/lark/standin.ts';
@@ -150,6 +150,16 @@ describe('项目进度: 签约 → 注册 → 落地 → 投产 and the growth m
       [ADMIN, 'admin', 'high_tech'],
       [OWNER, 'submitter', 'leading'],
     ]);
+  });
+
+  it('takes 协议投资额 in 亿 at 签约, as registration takes 计划投资额', async () => {
+    const lead = await insertLead();
+    const card = await openStage(OWNER, lead.code);
+    await bot.click(OWNER, card, '登记签约');
+    const reply = await bot.click(OWNER, card, '提交', { date: '2023-03-01', investment_wan: '1.5亿' });
+    expect(reply.toast).toEqual({ type: 'success', content: '已登记「签约」' });
+    expect(textOf(card)).toContain('签约** 2023-03-01：协议投资额 15,000 万元');
+    expect((await db().leadStage.findFirstOrThrow({ where: { leadId: lead.id } })).data).toEqual({ investment_wan: 15000 });
   });
 
   it('refuses a bad credit code, in Chinese, on the form, and records nothing', async () => {
@@ -343,6 +353,7 @@ describe('靶向推送', () => {
     ];
     await db().subscription.createMany({ data: subs.map(([chatId, topic, filter]) => ({ chatId, topic, filter, createdBy: ADMIN })) });
     const lead = await insertLead({ projectName: '氢燃料电池电堆项目', contactName: '王总', contactPhone: '13900001111' });
+    await scoreAndStore(db(), lead.id, bot.app.services.office); // as registration does
     const pushTo = async (id: number) => bot.app.database.prisma.$transaction((tx) => onLeadApproved(tx, bot.app.services, id));
     expect((await pushTo(lead.id)).sort()).toEqual(['oc_all', 'oc_hydrogen', 'oc_park']);
     await pushTo(lead.id); // called again: nothing new
@@ -392,5 +403,10 @@ describe('re-scoring when the scoring config changes', () => {
     expect(await rescoreIfChanged(db(), office)).toEqual({ changed: true, rescored: 1 });
     expect((await db().lead.findUniqueOrThrow({ where: { id: a.id } })).tier).toBe('regular');
     expect(await db().jobRun.count({ where: { job: 'scoring-config' } })).toBe(1);
+    // Same config: a lead written without a score (as the demo seed writes them) is scored, the others left alone.
+    const c = await insertLead({ investmentWan: 1200 });
+    expect(await rescoreIfChanged(db(), office)).toEqual({ changed: false, rescored: 1 });
+    expect((await db().lead.findUniqueOrThrow({ where: { id: c.id } })).tier).toBe('regular');
+    expect(await rescoreIfChanged(db(), office)).toEqual({ changed: false, rescored: 0 });
   });
 });

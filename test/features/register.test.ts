@@ -520,6 +520,28 @@ describe('editing a returned lead', () => {
     expect(late.toast?.content).toContain('只有退回修改或已撤回的项目可以修改');
     expect((await prisma().lead.findUniqueOrThrow({ where: { code } })).projectName).toBe('待修改的基金');
   });
+
+  it('a lead whose 来源活动 is of last year keeps it when edited in the new year', async () => {
+    const { msg: first } = await openForm(STAFF_DY, 'service');
+    const submitted = await submit(STAFF_DY, first, { project_name: '去年活动对接的服务', town: '丁堰镇', service_type: '法律' });
+    const code = codeIn(submitted.card)!;
+    const old = await prisma().activity.findFirstOrThrow({ where: { year: 2026, seq: 1 } });
+    // Registered from last year's activity, returned after the new year began.
+    await prisma().lead.update({ where: { code }, data: { activityId: old.id, status: 'returned' } });
+
+    await bot.say(STAFF_DY, `/lead ${code}`);
+    const { msg } = lastCard(STAFF_DY);
+    const opened = replyCard(await bot.click(STAFF_DY, msg, '修改并重新提交'));
+    expect(fieldValue(opened, 'activity_id')).toBe(String(old.id));
+    expect(cardText(opened)).toContain('2026 旧活动（2026年）');
+    expect(cardText(opened)).toContain('2027 科技招商春季推介会');
+
+    const { card: done } = await submit(STAFF_DY, msg, {
+      project_name: '去年活动对接的服务', town: '丁堰镇', service_type: '技术交易', activity_id: String(old.id),
+    }, '重新提交');
+    expect(headerTitle(done)).toBe(`已重新提交 · ${code}`);
+    expect(await prisma().lead.findUniqueOrThrow({ where: { code } })).toMatchObject({ status: 'pending', activityId: old.id });
+  });
 });
 
 describe('withdrawing', () => {

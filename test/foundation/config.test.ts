@@ -101,4 +101,27 @@ describe('office configuration', () => {
     expect(() => loadOffice(bad)).toThrow(/schedules.weekly-digest/);
     expect(() => loadOffice(join(dir, 'missing.yaml'))).toThrow(/BOT_CONFIG: cannot read/);
   });
+
+  it('refuses names that do not agree: chains outside industries, a park in no town, twice-listed names, work hours backwards', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'office-'));
+    const file = join(dir, 'office.yaml');
+    const load = (yaml: string) => {
+      writeFileSync(file, yaml);
+      return () => loadOffice(file);
+    };
+    const towns = 'towns:\n  - { name: 甲镇, aliases: [甲街道], chains: [氢能] }\n  - { name: 乙镇 }\n';
+    const industries = 'industries: [氢能, 大健康]\n';
+    expect(load(`${towns}${industries}parks:\n  - { name: 氢能园, town: 甲镇, chains: [氢能] }\n`)()).toMatchObject({ industries: ['氢能', '大健康'] });
+
+    expect(load(`${towns.replace('chains: [氢能]', 'chains: [氢 能]')}${industries}parks: []\n`)).toThrow('towns: 甲镇: chains "氢 能" not in industries');
+    expect(load(`${towns}${industries}parks:\n  - { name: 氢能园, chains: [氢能, 大建康] }\n`)).toThrow('parks: 氢能园: chains "大建康" not in industries');
+    expect(load(`${towns}${industries}parks:\n  - { name: 氢能园, town: 丙镇, chains: [氢能] }\n`)).toThrow('parks: 氢能园: town "丙镇" is not a town name in towns');
+    expect(load(`${towns}${industries}parks:\n  - { name: 氢能园, town: 甲街道, chains: [氢能] }\n`)).toThrow('parks: 氢能园: town "甲街道" is not a town name (write "甲镇")');
+    expect(load(`${towns}industries: [氢能, 大健康, 氢能]\nparks: []\n`)).toThrow('industries: "氢能" appears twice');
+    expect(load(`${towns}${industries}parks: []\napproval:\n  workHours: { start: 18, end: 9 }\n`)).toThrow('approval.workHours: start (18) must be before end (9)');
+    // Dropping an industry the built-in towns and parks use is caught too, each named.
+    const dropped = load('industries: [精密光学制造, 高端装备制造, 光电及泛半导体, 前沿新材料, 汽车及核心零部件, 储能节能, 合成生物学, 大健康]\n');
+    expect(dropped).toThrow(/^BOT_CONFIG .*: towns: 开发区: chains "氢能" not in industries; parks: 氢能产业园: chains "氢能" not in industries$/);
+    expect(load('towns:\n  - { name: 甲镇 }\n  - { name: 乙镇, aliases: [甲镇] }\n')).toThrow('towns: "甲镇" appears twice');
+  });
 });

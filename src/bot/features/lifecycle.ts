@@ -23,8 +23,8 @@ import {
 } from '../../domain/lifecycle.ts';
 import { localParts } from '../../domain/quota.ts';
 import { scoreSummaryLines } from '../../domain/scoring.ts';
-import { LEAD_STATUS_LABELS, type LeadStatus } from '../../domain/workflow.ts';
 import { followUpCard, NOTE_MAX } from '../../jobs/follow-ups.ts';
+import { leadStatusText } from './register/cards.ts';
 
 
 function today(services: Services): string {
@@ -49,7 +49,7 @@ export function lifecycleCard(l: LeadLifecycle, canEdit: boolean, note?: string)
       ['项目类别', leadKindLabel(lead.kind)],
       ['所属镇区', lead.town],
       ['产业方向', lead.industry],
-      ['审批状态', LEAD_STATUS_LABELS[lead.status as LeadStatus] ?? lead.status],
+      ['审批状态', leadStatusText(lead)],
     ]),
     hr(),
     markdown(`**进度**：${md(stageProgressLine(done))}`),

@@ -5,7 +5,7 @@ import { checkCreditCode } from './creditCode.ts';
 import { activityField, leadFormFields, leadKindFields, type LeadFieldDef, type LeadFormOptions } from './fields.ts';
 import { isLeadKind, LEAD_KIND_LABELS, type LeadKind } from './kinds.ts';
 import { normalizePhone } from './phone.ts';
-import { matchOption, readField, type FieldReading, type LeadFieldValue, type LeadFormValue } from './values.ts';
+import { isEmpty, matchOption, readField, type FieldReading, type LeadFieldValue, type LeadFormValue } from './values.ts';
 
 /** Kind-specific values, keyed by field name (`hightech_field`, `talent_name`, ...); stored in Lead.details. */
 export type LeadDetails = Record<string, LeadFieldValue>;
@@ -89,7 +89,7 @@ export function validateLeadForm(
   const accepted: Record<string, LeadFieldValue> = {};
   for (const field of fields) {
     // The form's kind is authoritative; a form without the category select is a form of that kind.
-    const rawValue = field.name === 'category' && isBlank(get('category')) ? kind : get(field.name);
+    const rawValue = field.name === 'category' && isEmpty(get('category')) ? kind : get(field.name);
     const reading = check(field, readField(field, rawValue, resolverFor(field, office)), kind);
     if (reading.refill !== undefined) values[field.name] = reading.refill;
     if (reading.error) errors[field.name] = reading.error;
@@ -126,9 +126,6 @@ export function validateLeadForm(
   };
   return { ok: true, lead, values };
 }
-
-const isBlank = (v: unknown): boolean =>
-  v === undefined || v === null || (typeof v === 'string' && v.trim() === '') || (Array.isArray(v) && v.length === 0);
 
 function resolverFor(field: LeadFieldDef, office: OfficeConfig): ((input: string) => string | undefined) | undefined {
   if (field.name !== 'town') return undefined;

@@ -33,7 +33,8 @@ function firstString(raw: unknown): string | undefined {
   return undefined;
 }
 
-const isEmpty = (raw: unknown): boolean =>
+/** Nothing entered: absent, null, blank text or an empty list. */
+export const isEmpty = (raw: unknown): boolean =>
   raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '') || (Array.isArray(raw) && raw.length === 0);
 
 function requiredMessage(field: LeadFieldDef): string {
@@ -86,11 +87,32 @@ function readText(field: LeadFieldDef, raw: unknown): FieldReading {
 }
 
 /**
- * Numbers: full-width digits and separators, thousands separators (`1,200` / `1，200`), spaces, and the
- * field's unit after the number (`12件`) are accepted. For amounts in 万元, `100万` / `100万元` mean 100 and
- * `1.5亿` / `1.5亿元` mean 15000; a bare `元` is refused because the unit would be ambiguous. Amounts are
- * rounded to 4 decimals (1 元). Integers accept `3.0` but not `3.5`.
+ * The number in a typed amount: full-width digits and separators, thousands separators (`1,200` / `1，200`),
+ * spaces, and `unit` after the number (`12件`) are accepted. For amounts in 万元, `100万` / `100万元` mean 100
+ * and `1.5亿` / `1.5亿元` mean 15000; a bare `元` is refused ('yuan') because the unit would be ambiguous.
+ * Rounded to 4 decimals (1 元 for 万元). The one reader of amounts: registration and the 进度 forms use it.
  */
+export function parseAmount(text: string, unit?: string): { value: number } | { error: 'yuan' | 'not_number' } {
+  let t = text.normalize('NFKC').replace(/\s+/g, '');
+  let factor = 1;
+  if (unit === '万元') {
+    if (/亿元?$/.test(t)) {
+      factor = 10_000;
+      t = t.replace(/亿元?$/, '');
+    } else if (/万元?$/.test(t)) {
+      t = t.replace(/万元?$/, '');
+    } else if (/元$/.test(t)) {
+      return { error: 'yuan' };
+    }
+  } else if (unit && t.endsWith(unit)) {
+    t = t.slice(0, -unit.length);
+  }
+  if (/^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$/.test(t)) t = t.replace(/,/g, '');
+  if (!/^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(t)) return { error: 'not_number' };
+  return { value: Math.round(Number(t) * factor * 10_000) / 10_000 };
+}
+
+/** Numbers (see parseAmount), checked against the field's bounds. Integers accept `3.0` but not `3.5`. */
 export function readNumber(field: LeadFieldDef, raw: unknown): FieldReading {
   let text: string;
   if (typeof raw === 'number') {
@@ -102,26 +124,13 @@ export function readNumber(field: LeadFieldDef, raw: unknown): FieldReading {
     text = s.trim();
   }
   const refill = cut(text, 40);
-  let t = text.normalize('NFKC').replace(/\s+/g, '');
-  let factor = 1;
-  if (field.unit === '万元') {
-    if (/亿元?$/.test(t)) {
-      factor = 10_000;
-      t = t.replace(/亿元?$/, '');
-    } else if (/万元?$/.test(t)) {
-      t = t.replace(/万元?$/, '');
-    } else if (/元$/.test(t)) {
-      return { refill, error: `${field.label}以万元为单位：请填写万元数，如 1200` };
-    }
-  } else if (field.unit && t.endsWith(field.unit)) {
-    t = t.slice(0, -field.unit.length);
-  }
-  if (/^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$/.test(t)) t = t.replace(/,/g, '');
-  if (!/^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(t)) {
+  const amount = parseAmount(text, field.unit);
+  if ('error' in amount) {
+    if (amount.error === 'yuan') return { refill, error: `${field.label}以万元为单位：请填写万元数，如 1200` };
     const example = field.type === 'integer' ? '3' : '1200';
     return { refill, error: `${field.label}请填写数字，如 ${example}` };
   }
-  const n = Math.round(Number(t) * factor * 10_000) / 10_000;
+  const n = amount.value;
   if (field.type === 'integer' && !Number.isInteger(n)) return { refill, error: `${field.label}须为整数` };
   const unit = field.unit ? ` ${field.unit}` : '';
   if (field.min !== undefined && n < field.min) {
@@ -198,21 +207,35 @@ function readChecker(field: LeadFieldDef, raw: unknown): FieldReading {
 }
 
 /**
- * Dates: `2026-03-01`, `2026/3/1`, `2026.3.1`, `2026年3月1日`, and the date picker's `2026-03-01 +0800`
- * (anything after the date separated by a space or T is ignored). Stored as `YYYY-MM-DD`.
+ * The parts of a typed day: `2026-03-01`, `2026/3/1`, `2026.3.1`, `2026年3月1日`, and the date picker's
+ * `2026-03-01 +0800` (anything after the date separated by a space or T is ignored). The day may not exist.
  */
+function dayParts(input: string): { year: string; month: string; day: string } | undefined {
+  const m = /^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?$/.exec(input.normalize('NFKC').trim());
+  return m ? { year: m[1], month: m[2], day: m[3] } : undefined;
+}
+
+/**
+ * A typed day (see dayParts) as `YYYY-MM-DD`, or undefined when it is not a date or the day does not exist.
+ * The one reader of typed days: registration and the 进度 forms use it.
+ */
+export function parseDay(input: string): string | undefined {
+  const p = dayParts(input);
+  if (!p) return undefined;
+  const [year, month, day] = [Number(p.year), Number(p.month), Number(p.day)];
+  const d = new Date(Date.UTC(year, month - 1, day));
+  if (month < 1 || month > 12 || d.getUTCFullYear() !== year || d.getUTCMonth() !== month - 1 || d.getUTCDate() !== day) return undefined;
+  return `${p.year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
+
+/** Dates (see parseDay), stored as `YYYY-MM-DD`. */
 function readDate(field: LeadFieldDef, raw: unknown): FieldReading {
   const s = firstString(raw);
   if (s === undefined) return { error: `${field.label}格式不正确` };
-  const t = s.normalize('NFKC').trim();
   const refill = cut(s.trim(), 40);
-  const m = /^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?$/.exec(t);
-  if (!m) return { refill, error: `${field.label}格式不正确，请按 2026-03-01 填写` };
-  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const d = new Date(Date.UTC(year, month - 1, day));
-  if (month < 1 || month > 12 || d.getUTCFullYear() !== year || d.getUTCMonth() !== month - 1 || d.getUTCDate() !== day) {
-    return { refill, error: `${field.label}日期不存在：${m[1]}-${m[2]}-${m[3]}` };
-  }
-  const iso = `${m[1]}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
-  return { refill: iso, value: iso };
+  const iso = parseDay(s);
+  if (iso) return { refill: iso, value: iso };
+  const p = dayParts(s);
+  if (!p) return { refill, error: `${field.label}格式不正确，请按 2026-03-01 填写` };
+  return { refill, error: `${field.label}日期不存在：${p.year}-${p.month}-${p.day}` };
 }

@@ -6,26 +6,23 @@ import type { CardJson, CardReply } from '../../../lark/types.ts';
 import type { Person } from '../../../db/roles.ts';
 import { namesOf } from '../../../db/roles.ts';
 import {
-  activitiesOfYear, createLead, findDraft, findDuplicates, findLeadById, lastReturnComment, pruneDrafts, saveLeadEdits,
+  activitiesOfYear, createLead, findDraft, findDuplicates, findLeadById, lastReturnComment, saveLeadEdits,
   saveDraft, takeDraft, type LeadRow,
 } from '../../../db/leads.ts';
 import {
   isLeadKind, isMajor, leadFormValues, parseLeadKind, validateLeadForm,
   type LeadFormValues, type LeadInput, type LeadKind,
 } from '../../../domain/lead.ts';
-import { LEAD_STATUS_LABELS, type LeadStatus } from '../../../domain/workflow.ts';
 import { localParts } from '../../../domain/quota.ts';
 import { startApproval, startResubmission } from '../../approval/start.ts';
 import { idOf, toast, type ActionContext, type MessageContext } from '../../router.ts';
 import type { Services } from '../../services.ts';
 import { registeringRole, registrationRefusal } from './access.ts';
-import { duplicateCard, kindChooserCard, submittedCard, type DuplicateView } from './cards.ts';
+import { duplicateCard, kindChooserCard, leadStatusText, submittedCard, type DuplicateView } from './cards.ts';
 import { leadFormCard } from './form.ts';
 
 /** Concurrent registrations queue on the sequence row; give them time, but a callback must stay short. */
 const TX_OPTIONS = { maxWait: 10_000, timeout: 20_000 };
-/** Drafts nobody came back to are dropped after this long. */
-const DRAFT_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
 const GONE = '该登记已提交或已失效。如需登记，请重新发送「登记」。';
 
@@ -48,8 +45,13 @@ interface FormState {
   edit?: { leadId: number; code: string; comment?: string };
 }
 
-async function formCard(services: Services, person: Person, kind: LeadKind, state: FormState = {}): Promise<CardJson> {
-  const activities = await activitiesOfYear(services.db, yearOf(services));
+/** The 来源活动 on offer: this year's activities, and the edited lead's own (which may be of an earlier year). */
+function activityOptions(services: Services, editing?: Pick<LeadRow, 'activityId'> | null) {
+  return activitiesOfYear(services.db, yearOf(services), editing?.activityId);
+}
+
+async function formCard(services: Services, person: Person, kind: LeadKind, state: FormState = {}, editing?: LeadRow | null): Promise<CardJson> {
+  const activities = await activityOptions(services, editing);
   return leadFormCard({ kind, office: services.office, activities, defaultTown: homeTown(services, person), ...state });
 }
 
@@ -91,8 +93,7 @@ function editRefusal(lead: LeadRow | null, person: Person): string | undefined {
   if (!lead) return '未找到该项目。';
   if (lead.submitterId !== person.openId) return '只有项目登记人可以修改并重新提交。';
   if (lead.status !== 'returned' && lead.status !== 'withdrawn') {
-    const status = LEAD_STATUS_LABELS[lead.status as LeadStatus] ?? lead.status;
-    return `项目 ${lead.code} 当前状态为「${status}」，只有退回修改或已撤回的项目可以修改。`;
+    return `项目 ${lead.code} 当前状态为「${leadStatusText(lead)}」，只有退回修改或已撤回的项目可以修改。`;
   }
   return undefined;
 }
@@ -106,7 +107,7 @@ export async function onEdit(ctx: ActionContext): Promise<CardReply> {
   if (why || !lead) return toast('error', why ?? '未找到该项目。');
   if (!isLeadKind(lead.kind)) return toast('error', `项目类别「${lead.kind}」已不再使用，请联系管理员。`);
   const comment = await lastReturnComment(ctx.services.db, lead.id);
-  return { card: await formCard(ctx.services, ctx.person, lead.kind, { values: leadFormValues(lead), edit: { leadId: lead.id, code: lead.code, comment } }) };
+  return { card: await formCard(ctx.services, ctx.person, lead.kind, { values: leadFormValues(lead), edit: { leadId: lead.id, code: lead.code, comment } }, lead) };
 }
 
 // ---- submitting --------------------------------------------------------------------------------------
@@ -119,19 +120,21 @@ export async function onSubmit(ctx: ActionContext): Promise<CardReply> {
   const leadId = ctx.value.leadId === undefined ? undefined : idOf(ctx.value.leadId);
   let kind: LeadKind;
   let edit: FormState['edit'];
+  let editing: LeadRow | undefined;
   if (ctx.value.leadId !== undefined) {
     const lead = leadId ? await findLeadById(services.db, leadId) : null;
     const why = editRefusal(lead, person);
     if (why || !lead) return toast('error', why ?? '未找到该项目。');
     if (!isLeadKind(lead.kind)) return toast('error', `项目类别「${lead.kind}」已不再使用，请联系管理员。`);
     kind = lead.kind;
+    editing = lead;
     edit = { leadId: lead.id, code: lead.code, comment: await lastReturnComment(services.db, lead.id) };
   } else {
     if (!isLeadKind(ctx.value.kind)) return toast('warning', '该表单已过期，请重新发送「登记」。');
     kind = ctx.value.kind;
   }
 
-  const activities = await activitiesOfYear(services.db, yearOf(services));
+  const activities = await activityOptions(services, editing);
   const checked = validateLeadForm(kind, ctx.form, services.office, { activities });
   if (!checked.ok) {
     const n = Object.keys(checked.errors).length;
@@ -143,9 +146,8 @@ export async function onSubmit(ctx: ActionContext): Promise<CardReply> {
 
   const duplicates = await findDuplicates(services.db, checked.lead, edit?.leadId);
   if (duplicates.length > 0) {
-    const now = services.clock();
-    await pruneDrafts(services.db, new Date(now.getTime() - DRAFT_TTL_MS));
-    const draftId = await saveDraft(services.db, { userId: person.openId, kind, values: checked.values, leadId: edit?.leadId, now });
+    // A draft nobody comes back to is dropped by the housekeeping job (src/jobs/housekeeping.ts).
+    const draftId = await saveDraft(services.db, { userId: person.openId, kind, values: checked.values, leadId: edit?.leadId, now: services.clock() });
     return { card: duplicateCard(checked.lead, await duplicateViews(services, checked.lead, duplicates), draftId, edit?.code) };
   }
   return save(ctx, checked.lead, edit?.leadId);
@@ -163,7 +165,7 @@ async function duplicateViews(services: Services, lead: LeadInput, rows: LeadRow
       companyName: r.companyName,
       town: r.town,
       ownerName: names.get(r.submitterId)!,
-      status: LEAD_STATUS_LABELS[r.status as LeadStatus] ?? r.status,
+      status: leadStatusText(r),
       reasons,
     };
   });
@@ -231,11 +233,11 @@ export async function onConfirm(ctx: ActionContext): Promise<CardReply> {
   if (!found.draft || !found.kind) return toast('error', found.why ?? GONE);
   const { draft, kind } = found;
   // The values were valid when kept; check again (an activity or town may have gone since).
-  const activities = await activitiesOfYear(services.db, yearOf(services));
+  const lead = draft.leadId ? await findLeadById(services.db, draft.leadId) : null;
+  const activities = await activityOptions(services, lead);
   const checked = validateLeadForm(kind, draft.values, services.office, { activities });
   if (!checked.ok) {
     await services.db.$transaction((tx) => takeDraft(tx, draft.id, person.openId));
-    const lead = draft.leadId ? await findLeadById(services.db, draft.leadId) : null;
     const edit = lead ? { leadId: lead.id, code: lead.code } : undefined;
     return { card: leadFormCard({ kind, office: services.office, activities, values: checked.values, errors: checked.errors, edit }) };
   }
@@ -251,9 +253,7 @@ export async function onBack(ctx: ActionContext): Promise<CardReply> {
   const taken = await services.db.$transaction((tx) => takeDraft(tx, draft.id, person.openId));
   if (!taken) return toast('error', GONE);
   let edit: FormState['edit'];
-  if (draft.leadId) {
-    const lead = await findLeadById(services.db, draft.leadId);
-    if (lead) edit = { leadId: lead.id, code: lead.code, comment: await lastReturnComment(services.db, lead.id) };
-  }
-  return { card: await formCard(services, person, kind, { values: draft.values as LeadFormValues, edit }) };
+  const lead = draft.leadId ? await findLeadById(services.db, draft.leadId) : null;
+  if (lead) edit = { leadId: lead.id, code: lead.code, comment: await lastReturnComment(services.db, lead.id) };
+  return { card: await formCard(services, person, kind, { values: draft.values as LeadFormValues, edit }, lead) };
 }

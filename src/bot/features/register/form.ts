@@ -19,7 +19,10 @@ const INPUT_MAX_LENGTH = 1000;
 export interface LeadFormCardInput {
   kind: LeadKind;
   office: OfficeConfig;
-  /** The current year's activities; the form offers them as 来源活动 when there are any. */
+  /**
+   * The activities the form offers as 来源活动 (when there are any): the current year's, plus the edited lead's
+   * own. A selected value not among them is not shown, and so not submitted again.
+   */
   activities: LeadActivityOption[];
   /** What to show in the fields (entered values, or a stored lead's values). */
   values?: LeadFormValues;

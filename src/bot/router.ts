@@ -16,7 +16,8 @@ export interface MessageContext {
   /** People @mentioned in the arguments. */
   mentioned: Mention[];
   /** Replies in the chat the message came from. */
-  reply(message: CardJson | string): Promise<void>;
+  /** Replies under the user's message: text, a card, or `{ fileKey }` of a file uploaded to Lark. */
+  reply(message: CardJson | string | { fileKey: string }): Promise<void>;
 }
 
 export interface CommandDef {
@@ -118,8 +119,11 @@ export class Bot {
           // The chat, so replies are paced per chat (5/s) like sends.
           receiveIdType: 'chat_id',
           receiveId: event.chatId,
-          msgType: typeof message === 'string' ? 'text' : 'interactive',
-          content: typeof message === 'string' ? textContent(message) : cardContent(message),
+          ...(typeof message === 'string'
+            ? { msgType: 'text' as const, content: textContent(message) }
+            : 'fileKey' in message && typeof message.fileKey === 'string'
+              ? { msgType: 'file' as const, content: JSON.stringify({ file_key: message.fileKey }) }
+              : { msgType: 'interactive' as const, content: cardContent(message) }),
           // Deterministic: if a crash makes us handle this event again, Lark drops the repeat.
           uuid: `re:${event.messageId}:${replies++}`,
         }]);

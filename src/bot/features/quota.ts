@@ -18,7 +18,6 @@ import {
 import { isQuotaMetric, MAX_TARGET, METRIC_LABELS, QUOTA_METRICS, suggestTown, type QuotaMetric } from '../../domain/quota.ts';
 import { localParts } from '../../domain/time.ts';
 import { KEEP } from '../../jobs/housekeeping.ts';
-import { enqueue } from '../../lark/outbox.ts';
 import { exportFileName, quotaWorkbook } from '../../quota/export.ts';
 import { chooseYear, isTableFileName, parseYear, readQuotaFile, type YearSource } from '../../quota/import.ts';
 import {
@@ -110,7 +109,7 @@ async function showProgress(ctx: MessageContext, year: number): Promise<void> {
 }
 
 async function runExport(ctx: MessageContext, args: string[]): Promise<void> {
-  const { services, event } = ctx;
+  const { services } = ctx;
   const year = yearArg(ctx, args);
   if (year === undefined || year === 'bad') {
     await ctx.reply('用法：/quota export [年份]，例如 /quota export 2023');
@@ -129,10 +128,7 @@ async function runExport(ctx: MessageContext, args: string[]): Promise<void> {
     await ctx.reply('导出文件上传失败，请稍后重试。');
     return;
   }
-  await enqueue(services.db, [
-    { op: 'reply', targetId: event.messageId, msgType: 'file', content: JSON.stringify({ file_key: fileKey }), uuid: `re:${event.messageId}:export` },
-  ]);
-  services.kickOutbox();
+  await ctx.reply({ fileKey });
 }
 
 async function runSet(ctx: MessageContext, args: string[]): Promise<void> {

@@ -1,5 +1,5 @@
 // 活动安排表 (activity calendar): importing the yearly list of events and finding what comes up next.
-import { localParts } from './quota.ts';
+import { localParts } from './time.ts';
 import { columnLetter, isBlankRow, readTable, type TableRow } from './table.ts';
 
 export interface ParsedActivity {

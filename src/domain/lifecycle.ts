@@ -6,7 +6,7 @@ import { checkCreditCode } from './lead/creditCode.ts';
 import { MAX_WAN } from './lead/fields.ts';
 import { formatNumber, formatWan } from './lead/format.ts';
 import { parseAmount, parseDay } from './lead/values.ts';
-import { localParts } from './quota.ts';
+import { localMonth } from './time.ts';
 
 export const LIFECYCLE_STAGES = ['signed', 'registered', 'landed', 'producing'] as const;
 export type LifecycleStage = (typeof LIFECYCLE_STAGES)[number];
@@ -301,8 +301,7 @@ export function stageDataText(stage: string, data: unknown): string {
 
 /** The follow-up period of an instant: its local month, "YYYY-MM". */
 export function followUpPeriod(now: Date, tz: string): string {
-  const p = localParts(now, tz);
-  return `${p.year}-${String(p.month).padStart(2, '0')}`;
+  return localMonth(now, tz);
 }
 
 /** "2026-03" → "2026年3月". */

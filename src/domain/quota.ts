@@ -293,9 +293,7 @@ export function parseQuotaRows(rows: TableRow[], office: OfficeConfig): QuotaImp
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Calendar time in the office time zone
-
-export { localParts, type LocalParts } from './time.ts';
+// Calendar time in the office time zone (wall-clock helpers: ./time.ts)
 
 /**
  * Share of `year` elapsed at `now`, on the office's wall clock: 0 at 00:00 on 1 January, 1 at the end of

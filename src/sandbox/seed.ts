@@ -16,7 +16,8 @@ import { subscribe } from '../db/digests.ts';
 import { createLead } from '../db/leads.ts';
 import { parseActivityTable } from '../domain/activity.ts';
 import { isMajor, validateLeadForm, type LeadKind } from '../domain/lead.ts';
-import { localParts, parseQuotaTable, quotaRecords } from '../domain/quota.ts';
+import { parseQuotaTable, quotaRecords } from '../domain/quota.ts';
+import { localParts } from '../domain/time.ts';
 import { currentStep, decide, submit, type Holders, type Role, type StepKind } from '../domain/workflow.ts';
 import { DEMO_GROUP, DEMO_PEOPLE, DEMO_TOWN_STAFF, ensureDemoPeople } from './people.ts';
 

@@ -12,7 +12,7 @@ import { buttons, cardText, findButton, formFieldNames } from '../support/cards.
 import { testDatabase, type TestDatabaseUrl } from '../support/db.ts';
 import { TestBot } from '../support/harness.ts';
 import { freePort, ROOT, startService, waitForHttp, type Child } from '../support/process.ts';
-import { localParts } from '../../src/domain/quota.ts';
+import { localParts } from '../../src/domain/time.ts';
 
 const STAFF = 'ou_demostaff';
 const REVIEWER = 'ou_demoreviewer';

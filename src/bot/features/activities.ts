@@ -9,7 +9,7 @@ import { card, greyText, header, markdown, noticeCard, table, type CardElement }
 import { md } from '../../cards/template.ts';
 import { assertValidCard } from '../../cards/validate.ts';
 import { upcomingActivities } from '../../domain/activity.ts';
-import { localParts } from '../../domain/quota.ts';
+import { localParts } from '../../domain/time.ts';
 import { activityDayText } from '../../jobs/activity-reminders.ts';
 
 /** How far ahead the listing looks for 近期活动. */

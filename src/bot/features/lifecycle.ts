@@ -21,15 +21,14 @@ import {
   stageDataText, stageProgressLine, stageRefusal, validateStageForm, LIFECYCLE_STAGES,
   type StageCode, type StageRecord,
 } from '../../domain/lifecycle.ts';
-import { localParts } from '../../domain/quota.ts';
+import { localDate } from '../../domain/time.ts';
 import { scoreSummaryLines } from '../../domain/scoring.ts';
 import { followUpCard, NOTE_MAX } from '../../jobs/follow-ups.ts';
 import { leadStatusText } from './register/cards.ts';
 
 
 function today(services: Services): string {
-  const p = localParts(services.clock(), services.env.BOT_TIMEZONE);
-  return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
+  return localDate(services.clock(), services.env.BOT_TIMEZONE);
 }
 
 

@@ -15,7 +15,7 @@ import {
   LEAD_STATUS_LABELS, PENDING_STEP_LABELS, progressLine, STEP_KINDS,
   type LeadStatus, type StepKind, type StepStatus,
 } from '../../../domain/workflow.ts';
-import { localParts } from '../../../domain/quota.ts';
+import { localDateTime } from '../../../domain/time.ts';
 import type { LeadRow, LeadWithSteps } from '../../../db/leads.ts';
 
 type Steps = LeadWithSteps['steps'];
@@ -47,11 +47,7 @@ export function nextStepText(lead: { status: string; steps?: Steps; stage?: stri
 
 const STATUS_COLORS: Record<string, HeaderColor> = { pending: 'blue', returned: 'orange', approved: 'green', rejected: 'red', withdrawn: 'grey' };
 
-export function formatTime(at: Date, tz: string): string {
-  const p = localParts(at, tz);
-  const two = (n: number) => String(n).padStart(2, '0');
-  return `${p.year}-${two(p.month)}-${two(p.day)} ${two(p.hour)}:${two(p.minute)}`;
-}
+export const formatTime = localDateTime;
 
 // ---- choosing the kind -------------------------------------------------------------------------------
 

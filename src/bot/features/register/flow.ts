@@ -13,7 +13,7 @@ import {
   isLeadKind, isMajor, leadFormValues, parseLeadKind, validateLeadForm,
   type LeadFormValues, type LeadInput, type LeadKind,
 } from '../../../domain/lead.ts';
-import { localParts } from '../../../domain/quota.ts';
+import { localParts } from '../../../domain/time.ts';
 import { startApproval, startResubmission } from '../../approval/start.ts';
 import { idOf, toast, type ActionContext, type MessageContext } from '../../router.ts';
 import type { Services } from '../../services.ts';

@@ -59,7 +59,9 @@ export const officeSchema = z.object({
     majorThresholdWan: z.number().nonnegative().default(10000),
     reminderHours: z.number().positive().default(24),
     workHours: z.object({ start: z.number().int().min(0).max(23).default(9), end: z.number().int().min(1).max(24).default(18) }).default({ start: 9, end: 18 }),
-  }).default({ prereviewKinds: ['tech', 'talent'], majorThresholdWan: 10000, reminderHours: 24, workHours: { start: 9, end: 18 } }),
+    // Local weekdays on which automatic reminders go out (ISO: 1 = Monday … 7 = Sunday).
+    workDays: z.array(z.number().int().min(1).max(7)).min(1).default([1, 2, 3, 4, 5]),
+  }).default({ prereviewKinds: ['tech', 'talent'], majorThresholdWan: 10000, reminderHours: 24, workHours: { start: 9, end: 18 }, workDays: [1, 2, 3, 4, 5] }),
   digests: z.object({
     stuckDays: z.number().int().positive().default(7),
     leadersByP2p: z.boolean().default(false),

@@ -4,7 +4,7 @@
 import type { Db, Prisma, Tx } from './client.ts';
 import type { Role } from './roles.ts';
 import {
-  STEP_ROLE, type AssigneeState, type Decision, type Effect, type Holders, type LeadFacts, type LeadStatus,
+  STEP_ROLE, type AssigneeState, type Decision, type Effect, type LeadFacts, type LeadStatus,
   type StepKind, type StepMode, type StepRef, type StepState, type StepStatus, type WorkflowState,
 } from '../domain/workflow.ts';
 import type { LeadKind } from '../config/office.ts';
@@ -97,15 +97,8 @@ export async function loadStep(db: DbOrTx, stepId: number): Promise<StepRow | nu
   return db.approvalStep.findUnique({ where: { id: stepId }, include: stepInclude });
 }
 
-/** Current holders of every role (admins include BOT_ADMINS), oldest grant first. */
-export async function loadHolders(db: DbOrTx, bootstrapAdmins: readonly string[]): Promise<Holders> {
-  const grants = await db.roleGrant.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
-  const out: Partial<Record<Role, string[]>> = {};
-  for (const g of grants) (out[g.role as Role] ??= []).push(g.userId);
-  const admins = (out.admin ??= []);
-  for (const a of bootstrapAdmins) if (!admins.includes(a)) admins.push(a);
-  return out;
-}
+/** Kept here for older importers (src/sandbox/seed.ts); the one implementation lives in roles.ts. */
+export { loadHolders } from './roles.ts';
 
 /** Ids of leads with a pending step taken by `role` (to re-staff after a role change). */
 export async function leadsWithPendingStepOf(db: DbOrTx, role: Role): Promise<number[]> {

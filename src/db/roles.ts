@@ -1,7 +1,7 @@
 // Role grants (staff carry a town) and the people we know by name.
 import type { Db, Tx } from './client.ts';
 
-import type { Role } from '../domain/workflow.ts';
+import type { Holders, Role } from '../domain/workflow.ts';
 
 export { ROLES, type Role } from '../domain/workflow.ts';
 
@@ -19,12 +19,21 @@ export async function loadPerson(db: Db | Tx, openId: string, bootstrapAdmins: r
   return { openId, roles, town: grants.find((g) => g.role === 'staff')?.town ?? undefined };
 }
 
+/** Current holders (open_ids) of every role, or only of `only`, oldest grant first; admins include BOT_ADMINS. */
+export async function loadHolders(db: Db | Tx, bootstrapAdmins: readonly string[], only?: Role): Promise<Holders> {
+  const grants = await db.roleGrant.findMany({ where: only ? { role: only } : {}, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+  const out: Partial<Record<Role, string[]>> = {};
+  for (const g of grants) (out[g.role as Role] ??= []).push(g.userId);
+  if (!only || only === 'admin') {
+    const admins = (out.admin ??= []);
+    for (const a of bootstrapAdmins) if (!admins.includes(a)) admins.push(a);
+  }
+  return out;
+}
+
 /** open_ids holding a role now (admins include BOT_ADMINS). */
 export async function holdersOf(db: Db | Tx, role: Role, bootstrapAdmins: readonly string[] = []): Promise<string[]> {
-  const rows = await db.roleGrant.findMany({ where: { role }, orderBy: { createdAt: 'asc' } });
-  const ids = rows.map((r) => r.userId);
-  if (role === 'admin') for (const a of bootstrapAdmins) if (!ids.includes(a)) ids.push(a);
-  return ids;
+  return [...((await loadHolders(db, bootstrapAdmins, role))[role] ?? [])];
 }
 
 export async function rememberName(db: Db | Tx, openId: string, name: string | undefined): Promise<void> {

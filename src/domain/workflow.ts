@@ -36,7 +36,8 @@ export type StepOutcome = 'approved' | 'rejected' | 'returned';
 
 export const WORKFLOW_ACTIONS = ['approve', 'reject', 'return', 'transfer', 'withdraw', 'remind'] as const;
 export type WorkflowAction = (typeof WORKFLOW_ACTIONS)[number];
-export type AuditAction = WorkflowAction | 'submit' | 'resubmit';
+/** `restaff`: an admin's role change re-staffed a pending step (assignees removed or added, or a 会签 settled). */
+export type AuditAction = WorkflowAction | 'submit' | 'resubmit' | 'restaff';
 
 export const STEP_ROLE: Readonly<Record<StepKind, Role>> = {
   prereview: 'expert',
@@ -93,7 +94,7 @@ export const ACTION_LABELS: Readonly<Record<WorkflowAction, string>> = {
   remind: '催办',
 };
 
-const OUTCOME_LABELS: Readonly<Record<StepOutcome, string>> = { approved: '同意', rejected: '驳回', returned: '退回修改' };
+export const OUTCOME_LABELS: Readonly<Record<StepOutcome, string>> = { approved: '同意', rejected: '驳回', returned: '退回修改' };
 
 export const MAX_COMMENT_LENGTH = 500;
 /** A person may 催办 the same step at most once per this interval. */
@@ -411,6 +412,9 @@ function transfer(ctx: Ctx, actor: Actor, step: StepState, me: AssigneeState, in
   if (to === actor.id) return refuse('bad_transfer', '不能转交给自己');
   if (to === ctx.s.lead.submitterId) return refuse('bad_transfer', '不能转交给项目登记人');
   if (!(ctx.holders[role] ?? []).includes(to)) return refuse('bad_transfer', `对方不是${ROLE_LABELS[role]}，不能转交`);
+  if (!eligibleFor(ctx.s.lead, ctx.s.steps, step, ctx.holders).includes(to)) {
+    return refuse('bad_transfer', '对方已处理本轮前面的环节，不能再审批该环节');
+  }
   const existing = step.assignees.find((a) => a.userId === to);
   if (existing?.active) return refuse('bad_transfer', '对方已是该环节的审批人');
 
@@ -467,31 +471,33 @@ function remind(ctx: Ctx, actor: Actor, step: StepState): DecideResult {
 
 /**
  * Re-checks the pending step against the current role holders; call it after a role is granted or revoked,
- * for every pending step of that role. Assignees who no longer hold the role (and have not decided) are
- * removed; a 会签 step whose remaining assignees have all agreed is approved; a step left with nobody to
- * decide gets every current holder, or an admin alert "无人可审批" when there is none.
+ * for every pending step of that role. Assignees who may no longer take the step (lost the role; see
+ * eligibleFor) and have not decided are removed; a 会签 step whose remaining assignees have all agreed is
+ * approved; a step left with nobody to decide gets every eligible holder, or an admin alert "无人可审批" when
+ * there is none. `by` (the admin who changed the role) is recorded in one `restaff` audit when anything changed.
  */
-export function restaff(state: WorkflowState, holders: Holders, now: Date): Transition {
+export function restaff(state: WorkflowState, holders: Holders, now: Date, by: string): Transition {
   const ctx = begin(state, holders, now);
   const step = ctx.s.steps.find((s) => s.status === 'pending');
   if (!step || ctx.s.lead.status !== 'pending') return { next: structuredClone(state), effects: [] };
   const role = STEP_ROLE[step.step];
-  const current = new Set(holders[role] ?? []);
+  const allowed = new Set(eligibleFor(ctx.s.lead, ctx.s.steps, step, holders));
 
-  const dropped = waitingOn(step).filter((a) => !current.has(a.userId));
+  const dropped = waitingOn(step).filter((a) => !allowed.has(a.userId));
   for (const a of dropped) a.active = false;
   if (dropped.length > 0) ctx.fx.push({ type: 'assignees_removed', ...ref(step), userIds: dropped.map((a) => a.userId) });
 
+  const record: Record<string, string | boolean> = {};
+  if (dropped.length > 0) record.removed = dropped.map((a) => a.userId).join(',');
   if (waitingOn(step).length === 0) {
     const agreed = step.assignees.filter((a) => a.active && a.decision === 'approve');
     if (step.mode === 'all' && agreed.length > 0) {
       const last = agreed.reduce((x, y) => ((y.decidedAt?.getTime() ?? 0) > (x.decidedAt?.getTime() ?? 0) ? y : x));
       closeStep(ctx, step, 'approved', last.userId);
       advance(ctx, step, last.userId, null);
+      record.settled = true;
     } else {
-      const fresh = eligible(holders, role, ctx.s.lead.submitterId).filter(
-        (id) => !step.assignees.some((a) => a.active && a.userId === id),
-      );
+      const fresh = [...allowed].filter((id) => !step.assignees.some((a) => a.active && a.userId === id));
       if (fresh.length > 0) {
         for (const id of fresh) {
           const row: AssigneeState = { userId: id, active: true, decision: null, comment: null, decidedAt: null, transferredFrom: null };
@@ -501,10 +507,12 @@ export function restaff(state: WorkflowState, holders: Holders, now: Date): Tran
         }
         ctx.fx.push({ type: 'assignees_added', ...ref(step), userIds: fresh, at: now });
         ctx.fx.push({ type: 'send_step_cards', ...ref(step), userIds: fresh, reason: 'added' });
+        record.added = fresh.join(',');
       }
     }
   }
   const changed = ctx.fx.length > 1;
+  if (changed) audit(ctx, by, 'restaff', 'admin', null, step, record);
   if (dropped.length > 0 && step.status === 'pending') ctx.fx.push({ type: 'update_step_cards', ...ref(step) });
   if (step.status === 'pending' && waitingOn(step).length === 0) {
     ctx.fx.push({ type: 'notify_admins_no_assignee', ...ref(step), role });
@@ -525,13 +533,14 @@ export interface ReminderCandidate {
 
 /**
  * Steps to remind now (催办, automatic): pending for at least office.approval.reminderHours, not reminded yet
- * on the current local day, and only while `now` is within office.approval.workHours in time zone `tz`.
+ * on the current local day, and only while `now` is on one of office.approval.workDays and within
+ * office.approval.workHours in time zone `tz`.
  * Returns the given objects themselves, so the caller can pass rows that carry whatever it needs.
  */
 export function dueReminders<T extends ReminderCandidate>(pendingSteps: readonly T[], now: Date, office: OfficeConfig, tz: string): T[] {
   const { start, end } = office.approval.workHours;
   const local = zonedParts(now, tz);
-  if (local.hour < start || local.hour >= end) return [];
+  if (!office.approval.workDays.includes(local.weekday) || local.hour < start || local.hour >= end) return [];
   const waitMs = office.approval.reminderHours * 3600_000;
   return pendingSteps.filter(
     (s) =>
@@ -557,11 +566,12 @@ export function remindStep(step: Pick<StepState, 'id' | 'round' | 'step' | 'last
   return effects;
 }
 
-/** Local calendar day ("YYYY-MM-DD") and hour (0-23) of an instant in an IANA time zone. */
-export function zonedParts(at: Date, tz: string): { day: string; hour: number; minute: number } {
+/** Local calendar day ("YYYY-MM-DD"), ISO weekday (1 = Monday … 7 = Sunday), hour (0-23) and minute of an instant in an IANA time zone. */
+export function zonedParts(at: Date, tz: string): { day: string; weekday: number; hour: number; minute: number } {
   const p = localParts(at, tz);
   const pad = (n: number) => String(n).padStart(2, '0');
-  return { day: `${p.year}-${pad(p.month)}-${pad(p.day)}`, hour: p.hour, minute: p.minute };
+  const weekday = new Date(Date.UTC(p.year, p.month - 1, p.day)).getUTCDay() || 7;
+  return { day: `${p.year}-${pad(p.month)}-${pad(p.day)}`, weekday, hour: p.hour, minute: p.minute };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -655,9 +665,26 @@ function waitingOn(step: Pick<StepState, 'assignees'>): AssigneeState[] {
   return step.assignees.filter((a) => a.active && a.decision === null);
 }
 
-/** Holders of a role who may take a step of this lead: nobody decides on a lead he registered himself. */
-function eligible(holders: Holders, role: Role, submitterId: string): string[] {
-  return [...new Set(holders[role] ?? [])].filter((id) => id !== submitterId);
+/**
+ * Holders of the step's role who may take it: nobody decides on a lead he registered himself, and nobody
+ * who decided an earlier step of the same round takes a later one, so 初审 and 审签 (双层签批) are signed by
+ * different people. The leadership step is exempt: the 领导小组 is a body of its own and keeps every leader.
+ * `steps` are the lead's steps (any round; only the step's round counts).
+ */
+export function eligibleFor(
+  lead: Pick<LeadFacts, 'submitterId'>,
+  steps: readonly { round: number; position: number; assignees: readonly { userId: string; decision: string | null }[] }[],
+  step: Pick<StepState, 'round' | 'position' | 'step'>,
+  holders: Holders,
+): string[] {
+  const excluded = new Set([lead.submitterId]);
+  if (step.step !== 'leadership') {
+    for (const s of steps) {
+      if (s.round !== step.round || s.position >= step.position) continue;
+      for (const a of s.assignees) if (a.decision !== null) excluded.add(a.userId);
+    }
+  }
+  return [...new Set(holders[STEP_ROLE[step.step]] ?? [])].filter((id) => !excluded.has(id));
 }
 
 function leadClosedReason(status: LeadStatus): string {
@@ -775,7 +802,7 @@ function createStep(ctx: Ctx, p: PlannedStep): StepState {
 
 function startStep(ctx: Ctx, step: StepState): void {
   const role = STEP_ROLE[step.step];
-  const assignees = eligible(ctx.holders, role, ctx.s.lead.submitterId);
+  const assignees = eligibleFor(ctx.s.lead, ctx.s.steps, step, ctx.holders);
   step.status = 'pending';
   step.startedAt = ctx.now;
   step.assignees = assignees.map((userId) => ({ userId, active: true, decision: null, comment: null, decidedAt: null, transferredFrom: null }));

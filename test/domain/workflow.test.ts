@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultOffice, type LeadKind, type OfficeConfig } from '../../src/config/office.ts';
+import { defaultOffice, officeSchema, type LeadKind, type OfficeConfig } from '../../src/config/office.ts';
 import {
   canAct,
   decide,
@@ -117,12 +117,16 @@ describe('round planning', () => {
     ]);
     expect(ofType(effects, 'send_step_cards')).toHaveLength(0);
 
-    const still = restaff(state, noExperts, later(60));
+    const still = restaff(state, noExperts, later(60), 'ou_admin');
     expect(still.effects.map((e) => e.type)).toEqual(['notify_admins_no_assignee']);
 
     const granted: Holders = { ...holders, expert: ['ou_exp9'] };
-    const fixed = restaff(state, granted, later(60));
-    expect(fixed.effects.map((e) => e.type)).toEqual(['lead_version', 'assignees_added', 'send_step_cards']);
+    const fixed = restaff(state, granted, later(60), 'ou_admin');
+    expect(fixed.effects.map((e) => e.type)).toEqual(['lead_version', 'assignees_added', 'send_step_cards', 'audit']);
+    expect(ofType(fixed.effects, 'audit')[0]).toEqual({
+      type: 'audit', actorId: 'ou_admin', action: 'restaff', role: 'admin', comment: null,
+      stepId: step(state, 'prereview').id, round: 1, step: 'prereview', data: { added: 'ou_exp9' },
+    });
     expect(ofType(fixed.effects, 'assignees_added')[0].userIds).toEqual(['ou_exp9']);
     const r = decide(fixed.next, { id: 'ou_exp9', roles: ['expert'] }, 'approve', { holders: granted }, later(70));
     expect(r.ok).toBe(true);
@@ -339,10 +343,62 @@ describe('decisions', () => {
     s = ok(s, 'ou_app1', 'approve').state;
     s = ok(s, 'ou_l1', 'approve', {}, later(40)).state;
     s = ok(s, 'ou_l2', 'approve', {}, later(50)).state;
-    const t = restaff(s, { ...holders, leader: ['ou_l1', 'ou_l2'] }, later(90));
+    const t = restaff(s, { ...holders, leader: ['ou_l1', 'ou_l2'] }, later(90), 'ou_admin');
     expect(ofType(t.effects, 'assignees_removed')[0].userIds).toEqual(['ou_l3']);
     expect(ofType(t.effects, 'step_decided')[0]).toMatchObject({ step: 'leadership', outcome: 'approved', by: 'ou_l2' });
     expect(t.next.lead.status).toBe('approved');
+    expect(ofType(t.effects, 'audit')).toMatchObject([{ actorId: 'ou_admin', action: 'restaff', step: 'leadership', data: { removed: 'ou_l3', settled: true } }]);
+  });
+});
+
+describe('双层签批: different people sign the layers', () => {
+  // 张三 holds both reviewer and approver; 赵六 is the other approver.
+  const both: Holders = { ...holders, reviewer: ['ou_rev1', 'ou_rev2'], approver: ['ou_rev1', 'ou_app1'] };
+  const actAs = (state: WorkflowState, id: string, action: WorkflowAction, input: Partial<DecideInput> = {}) =>
+    decide(state, { id, roles: (Object.keys(both) as Role[]).filter((r) => both[r]?.includes(id)) }, action, { holders: both, nameOf, ...input }, later(10));
+
+  it('leaves whoever signed 初审 out of 审签', () => {
+    const state = persist(submit(newLead('service'), office, both, T0));
+    const r = actAs(state, 'ou_rev1', 'approve');
+    if (!r.ok) throw new Error(r.reason);
+    expect(ofType(r.effects, 'step_started')[0]).toMatchObject({ step: 'signoff', assignees: ['ou_app1'] });
+    const after = persist(r);
+    expect(canAct(step(after, 'signoff'), 'ou_rev1')).toBe(false);
+    expect(refused(actAs(after, 'ou_rev1', 'approve'))).toBe('您不是该环节的审批人');
+    // Nor may the step be handed to him, nor does re-staffing bring him in.
+    expect(refused(actAs(after, 'ou_app1', 'transfer', { to: 'ou_rev1' }))).toBe('对方已处理本轮前面的环节，不能再审批该环节');
+    const gone = restaff(after, { ...both, approver: ['ou_rev1'] }, later(20), 'ou_admin');
+    expect(ofType(gone.effects, 'assignees_removed')[0].userIds).toEqual(['ou_app1']);
+    expect(ofType(gone.effects, 'assignees_added')).toEqual([]);
+    expect(ofType(gone.effects, 'notify_admins_no_assignee')).toMatchObject([{ step: 'signoff', role: 'approver' }]);
+  });
+
+  it('alerts the admins when the only approver signed 初审, and a new round forgets the old decisions', () => {
+    const only: Holders = { ...both, approver: ['ou_rev1'] };
+    const state = persist(submit(newLead('service'), office, only, T0));
+    const r = decide(state, { id: 'ou_rev1', roles: ['reviewer', 'approver'] }, 'approve', { holders: only }, later(10));
+    if (!r.ok) throw new Error(r.reason);
+    expect(ofType(r.effects, 'step_started')[0]).toMatchObject({ step: 'signoff', assignees: [] });
+    expect(ofType(r.effects, 'notify_admins_no_assignee')).toMatchObject([{ step: 'signoff', role: 'approver' }]);
+    expect(ofType(r.effects, 'send_step_cards').filter((e) => e.step === 'signoff')).toEqual([]);
+
+    // 退回修改 and resubmission: round 2 starts clean, 张三 is a reviewer again.
+    const returned = persist(decide(state, { id: 'ou_rev1', roles: ['reviewer'] }, 'return', { holders: only, comment: '补充材料' }, later(10)) as Transition);
+    const again = resubmit(returned, staff, office, only, later(30));
+    if (!again.ok) throw new Error(again.reason);
+    expect(ofType(again.effects, 'step_started')[0]).toMatchObject({ round: 2, step: 'review', assignees: ['ou_rev1', 'ou_rev2'] });
+  });
+
+  it('keeps a leader who also signed 审签 in the 领导小组 会签', () => {
+    const board: Holders = { ...holders, approver: ['ou_l1'], leader: ['ou_l1', 'ou_l2'] };
+    let s = persist(submit(newLead('platform', 20000), office, board, T0));
+    const ask = (id: string) => decide(s, { id, roles: (Object.keys(board) as Role[]).filter((r) => board[r]?.includes(id)) }, 'approve', { holders: board }, later(10));
+    let r = ask('ou_rev1');
+    if (!r.ok) throw new Error(r.reason);
+    s = persist(r);
+    r = ask('ou_l1');
+    if (!r.ok) throw new Error(r.reason);
+    expect(ofType(r.effects, 'step_started')[0]).toMatchObject({ step: 'leadership', assignees: ['ou_l1', 'ou_l2'] });
   });
 });
 
@@ -389,6 +445,24 @@ describe('dueReminders', () => {
     const west = pending(new Date('2026-03-02T17:00:00Z'), new Date('2026-03-03T17:30:00Z'));
     expect(dueReminders([west], new Date('2026-03-04T01:30:00Z'), office, la)).toEqual([]);
     expect(dueReminders([west], new Date('2026-03-04T17:30:00Z'), office, la)).toEqual([west]); // Wed 09:30 local
+  });
+
+  it('sends none outside office.approval.workDays (Monday to Friday by default)', () => {
+    const step = pending(started);
+    const saturday = new Date('2026-03-07T02:00:00Z'); // Sat 10:00 local
+    const sunday = new Date('2026-03-08T02:00:00Z'); // Sun 10:00 local
+    const monday = new Date('2026-03-09T02:00:00Z'); // Mon 10:00 local
+    expect(office.approval.workDays).toEqual([1, 2, 3, 4, 5]);
+    expect(dueReminders([step], saturday, office, tz)).toEqual([]);
+    expect(dueReminders([step], sunday, office, tz)).toEqual([]);
+    expect(dueReminders([step], monday, office, tz)).toEqual([step]);
+    // Saturday 01:00 local is still Friday in UTC: the local weekday counts.
+    expect(dueReminders([step], new Date('2026-03-06T17:00:00Z'), { ...office, approval: { ...office.approval, workHours: { start: 0, end: 24 } } }, tz)).toEqual([]);
+    // An office that works Saturdays says so.
+    const sixDays = officeSchema.parse({ approval: { workDays: [1, 2, 3, 4, 5, 6] } });
+    expect(dueReminders([step], saturday, sixDays, tz)).toEqual([step]);
+    expect(dueReminders([step], sunday, sixDays, tz)).toEqual([]);
+    expect(() => officeSchema.parse({ approval: { workDays: [0] } })).toThrow();
   });
 
   it('reminds the assignees, or the admins when the step has nobody', () => {

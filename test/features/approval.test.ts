@@ -9,6 +9,8 @@ import type { CardJson } from '../../src/lark/types.ts';
 import { startApproval, startResubmission } from '../../src/bot/approval/start.ts';
 import { runReminders } from '../../src/bot/approval/reminders.ts';
 import { submitterButtons } from '../../src/bot/approval/cards.ts';
+import { createLead } from '../../src/db/leads.ts';
+import type { LeadKind } from '../../src/config/office.ts';
 
 const ADMIN = 'ou_admin0001';
 const STAFF = 'ou_staff0001'; // 陈登记, 白蒲镇
@@ -65,28 +67,36 @@ interface TestLead {
   projectName: string;
 }
 
-/** Inserts a pending lead and starts its approval in one transaction, as the registration feature does. */
-async function newLead(opts: { kind?: string; investmentWan?: number; town?: string } = {}): Promise<TestLead> {
+/** Inserts a pending lead (createLead) and starts its approval in one transaction, as the registration feature does. */
+async function newLead(opts: { kind?: LeadKind; investmentWan?: number; town?: string } = {}): Promise<TestLead> {
   seq++;
   const prisma = bot.app.database.prisma;
   const lead = await prisma.$transaction(async (tx) => {
-    const row = await tx.lead.create({
-      data: {
-        code: `KZ-2026-${String(seq).padStart(4, '0')}`,
+    const row = await createLead(tx, {
+      lead: {
         kind: opts.kind ?? 'service',
         projectName: `示范项目${seq}号`,
         companyName: '如皋示范科技有限公司',
+        companyNorm: null,
+        creditCode: null,
         town: opts.town ?? '白蒲镇',
         industry: '氢能',
+        sourceRegion: null,
         investmentWan: opts.investmentWan ?? 500,
         contactName: '王经理',
         contactPhone: '13800000000',
         summary: '氢燃料电池<b>电堆</b>项目 *测试*',
-        submitterId: STAFF,
-        status: 'pending',
-        round: 1,
-        createdAt: now,
+        needsFund: false,
+        inventionPatents: 0,
+        utilityModels: 0,
+        activityId: null,
+        details: {},
       },
+      submitterId: STAFF,
+      year: 2026,
+      major: false,
+      role: 'staff',
+      now,
     });
     await startApproval(tx, bot.app.services, row.id);
     return row;
@@ -457,7 +467,7 @@ describe('转交, 我的待办 and 审批记录', () => {
     const lines = text.split('\n').filter((l) => l.includes(' · '));
     const submitLine = lines.find((l) => l.includes('**提交**'));
     const returnLine = lines.find((l) => l.includes('**退回修改**'));
-    expect(submitLine).toMatch(/^2026-03-02 \d\d:\d\d · 陈登记 · \*\*提交\*\*$/);
+    expect(submitLine).toMatch(/^2026-03-02 \d\d:\d\d · 陈登记（招商人员） · \*\*提交\*\*$/);
     expect(returnLine).toMatch(/^2026-03-02 \d\d:\d\d · 初审 · 李四（初审人员） · \*\*退回修改\*\* · 意见：补充&#60;材料&#62;$/);
 
     await bot.say(LEADERS[0], `历史 ${lead.code}`);
@@ -519,6 +529,102 @@ describe('reminders (催办)', () => {
     const other = await bot.click(REV2, notice, '催办');
     expect(other.toast?.content).toBe('只有项目登记人或管理员可以催办');
     expect((await auditActions(lead)).filter((a) => a === 'remind')).toHaveLength(1);
+  });
+
+  it('sends no automatic reminders outside the office’s work days (Monday to Friday by default)', async () => {
+    const lead = await newLead(); // Thursday 09:30
+    const step = await bot.app.database.prisma.approvalStep.findFirstOrThrow({ where: { leadId: lead.id, step: 'review' } });
+    const reminders = () => stepCards(REV1, lead, '初审').filter((m) => titleOf(m).startsWith('催办'));
+    const run = async (hours: number) => {
+      const r = await runReminders(bot.app.services, at(hours));
+      await bot.settle();
+      return r.stepIds.includes(step.id);
+    };
+    expect(await run(120.5)).toBe(false); // Saturday 10:00: overdue, but the weekend
+    expect(await run(144.5)).toBe(false); // Sunday 10:00
+    expect(reminders()).toHaveLength(0);
+    expect(await run(168)).toBe(true); // Monday 09:30
+    expect(reminders()).toHaveLength(1);
+  });
+});
+
+describe('双层签批 by different people', () => {
+  it('keeps whoever signed 初审 out of 审签: with nobody left the admins are told, and a new approver takes it (recorded in /history)', async () => {
+    await grant('reviewer', APP1, '赵六'); // 赵六 now holds both reviewer and approver
+    const lead = await newLead();
+    await bot.click(APP1, stepCardOf(APP1, lead, '初审'), '同意');
+    expect(stepCards(APP1, lead, '审签')).toHaveLength(0);
+    const alerts = bot.messagesTo(ADMIN).filter((m) => isCard(m) && titleOf(m) === `无人可审批 · ${lead.code}`);
+    expect(alerts).toHaveLength(1);
+    expect(textOf(alerts[0])).toContain('已处理本轮前面环节的人不能审批');
+    expect((await leadRow(lead)).status).toBe('pending');
+
+    await grant('approver', REV2, '李四');
+    expect(JSON.parse(lastReplyTo(ADMIN).content).text).toBe('已授予 李四「审签人员」角色。\n已为 1 个审批中的项目更新了审签人员。');
+    const card = stepCardOf(REV2, lead, '审签');
+    expect(textOf(card)).toContain('您已被分配为该环节的审批人');
+    expect(textOf(card)).toContain('**初审**：赵六 同意');
+    await bot.click(REV2, card, '同意');
+    expect((await leadRow(lead)).status).toBe('approved');
+    expect(await auditActions(lead)).toEqual(['submit', 'approve', 'restaff', 'approve']);
+
+    await bot.say(STAFF, `/history ${lead.code}`);
+    const restaffLine = textOf(lastReplyTo(STAFF)).split('\n').find((l) => l.includes('调整审批人'));
+    expect(restaffLine).toMatch(/ · 审签 · 用户0001（管理员） · \*\*调整审批人\*\*（新增 李四）$/);
+
+    await bot.say(ADMIN, '/role remove reviewer @赵六', { mentions: [{ openId: APP1, name: '赵六' }] });
+    await bot.say(ADMIN, '/role remove approver @李四', { mentions: [{ openId: REV2, name: '李四' }] });
+  });
+
+  it('refuses a comment longer than 500 characters and changes nothing', async () => {
+    const lead = await newLead();
+    const c1 = stepCardOf(REV1, lead, '初审');
+    const r = await bot.click(REV1, c1, '同意', { comment: '长'.repeat(501) });
+    expect(r.toast).toEqual({ type: 'warning', content: '意见不能超过 500 字' });
+    expect(buttonTexts(c1)).toContain('同意');
+    expect(await auditActions(lead)).toEqual(['submit']);
+  });
+});
+
+describe('a large 领导小组', () => {
+  it('takes the decisions of 25 leaders with 500-character comments; every card stays valid and within 30 KB', async () => {
+    const extra = Array.from({ length: 22 }, (_, i) => ({ openId: `ou_lead${String(i + 4).padStart(4, '0')}`, name: `成员${i + 4}号` }));
+    await bot.say(ADMIN, `/role add leader ${extra.map((p) => `@${p.name}`).join(' ')}`, { mentions: extra });
+    const leaders = [...LEADERS, ...extra.map((p) => p.openId)];
+    const lead = await newLead({ investmentWan: 30000 });
+    await bot.click(REV1, stepCardOf(REV1, lead, '初审'), '同意');
+    await bot.click(APP1, stepCardOf(APP1, lead, '审签'), '同意');
+
+    const comment = (i: number) => `第${i + 1}位意见：${'同意引进该项目并建议加快落地'.repeat(40)}`.slice(0, 500);
+    // The first 23 agree as their clicks would have recorded it (clicking each is slow: every click re-renders 25 copies).
+    const prisma = bot.app.database.prisma;
+    const step = await prisma.approvalStep.findFirstOrThrow({ where: { leadId: lead.id, step: 'leadership' } });
+    for (const [i, id] of leaders.slice(0, 23).entries()) {
+      await prisma.stepAssignee.updateMany({ where: { stepId: step.id, userId: id }, data: { decision: 'approve', comment: comment(i), decidedAt: now } });
+    }
+    // The 24th and 25th click: each decision re-renders every copy, now listing 24 and 25 long comments.
+    for (const i of [23, 24]) {
+      const r = await bot.click(leaders[i], stepCardOf(leaders[i], lead, '领导小组'), '同意', { comment: comment(i) });
+      expect(r.toast?.type, `leader ${i + 1}`).toBe('success');
+    }
+    expect((await leadRow(lead)).status).toBe('approved');
+
+    const copies = leaders.map((id) => stepCardOf(id, lead, '领导小组'));
+    for (const copy of copies) {
+      for (const content of [copy.content, ...copy.updates.map((u) => u.content)]) {
+        expect(validateCard(JSON.parse(content))).toEqual({ ok: true });
+        expect(Buffer.byteLength(content, 'utf8')).toBeLessThanOrEqual(30 * 1024);
+      }
+    }
+    const last = textOf(copies[0]);
+    expect(last).toContain('会签通过');
+    expect(last).toContain(`成员25号：同意`);
+    expect(last).toContain(`${comment(24).slice(0, 60)}…`);
+    expect(last).not.toContain(comment(24));
+    expect(last).toContain(`完整意见请发送 /history ${lead.code} 查看`);
+
+    await bot.say(LEADERS[0], `/history ${lead.code}`);
+    expect(textOf(lastReplyTo(LEADERS[0]))).toContain(comment(23));
   });
 });
 

@@ -142,5 +142,37 @@ describe('role changes re-staff pending steps', () => {
     expect(buttons(cardOf(liCard)).map((b) => b.text)).toContain('同意');
     const assignees = await prisma().stepAssignee.findMany({ where: { step: { leadId: lead.id } }, orderBy: { userId: 'asc' } });
     expect(assignees.map((a) => [a.userId, a.active])).toEqual([[LI, true], [ZHANG, false]]);
+    const restaffs = await prisma().auditEvent.findMany({ where: { leadId: lead.id, action: 'restaff' }, orderBy: { id: 'asc' } });
+    expect(restaffs.map((a) => [a.actorId, a.role, a.data])).toEqual([
+      [ADMIN, 'admin', { round: 1, step: 'prereview', added: ZHANG }],
+      [ADMIN, 'admin', { round: 1, step: 'prereview', removed: ZHANG, added: LI }],
+    ]);
+  });
+
+  it('re-staffs even when the command changes nothing, so a retry heals a step an interrupted run left stuck', async () => {
+    // Nobody holds reviewer: the lead waits at 初审 with nobody to decide.
+    const lead = await prisma().$transaction(async (tx) => {
+      const row = await tx.lead.create({
+        data: { code: 'KZ-2026-0102', kind: 'service', projectName: '待初审项目', town: '白蒲镇', submitterId: WANG, status: 'pending', round: 1 },
+      });
+      await startApproval(tx, bot.app.services, row.id);
+      return row;
+    });
+    await bot.settle();
+    // As if an earlier run granted 李四 the role and stopped before re-staffing.
+    await prisma().roleGrant.create({ data: { userId: LI, role: 'reviewer', grantedBy: ADMIN } });
+    expect(titled(LI, `初审审批 · ${lead.projectName}`)).toHaveLength(0);
+
+    await bot.say(ADMIN, '/role add reviewer @李四', mention(LI, '李四'));
+    expect(replyText(ADMIN)).toBe('李四 已是初审人员，无需重复授予。\n已为 1 个审批中的项目更新了初审人员。');
+    const [liCard] = titled(LI, `初审审批 · ${lead.projectName}`);
+    expect(buttons(cardOf(liCard)).map((b) => b.text)).toContain('同意');
+
+    // The same for a removal whose re-staffing never ran.
+    await prisma().roleGrant.delete({ where: { userId_role: { userId: LI, role: 'reviewer' } } });
+    await bot.say(ADMIN, '/role remove reviewer @李四', mention(LI, '李四'));
+    expect(replyText(ADMIN)).toBe('李四 没有「初审人员」角色，无需移除。\n已为 1 个审批中的项目更新了初审人员。');
+    expect(buttons(cardOf(liCard))).toEqual([]);
+    expect(cardText(cardOf(liCard))).toContain('您已不再是该环节的审批人');
   });
 });

@@ -11,8 +11,9 @@ import { md } from '../../cards/template.ts';
 import { assertValidCard, CARD_MAX_BYTES, cardSize } from '../../cards/validate.ts';
 import { leadKindLabel, leadSummaryRows } from '../../domain/lead.ts';
 import {
-  ACTION_LABELS, canAct, LEAD_STATUS_LABELS, MAX_COMMENT_LENGTH, progressLine, ROLE_LABELS, STEP_LABELS, STEP_ROLE,
-  statusLabel, zonedParts, type Holders, type LeadStatus, type Role, type StepKind, type StepState, type SubmitterEvent,
+  ACTION_LABELS, canAct, eligibleFor, LEAD_STATUS_LABELS, MAX_COMMENT_LENGTH, OUTCOME_LABELS, progressLine, ROLE_LABELS,
+  STEP_LABELS, STEP_ROLE, statusLabel, zonedParts, type Holders, type LeadStatus, type Role, type StepKind, type StepOutcome,
+  type StepState, type SubmitterEvent, type WorkflowAction,
 } from '../../domain/workflow.ts';
 import { toStepState, type LeadRow, type StepRow } from '../../db/approvals.ts';
 
@@ -83,7 +84,20 @@ export function idsToName(lead: Pick<LeadRow, 'submitterId'>, steps: readonly St
   return [...ids];
 }
 
-const DECISION_WORDS: Record<string, string> = { approve: '同意', reject: '驳回', return: '退回修改' };
+/** 同意 / 驳回 / 退回修改 for a stored decision. */
+const decisionWord = (decision: string): string => ACTION_LABELS[decision as WorkflowAction] ?? decision;
+
+/**
+ * A 会签 step lists every leader's comment, and the list grows with the group: on the card each is cut to
+ * this many characters (the full text is in /history), so the card stays within 30 KB.
+ */
+export const CARD_COMMENT_CHARS = 60;
+
+function clip(text: string): { text: string; clipped: boolean } {
+  const chars = Array.from(text);
+  return chars.length > CARD_COMMENT_CHARS ? { text: `${chars.slice(0, CARD_COMMENT_CHARS).join('')}…`, clipped: true } : { text, clipped: false };
+}
+
 const STEP_COLORS: Record<string, HeaderColor> = { approved: 'green', rejected: 'red', returned: 'orange', cancelled: 'grey' };
 
 function leadStatusText(view: ApprovalView): string {
@@ -120,38 +134,47 @@ function earlierDecisions(view: ApprovalView, step: StepRow): string[] {
     for (const a of s.assignees) {
       if (!a.decision) continue;
       const comment = a.comment ? ` · 意见：${md(a.comment)}` : '';
-      lines.push(`**${STEP_LABELS[s.step as StepKind]}**：${md(nameIn(view, a.userId))} ${DECISION_WORDS[a.decision] ?? a.decision}${comment}`);
+      lines.push(`**${STEP_LABELS[s.step as StepKind]}**：${md(nameIn(view, a.userId))} ${decisionWord(a.decision)}${comment}`);
     }
   }
   return lines;
 }
 
-/** Who decided what on a step, one line per person who acted or still has to. */
-function memberLines(view: ApprovalView, step: StepRow): string[] {
-  return step.assignees
+/**
+ * Who decided what on a step, one line per person who acted or still has to (at most `max` of them), each
+ * comment cut to CARD_COMMENT_CHARS.
+ */
+function memberLines(view: ApprovalView, step: StepRow, max = Number.POSITIVE_INFINITY): string[] {
+  let clipped = false;
+  const lines = step.assignees
     .filter((a) => a.active || a.decision)
     .map((a) => {
       const who = md(nameIn(view, a.userId));
       if (!a.decision) return `${who}：待处理`;
       const when = a.decidedAt ? `（${formatTime(a.decidedAt, view.tz)}）` : '';
-      const comment = a.comment ? ` · 意见：${md(a.comment)}` : '';
-      return `${who}：${DECISION_WORDS[a.decision] ?? a.decision}${when}${comment}`;
+      const cut = a.comment ? clip(a.comment) : undefined;
+      if (cut?.clipped) clipped = true;
+      const comment = cut ? ` · 意见：${md(cut.text)}` : '';
+      return `${who}：${decisionWord(a.decision)}${when}${comment}`;
     });
+  const shown = truncateList(lines, max);
+  if (clipped) shown.push(`（较长的意见已截断，完整意见请发送 /history ${md(view.lead.code)} 查看）`);
+  return shown;
 }
 
 /** The outcome block of a step that no longer takes decisions. */
-function outcomeLines(view: ApprovalView, step: StepRow): string[] {
-  if (step.status === 'approved' && step.mode === 'all') return ['**处理结果**：会签通过', ...memberLines(view, step)];
+function outcomeLines(view: ApprovalView, step: StepRow, maxMembers = Number.POSITIVE_INFINITY): string[] {
+  if (step.status === 'approved' && step.mode === 'all') return ['**处理结果**：会签通过', ...memberLines(view, step, maxMembers)];
   switch (step.status) {
     case 'approved':
     case 'rejected':
     case 'returned': {
       const by = step.assignees.find((a) => a.userId === step.decidedBy && a.decision);
-      const word = by?.decision ? DECISION_WORDS[by.decision] : step.status === 'approved' ? '同意' : step.status === 'rejected' ? '驳回' : '退回修改';
+      const word = by?.decision ? decisionWord(by.decision) : OUTCOME_LABELS[step.status as StepOutcome];
       const when = step.decidedAt ? `（${formatTime(step.decidedAt, view.tz)}）` : '';
       const lines = [`**处理结果**：${md(nameIn(view, step.decidedBy))} ${word}${when}`];
       if (by?.comment) lines.push(`**${step.status === 'approved' ? '意见' : step.status === 'rejected' ? '驳回理由' : '修改意见'}**：${md(by.comment)}`);
-      if (step.mode === 'all' && step.status !== 'approved') lines.push(...memberLines(view, step));
+      if (step.mode === 'all' && step.status !== 'approved') lines.push(...memberLines(view, step, maxMembers));
       return lines;
     }
     case 'cancelled':
@@ -161,11 +184,10 @@ function outcomeLines(view: ApprovalView, step: StepRow): string[] {
   }
 }
 
-/** People the viewer may transfer the step to: other holders of the role, not already on it, not the submitter. */
+/** People the viewer may transfer the step to: other eligible holders of the role (workflow.eligibleFor), not already on it. */
 export function transferTargets(view: ApprovalView, step: StepRow, viewerId: string): string[] {
-  const role = STEP_ROLE[step.step as StepKind];
-  return [...new Set(view.holders[role] ?? [])].filter(
-    (id) => id !== viewerId && id !== view.lead.submitterId && !step.assignees.some((a) => a.userId === id && a.active),
+  return eligibleFor(view.lead, view.steps, toStepState(step), view.holders).filter(
+    (id) => id !== viewerId && !step.assignees.some((a) => a.userId === id && a.active),
   );
 }
 
@@ -209,7 +231,7 @@ function waitingLine(view: ApprovalView, step: StepRow, viewerId: string): strin
   if (me.active && me.decision) {
     const active = step.assignees.filter((a) => a.active);
     const agreed = active.filter((a) => a.decision === 'approve').length;
-    return `您已${DECISION_WORDS[me.decision] ?? me.decision}，等待其他成员审议（已同意 ${agreed}/${active.length}）。`;
+    return `您已${decisionWord(me.decision)}，等待其他成员审议（已同意 ${agreed}/${active.length}）。`;
   }
   if (!me.active) {
     const heir = step.assignees.find((a) => a.active && a.transferredFrom === viewerId);
@@ -236,7 +258,14 @@ function introLine(view: ApprovalView, step: StepRow, viewerId: string, opts: St
   }
 }
 
-function buildStepCard(view: ApprovalView, step: StepRow, viewerId: string, opts: StepCardOptions, detail: 'full' | 'short' | 'minimal'): CardJson {
+function buildStepCard(
+  view: ApprovalView,
+  step: StepRow,
+  viewerId: string,
+  opts: StepCardOptions,
+  detail: 'full' | 'short' | 'minimal',
+  maxMembers = Number.POSITIVE_INFINITY,
+): CardJson {
   const label = STEP_LABELS[step.step as StepKind];
   const mine = canAct(toStepState(step), viewerId);
   const remind = opts.reason === 'remind' && mine;
@@ -258,14 +287,14 @@ function buildStepCard(view: ApprovalView, step: StepRow, viewerId: string, opts
   elements.push(hr());
 
   if (step.status === 'pending' && view.lead.status === 'pending') {
-    if (step.mode === 'all') elements.push(markdown(memberLines(view, step).join('\n') || '暂无审批人'));
+    if (step.mode === 'all') elements.push(markdown(memberLines(view, step, maxMembers).join('\n') || '暂无审批人'));
     if (mine) elements.push(decisionForm(view, step, viewerId));
     else {
       const line = waitingLine(view, step, viewerId);
       if (line) elements.push(markdown(line));
     }
   } else {
-    const lines = outcomeLines(view, step);
+    const lines = outcomeLines(view, step, maxMembers);
     elements.push(markdown(lines.length ? lines.join('\n') : `**当前状态**：${LEAD_STATUS_LABELS[view.lead.status as LeadStatus] ?? md(view.lead.status)}`));
   }
   return card(header(title, color, view.lead.code), elements, `${title}（${view.lead.code}）`);
@@ -284,9 +313,8 @@ export function stepCard(view: ApprovalView, step: StepRow, viewerId: string, op
       return c;
     }
   }
-  const c = buildStepCard(view, step, viewerId, opts, 'minimal');
-  assertValidCard(c); // throws: even the minimal card is too big (cannot happen with bounded fields)
-  return c;
+  // A very large 会签 group: the minimal card with as many members as fit ("另有 N 项…").
+  return fitCard((max) => buildStepCard(view, step, viewerId, opts, 'minimal', max));
 }
 
 // ---- the submitter's buttons and notices -------------------------------------------------------------
@@ -372,7 +400,7 @@ export function withdrawnNotice(view: ApprovalView, step: StepKind): CardJson {
 export function noAssigneeNotice(view: ApprovalView, step: StepKind, role: Role): CardJson {
   const { lead } = view;
   return noticeCard(`无人可审批 · ${lead.code}`, [
-    `项目「${md(lead.projectName)}」（${md(lead.code)}）正在等待${STEP_LABELS[step]}，但目前没有${ROLE_LABELS[role]}（或只有登记人本人）。`,
+    `项目「${md(lead.projectName)}」（${md(lead.code)}）正在等待${STEP_LABELS[step]}，但目前没有可以审批的${ROLE_LABELS[role]}（登记人本人、已处理本轮前面环节的人不能审批）。`,
     `请发送 \`/role add ${role} @某人\` 授予角色，该环节会自动分配给新的${ROLE_LABELS[role]}。`,
   ], 'red');
 }
@@ -429,7 +457,17 @@ const HISTORY_ACTIONS: Record<string, string> = {
   ...ACTION_LABELS,
   submit: '提交',
   resubmit: '重新提交',
+  restaff: '调整审批人',
 };
+
+/** open_ids a history entry names besides its actor (transfer target, people re-staffing removed or added). */
+export function historyIds(data: unknown): string[] {
+  const d = data && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : {};
+  const ids: string[] = [];
+  if (typeof d.to === 'string') ids.push(d.to);
+  for (const k of ['removed', 'added']) if (typeof d[k] === 'string' && d[k]) ids.push(...(d[k] as string).split(','));
+  return ids;
+}
 
 function historyLine(e: HistoryEntry, names: ReadonlyMap<string, string>, tz: string): string {
   const data = e.data && typeof e.data === 'object' && !Array.isArray(e.data) ? (e.data as Record<string, unknown>) : {};
@@ -439,9 +477,18 @@ function historyLine(e: HistoryEntry, names: ReadonlyMap<string, string>, tz: st
   let action = HISTORY_ACTIONS[e.action] ?? md(e.action);
   if (e.action === 'approve' && data.major === true) action += '并提交一事一议';
   if (e.action === 'transfer' && typeof data.to === 'string') action += `给 ${md(names.get(data.to) ?? `用户${data.to.slice(-4)}`)}`;
+  let detail = '';
+  if (e.action === 'restaff') {
+    const people = (v: unknown) => (typeof v === 'string' && v ? v.split(',').map((id) => md(names.get(id) ?? `用户${id.slice(-4)}`)).join('、') : '');
+    const parts: string[] = [];
+    if (people(data.removed)) parts.push(`移除 ${people(data.removed)}`);
+    if (people(data.added)) parts.push(`新增 ${people(data.added)}`);
+    if (data.settled === true) parts.push('该环节会签通过');
+    if (parts.length > 0) detail = `（${parts.join('；')}）`;
+  }
   const round = typeof data.round === 'number' && data.round > 1 ? `第 ${data.round} 轮 · ` : '';
   const comment = e.comment ? ` · 意见：${md(e.comment)}` : '';
-  return `${formatTime(e.at, tz)} · ${round}${step}${who}${role} · **${action}**${comment}`;
+  return `${formatTime(e.at, tz)} · ${round}${step}${who}${role} · **${action}**${detail}${comment}`;
 }
 
 /** 审批记录: the lead's audit trail (who, role, action, comment, time). */

@@ -1,9 +1,10 @@
 // 催办, automatic: steps pending longer than office.approval.reminderHours remind their assignees (the step
-// card again, headed 催办) at most once per local day and only within office.approval.workHours in
-// BOT_TIMEZONE. A step with nobody to decide alerts the admins instead. The hourly schedule lives in
-// src/jobs; it calls runReminders().
+// card again, headed 催办) at most once per local day and only on office.approval.workDays within
+// office.approval.workHours in BOT_TIMEZONE. A step with nobody to decide alerts the admins instead. The
+// hourly schedule lives in src/jobs; it calls runReminders().
 import { dueReminders, remindStep } from '../../domain/workflow.ts';
-import { loadHolders, loadStep, pendingSteps, toStepState } from '../../db/approvals.ts';
+import { loadStep, pendingSteps, toStepState } from '../../db/approvals.ts';
+import { loadHolders } from '../../db/roles.ts';
 import type { Services } from '../services.ts';
 import { applyTransition, runLeadTransaction } from './service.ts';
 

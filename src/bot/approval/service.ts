@@ -7,17 +7,17 @@
 // lead's version; when it misses (another transaction changed the lead meanwhile), the transaction is rolled
 // back and the action runs again on the fresh state, where the workflow answers with its refusal
 // ("该环节已由 张三 处理（同意）"). On PostgreSQL concurrent transactions really interleave and this guard
-// decides. On SQLite (one connection, writes serialised by the driver) actions on one lead are also queued
-// in-process, so 50 concurrent clicks wait their turn instead of piling onto the driver's transaction lock
-// (and its maxWait), and a roll-back — which on the shared connection would also undo unrelated writes —
-// never happens in normal operation. Never call these functions inside another transaction.
+// decides. On SQLite transactions already run one at a time (src/db/sqlite-serial.ts), so the guard never
+// misses there; actions on one lead are still queued in-process, so 50 concurrent clicks on one card wait
+// their turn in memory instead of all waiting on the connection's transaction lock, where every wait counts
+// against TX_OPTIONS.maxWait. Never call these functions inside another transaction.
 import { onLeadApproved } from '../push.ts';
 import type { Tx } from '../../db/client.ts';
 import { enqueue, enqueuePatchRef, cardContent } from '../../lark/outbox.ts';
 import type { CardJson, OutgoingMessage, ToastType } from '../../lark/types.ts';
-import { namesOf, type Person } from '../../db/roles.ts';
+import { loadHolders, namesOf, type Person } from '../../db/roles.ts';
 import {
-  applyEffects, loadHolders, loadStep, loadWorkflow, WorkflowConflict, type LoadedWorkflow, type MessageEffect, type StepRow,
+  applyEffects, loadStep, loadWorkflow, WorkflowConflict, type LoadedWorkflow, type MessageEffect, type StepRow,
 } from '../../db/approvals.ts';
 import {
   decide, restaff, type Holders, type RefusalCode, type Role, type StepKind, type WorkflowAction,
@@ -42,7 +42,10 @@ export function stepCopyRef(stepId: number, userId: string): string {
 
 const queues = new WeakMap<object, Map<number, Promise<void>>>();
 
-/** Runs `fn` after every earlier call for the same lead (SQLite only; elsewhere at once). */
+/**
+ * Runs `fn` after every earlier call for the same lead (SQLite only; elsewhere at once): a burst of clicks on
+ * one lead waits here rather than on the SQLite transaction lock and its maxWait.
+ */
 export async function withLeadQueue<T>(services: Services, leadId: number, fn: () => Promise<T>): Promise<T> {
   if (services.database.target.provider !== 'sqlite') return fn();
   let byLead = queues.get(services.database);
@@ -223,26 +226,27 @@ export async function act(services: Services, person: Person, req: ActRequest): 
 }
 
 /**
- * After a grant or removal of `role`: re-staffs every pending step taken by that role (a step left without
- * a holder gets the new one; people who lost the role drop out). Returns how many leads changed.
+ * After a grant or removal of `role`, IN THE TRANSACTION THAT CHANGED THE ROLE (so the change and its
+ * re-staffing commit together): re-staffs every pending step taken by that role (a step left without a
+ * holder gets the new one; people who lost the role drop out), audited as done by `by`. A no-op for steps
+ * that need no change, so it may run after a command that changed nothing. Each lead's row is locked
+ * first, as runLeadTransaction does. Returns how many leads changed; the caller kicks the outbox after commit.
  */
-export async function restaffRole(services: Services, role: Role): Promise<number> {
-  const leadIds = await leadsWithPendingStepOf(services.db, role);
+export async function restaffRoleIn(tx: Tx, services: Services, role: Role, by: string): Promise<number> {
+  // Ascending ids: two role commands at once lock the leads in the same order (no deadlock on PostgreSQL).
+  const leadIds = (await leadsWithPendingStepOf(tx, role)).sort((a, b) => a - b);
   let changed = 0;
   for (const leadId of leadIds) {
-    const did = await runLeadTransaction(services, leadId, async (tx) => {
-      const loaded = await loadWorkflow(tx, leadId);
-      if (!loaded || loaded.state.lead.status !== 'pending') return false;
-      const holders = await loadHolders(tx, services.env.BOT_ADMINS);
-      const now = services.clock();
-      const t = restaff(loaded.state, holders, now);
-      if (t.effects.length === 0) return false;
-      await applyTransition(tx, services, leadId, t.effects, holders, now);
-      return t.effects.some((e) => e.type === 'lead_version');
-    });
-    if (did) changed++;
+    await tx.$executeRaw`UPDATE "Lead" SET "version" = "version" WHERE "id" = ${leadId}`;
+    const loaded = await loadWorkflow(tx, leadId);
+    if (!loaded || loaded.state.lead.status !== 'pending') continue;
+    const holders = await loadHolders(tx, services.env.BOT_ADMINS);
+    const now = services.clock();
+    const t = restaff(loaded.state, holders, now, by);
+    if (t.effects.length === 0) continue;
+    await applyTransition(tx, services, leadId, t.effects, holders, now);
+    if (t.effects.some((e) => e.type === 'lead_version')) changed++;
   }
-  if (leadIds.length > 0) services.kickOutbox();
   return changed;
 }
 

@@ -5,20 +5,20 @@
 // Contract (agreed with src/bot/features/register and src/db/leads.ts):
 //
 // startApproval(tx, services, leadId) — round 1.
-//   Before: the caller inserted the lead with status 'pending', round 1, no ApprovalStep rows.
+//   Before: the caller inserted the lead with status 'pending', round 1, no ApprovalStep rows, and its
+//           AuditEvent 'submit' (createLead in src/db/leads.ts does both).
 //   Does:   workflow.submit: marks it major when the investment reaches the threshold, creates every step of
 //           round 1 ([预审] → 初审 → 审签 [→ 领导小组]), starts the first one with every current holder of its
-//           role (never the submitter), records the AuditEvent 'submit' (unless the caller already recorded
-//           one for this lead), bumps Lead.version, and enqueues the step cards (or the admins' 无人可审批
-//           alert when nobody holds the role).
+//           role (never the submitter), bumps Lead.version, and enqueues the step cards (or the admins'
+//           无人可审批 alert when nobody holds the role). It records no AuditEvent 'submit' of its own.
 //
 // startResubmission(tx, services, leadId) — the submitter sends a returned (退回修改) or withdrawn (撤回)
 //   lead again.
 //   Before: the caller saved the submitter's edits into the lead's columns and LEFT `status`
 //           ('returned' | 'withdrawn') AND `round` UNCHANGED (bumping `version` is fine).
 //   Does:   workflow.resubmit: status → 'pending', round → round + 1, a new round starting again at the first
-//           step (planned from the edited kind and investment), AuditEvent 'resubmit' (unless the caller
-//           already recorded it for this round), step cards to the first step's assignees.
+//           step (planned from the edited kind and investment), AuditEvent 'resubmit', step cards to the
+//           first step's assignees.
 //   Throws: when the lead is not returned/withdrawn (e.g. the caller already moved it to 'pending'); the
 //           caller's transaction then rolls back.
 //
@@ -26,8 +26,9 @@
 // wakes the outbox: call services.kickOutbox() after your transaction commits (ctx.reply does it).
 // Neither may be called outside a transaction, and neither takes the per-lead queue of service.ts.
 import type { Tx } from '../../db/client.ts';
-import { loadHolders, loadWorkflow } from '../../db/approvals.ts';
-import { resubmit, submit, type Effect } from '../../domain/workflow.ts';
+import { loadWorkflow } from '../../db/approvals.ts';
+import { loadHolders } from '../../db/roles.ts';
+import { resubmit, submit } from '../../domain/workflow.ts';
 import type { Services } from '../services.ts';
 import { applyTransition } from './service.ts';
 
@@ -38,7 +39,8 @@ export async function startApproval(tx: Tx, services: Services, leadId: number):
   const now = services.clock();
   const holders = await loadHolders(tx, services.env.BOT_ADMINS);
   const t = submit(loaded.state.lead, services.office, holders, now);
-  const effects = await withoutRecordedAudit(tx, leadId, t.effects, 'submit', 0);
+  // createLead recorded 'submit' already (with the submitter's role): drop the workflow's own.
+  const effects = t.effects.filter((e) => !(e.type === 'audit' && e.action === 'submit'));
   await applyTransition(tx, services, leadId, effects, holders, now);
 }
 
@@ -56,14 +58,5 @@ export async function startResubmission(tx: Tx, services: Services, leadId: numb
   const holders = await loadHolders(tx, services.env.BOT_ADMINS);
   const r = resubmit(loaded.state, { id: lead.submitterId, roles: [] }, services.office, holders, now);
   if (!r.ok) throw new Error(`startResubmission: lead ${leadId}: ${r.reason}`);
-  // Rounds 2, 3, … each have one 'resubmit'; by the new round r.next.lead.round there are round - 2 before it.
-  const effects = await withoutRecordedAudit(tx, leadId, r.effects, 'resubmit', r.next.lead.round - 2);
-  await applyTransition(tx, services, leadId, effects, holders, now);
-}
-
-/** Drops the workflow's own `action` audit when the caller already wrote it (more than `before` exist). */
-async function withoutRecordedAudit(tx: Tx, leadId: number, effects: Effect[], action: 'submit' | 'resubmit', before: number): Promise<Effect[]> {
-  const recorded = await tx.auditEvent.count({ where: { leadId, action } });
-  if (recorded <= before) return effects;
-  return effects.filter((e) => !(e.type === 'audit' && e.action === action));
+  await applyTransition(tx, services, leadId, r.effects, holders, now);
 }

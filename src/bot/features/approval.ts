@@ -3,12 +3,12 @@
 import type { ActionContext, Bot } from '../router.ts';
 import type { CardReply } from '../../lark/types.ts';
 import { act, resendStepCard, type ActRequest, type ActResult } from '../approval/service.ts';
-import { APPROVAL_ACTIONS, historyCard, pendingCard } from '../approval/cards.ts';
+import { APPROVAL_ACTIONS, historyCard, historyIds, pendingCard } from '../approval/cards.ts';
 import { auditTrail, loadWorkflow, waitingFor } from '../../db/approvals.ts';
 import { namesOf } from '../../db/roles.ts';
 import { canSee } from '../../db/leads.ts';
 import { formatLeadCode, parseLeadCode } from '../../domain/lead.ts';
-import { MAX_COMMENT_LENGTH, type StepKind } from '../../domain/workflow.ts';
+import type { StepKind } from '../../domain/workflow.ts';
 
 const EXPIRED: CardReply = { toast: { type: 'warning', content: '该卡片已过期，请以最新卡片为准。' } };
 const DECISIONS = new Set(['approve', 'reject', 'return', 'transfer']);
@@ -29,9 +29,8 @@ async function onDecide(ctx: ActionContext): Promise<CardReply> {
   const stepId = int(ctx.value.stepId);
   const decision = text(ctx.value.decision);
   if (!leadId || !stepId || !decision || !DECISIONS.has(decision)) return EXPIRED;
+  // Too long a comment is refused by the workflow (意见不能超过 500 字).
   const comment = text(ctx.form.comment);
-  // Longer than the card allows: refuse here with the same words the workflow uses.
-  if (comment && comment.trim().length > MAX_COMMENT_LENGTH) return { toast: { type: 'warning', content: `意见不能超过 ${MAX_COMMENT_LENGTH} 字` } };
   const req: ActRequest = {
     leadId,
     stepId,
@@ -108,10 +107,7 @@ export function registerApproval(bot: Bot): void {
         return;
       }
       const [loaded, entries] = await Promise.all([loadWorkflow(ctx.services.db, lead.id), auditTrail(ctx.services.db, lead.id)]);
-      const ids = entries.flatMap((e) => {
-        const to = e.data && typeof e.data === 'object' && !Array.isArray(e.data) ? (e.data as Record<string, unknown>).to : undefined;
-        return typeof to === 'string' ? [e.actorId, to] : [e.actorId];
-      });
+      const ids = entries.flatMap((e) => [e.actorId, ...historyIds(e.data)]);
       const names = await namesOf(ctx.services.db, ids);
       await ctx.reply(historyCard(
         { code: lead.code, projectName: lead.projectName, status: lead.status, steps: loaded?.steps ?? [] },

@@ -1,6 +1,6 @@
 // /role (角色): admins grant and remove roles and list who holds what. Staff carry a town. Every change is
-// audited; afterwards the pending steps of that role are re-staffed (a step nobody could take gets the new
-// holder; someone who lost the role drops out of his steps).
+// audited; in the same transaction the pending steps of that role are re-staffed (a step nobody could take
+// gets the new holder; someone who lost the role drops out of his steps).
 import type { Bot, MessageContext } from '../router.ts';
 import { card, fitCard, header, markdown, truncateList } from '../../cards/kit.ts';
 import { md } from '../../cards/template.ts';
@@ -8,7 +8,8 @@ import { resolveTown } from '../../config/office.ts';
 import { holdersOf, namesOf, ROLES, type Role } from '../../db/roles.ts';
 import { ROLE_LABELS, STEP_ROLE } from '../../domain/workflow.ts';
 import type { Mention } from '../../lark/types.ts';
-import { restaffRole, TX_OPTIONS } from '../approval/service.ts';
+import type { Tx } from '../../db/client.ts';
+import { restaffRoleIn, TX_OPTIONS } from '../approval/service.ts';
 
 const ROLE_WORDS: Readonly<Record<Role, readonly string[]>> = {
   staff: ['staff', '招商人员', '招商', '招商专员'],
@@ -100,10 +101,19 @@ async function changeRole(ctx: MessageContext, op: 'add' | 'remove', words: stri
   const label = ROLE_LABELS[role];
   const names = await namesOf(services.db, people.map((p) => p.openId));
   const lines: string[] = [];
-  let changed = false;
-  for (const p of people) {
+  const now = services.clock();
+  // One transaction: the role changes and the re-staffing of that role's pending steps commit together. The
+  // re-staffing runs even when nothing changed (it is a no-op then), so a retried command heals a step that
+  // an earlier, interrupted run left stuck.
+  const { results, restaffed } = await services.db.$transaction(async (tx) => {
+    const results: Array<GrantResult | RevokeResult> = [];
+    for (const p of people) results.push(op === 'add' ? await grant(tx, ctx, p.openId, role, town, now) : await revoke(tx, ctx, p.openId, role, now));
+    const restaffed = STEP_ROLES.has(role) ? await restaffRoleIn(tx, services, role, ctx.person.openId) : 0;
+    return { results, restaffed };
+  }, TX_OPTIONS);
+  for (const [i, p] of people.entries()) {
     const who = names.get(p.openId)!;
-    const result = op === 'add' ? await grant(ctx, p.openId, role, town) : await revoke(ctx, p.openId, role);
+    const result = results[i];
     if (result === 'granted') lines.push(`已授予 ${who}「${label}」角色${town ? `（${town}）` : ''}。`);
     else if (result === 'moved') lines.push(`已将 ${who} 的所属镇区改为 ${town}。`);
     else if (result === 'unchanged') lines.push(`${who} 已是${label}${town ? `（${town}）` : ''}，无需重复授予。`);
@@ -112,53 +122,43 @@ async function changeRole(ctx: MessageContext, op: 'add' | 'remove', words: stri
       lines.push(`已移除 ${who} 的「${label}」角色。${still ? '（该用户配置在 BOT_ADMINS 中，仍是管理员。）' : ''}`);
     } else if (result === 'absent') lines.push(`${who} 没有「${label}」角色，无需移除。`);
     else if (result === 'last_admin') lines.push(`不能移除 ${who}：他是最后一位管理员。请先授予其他人管理员角色。`);
-    if (result === 'granted' || result === 'moved' || result === 'revoked') changed = true;
   }
-  if (changed && STEP_ROLES.has(role)) {
-    const restaffed = await restaffRole(services, role);
-    if (restaffed > 0) lines.push(`已为 ${restaffed} 个审批中的项目更新了${label}。`);
-  }
+  if (restaffed > 0) lines.push(`已为 ${restaffed} 个审批中的项目更新了${label}。`);
+  if (STEP_ROLES.has(role)) services.kickOutbox();
   await ctx.reply(lines.join('\n'));
 }
 
 type GrantResult = 'granted' | 'moved' | 'unchanged';
 type RevokeResult = 'revoked' | 'absent' | 'last_admin';
 
-async function grant(ctx: MessageContext, userId: string, role: Role, town: string | undefined): Promise<GrantResult> {
-  const { services } = ctx;
-  const now = services.clock();
-  return services.db.$transaction(async (tx): Promise<GrantResult> => {
-    const existing = await tx.roleGrant.findUnique({ where: { userId_role: { userId, role } } });
-    if (existing && (existing.town ?? undefined) === town) return 'unchanged';
-    await tx.roleGrant.upsert({
-      where: { userId_role: { userId, role } },
-      create: { userId, role, town: town ?? null, grantedBy: ctx.person.openId, createdAt: now },
-      update: { town: town ?? null, grantedBy: ctx.person.openId },
-    });
-    const data: Record<string, string> = { userId, role };
-    if (town) data.town = town;
-    if (existing?.town) data.previousTown = existing.town;
-    await tx.auditEvent.create({ data: { actorId: ctx.person.openId, action: 'role_grant', role: 'admin', data, createdAt: now } });
-    return existing ? 'moved' : 'granted';
-  }, TX_OPTIONS);
+async function grant(tx: Tx, ctx: MessageContext, userId: string, role: Role, town: string | undefined, now: Date): Promise<GrantResult> {
+  const existing = await tx.roleGrant.findUnique({ where: { userId_role: { userId, role } } });
+  if (existing && (existing.town ?? undefined) === town) return 'unchanged';
+  await tx.roleGrant.upsert({
+    where: { userId_role: { userId, role } },
+    create: { userId, role, town: town ?? null, grantedBy: ctx.person.openId, createdAt: now },
+    update: { town: town ?? null, grantedBy: ctx.person.openId },
+  });
+  const data: Record<string, string> = { userId, role };
+  if (town) data.town = town;
+  if (existing?.town) data.previousTown = existing.town;
+  await tx.auditEvent.create({ data: { actorId: ctx.person.openId, action: 'role_grant', role: 'admin', data, createdAt: now } });
+  return existing ? 'moved' : 'granted';
 }
 
-async function revoke(ctx: MessageContext, userId: string, role: Role): Promise<RevokeResult> {
+async function revoke(tx: Tx, ctx: MessageContext, userId: string, role: Role, now: Date): Promise<RevokeResult> {
   const { services } = ctx;
-  const now = services.clock();
-  return services.db.$transaction(async (tx): Promise<RevokeResult> => {
-    const existing = await tx.roleGrant.findUnique({ where: { userId_role: { userId, role } } });
-    if (!existing) return 'absent';
-    if (role === 'admin') {
-      const admins = await holdersOf(tx, 'admin', services.env.BOT_ADMINS);
-      if (admins.filter((a) => a !== userId).length === 0) return 'last_admin';
-    }
-    await tx.roleGrant.deleteMany({ where: { userId, role } });
-    const data: Record<string, string> = { userId, role };
-    if (existing.town) data.town = existing.town;
-    await tx.auditEvent.create({ data: { actorId: ctx.person.openId, action: 'role_revoke', role: 'admin', data, createdAt: now } });
-    return 'revoked';
-  }, TX_OPTIONS);
+  const existing = await tx.roleGrant.findUnique({ where: { userId_role: { userId, role } } });
+  if (!existing) return 'absent';
+  if (role === 'admin') {
+    const admins = await holdersOf(tx, 'admin', services.env.BOT_ADMINS);
+    if (admins.filter((a) => a !== userId).length === 0) return 'last_admin';
+  }
+  await tx.roleGrant.deleteMany({ where: { userId, role } });
+  const data: Record<string, string> = { userId, role };
+  if (existing.town) data.town = existing.town;
+  await tx.auditEvent.create({ data: { actorId: ctx.person.openId, action: 'role_revoke', role: 'admin', data, createdAt: now } });
+  return 'revoked';
 }
 
 async function listRoles(ctx: MessageContext): Promise<void> {

@@ -12,10 +12,11 @@ import { assertValidCard, CARD_MAX_BYTES, cardSize } from '../../cards/validate.
 import { leadKindLabel, leadSummaryRows } from '../../domain/lead.ts';
 import {
   ACTION_LABELS, canAct, eligibleFor, LEAD_STATUS_LABELS, MAX_COMMENT_LENGTH, OUTCOME_LABELS, progressLine, ROLE_LABELS,
-  STEP_LABELS, STEP_ROLE, statusLabel, zonedParts, type Holders, type LeadStatus, type Role, type StepKind, type StepOutcome,
+  STEP_LABELS, STEP_ROLE, statusLabel, type Holders, type LeadStatus, type Role, type StepKind, type StepOutcome,
   type StepState, type SubmitterEvent, type WorkflowAction,
 } from '../../domain/workflow.ts';
 import { toStepState, type LeadRow, type StepRow } from '../../db/approvals.ts';
+import { localDateTime } from '../../domain/time.ts';
 
 /** Card action names (value.action). */
 export const APPROVAL_ACTIONS = {
@@ -50,12 +51,6 @@ export interface StepCardOptions {
 }
 
 // ---- small formatters --------------------------------------------------------------------------------
-
-/** "2026-03-02 09:10" in the office's time zone. */
-export function formatTime(at: Date, tz: string): string {
-  const p = zonedParts(at, tz);
-  return `${p.day} ${String(p.hour).padStart(2, '0')}:${String(p.minute).padStart(2, '0')}`;
-}
 
 /** "3 天 2 小时", "5 小时", "12 分钟". */
 export function formatAge(ms: number): string {
@@ -151,7 +146,7 @@ function memberLines(view: ApprovalView, step: StepRow, max = Number.POSITIVE_IN
     .map((a) => {
       const who = md(nameIn(view, a.userId));
       if (!a.decision) return `${who}：待处理`;
-      const when = a.decidedAt ? `（${formatTime(a.decidedAt, view.tz)}）` : '';
+      const when = a.decidedAt ? `（${localDateTime(a.decidedAt, view.tz)}）` : '';
       const cut = a.comment ? clip(a.comment) : undefined;
       if (cut?.clipped) clipped = true;
       const comment = cut ? ` · 意见：${md(cut.text)}` : '';
@@ -171,7 +166,7 @@ function outcomeLines(view: ApprovalView, step: StepRow, maxMembers = Number.POS
     case 'returned': {
       const by = step.assignees.find((a) => a.userId === step.decidedBy && a.decision);
       const word = by?.decision ? decisionWord(by.decision) : OUTCOME_LABELS[step.status as StepOutcome];
-      const when = step.decidedAt ? `（${formatTime(step.decidedAt, view.tz)}）` : '';
+      const when = step.decidedAt ? `（${localDateTime(step.decidedAt, view.tz)}）` : '';
       const lines = [`**处理结果**：${md(nameIn(view, step.decidedBy))} ${word}${when}`];
       if (by?.comment) lines.push(`**${step.status === 'approved' ? '意见' : step.status === 'rejected' ? '驳回理由' : '修改意见'}**：${md(by.comment)}`);
       if (step.mode === 'all' && step.status !== 'approved') lines.push(...memberLines(view, step, maxMembers));
@@ -488,7 +483,7 @@ function historyLine(e: HistoryEntry, names: ReadonlyMap<string, string>, tz: st
   }
   const round = typeof data.round === 'number' && data.round > 1 ? `第 ${data.round} 轮 · ` : '';
   const comment = e.comment ? ` · 意见：${md(e.comment)}` : '';
-  return `${formatTime(e.at, tz)} · ${round}${step}${who}${role} · **${action}**${detail}${comment}`;
+  return `${localDateTime(e.at, tz)} · ${round}${step}${who}${role} · **${action}**${detail}${comment}`;
 }
 
 /** 审批记录: the lead's audit trail (who, role, action, comment, time). */

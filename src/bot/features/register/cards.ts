@@ -47,8 +47,6 @@ export function nextStepText(lead: { status: string; steps?: Steps; stage?: stri
 
 const STATUS_COLORS: Record<string, HeaderColor> = { pending: 'blue', returned: 'orange', approved: 'green', rejected: 'red', withdrawn: 'grey' };
 
-export const formatTime = localDateTime;
-
 // ---- choosing the kind -------------------------------------------------------------------------------
 
 export function kindChooserCard(note?: string): CardJson {
@@ -152,7 +150,7 @@ export function leadCard(inp: LeadCardInput): CardJson {
   rows.push(['下一步', nextStepText(lead)]);
   if (lead.round > 1) rows.push(['审批轮次', `第 ${lead.round} 轮`]);
   if (lead.major) rows.push(['重大项目', '是（一事一议）']);
-  rows.push(['登记人', inp.submitterName], ['登记时间', formatTime(lead.createdAt, inp.tz)]);
+  rows.push(['登记人', inp.submitterName], ['登记时间', localDateTime(lead.createdAt, inp.tz)]);
   const elements: CardElement[] = [keyValues(rows), hr(), keyValues(leadSummaryRows(lead, { includeContact: true, includeSummary: true }))];
   if (lead.status === 'returned' && inp.returnComment) {
     elements.push(markdown(`**退回意见**：${md(inp.returnComment)}`));

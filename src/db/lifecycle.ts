@@ -114,8 +114,9 @@ async function rescoreWhere(db: Db, office: OfficeConfig, scoring: ScoringConfig
       const s = scoreLead(lead, office, scoring);
       const same = lead.score === s.score && lead.tier === s.tier && JSON.stringify(lead.scoreReasons) === JSON.stringify(s.reasons);
       if (same) continue;
-      await db.lead.update({ where: { id: lead.id }, data: scoreColumns(s) });
-      changed++;
+      // Only if the lead is still as read: one edited meanwhile was scored from its new fields already.
+      const r = await db.lead.updateMany({ where: { id: lead.id, version: lead.version }, data: scoreColumns(s) });
+      changed += r.count;
     }
   }
   return changed;

@@ -61,14 +61,17 @@ export function openDatabase(target: DbTarget): Database {
     target,
     ping: (timeoutMs = 2000) => withTimeout(pool.query('SELECT 1').then(() => undefined), timeoutMs),
     async withLock(name, fn) {
+      // Advisory locks are shared by the whole PostgreSQL database; two deployments (or test runs) on
+      // different schemas of one database must not hold each other's jobs, so the key names the schema.
+      const key = `kezhao:${target.schema}:${name}`;
       const client = await pool.connect();
       try {
-        const { rows } = await client.query('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [name]);
+        const { rows } = await client.query('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [key]);
         if (!rows[0].ok) return undefined;
         try {
           return await fn();
         } finally {
-          await client.query('SELECT pg_advisory_unlock(hashtext($1))', [name]);
+          await client.query('SELECT pg_advisory_unlock(hashtext($1))', [key]);
         }
       } finally {
         client.release();

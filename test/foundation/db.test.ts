@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDb } from '../support/db.ts';
-import type { Database } from '../../src/db/client.ts';
+import { openDatabase, type Database } from '../../src/db/client.ts';
 
 let db: Database;
 let cleanup: () => Promise<void>;
@@ -42,5 +42,39 @@ describe('transactions', () => {
     // PostgreSQL the conditional update lets the losers change nothing. Either way nothing is half-done.
     expect(row.last).toBeGreaterThanOrEqual(1);
     if (db.target.provider === 'sqlite') expect(row.last).toBe(20);
+  });
+});
+
+describe('withLock', () => {
+  it('lets one holder in at a time per database, and does not reach into another database', async () => {
+    const other = await openTestDb('dbiso-other');
+    try {
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      let entered!: () => void;
+      const inside = new Promise<void>((r) => (entered = r));
+      const holding = db.withLock('job:quota-alerts', async () => {
+        entered();
+        await gate;
+        return 'first';
+      });
+      await inside;
+      // Another database (on PostgreSQL: another schema of the same server database) runs its own job.
+      expect(await other.db.withLock('job:quota-alerts', async () => 'other')).toBe('other');
+      if (db.target.provider === 'postgres') {
+        // A second connection to this same database finds the job held and skips it.
+        const same = openDatabase(db.target);
+        try {
+          expect(await same.withLock('job:quota-alerts', async () => 'same')).toBeUndefined();
+        } finally {
+          await same.close();
+        }
+      }
+      release();
+      expect(await holding).toBe('first');
+      expect(await db.withLock('job:quota-alerts', async () => 'again')).toBe('again');
+    } finally {
+      await other.cleanup();
+    }
   });
 });

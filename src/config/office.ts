@@ -11,6 +11,16 @@ export const LEAD_KINDS = ['tech', 'talent', 'platform', 'service', 'fund'] as c
 export type LeadKind = (typeof LEAD_KINDS)[number];
 
 const cron = z.string().trim().refine((v) => validCron(v), 'must be a cron expression such as "17 9 * * 1"');
+/** A calendar date "YYYY-MM-DD" (a YAML 1.1 timestamp is taken as its UTC date). */
+const localDay = z.preprocess(
+  (v) => (v instanceof Date && !Number.isNaN(v.getTime()) ? v.toISOString().slice(0, 10) : v),
+  z.string().trim().refine((v) => {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
+    if (!m) return false;
+    const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+    return d.toISOString().slice(0, 10) === v;
+  }, 'must be a date such as "2026-10-01"'),
+);
 
 const townSchema = z.object({
   name: z.string().trim().min(1),
@@ -61,7 +71,11 @@ export const officeSchema = z.object({
     workHours: z.object({ start: z.number().int().min(0).max(23).default(9), end: z.number().int().min(1).max(24).default(18) }).default({ start: 9, end: 18 }),
     // Local weekdays on which automatic reminders go out (ISO: 1 = Monday … 7 = Sunday).
     workDays: z.array(z.number().int().min(1).max(7)).min(1).default([1, 2, 3, 4, 5]),
-  }).default({ prereviewKinds: ['tech', 'talent'], majorThresholdWan: 10000, reminderHours: 24, workHours: { start: 9, end: 18 }, workDays: [1, 2, 3, 4, 5] }),
+    // 法定节假日: local dates with no reminders although their weekday is a work day.
+    holidays: z.array(localDay).default([]),
+    // 调休上班日: local dates that are work days although their weekday is not.
+    makeupWorkdays: z.array(localDay).default([]),
+  }).default({ prereviewKinds: ['tech', 'talent'], majorThresholdWan: 10000, reminderHours: 24, workHours: { start: 9, end: 18 }, workDays: [1, 2, 3, 4, 5], holidays: [], makeupWorkdays: [] }),
   digests: z.object({
     stuckDays: z.number().int().positive().default(7),
     leadersByP2p: z.boolean().default(false),
@@ -155,6 +169,8 @@ function officeProblems(office: OfficeConfig, raw: unknown): string[] {
   }
   const { start, end } = office.approval.workHours;
   if (start >= end) problems.push(`approval.workHours: start (${start}) must be before end (${end})`);
+  const both = office.approval.holidays.filter((d) => office.approval.makeupWorkdays.includes(d));
+  if (both.length > 0) problems.push(`approval: ${both.join(', ')} both in holidays and in makeupWorkdays`);
   return problems;
 }
 

@@ -533,14 +533,14 @@ export interface ReminderCandidate {
 
 /**
  * Steps to remind now (催办, automatic): pending for at least office.approval.reminderHours, not reminded yet
- * on the current local day, and only while `now` is on one of office.approval.workDays and within
+ * on the current local day, and only while `now` is on a work day (isWorkDay) and within
  * office.approval.workHours in time zone `tz`.
  * Returns the given objects themselves, so the caller can pass rows that carry whatever it needs.
  */
 export function dueReminders<T extends ReminderCandidate>(pendingSteps: readonly T[], now: Date, office: OfficeConfig, tz: string): T[] {
   const { start, end } = office.approval.workHours;
   const local = zonedParts(now, tz);
-  if (!office.approval.workDays.includes(local.weekday) || local.hour < start || local.hour >= end) return [];
+  if (!isWorkDay(local.day, local.weekday, office) || local.hour < start || local.hour >= end) return [];
   const waitMs = office.approval.reminderHours * 3600_000;
   return pendingSteps.filter(
     (s) =>
@@ -549,6 +549,17 @@ export function dueReminders<T extends ReminderCandidate>(pendingSteps: readonly
       now.getTime() - s.startedAt.getTime() >= waitMs &&
       (s.lastRemindedAt === null || zonedParts(s.lastRemindedAt, tz).day !== local.day),
   );
+}
+
+/**
+ * Whether a local date is a work day: a 调休上班日 (office.approval.makeupWorkdays) always is, a 法定节假日
+ * (office.approval.holidays) never is, and otherwise its weekday decides (office.approval.workDays).
+ */
+export function isWorkDay(day: string, weekday: number, office: OfficeConfig): boolean {
+  const { workDays, holidays, makeupWorkdays } = office.approval;
+  if (makeupWorkdays.includes(day)) return true;
+  if (holidays.includes(day)) return false;
+  return workDays.includes(weekday);
 }
 
 /**

@@ -465,6 +465,26 @@ describe('dueReminders', () => {
     expect(() => officeSchema.parse({ approval: { workDays: [0] } })).toThrow();
   });
 
+  it('sends none on the office’s 法定节假日, and sends on its 调休上班日', () => {
+    const step = pending(started);
+    const national = officeSchema.parse({ approval: { holidays: ['2026-10-01', '2026-10-02'], makeupWorkdays: ['2026-10-10'] } });
+    const thursday = new Date('2026-10-01T02:00:00Z'); // Thu 1 October 10:00 local: 国庆
+    const saturday = new Date('2026-10-10T02:00:00Z'); // Sat 10 October 10:00 local: 调休上班
+    const sunday = new Date('2026-10-11T02:00:00Z');
+    const monday = new Date('2026-10-12T02:00:00Z');
+    expect(dueReminders([step], thursday, national, tz)).toEqual([]);
+    expect(dueReminders([step], saturday, national, tz)).toEqual([step]);
+    expect(dueReminders([step], sunday, national, tz)).toEqual([]);
+    expect(dueReminders([step], monday, national, tz)).toEqual([step]);
+    // The local date counts: 00:30 on 1 October local is still 30 September in UTC.
+    const allDay = { ...national, approval: { ...national.approval, workHours: { start: 0, end: 24 } } };
+    expect(dueReminders([step], new Date('2026-09-30T16:30:00Z'), allDay, tz)).toEqual([]); // 1 Oct 00:30 local
+    expect(dueReminders([step], new Date('2026-09-30T15:30:00Z'), allDay, tz)).toEqual([step]); // 30 Sep 23:30 local
+    // Without the lists the weekdays decide.
+    expect(dueReminders([step], thursday, office, tz)).toEqual([step]);
+    expect(dueReminders([step], saturday, office, tz)).toEqual([]);
+  });
+
   it('reminds the assignees, or the admins when the step has nobody', () => {
     const { state } = start('service');
     const review = step(state, 'review');

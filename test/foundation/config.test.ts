@@ -100,6 +100,12 @@ describe('office configuration', () => {
     writeFileSync(bad, 'schedules:\n  weekly-digest: every monday\n');
     expect(() => loadOffice(bad)).toThrow(/schedules.weekly-digest/);
     expect(() => loadOffice(join(dir, 'missing.yaml'))).toThrow(/BOT_CONFIG: cannot read/);
+    // 法定节假日 and 调休上班日, written as YAML dates with or without quotes; a date that does not exist is refused.
+    const holidays = join(dir, 'holidays.yaml');
+    writeFileSync(holidays, 'approval:\n  holidays: [2026-10-01, "2026-10-02"]\n  makeupWorkdays:\n    - 2026-10-10\n');
+    expect(loadOffice(holidays).approval).toMatchObject({ holidays: ['2026-10-01', '2026-10-02'], makeupWorkdays: ['2026-10-10'], workDays: [1, 2, 3, 4, 5] });
+    writeFileSync(holidays, 'approval:\n  holidays: [2026-02-30]\n');
+    expect(() => loadOffice(holidays)).toThrow('approval.holidays.0: must be a date such as "2026-10-01"');
   });
 
   it('refuses names that do not agree: chains outside industries, a park in no town, twice-listed names, work hours backwards', () => {
@@ -119,6 +125,7 @@ describe('office configuration', () => {
     expect(load(`${towns}${industries}parks:\n  - { name: 氢能园, town: 甲街道, chains: [氢能] }\n`)).toThrow('parks: 氢能园: town "甲街道" is not a town name (write "甲镇")');
     expect(load(`${towns}industries: [氢能, 大健康, 氢能]\nparks: []\n`)).toThrow('industries: "氢能" appears twice');
     expect(load(`${towns}${industries}parks: []\napproval:\n  workHours: { start: 18, end: 9 }\n`)).toThrow('approval.workHours: start (18) must be before end (9)');
+    expect(load('approval:\n  holidays: [2026-10-01]\n  makeupWorkdays: [2026-10-10, 2026-10-01]\n')).toThrow('approval: 2026-10-01 both in holidays and in makeupWorkdays');
     // Dropping an industry the built-in towns and parks use is caught too, each named.
     const dropped = load('industries: [精密光学制造, 高端装备制造, 光电及泛半导体, 前沿新材料, 汽车及核心零部件, 储能节能, 合成生物学, 大健康]\n');
     expect(dropped).toThrow(/^BOT_CONFIG .*: towns: 开发区: chains "氢能" not in industries; parks: 氢能产业园: chains "氢能" not in industries$/);

@@ -73,8 +73,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the sandbox in Chromium', () => {
 
   async function actAs(name: string): Promise<void> {
     await page.getByRole('radio', { name: new RegExp(name) }).check();
-    await expect.poll(() => page.locator('#chat-title').textContent()).toBe('与科招助手的单聊');
-    await expect.poll(() => page.locator('#composer-label').textContent()).toContain(name);
+    await expect.poll(() => page.locator('#chat-title').textContent(), { timeout: WAIT }).toBe('与科招助手的单聊');
+    await expect.poll(() => page.locator('#composer-label').textContent(), { timeout: WAIT }).toContain(name);
   }
 
   async function send(text: string): Promise<void> {
@@ -95,7 +95,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the sandbox in Chromium', () => {
 
   async function flow(): Promise<void> {
     await page.goto(`${base}/sandbox`);
-    await expect.poll(() => page.getByRole('radio', { name: /王招商/ }).isChecked()).toBe(true);
+    await expect.poll(() => page.getByRole('radio', { name: /王招商/ }).isChecked(), { timeout: WAIT }).toBe(true);
 
     // 1. 王招商 (丁堰镇) registers a 服务类 lead on the form card.
     await send('登记');
@@ -146,7 +146,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the sandbox in Chromium', () => {
     // 5. 赵管理 asks for the weekly digest in the group and sees its chart.
     await actAs('赵管理');
     await page.getByRole('button', { name: /科技招商工作群/ }).click();
-    await expect.poll(() => page.locator('#chat-title').textContent()).toBe('科技招商工作群');
+    await expect.poll(() => page.locator('#chat-title').textContent(), { timeout: WAIT }).toBe('科技招商工作群');
     await send('/digest weekly');
     const digest = page.locator('.msg.bot article.card', { hasText: '周例会简报' }).last();
     await digest.waitFor({ timeout: WAIT });

@@ -1,13 +1,12 @@
 // The 活动安排表: imported with `npm run activity:import`, listed with /activities (活动), imported from a file
 // sent to the bot, and reminded to subscribed chats 7 days and 1 day before dated activities.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBot, cardOf } from '../support/harness.ts';
 import { cardText } from '../support/cards.ts';
-import { ROOT } from '../support/process.ts';
+import { ROOT, runScript, type Finished } from '../support/process.ts';
 import { validateCard } from '../../src/cards/validate.ts';
 import { activityRemindersJob } from '../../src/jobs/activity-reminders.ts';
 import type { DeliveredMessage } from '../../src/lark/standin.ts';
@@ -23,16 +22,8 @@ const textOf = (m: DeliveredMessage) => cardText(cardOf(m));
 const dir = mkdtempSync(join(tmpdir(), 'activities-'));
 
 /** Runs `npm run activity:import -- <args>` (the script itself, as npm would) against the test database. */
-function importCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('LARK_') && !k.startsWith('BOT_') && k !== 'DATABASE_URL') env[k] = v;
-  env.DATABASE_URL = bot.databaseUrl.url;
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'activity-import.ts'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  proc.stdout.on('data', (d) => (stdout += d));
-  proc.stderr.on('data', (d) => (stderr += d));
-  return new Promise((resolve) => proc.on('exit', (code) => resolve({ code, stdout, stderr })));
+function importCli(args: string[]): Promise<Finished> {
+  return runScript('activity-import.ts', args, { DATABASE_URL: bot.databaseUrl.url });
 }
 
 /** The fixture with two activities given exact days, as an office does once the dates are fixed. */

@@ -320,10 +320,15 @@ describe('approval flow', () => {
         i % 2 === 0 ? bot.clickValue(REV1, v1, { formValue: { comment: '' } }) : bot.clickValue(REV2, v2, { formValue: { comment: '' } }),
       ),
     );
+    await bot.settle();
+    // On a loaded machine a click may wait longer than Lark does and be answered 正在处理 (its result follows
+    // by card update); every other answer is the one approval or says who made it.
+    const busy = answers.filter((a) => a.toast?.content === '已收到，正在处理，请稍候。');
     const won = answers.filter((a) => a.toast?.type === 'success');
-    expect(won).toHaveLength(1);
-    const lost = answers.filter((a) => a.toast?.type !== 'success').map((a) => a.toast?.content);
-    expect(lost).toHaveLength(49);
+    expect(won.length).toBeLessThanOrEqual(1);
+    expect(won.length + busy.length).toBeGreaterThanOrEqual(1);
+    const lost = answers.filter((a) => a.toast?.type !== 'success' && !busy.includes(a)).map((a) => a.toast?.content);
+    expect(lost).toHaveLength(50 - won.length - busy.length);
     for (const reason of lost) expect(reason).toMatch(/^(该环节已由 (张三|李四) 处理（同意）|您已处理该环节（同意）)$/);
 
     const prisma = bot.app.database.prisma;

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBot, cardOf } from '../support/harness.ts';
 import { cardText } from '../support/cards.ts';
-import { ROOT } from '../support/process.ts';
+import { ROOT, runToEnd, type Finished } from '../support/process.ts';
 import { testProvider } from '../support/db.ts';
 import { assertValidCard, cardSize, CARD_MAX_BYTES } from '../../src/cards/validate.ts';
 import { bimonthlyDigestJob, monthlyReportJob, weeklyDigestJob } from '../../src/jobs/digests.ts';
@@ -371,12 +371,15 @@ async function dispose(other: TestBot): Promise<void> {
 describe('exactly once across restarts and processes', () => {
   it('a service started after a missed Monday sends that week’s digest once; a second start sends nothing', async () => {
     const W49 = '周例会简报 · 2026年第49周';
-    // Down over Monday 30 November 09:17; back on Wednesday 2 December.
+    // Down over Monday 30 November 09:17; back on Wednesday 2 December. This test's own instance stands
+    // aside meanwhile: on SQLite two instances in one process would block each other (see below).
+    await bot.app.outbox.stop();
     const first = await another('digests-restart-1', sh('2026-12-02T10:00:00'));
     await first.app.scheduler.idle();
     await first.settle();
-    await bot.settle();
     await dispose(first);
+    bot.app.outbox.start();
+    await bot.settle();
     expect(titles(GROUP_A).filter((t) => t === W49)).toHaveLength(1);
     expect(titles(GROUP_B).filter((t) => t === W49)).toHaveLength(1);
     // The monthly report of November was already sent: the catch-up of 1 December sent it no second time.
@@ -385,10 +388,12 @@ describe('exactly once across restarts and processes', () => {
     expect(W49text).toContain('统计区间：11月23日 09:17 — 11月30日 09:17');
 
     const before = bot.state.messages.length;
+    await bot.app.outbox.stop();
     const second = await another('digests-restart-2', sh('2026-12-02T11:00:00'));
     await second.app.scheduler.idle();
     await second.settle();
     await dispose(second);
+    bot.app.outbox.start();
     await bot.settle();
     expect(bot.state.messages.length).toBe(before);
   });
@@ -416,24 +421,13 @@ describe('exactly once across restarts and processes', () => {
 });
 
 /** Runs `npm run job -- …args` against this test's database and Lark stand-in. */
-function npmJob(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('LARK_') && !k.startsWith('BOT_') && k !== 'DATABASE_URL') env[k] = v;
-  Object.assign(env, {
+function npmJob(args: string[]): Promise<Finished> {
+  return runToEnd('npm', ['run', '--silent', 'job', '--', ...args], {
     DATABASE_URL: bot.databaseUrl.url,
     LARK_APP_ID: STANDIN_APP_ID,
     LARK_APP_SECRET: STANDIN_APP_SECRET,
     LARK_DOMAIN: bot.lark.url,
     LOG_LEVEL: 'warn',
-  });
-  return new Promise((resolve, reject) => {
-    const proc = spawn('npm', ['run', '--silent', 'job', '--', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (d) => (stdout += d));
-    proc.stderr.on('data', (d) => (stderr += d));
-    proc.on('error', reject);
-    proc.on('exit', (code) => resolve({ code, stdout, stderr }));
   });
 }
 
@@ -607,7 +601,7 @@ describe('scheduler', () => {
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
     const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    const exit = await new Promise<{ code: number | null; signal: string | null }>((r) => child.on('exit', (c, sig) => r({ code: c, signal: sig })));
+    const exit = await new Promise<{ code: number | null; signal: string | null }>((r) => child.on('close', (c, sig) => r({ code: c, signal: sig })));
     clearTimeout(killer);
     expect(exit, out).toEqual({ code: 0, signal: null });
     expect(out).toContain('armed true');

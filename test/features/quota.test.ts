@@ -1,7 +1,6 @@
 // 任务分解表 and 任务进度 end to end through the real HTTP routes: importing the 如皋 2023 table by chat
 // (CSV) and by the CLI (XLSX), refusals, /quota with seeded approved leads, /quota set, /quota export as an
 // XLSX file, and the quota-alerts job (once a month, 表彰 once per year, town and metric).
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBot, cardOf } from '../support/harness.ts';
 import { buttons, cardText, replyCard, validCard } from '../support/cards.ts';
 import { testDatabase } from '../support/db.ts';
-import { ROOT } from '../support/process.ts';
+import { ROOT, runScript, type Finished } from '../support/process.ts';
 import { assertValidCard, cardSize, CARD_MAX_BYTES } from '../../src/cards/validate.ts';
 import { openDatabase } from '../../src/db/client.ts';
 import { parseDatabaseUrl } from '../../src/db/url.ts';
@@ -406,16 +405,8 @@ describe('re-importing and choosing the year', () => {
 
 // ---- the CLI ---------------------------------------------------------------------------------------------
 
-function runCli(args: string[], databaseUrl: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('LARK_') && !k.startsWith('BOT_') && k !== 'DATABASE_URL') env[k] = v;
-  env.DATABASE_URL = databaseUrl;
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'quota-import.ts'), ...args], { cwd: ROOT, env }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
+function runCli(args: string[], databaseUrl: string): Promise<Finished> {
+  return runScript('quota-import.ts', args, { DATABASE_URL: databaseUrl });
 }
 
 describe('npm run quota:import', () => {

@@ -96,17 +96,20 @@ const codeIn = (card: CardJson) => /KZ-\d{4}-\d{4}/.exec(headerTitle(card))?.[0]
 const leadCount = () => prisma().lead.count();
 
 /** Keeps the database busy for `ms` (an open transaction holding the tables a submission writes). */
-async function holdDatabase(ms: number): Promise<{ done: Promise<void> }> {
+/** Holds the lead tables in a transaction until `release()` (on SQLite: the one writer). */
+async function holdDatabase(): Promise<{ release: () => Promise<void> }> {
   let begun!: () => void;
   const started = new Promise<void>((resolve) => (begun = resolve));
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
   const done = prisma().$transaction(async (tx) => {
     if (testProvider() === 'postgres') await tx.$executeRawUnsafe('LOCK TABLE "ProcessedEvent", "Lead" IN ACCESS EXCLUSIVE MODE');
     else await tx.$queryRawUnsafe('SELECT 1');
     begun();
-    await new Promise((resolve) => setTimeout(resolve, ms));
-  }, { maxWait: 10_000, timeout: ms + 10_000 });
+    await released;
+  }, { maxWait: 10_000, timeout: 60_000 });
   await started;
-  return { done };
+  return { release: async () => { release(); await done; } };
 }
 
 const KIND_FORMS: Record<LeadKind, { form: Record<string, unknown>; details: Record<string, unknown> }> = {
@@ -597,10 +600,10 @@ describe('concurrency', () => {
     const { msg } = await openForm(STAFF_DY, 'service');
     const before = await leadCount();
     const updatesBefore = bot.state.cardUpdates.length;
-    // The database is busy for longer than the 3 s Lark waits for an answer.
-    const hold = await holdDatabase(3_000);
-    const reply = await bot.click(STAFF_DY, msg, /提交/, { project_name: '慢提交项目', town: '丁堰镇', service_type: '法律' });
-    await hold.done;
+    // The database stays busy until the click has been answered: longer than the 3 s Lark waits.
+    const hold = await holdDatabase();
+    const reply = await bot.click(STAFF_DY, msg, /提交/, { project_name: '慢提交项目', town: '丁堰镇', service_type: '法律' }, { settle: false });
+    await hold.release();
     await bot.settle();
     expect(reply.card).toBeUndefined();
     expect(reply.toast?.content).toContain('正在处理');

@@ -22,8 +22,10 @@ afterAll(async () => {
 });
 
 const mention = (openId: string, name: string) => ({ mentions: [{ openId, name }] });
+/** The bot's last reply to a message of `user` (cards sent to them on the side may arrive in either order). */
 const replyText = (user: string): string => {
-  const m = bot.lastMessageTo(user);
+  const m = bot.messagesTo(user).filter((x) => x.parentId !== undefined).at(-1);
+  if (!m) throw new Error(`no reply to ${user}`);
   return m.msgType === 'text' ? JSON.parse(m.content).text : cardText(cardOf(m));
 };
 const prisma = () => bot.app.database.prisma;

@@ -102,14 +102,15 @@ export class TestBot {
    * A user clicks a button (found by its text) on a card the bot delivered; `formValue` for form submits.
    * Like the Lark client, a card in the answer replaces the clicked card.
    */
-  async click(openId: string, message: DeliveredMessage, buttonText: string | RegExp, formValue?: Record<string, unknown>): Promise<CardReply> {
+  /** Clicks a button of a delivered card; `settle: false` returns as soon as the callback is answered. */
+  async click(openId: string, message: DeliveredMessage, buttonText: string | RegExp, formValue?: Record<string, unknown>, opts: { settle?: boolean } = {}): Promise<CardReply> {
     const card = JSON.parse(message.currentContent) as CardJson;
     const button = findButton(card, buttonText);
     if (!button) throw new Error(`no button ${String(buttonText)} on card: ${message.currentContent.slice(0, 400)}`);
-    return this.clickValue(openId, button.value, { formValue: button.inForm ? formValue ?? {} : undefined, message });
+    return this.clickValue(openId, button.value, { formValue: button.inForm ? formValue ?? {} : undefined, message, settle: opts.settle });
   }
 
-  async clickValue(openId: string, value: Record<string, unknown>, opts: { formValue?: Record<string, unknown>; message?: DeliveredMessage; eventId?: string } = {}): Promise<CardReply> {
+  async clickValue(openId: string, value: Record<string, unknown>, opts: { formValue?: Record<string, unknown>; message?: DeliveredMessage; eventId?: string; settle?: boolean } = {}): Promise<CardReply> {
     const token = this.state.issueCardToken(opts.message?.messageId);
     const event = cardEvent({ token: VERIFICATION_TOKEN, operatorId: openId, value, formValue: opts.formValue, messageId: opts.message?.messageId, chatId: opts.message?.chatId, eventId: opts.eventId });
     (event.event as { token: string }).token = token;
@@ -120,12 +121,13 @@ export class TestBot {
       const data = (reply.card as unknown as { data?: CardJson }).data ?? reply.card;
       opts.message.currentContent = JSON.stringify(data);
     }
-    await this.settle();
+    if (opts.settle !== false) await this.settle();
     return reply;
   }
 
   /** Waits until handled events are done and the outbox has nothing due. */
   async settle(): Promise<void> {
+    await this.app.scheduler.idle();
     await this.app.inbox.idle();
     await this.app.outbox.drain(10_000);
   }

@@ -14,6 +14,7 @@ import type { Db, Tx } from '../db/client.ts';
 import { applyEffects, loadHolders, loadWorkflow } from '../db/approvals.ts';
 import { subscribe } from '../db/digests.ts';
 import { createLead } from '../db/leads.ts';
+import { scoreAndStore } from '../db/lifecycle.ts';
 import { parseActivityTable } from '../domain/activity.ts';
 import { isMajor, validateLeadForm, type LeadKind } from '../domain/lead.ts';
 import { parseQuotaTable, quotaRecords } from '../domain/quota.ts';
@@ -177,6 +178,8 @@ async function seedLead(tx: Tx, spec: DemoLead, opts: DemoSeedOptions, year: num
   let at = new Date(submitted);
 
   const row = await createLead(tx, { lead: checked.lead, submitterId, year, major: isMajor(checked.lead, office), role: 'staff', now: at });
+  // Scored as the bot scores a registration, so a running service shows the 评级 without a restart.
+  await scoreAndStore(tx, row.id, office);
   const holders = await loadHolders(tx, []);
   const opened = (await loadWorkflow(tx, row.id))!;
   // createLead already recorded the 'submit' audit event, as in the bot (see src/bot/approval/start.ts).

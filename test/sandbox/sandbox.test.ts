@@ -13,6 +13,8 @@ import { testDatabase, type TestDatabaseUrl } from '../support/db.ts';
 import { TestBot } from '../support/harness.ts';
 import { freePort, ROOT, startService, waitForHttp, type Child } from '../support/process.ts';
 import { localParts } from '../../src/domain/time.ts';
+import { openDatabase } from '../../src/db/client.ts';
+import { parseDatabaseUrl } from '../../src/db/url.ts';
 
 const STAFF = 'ou_demostaff';
 const REVIEWER = 'ou_demoreviewer';
@@ -329,6 +331,13 @@ describe('npm run demo:seed', () => {
   it('fills the database once with quotas, activities, people and leads whose approval rows agree', async () => {
     dbUrl = await testDatabase('sandbox-seed');
     expect(runSeed(dbUrl.url)).toContain('项目：新增 36 个');
+    // Scored at once, as registrations are: a service already running shows their 评级.
+    const direct = openDatabase(parseDatabaseUrl(dbUrl.url));
+    try {
+      expect(await direct.prisma.lead.count({ where: { tier: null } })).toBe(0);
+    } finally {
+      await direct.close();
+    }
     const out = runSeed(dbUrl.url);
     expect(out).toContain('项目：新增 0 个，已存在 36 个');
     expect(out).toContain('任务分解表：新增 0 条指标');

@@ -307,7 +307,7 @@ export function resubmit(state: WorkflowState, actor: Actor, office: OfficeConfi
   const lead = state.lead;
   if (actor.id !== lead.submitterId) return refuse('not_submitter', '只有项目登记人可以重新提交');
   if (lead.status !== 'returned' && lead.status !== 'withdrawn') {
-    return refuse('lead_closed', lead.status === 'pending' ? '该项目正在审批中，无需重新提交' : leadClosedReason(lead.status));
+    return refuse('lead_closed', lead.status === 'pending' ? '该项目正在审批中，无需重新提交' : leadClosedReason(lead.status, true));
   }
   const ctx = begin({ lead: state.lead, steps: [] }, holders, now);
   const from = ctx.s.lead.status;
@@ -432,8 +432,8 @@ function transfer(ctx: Ctx, actor: Actor, step: StepState, me: AssigneeState, in
 function withdraw(ctx: Ctx, actor: Actor): DecideResult {
   const lead = ctx.s.lead;
   if (actor.id !== lead.submitterId) return refuse('not_submitter', '只有项目登记人可以撤回');
-  if (lead.status !== 'pending') return refuse('lead_closed', leadClosedReason(lead.status));
-  if (ctx.s.steps.some((s) => s.assignees.some((a) => a.decision !== null))) {
+  if (lead.status !== 'pending') return refuse('lead_closed', leadClosedReason(lead.status, true));
+  if (!canWithdraw(ctx.s)) {
     return refuse('already_acted', '审批人已处理该项目，无法撤回');
   }
   const pending = ctx.s.steps.find((s) => s.status === 'pending');
@@ -637,6 +637,11 @@ export function currentStep(state: WorkflowState): StepState | undefined {
   return state.lead.status === 'pending' ? state.steps.find((s) => s.status === 'pending') : undefined;
 }
 
+/** Whether the submitter may still 撤回: the lead is in approval and nobody has decided anything in this round. */
+export function canWithdraw(state: { lead: Pick<LeadFacts, 'status'>; steps: readonly { assignees: readonly { decision: string | null }[] }[] }): boolean {
+  return state.lead.status === 'pending' && !state.steps.some((s) => s.assignees.some((a) => a.decision !== null));
+}
+
 /** Whether this user's copy of the step card shows buttons. */
 export function canAct(step: Pick<StepState, 'status' | 'assignees'>, userId: string): boolean {
   return step.status === 'pending' && step.assignees.some((a) => a.userId === userId && a.active && a.decision === null);
@@ -698,16 +703,17 @@ export function eligibleFor(
   return [...new Set(holders[STEP_ROLE[step.step]] ?? [])].filter((id) => !excluded.has(id));
 }
 
-function leadClosedReason(status: LeadStatus): string {
+/** Why a closed lead takes no action; `toSubmitter`: said to the submitter himself (second person). */
+function leadClosedReason(status: LeadStatus, toSubmitter = false): string {
   switch (status) {
     case 'approved':
       return '该项目已审批通过';
     case 'rejected':
       return '该项目已被驳回，审批已结束';
     case 'returned':
-      return '该项目已退回修改，等待登记人重新提交';
+      return toSubmitter ? '该项目已退回修改，请修改后重新提交' : '该项目已退回修改，等待登记人重新提交';
     case 'withdrawn':
-      return '该项目已由登记人撤回';
+      return toSubmitter ? '您已撤回该项目' : '该项目已由登记人撤回';
     case 'pending':
       return '该项目当前没有待处理的环节';
   }
@@ -715,19 +721,20 @@ function leadClosedReason(status: LeadStatus): string {
 
 /** Finds the step an action is about and refuses when it is not open for decisions. */
 function locate(s: WorkflowState, actor: Actor, input: DecideInput): StepState | Refusal {
+  const closed = () => leadClosedReason(s.lead.status, actor.id === s.lead.submitterId);
   const step =
     input.stepId !== undefined ? s.steps.find((x) => x.id === input.stepId) : s.steps.find((x) => x.status === 'pending');
   if (!step) {
     if (input.stepId !== undefined) return refuse('stale_card', '该审批卡片已失效，请以最新卡片为准');
-    return refuse('lead_closed', leadClosedReason(s.lead.status));
+    return refuse('lead_closed', closed());
   }
   switch (step.status) {
     case 'pending':
-      return s.lead.status === 'pending' ? step : refuse('lead_closed', leadClosedReason(s.lead.status));
+      return s.lead.status === 'pending' ? step : refuse('lead_closed', closed());
     case 'waiting':
       return refuse('step_not_started', '该环节尚未开始，请等待前一环节完成');
     case 'cancelled':
-      return refuse('lead_closed', s.lead.status === 'pending' ? '该环节已取消' : leadClosedReason(s.lead.status));
+      return refuse('lead_closed', s.lead.status === 'pending' ? '该环节已取消' : closed());
     case 'approved':
     case 'rejected':
     case 'returned': {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultOffice, officeSchema, type LeadKind, type OfficeConfig } from '../../src/config/office.ts';
 import {
   canAct,
+  canWithdraw,
   decide,
   dueReminders,
   planSteps,
@@ -223,9 +224,16 @@ describe('decisions', () => {
     expect(ofType(w.effects, 'lead_status')[0]).toMatchObject({ from: 'pending', to: 'withdrawn' });
     expect(label(w.state)).toBe('已撤回');
     expect(refused(act(w.state, 'ou_rev1', 'approve'))).toBe('该项目已由登记人撤回');
+    // The submitter himself is told in the second person.
+    expect(refused(act(w.state, staff, 'withdraw'))).toBe('您已撤回该项目');
+    expect(refused(act(w.state, staff, 'remind'))).toBe('您已撤回该项目');
+    expect(refused(act(w.state, 'ou_admin', 'remind'))).toBe('该项目已由登记人撤回');
+    expect(canWithdraw(state)).toBe(true);
+    expect(canWithdraw(w.state)).toBe(false);
     expect(resubmit(w.state, staff, office, holders, later(60)).ok).toBe(true);
 
     const acted = ok(state, 'ou_rev1', 'approve').state;
+    expect(canWithdraw(acted)).toBe(false);
     expect(refused(act(acted, staff, 'withdraw'))).toBe('审批人已处理该项目，无法撤回');
   });
 

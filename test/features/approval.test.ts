@@ -18,6 +18,7 @@ const OTHER_STAFF = 'ou_staff0002'; // 丁堰镇
 const REV1 = 'ou_rev00001'; // 张三
 const REV2 = 'ou_rev00002'; // 李四
 const REV3 = 'ou_rev00003'; // 王五 (granted later)
+const REV4 = 'ou_rev00004'; // 孙老师 (granted later)
 const APP1 = 'ou_app00001'; // 赵六
 const EXP1 = 'ou_exp00001'; // 钱七
 const LEADERS = ['ou_lead0001', 'ou_lead0002', 'ou_lead0003']; // 孙一 周二 吴三
@@ -261,6 +262,8 @@ describe('approval flow', () => {
     const e = stepCardOf(EXP1, lead, '预审');
     expect(textOf(e)).toContain('第 2 轮');
     expect(textOf(e)).toContain('预审 … → 初审 → 审签');
+    // Round 2's reviewer sees why round 1 was returned, so he can check the edits against it.
+    expect(textOf(e)).toContain('**第 1 轮退回修改**：李四（初审） · 意见：请补充投资协议');
     expect(await auditActions(lead)).toEqual(['submit', 'return', 'resubmit']);
 
     // A click on a card of round 1 changes nothing.
@@ -342,6 +345,73 @@ describe('approval flow', () => {
   });
 });
 
+describe('the submitter’s own cards', () => {
+  /** The submitter's lead card (「项目 KZ-…」), which carries 撤回 and 催办 while the lead is in approval. */
+  async function leadCardOf(lead: TestLead): Promise<DeliveredMessage> {
+    await bot.say(STAFF, `项目 ${lead.code}`);
+    return lastReplyTo(STAFF);
+  }
+
+  it('撤回 turns the clicked card into 已撤回 with 修改并重新提交; a stale copy says 您已撤回该项目', async () => {
+    const lead = await newLead();
+    const card = await leadCardOf(lead);
+    const stale = await leadCardOf(lead);
+    expect(buttonTexts(card)).toEqual(['撤回', '催办']);
+
+    const done = await bot.click(STAFF, card, '撤回');
+    expect(done.toast).toEqual({ type: 'success', content: '已撤回' });
+    expect((await leadRow(lead)).status).toBe('withdrawn');
+    expect(buttonTexts(card)).toEqual(['修改并重新提交']);
+    expect(findButton(cardOf(card), '修改并重新提交')?.value).toEqual({ action: 'register.edit', leadId: lead.id });
+    expect(textOf(card)).toContain('**当前状态**：已撤回');
+    expect(textOf(card)).not.toContain('审批中');
+
+    const again = await bot.click(STAFF, stale, '撤回');
+    expect(again.toast).toEqual({ type: 'warning', content: '您已撤回该项目' });
+    expect(buttonTexts(stale)).toEqual(['修改并重新提交']);
+    expect(await auditActions(lead)).toEqual(['submit', 'withdraw']);
+  });
+
+  it('催办 answers with the card as it is now: no 撤回 once an approver has acted', async () => {
+    const lead = await newLead();
+    const card = await leadCardOf(lead);
+    const stale = await leadCardOf(lead);
+    await bot.click(REV1, stepCardOf(REV1, lead, '初审'), '同意');
+
+    const r = await bot.click(STAFF, card, '催办');
+    expect(r.toast).toEqual({ type: 'success', content: '已催办' });
+    expect(buttonTexts(card)).toEqual(['催办']);
+    expect(textOf(card)).toContain('已催办审签（1 位审批人）。');
+    expect(textOf(card)).toContain('**当前状态**：待审签');
+
+    const late = await bot.click(STAFF, stale, '撤回');
+    expect(late.toast?.content).toBe('审批人已处理该项目，无法撤回');
+    expect(buttonTexts(stale)).toEqual(['催办']);
+  });
+
+  it('once the lead is rejected or approved, the earlier progress notices lose 催办 and show the outcome', async () => {
+    const rejected = await newLead();
+    await bot.click(REV1, stepCardOf(REV1, rejected, '初审'), '同意', { comment: '同意上报' });
+    const notice = noticesTo(STAFF, rejected, '初审已通过')[0];
+    expect(buttonTexts(notice)).toEqual(['催办']);
+    await bot.click(APP1, stepCardOf(APP1, rejected, '审签'), '驳回', { comment: '不符合产业方向' });
+    expect(notice.updates.length).toBeGreaterThan(0);
+    expect(buttonTexts(notice)).toEqual([]);
+    expect(textOf(notice)).toContain('初审已通过（张三 同意），进入审签。');
+    expect(textOf(notice)).toContain('**意见**：同意上报');
+    expect(textOf(notice)).toContain('**当前状态**：已驳回');
+
+    const approved = await newLead();
+    await bot.click(REV2, stepCardOf(REV2, approved, '初审'), '同意');
+    const progress = noticesTo(STAFF, approved, '初审已通过')[0];
+    await bot.click(APP1, stepCardOf(APP1, approved, '审签'), '同意');
+    expect(buttonTexts(progress)).toEqual([]);
+    expect(textOf(progress)).toContain('**当前状态**：已通过');
+    // The notice of the final decision is a new card with its own next step.
+    expect(buttonTexts(noticesTo(STAFF, approved, '审批通过')[0])).toEqual(['登记项目进展']);
+  });
+});
+
 describe('major projects (一事一议)', () => {
   async function throughSignoff(lead: TestLead, flag = false): Promise<void> {
     await bot.click(REV1, stepCardOf(REV1, lead, '初审'), flag ? '同意并提交一事一议' : '同意');
@@ -377,7 +447,11 @@ describe('major projects (一事一议)', () => {
       expect(buttonTexts(copy)).toEqual([]);
       expect(textOf(copy)).toContain('会签通过');
     }
-    expect(noticesTo(STAFF, lead, '审批通过')).toHaveLength(1);
+    const approved = noticesTo(STAFF, lead, '审批通过');
+    expect(approved).toHaveLength(1);
+    // The decision is the group's: every leader who agreed is named, not only the last to click.
+    expect(textOf(approved[0])).toContain('已审批通过（领导小组会签通过：孙一、周二、吴三 同意）');
+    expect(textOf(approved[0])).toContain(`各位领导的意见请发送 /history ${lead.code} 查看`);
   });
 
   it('is rejected by one leader’s 不同意', async () => {
@@ -460,6 +534,33 @@ describe('转交, 我的待办 and 审批记录', () => {
     await bot.click(REV3, mine, '同意');
     expect(textOf(stepCardOf(REV2, lead, '初审'))).toContain('王五 同意');
     expect(await auditActions(lead)).toEqual(['submit', 'transfer', 'approve']);
+  });
+
+  it('转交 with a note: the new assignee’s card shows the note, escaped and cut to length', async () => {
+    const lead = await newLead();
+    const long = await newLead();
+    await grant('reviewer', REV4, '孙老师'); // joins after both steps started
+    /** 我的待办 → a fresh copy of the step card, which now offers 孙老师 as a transfer target. */
+    const fresh = async (user: string, l: TestLead) => {
+      await bot.say(user, '/pending');
+      const list = lastReplyTo(user);
+      await bot.clickValue(user, buttons(cardOf(list)).find((b) => b.text.includes(l.code))!.value, { message: list });
+      return stepCardOf(user, l, '初审');
+    };
+    const note = '我本周出差，请<孙老师>处理 *急*';
+    await bot.click(REV1, await fresh(REV1, lead), '转交', { to: REV4, comment: note });
+    const mine = stepCardOf(REV4, lead, '初审');
+    const text = textOf(mine);
+    expect(text).toContain('张三 将该环节转交给您处理。');
+    expect(text).toContain('**转交附言**：我本周出差，请&#60;孙老师&#62;处理 &#42;急&#42;');
+    expect(JSON.stringify(cardOf(mine))).not.toContain('<孙老师>');
+    expect(buttonTexts(mine)).toContain('同意');
+
+    const essay = `请孙老师处理：${'材料已齐全，请重点核实投资协议。'.repeat(30)}`.slice(0, 500);
+    await bot.click(REV2, await fresh(REV2, long), '转交', { to: REV4, comment: essay });
+    const cut = textOf(stepCardOf(REV4, long, '初审'));
+    expect(cut).toContain(`**转交附言**：${Array.from(essay).slice(0, 200).join('')}…`);
+    expect(cut).not.toContain(essay);
   });
 
   it('/history shows the audit trail to whoever may see the lead', async () => {
@@ -627,6 +728,11 @@ describe('a large 领导小组', () => {
     expect(last).toContain(`${comment(24).slice(0, 60)}…`);
     expect(last).not.toContain(comment(24));
     expect(last).toContain(`完整意见请发送 /history ${lead.code} 查看`);
+
+    // The submitter's notice credits the whole group, naming a few.
+    const notice = textOf(noticesTo(STAFF, lead, '审批通过')[0]);
+    expect(notice).toContain('领导小组会签通过：孙一、周二、吴三、成员4号、成员5号 等 25 位领导 同意');
+    expect(notice).not.toContain(comment(24));
 
     await bot.say(LEADERS[0], `/history ${lead.code}`);
     expect(textOf(lastReplyTo(LEADERS[0]))).toContain(comment(23));

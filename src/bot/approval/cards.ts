@@ -11,7 +11,7 @@ import { md } from '../../cards/template.ts';
 import { assertValidCard, CARD_MAX_BYTES, cardSize } from '../../cards/validate.ts';
 import { leadKindLabel, leadSummaryRows } from '../../domain/lead.ts';
 import {
-  ACTION_LABELS, canAct, eligibleFor, LEAD_STATUS_LABELS, MAX_COMMENT_LENGTH, OUTCOME_LABELS, progressLine, ROLE_LABELS,
+  ACTION_LABELS, canAct, canWithdraw, eligibleFor, LEAD_STATUS_LABELS, MAX_COMMENT_LENGTH, OUTCOME_LABELS, progressLine, ROLE_LABELS,
   STEP_LABELS, STEP_ROLE, statusLabel, type Holders, type LeadStatus, type Role, type StepKind, type StepOutcome,
   type StepState, type SubmitterEvent, type WorkflowAction,
 } from '../../domain/workflow.ts';
@@ -40,7 +40,21 @@ export interface ApprovalView {
   names: ReadonlyMap<string, string>;
   holders: Holders;
   tz: string;
+  /** 转交 notes of this round: `${stepId}:${to}` → the note the transferring person wrote (latest wins). */
+  transferNotes?: ReadonlyMap<string, string>;
+  /** Why the previous round ended, when it was 退回修改: shown on this round's step cards. */
+  previousReturn?: PreviousReturn;
 }
+
+export interface PreviousReturn {
+  round: number;
+  by: string;
+  step: StepKind | null;
+  comment: string;
+}
+
+/** Key of ApprovalView.transferNotes. */
+export const transferNoteKey = (stepId: number, to: string): string => `${stepId}:${to}`;
 
 export type StepCardReason = 'started' | 'transferred' | 'added' | 'remind';
 
@@ -88,12 +102,17 @@ const decisionWord = (decision: string): string => ACTION_LABELS[decision as Wor
  */
 export const CARD_COMMENT_CHARS = 60;
 
-function clip(text: string): { text: string; clipped: boolean } {
+/** A note (转交附言, the previous round's 退回意见) is cut to this many characters on a full card, CARD_COMMENT_CHARS on a shorter one. */
+export const CARD_NOTE_CHARS = 200;
+
+function clip(text: string, max = CARD_COMMENT_CHARS): { text: string; clipped: boolean } {
   const chars = Array.from(text);
-  return chars.length > CARD_COMMENT_CHARS ? { text: `${chars.slice(0, CARD_COMMENT_CHARS).join('')}…`, clipped: true } : { text, clipped: false };
+  return chars.length > max ? { text: `${chars.slice(0, max).join('')}…`, clipped: true } : { text, clipped: false };
 }
 
 const STEP_COLORS: Record<string, HeaderColor> = { approved: 'green', rejected: 'red', returned: 'orange', cancelled: 'grey' };
+/** Header colours of the submitter's cards, by the lead's status. */
+const STATUS_COLORS: Record<string, HeaderColor> = { pending: 'blue', approved: 'green', rejected: 'red', returned: 'orange', withdrawn: 'grey' };
 
 function leadStatusText(view: ApprovalView): string {
   return statusLabel(view.lead.status as LeadStatus, view.steps.map(toStepState));
@@ -119,6 +138,16 @@ function factRows(view: ApprovalView, step: StepRow): KeyValue[] {
   if (lead.round > 1) rows.push(['审批轮次', `第 ${lead.round} 轮`]);
   if (lead.major) rows.push(['重大项目', '是（一事一议，须领导小组会签）']);
   return rows;
+}
+
+/** On the cards of a resubmitted round: who returned the previous round and what he asked for. */
+function previousReturnLine(view: ApprovalView, detail: 'full' | 'short' | 'minimal'): string | undefined {
+  const r = view.previousReturn;
+  if (!r || view.lead.round !== r.round + 1) return undefined;
+  const cut = clip(r.comment, detail === 'full' ? CARD_NOTE_CHARS : CARD_COMMENT_CHARS);
+  const where = r.step ? `（${STEP_LABELS[r.step]}）` : '';
+  const more = cut.clipped ? `（完整意见请发送 /history ${md(view.lead.code)} 查看）` : '';
+  return `**第 ${r.round} 轮退回修改**：${md(nameIn(view, r.by))}${where} · 意见：${md(cut.text)}${more}`;
 }
 
 /** Decisions taken earlier in this round: "**预审**：张三 同意 · 意见：…". */
@@ -235,13 +264,21 @@ function waitingLine(view: ApprovalView, step: StepRow, viewerId: string): strin
   return undefined;
 }
 
-function introLine(view: ApprovalView, step: StepRow, viewerId: string, opts: StepCardOptions): string | undefined {
+/** "张三 将该环节转交给您处理。附言：…" while the viewer may act on a step transferred to him. */
+function transferredLine(view: ApprovalView, step: StepRow, viewerId: string, detail: 'full' | 'short' | 'minimal'): string | undefined {
+  const me = step.assignees.find((a) => a.userId === viewerId && a.active);
+  if (!me?.transferredFrom || !canAct(toStepState(step), viewerId)) return undefined;
+  const note = view.transferNotes?.get(transferNoteKey(step.id, viewerId));
+  const cut = note ? clip(note, detail === 'full' ? CARD_NOTE_CHARS : CARD_COMMENT_CHARS) : undefined;
+  return `${md(nameIn(view, me.transferredFrom))} 将该环节转交给您处理。${cut ? `\n**转交附言**：${md(cut.text)}` : ''}`;
+}
+
+function introLine(view: ApprovalView, step: StepRow, viewerId: string, opts: StepCardOptions, detail: 'full' | 'short' | 'minimal'): string | undefined {
   if (!canAct(toStepState(step), viewerId)) return undefined;
+  const transferred = transferredLine(view, step, viewerId, detail);
   switch (opts.reason) {
-    case 'transferred': {
-      const me = step.assignees.find((a) => a.userId === viewerId);
-      return `${md(nameIn(view, me?.transferredFrom))} 将该环节转交给您处理。`;
-    }
+    case 'transferred':
+      return transferred;
     case 'added':
       return '您已被分配为该环节的审批人，请处理。';
     case 'remind': {
@@ -249,7 +286,8 @@ function introLine(view: ApprovalView, step: StepRow, viewerId: string, opts: St
       return `<font color='red'>催办：该项目${waited}请尽快处理。</font>`;
     }
     default:
-      return undefined;
+      // A later update of a transferred step's card keeps saying who handed it over, and why.
+      return transferred;
   }
 }
 
@@ -268,9 +306,11 @@ function buildStepCard(
   const color: HeaderColor = step.status === 'pending' ? (remind ? 'orange' : mine ? 'blue' : 'wathet') : STEP_COLORS[step.status] ?? 'grey';
 
   const elements: CardElement[] = [];
-  const intro = introLine(view, step, viewerId, opts);
+  const intro = introLine(view, step, viewerId, opts, detail);
   if (intro) elements.push(markdown(intro));
   elements.push(keyValues(factRows(view, step)));
+  const returned = previousReturnLine(view, detail);
+  if (returned) elements.push(markdown(returned));
   if (detail !== 'minimal') {
     const summary = leadSummaryRows(view.lead, { includeContact: detail === 'full', includeSummary: detail === 'full' });
     if (summary.length > 0) elements.push(hr(), keyValues(detail === 'full' ? summary : summary.slice(0, 8)));
@@ -337,30 +377,58 @@ export interface SubmitterNoticeInput {
   comment: string | null;
 }
 
-/** The submitter's notice after a decision on his lead. */
+/** At most this many leaders are named when a 会签 is credited ("孙一、周二 等 25 位领导"). */
+export const NAMED_VOTERS = 5;
+
+/** "孙一、周二、吴三" or "孙一、周二、吴三、周四、郑五 等 25 位领导": everyone who agreed to a 会签 step. */
+function agreedNames(view: ApprovalView, step: StepRow): string {
+  const agreed = step.assignees.filter((a) => a.active && a.decision === 'approve').map((a) => md(nameIn(view, a.userId)));
+  if (agreed.length <= NAMED_VOTERS) return agreed.join('、');
+  return `${agreed.slice(0, NAMED_VOTERS).join('、')} 等 ${agreed.length} 位领导`;
+}
+
+/**
+ * The submitter's notice after a decision on his lead. A 初审/审签 progress notice carries 催办 while the lead
+ * is in approval; once the lead is closed it is re-rendered (service.ts) with the lead's state instead.
+ */
 export function submitterNotice({ view, event, step, by, comment }: SubmitterNoticeInput): CardJson {
   const { lead } = view;
   const who = md(nameIn(view, by));
   const name = `「${md(lead.projectName)}」（${md(lead.code)}）`;
   const lines: string[] = [];
   const extra: CardElement[] = [];
+  const row = view.steps.find((s) => s.step === step);
   let title: string;
   let color: HeaderColor;
   switch (event) {
     case 'step_approved': {
-      const pending = view.steps.find((s) => s.status === 'pending');
+      // The step after this one (by position), so a later re-render still says where it went.
+      const next = row ? [...view.steps].sort((a, b) => a.position - b.position).find((s) => s.position > row.position) : undefined;
       title = `${STEP_LABELS[step]}已通过 · ${lead.code}`;
       color = 'blue';
-      lines.push(`您登记的项目${name}${STEP_LABELS[step]}已通过（${who} 同意）${pending ? `，进入${STEP_LABELS[pending.step as StepKind]}。` : '。'}`);
+      lines.push(`您登记的项目${name}${STEP_LABELS[step]}已通过（${who} 同意）${next ? `，进入${STEP_LABELS[next.step as StepKind]}。` : '。'}`);
       if (comment) lines.push(`**意见**：${md(comment)}`);
-      if (pending) extra.push(submitterButtons(lead.id, { withdraw: false }));
+      if (lead.status === 'pending') {
+        if (next) extra.push(submitterButtons(lead.id, { withdraw: false }));
+      } else {
+        color = STATUS_COLORS[lead.status] ?? 'grey';
+        lines.push(`**当前状态**：${leadStatusText(view)}`);
+      }
       break;
     }
     case 'approved':
       title = `审批通过 · ${lead.code}`;
       color = 'green';
-      lines.push(`您登记的项目${name}已审批通过（${STEP_LABELS[step]}：${who} 同意）。`);
-      if (comment) lines.push(`**意见**：${md(comment)}`);
+      if (row && row.mode === 'all') {
+        // 会签: the decision is the group's, not the last voter's.
+        lines.push(`您登记的项目${name}已审批通过（${STEP_LABELS[step]}会签通过：${agreedNames(view, row)} 同意）。`);
+        if (row.assignees.some((a) => a.active && a.decision === 'approve' && a.comment)) {
+          lines.push(`各位领导的意见请发送 /history ${md(lead.code)} 查看。`);
+        }
+      } else {
+        lines.push(`您登记的项目${name}已审批通过（${STEP_LABELS[step]}：${who} 同意）。`);
+        if (comment) lines.push(`**意见**：${md(comment)}`);
+      }
       lines.push('请继续推进签约、注册、落地，并在这里登记每一步进展。');
       extra.push(buttonRow([button('登记项目进展', { action: LIFECYCLE_SHOW_ACTION, leadId: lead.id }, 'primary_filled')]));
       break;
@@ -381,6 +449,47 @@ export function submitterNotice({ view, event, step, by, comment }: SubmitterNot
   }
   if (view.steps.length > 0) lines.push(`**审批进度**：${progressOf(view.steps)}`);
   return noticeCard(title, lines, color, extra);
+}
+
+/**
+ * The submitter's own card about his lead as it is now: the answer to his 撤回 / 催办 click, which replaces
+ * the clicked card. Only the buttons that make sense now: 撤回 while nobody has acted, 催办 while in approval,
+ * 修改并重新提交 once withdrawn or returned, 登记项目进展 once approved. `done` says what the click did.
+ */
+export function submitterLeadCard(view: ApprovalView, done?: string): CardJson {
+  const { lead } = view;
+  const status = lead.status as LeadStatus;
+  const name = `「${md(lead.projectName)}」（${md(lead.code)}）`;
+  const lines: string[] = [];
+  const buttons: CardElement[] = [];
+  if (done) lines.push(done);
+  switch (status) {
+    case 'pending':
+      lines.push(`您登记的项目${name}正在审批中。`);
+      break;
+    case 'withdrawn':
+      lines.push(`您已撤回项目${name}，审批人不再处理。修改后可以重新提交，审批将从第一个环节重新开始。`);
+      buttons.push(button('修改并重新提交', { action: EDIT_LEAD_ACTION, leadId: lead.id }, 'primary_filled'));
+      break;
+    case 'returned':
+      lines.push(`您登记的项目${name}已被退回修改，修改后可以重新提交。`);
+      buttons.push(button('修改并重新提交', { action: EDIT_LEAD_ACTION, leadId: lead.id }, 'primary_filled'));
+      break;
+    case 'approved':
+      lines.push(`您登记的项目${name}已审批通过。`);
+      buttons.push(button('登记项目进展', { action: LIFECYCLE_SHOW_ACTION, leadId: lead.id }, 'primary_filled'));
+      break;
+    case 'rejected':
+      lines.push(`您登记的项目${name}已被驳回，审批已结束。`);
+      break;
+  }
+  lines.push(`**当前状态**：${leadStatusText(view)}`);
+  if (view.steps.length > 0) lines.push(`**审批进度**：${progressOf(view.steps)}`);
+  if (lead.round > 1) lines.push(`**审批轮次**：第 ${lead.round} 轮`);
+  const extra = status === 'pending'
+    ? [submitterButtons(lead.id, { withdraw: canWithdraw({ lead: { status }, steps: view.steps }) })]
+    : buttons.length > 0 ? [buttonRow(buttons)] : [];
+  return noticeCard(`${LEAD_STATUS_LABELS[status] ?? md(lead.status)} · ${lead.code}`, lines, STATUS_COLORS[status] ?? 'grey', extra);
 }
 
 /** To assignees whose step the submitter withdrew. */

@@ -17,14 +17,15 @@ import { enqueue, enqueuePatchRef, cardContent } from '../../lark/outbox.ts';
 import type { CardJson, OutgoingMessage, ToastType } from '../../lark/types.ts';
 import { loadHolders, namesOf, type Person } from '../../db/roles.ts';
 import {
-  applyEffects, loadStep, loadWorkflow, WorkflowConflict, type LoadedWorkflow, type MessageEffect, type StepRow,
+  applyEffects, auditTrail, loadStep, loadWorkflow, WorkflowConflict, type LoadedWorkflow, type MessageEffect, type StepRow,
 } from '../../db/approvals.ts';
 import {
-  decide, restaff, type Holders, type RefusalCode, type Role, type StepKind, type WorkflowAction,
+  decide, restaff, STEP_LABELS, type Holders, type RefusalCode, type Role, type StepKind, type WorkflowAction,
 } from '../../domain/workflow.ts';
 import type { Services } from '../services.ts';
 import {
-  doneToast, idsToName, noAssigneeNotice, stepCard, submitterNotice, withdrawnNotice, type ApprovalView,
+  doneToast, idsToName, noAssigneeNotice, stepCard, submitterLeadCard, submitterNotice, transferNoteKey, withdrawnNotice,
+  type ApprovalView, type PreviousReturn,
 } from './cards.ts';
 import { leadsWithPendingStepOf } from '../../db/approvals.ts';
 
@@ -36,6 +37,15 @@ const MAX_ATTEMPTS = 25;
 export const STEP_REF_TYPE = 'step';
 export function stepCopyRef(stepId: number, userId: string): string {
   return `${stepId}:${userId}`;
+}
+
+/**
+ * The submitter's progress notices ("初审已通过", with 催办) are sent with refType 'submitter' and this refId, so
+ * they can be re-rendered without 催办 once the lead leaves approval, as the step cards are.
+ */
+export const SUBMITTER_REF_TYPE = 'submitter';
+export function submitterNoticeRef(leadId: number, round: number, step: StepKind): string {
+  return `${leadId}:${round}:${step}`;
 }
 
 // ---- serialising and retrying ------------------------------------------------------------------------
@@ -95,9 +105,28 @@ export async function runLeadTransaction<T>(services: Services, leadId: number, 
 
 /** What the cards need, read in the transaction: the lead, its current round, names and role holders. */
 export async function loadView(tx: Tx, services: Services, loaded: LoadedWorkflow, holders: Holders, extraIds: string[] = []): Promise<ApprovalView> {
-  const ids = [...idsToName(loaded.lead, loaded.steps, holders), ...extraIds];
+  const { transferNotes, previousReturn } = await notesOf(tx, loaded);
+  const ids = [...idsToName(loaded.lead, loaded.steps, holders), ...extraIds, ...(previousReturn ? [previousReturn.by] : [])];
   const names = await namesOf(tx, ids);
-  return { lead: loaded.lead, steps: loaded.steps, names, holders, tz: services.env.BOT_TIMEZONE };
+  return { lead: loaded.lead, steps: loaded.steps, names, holders, tz: services.env.BOT_TIMEZONE, transferNotes, previousReturn };
+}
+
+/** From the audit trail: the 转交 notes of this round's steps, and the 退回修改 that ended the previous round. */
+async function notesOf(tx: Tx, loaded: LoadedWorkflow): Promise<{ transferNotes: Map<string, string>; previousReturn?: PreviousReturn }> {
+  const transferNotes = new Map<string, string>();
+  let previousReturn: PreviousReturn | undefined;
+  const stepIds = new Set(loaded.steps.map((s) => s.id));
+  const round = loaded.lead.round;
+  for (const e of await auditTrail(tx, loaded.lead.id)) {
+    const data = e.data && typeof e.data === 'object' && !Array.isArray(e.data) ? (e.data as Record<string, unknown>) : {};
+    if (e.action === 'transfer' && e.stepId !== null && stepIds.has(e.stepId) && typeof data.to === 'string') {
+      if (e.comment) transferNotes.set(transferNoteKey(e.stepId, data.to), e.comment);
+      else transferNotes.delete(transferNoteKey(e.stepId, data.to));
+    } else if (e.action === 'return' && e.comment && round > 1 && data.round === round - 1) {
+      previousReturn = { round: round - 1, by: e.actorId, step: typeof data.step === 'string' ? (data.step as StepKind) : null, comment: e.comment };
+    }
+  }
+  return { transferNotes, ...(previousReturn ? { previousReturn } : {}) };
 }
 
 async function stepIn(tx: Tx, view: ApprovalView, stepId: number | null): Promise<StepRow | undefined> {
@@ -141,9 +170,13 @@ export async function deliver(tx: Tx, services: Services, leadId: number, messag
       case 'notify_assignees':
         for (const userId of m.userIds) out.push(sendCard(userId, withdrawnNotice(view, m.step)));
         break;
-      case 'notify_submitter':
-        out.push(sendCard(m.userId, submitterNotice({ view, event: m.event, step: m.step, by: m.by, comment: m.comment })));
+      case 'notify_submitter': {
+        const notice = submitterNotice({ view, event: m.event, step: m.step, by: m.by, comment: m.comment });
+        // A progress notice carries 催办: tracked, so it loses the button once the lead leaves approval.
+        const ref = m.event === 'step_approved' ? { refType: SUBMITTER_REF_TYPE, refId: submitterNoticeRef(leadId, view.lead.round, m.step) } : undefined;
+        out.push(sendCard(m.userId, notice, ref));
         break;
+      }
       case 'notify_admins_no_assignee':
         for (const admin of holders.admin ?? []) out.push(sendCard(admin, noAssigneeNotice(view, m.step, m.role)));
         break;
@@ -153,12 +186,35 @@ export async function deliver(tx: Tx, services: Services, leadId: number, messag
   return view;
 }
 
+/**
+ * Once the lead leaves approval (approved, rejected, returned, withdrawn), the submitter's progress notices of
+ * this round still carry 催办: every copy is re-rendered (enqueuePatchRef, as for the step cards) with the
+ * lead's state and without buttons.
+ */
+async function updateSubmitterNotices(tx: Tx, leadId: number, view: ApprovalView): Promise<void> {
+  if (view.lead.status === 'pending') return;
+  for (const s of view.steps) {
+    if (s.status !== 'approved' || !s.decidedBy) continue;
+    const decider = s.assignees.find((a) => a.userId === s.decidedBy);
+    const notice = submitterNotice({ view, event: 'step_approved', step: s.step as StepKind, by: s.decidedBy, comment: decider?.comment ?? null });
+    await enqueuePatchRef(tx, SUBMITTER_REF_TYPE, submitterNoticeRef(leadId, view.lead.round, s.step as StepKind), notice);
+  }
+}
+
 /** Applies a transition's effects and delivers its messages, in the caller's transaction. */
 export async function applyTransition(tx: Tx, services: Services, leadId: number, effects: Parameters<typeof applyEffects>[2], holders: Holders, now: Date): Promise<ApprovalView | undefined> {
   const messages = await applyEffects(tx, leadId, effects, now);
   // 靶向推送: chats following the lead's industry chain hear of it once it is approved.
   if (effects.some((e) => e.type === 'lead_status' && e.to === 'approved')) await onLeadApproved(tx, services, leadId);
-  return deliver(tx, services, leadId, messages, holders, now);
+  let view = await deliver(tx, services, leadId, messages, holders, now);
+  if (effects.some((e) => e.type === 'lead_status' && e.from === 'pending')) {
+    if (!view) {
+      const loaded = await loadWorkflow(tx, leadId);
+      view = loaded ? await loadView(tx, services, loaded, holders) : undefined;
+    }
+    if (view) await updateSubmitterNotices(tx, leadId, view);
+  }
+  return view;
 }
 
 // ---- actions -----------------------------------------------------------------------------------------
@@ -181,8 +237,18 @@ export type ActResult =
 
 /** Refusals that mean the clicked card is out of date: answer with the card as it is now. */
 const STALE: ReadonlySet<string> = new Set(['stale_card', 'step_settled', 'step_not_started', 'lead_closed', 'transferred_away', 'already_voted', 'role_lost']);
+/** Refusals of the submitter's 撤回 / 催办 that mean his card is out of date: answer with his card as it is now. */
+const SUBMITTER_STALE: ReadonlySet<string> = new Set(['lead_closed', 'already_acted']);
 /** Refusals of someone who may not act at all. */
 const FORBIDDEN: ReadonlySet<string> = new Set(['not_assignee', 'not_submitter', 'not_allowed', 'role_lost', 'transferred_away']);
+
+/** "已催办初审（2 位审批人）。" for the submitter's card after his 催办. */
+function remindedLine(view: ApprovalView): string | undefined {
+  const step = view.steps.find((s) => s.status === 'pending');
+  if (!step) return undefined;
+  const waiting = step.assignees.filter((a) => a.active && !a.decision).length;
+  return `已催办${STEP_LABELS[step.step as StepKind]}（${waiting} 位审批人）。`;
+}
 
 /** One person's action on a lead, in one transaction; returns what to answer the click with. */
 export async function act(services: Services, person: Person, req: ActRequest): Promise<ActResult> {
@@ -202,12 +268,14 @@ export async function act(services: Services, person: Person, req: ActRequest): 
       nameOf: (id) => view.names.get(id),
     }, now);
 
+    const submitter = req.stepId === undefined && person.openId === loaded.lead.submitterId;
     if (!r.ok) {
       let card: CardJson | undefined;
       if (req.stepId !== undefined && STALE.has(r.code)) {
         const step = await stepIn(tx, view, req.stepId);
         if (step && step.assignees.some((a) => a.userId === person.openId)) card = stepCard(view, step, person.openId);
       }
+      if (submitter && SUBMITTER_STALE.has(r.code)) card = submitterLeadCard(view);
       return { ok: false, code: r.code, reason: r.reason, toastType: FORBIDDEN.has(r.code) ? 'error' : 'warning', ...(card ? { card } : {}) };
     }
 
@@ -217,6 +285,9 @@ export async function act(services: Services, person: Person, req: ActRequest): 
     if (req.stepId !== undefined) {
       stepAfter = await stepIn(tx, after, req.stepId);
       if (stepAfter) card = stepCard(after, stepAfter, person.openId);
+    } else if (submitter) {
+      // 撤回 / 催办 on one of the submitter's cards: that card now shows the lead as it is.
+      card = submitterLeadCard(after, req.action === 'remind' ? remindedLine(after) : undefined);
     }
     const toast = stepAfter ? doneToast(req.action, { step: stepAfter.step as StepKind, status: stepAfter.status as never, mode: stepAfter.mode as never }) : doneToast(req.action);
     return { ok: true, toast, ...(card ? { card } : {}) };

@@ -18,6 +18,7 @@ import { Inbox } from './bot/inbox.ts';
 import type { Bot } from './bot/router.ts';
 import { createServices, type Services } from './bot/services.ts';
 import { startLongConnection, type LongConnection } from './lark/ws.ts';
+import { BotIdentityLoader } from './lark/identity.ts';
 // Scheduled jobs (digests, reminders, quota alerts).
 import { rescoreIfChanged } from './db/lifecycle.ts';
 import { JOBS } from './jobs/index.ts';
@@ -78,7 +79,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const larkSecrets = sandbox?.secrets ?? { encryptKey: env.LARK_ENCRYPT_KEY, verificationToken: env.LARK_VERIFICATION_TOKEN };
   // ---- end of Lark settings
   const { services, outbox } = createServices({ env, office, database, log, metrics, clock, lark });
-  const bot = createBot(services);
+  // The bot's own open_id (a group message is for the bot only when it @mentions it): learnt on listen.
+  const identity = new BotIdentityLoader({ fetch: () => lark.getBotInfo(), log });
+  const bot = createBot(services).setIdentity(identity);
   const inbox = new Inbox(services, bot);
   // Cron timers follow the real clock, so an app on a simulated clock (tests) only catches up on start.
   const scheduler = createScheduler({ services, database, jobs: JOBS, office, timezone: env.BOT_TIMEZONE, cron: !opts.clock });
@@ -115,6 +118,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
         .then((r) => r?.changed && log.info(`scoring: the model changed, ${r.rescored} lead(s) re-scored`))
         .catch((err) => log.error({ err }, 're-scoring leads failed'));
       const address = await server.listen({ port: env.PORT, host: env.HOST });
+      // After listen: in the sandbox the Open Platform stand-in is served by this server.
+      identity.start();
       outbox.start();
       if (env.LARK_MODE === 'ws' && env.LARK_APP_ID && env.LARK_APP_SECRET) {
         ws = startLongConnection({ appId: env.LARK_APP_ID, appSecret: env.LARK_APP_SECRET, domain: env.LARK_DOMAIN, inbox, log });
@@ -128,6 +133,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       if (stopped) return;
       stopped = true;
       ws?.close();
+      identity.stop();
       await server.close();
       await inbox.close();
       await scheduler.stop();

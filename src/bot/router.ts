@@ -2,6 +2,7 @@
 // form and a Chinese word, card actions keyed by `value.action`, and a file listener. The transports
 // (webhook route, long connection) hand it normalised events; nothing here knows which one delivered.
 import type { CardActionEvent, CardJson, CardReply, MessageEvent, Mention } from '../lark/types.ts';
+import type { IdentitySource } from '../lark/identity.ts';
 import { enqueue, cardContent, textContent } from '../lark/outbox.ts';
 import { loadPerson, rememberName, type Person, type Role } from '../db/roles.ts';
 import { splitCommand } from '../lark/intake.ts';
@@ -31,6 +32,11 @@ export interface CommandDef {
   usage: string;
   /** Who may run it; empty or undefined = everyone. */
   roles?: Role[];
+  /**
+   * For a command open to everyone whose run() refuses others with its own explanation (登记 names whom to
+   * ask): /help lists it under these roles, and not at all for people with none of them.
+   */
+  listedFor?: Role[];
   run(ctx: MessageContext): Promise<void>;
 }
 
@@ -62,8 +68,16 @@ export class Bot {
   private readonly actions = new Map<string, ActionHandler>();
   private readonly middleware: Middleware[] = [];
   private fileHandler?: FileHandler;
+  /** Who the bot is (its open_id), to tell a group message to the bot from one that mentions only people. */
+  private identity?: IdentitySource;
 
   constructor(readonly services: Services) {}
+
+  /** Sets where the bot learns its own open_id (set by the composition root, whatever the transport). */
+  setIdentity(identity: IdentitySource): this {
+    this.identity = identity;
+    return this;
+  }
 
   use(mw: Middleware): this {
     this.middleware.push(mw);
@@ -91,17 +105,32 @@ export class Bot {
     return this.commands.filter((c) => mayRun(c, person));
   }
 
+  /**
+   * The command a word names: `/name`, the bare name or one of the Chinese words, in any letter case.
+   * `splitCommand` has already turned the input-method forms (`／my`, `、help`) into `/`.
+   */
   findCommand(word: string): CommandDef | undefined {
-    const w = word.startsWith('/') ? word.slice(1).toLowerCase() : word;
-    return this.commands.find((c) => (word.startsWith('/') ? c.name === w : c.words.includes(w)));
+    const w = (word.startsWith('/') ? word.slice(1) : word).toLowerCase();
+    if (!w) return undefined;
+    return this.commands.find((c) => c.name === w || c.words.some((x) => x.toLowerCase() === w));
+  }
+
+  /**
+   * Whether a group message is addressed to the bot: it @mentions the bot. Until the bot knows its own
+   * open_id (see src/lark/identity.ts), any @mention counts.
+   */
+  private async addressed(event: MessageEvent): Promise<boolean> {
+    if (event.mentions.length === 0) return false;
+    const self = await this.identity?.current();
+    return self ? event.mentions.some((m) => m.openId === self.openId) : true;
   }
 
   async handleMessage(event: MessageEvent): Promise<void> {
     const { services } = this;
     // In a group the bot answers only when addressed. Lark delivers just the messages that @mention it,
     // unless the app was also granted every group message (im:message.group_msg): then the rest is chat
-    // between people, and a hint under each of them would be noise.
-    if (event.chatType === 'group' && event.mentions.length === 0) return;
+    // between people (also when they @mention each other), and a hint under each of them would be noise.
+    if (event.chatType === 'group' && !(await this.addressed(event))) return;
     for (const m of event.mentions) await rememberName(services.db, m.openId, m.name);
     const person = await loadPerson(services.db, event.senderId, services.env.BOT_ADMINS);
     const { word, args, mentioned } = splitCommand(event.text, event.mentions);

@@ -6,7 +6,7 @@
 // Requests run through the SDK's own axios instance wrapped to add a timeout to every call, the token
 // request included (the SDK sets none). Each API instance has its own token cache.
 import { Client, defaultHttpInstance, LoggerLevel, type Cache, type HttpInstance, type HttpRequestOptions, type Logger } from '@larksuiteoapi/node-sdk';
-import type { CardJson } from './types.ts';
+import type { BotIdentity, CardJson } from './types.ts';
 
 export interface LarkApi {
   send(receiveIdType: 'open_id' | 'chat_id', receiveId: string, msgType: string, content: string, uuid: string): Promise<{ messageId: string }>;
@@ -21,6 +21,8 @@ export interface LarkApi {
   downloadResource(messageId: string, fileKey: string): Promise<Buffer>;
   /** Uploads a file to send as `msg_type: "file"`; returns its file_key. */
   uploadFile(name: string, data: Buffer): Promise<string>;
+  /** The bot's own open_id and name (GET /open-apis/bot/v3/info). */
+  getBotInfo(): Promise<BotIdentity>;
 }
 
 export interface LarkApiOptions {
@@ -318,6 +320,14 @@ export function createLarkApi(opts: LarkApiOptions): LarkApi {
       const key = body.data?.file_key;
       if (typeof key !== 'string') throw new LarkApiError(`${what}: answer without file_key`, { retryable: false });
       return key;
+    },
+
+    async getBotInfo() {
+      // This answer has no `data`: `{code, msg, bot: {open_id, app_name, activate_status, ...}}`.
+      const body = (await call('bot info', { method: 'GET', url: '/open-apis/bot/v3/info' })) as { bot?: { open_id?: unknown; app_name?: unknown } };
+      const openId = body.bot?.open_id;
+      if (typeof openId !== 'string' || !openId) throw new LarkApiError('bot info: answer without bot.open_id', { retryable: false });
+      return { openId, name: typeof body.bot?.app_name === 'string' ? body.bot.app_name : '' };
     },
   };
 }

@@ -225,11 +225,37 @@ function cardAction(eventId: string, operatorId: string | undefined, a: Obj, mes
   };
 }
 
-/** Splits a text message into the command word and its arguments; leading @mentions address the bot. */
+/** What a Chinese input method types for a leading `/`: the full-width slash ／ and the enumeration comma 、. */
+const SLASH_FORMS = /^[/／、]/;
+
+/**
+ * The command word as typed, with the input-method forms made plain: full-width letters and slash become
+ * ASCII (NFKC), a leading 、 becomes `/`. `／my` and `、help` read as `/my` and `/help`.
+ */
+export function normaliseCommandWord(word: string): string {
+  return word.normalize('NFKC').replace(SLASH_FORMS, '/');
+}
+
+/**
+ * Splits a text message into the command word and its arguments. The @mentions before the command (the
+ * bot, and perhaps people mentioned ahead of it: `@王招商 @科招助手 /lead KZ-…`) are skipped, also when a
+ * mention key is typed right against the command (`@_user_1/help`).
+ */
 export function splitCommand(text: string, mentions: Mention[]): { word: string; args: string[]; mentioned: Mention[] } {
-  let tokens = text.split(/\s+/).filter(Boolean);
-  while (tokens.length && tokens[0].startsWith('@')) tokens = tokens.slice(1);
-  const [word = '', ...rest] = tokens;
+  const keys = mentions.map((m) => m.key).filter(Boolean).sort((a, b) => b.length - a.length);
+  let remaining = text.trimStart();
+  for (;;) {
+    // A key, but not the start of a longer one (@_user_1 in @_user_12).
+    const key = keys.find((k) => remaining.startsWith(k) && !/^\d/.test(remaining.slice(k.length)));
+    if (key) remaining = remaining.slice(key.length).trimStart();
+    else if (remaining.startsWith('@')) remaining = remaining.replace(/^\S+\s*/, '');
+    else break;
+  }
+  let tokens = remaining.split(/\s+/).filter(Boolean);
+  // A slash typed on its own before the word: `／ my`.
+  if (tokens.length > 1 && SLASH_FORMS.test(tokens[0]) && tokens[0].length === 1) tokens = [tokens[0] + tokens[1], ...tokens.slice(2)];
+  const [rawWord = '', ...rest] = tokens;
+  const word = normaliseCommandWord(rawWord);
   const byKey = new Map(mentions.map((m) => [m.key, m]));
   const mentioned = rest.map((t) => byKey.get(t)).filter((m): m is Mention => !!m);
   return { word, args: rest, mentioned };

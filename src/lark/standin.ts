@@ -78,10 +78,14 @@ export interface StandInOptions {
   appSecret?: string;
   /** Lifetime reported for tenant tokens, seconds (Lark: 7200). */
   tokenExpireSec?: number;
+  /** The app's bot, as GET /open-apis/bot/v3/info answers (default STANDIN_BOT). */
+  bot?: { openId: string; name: string };
 }
 
 export const STANDIN_APP_ID = 'cli_a1b2c3d4e5f60718';
 export const STANDIN_APP_SECRET = 'standin-app-secret';
+/** The stand-in app's bot: a group message must @mention this open_id to reach the bot under test. */
+export const STANDIN_BOT = { openId: 'ou_botself01', name: '科招助手' } as const;
 
 const TOKEN_PATH = '/open-apis/auth/v3/tenant_access_token/internal';
 const RECEIVE_ID_TYPES = new Set(['open_id', 'user_id', 'union_id', 'email', 'chat_id']);
@@ -94,6 +98,8 @@ export class LarkStandInState {
   readonly appId: string;
   readonly appSecret: string;
   readonly tokenExpireSec: number;
+  /** The app's bot (GET /open-apis/bot/v3/info). */
+  readonly bot: { openId: string; name: string };
   /** Every request, in arrival order. */
   readonly calls: RecordedCall[] = [];
   /** Messages delivered (one per uuid), in delivery order. */
@@ -121,6 +127,7 @@ export class LarkStandInState {
     this.appId = opts.appId ?? STANDIN_APP_ID;
     this.appSecret = opts.appSecret ?? STANDIN_APP_SECRET;
     this.tokenExpireSec = opts.tokenExpireSec ?? 7200;
+    this.bot = { ...(opts.bot ?? STANDIN_BOT) };
   }
 
   /** The next `n` API calls (matching `fault.path`, if given) answer with this fault instead. */
@@ -461,6 +468,13 @@ export const larkStandInPlugin: FastifyPluginAsync<LarkStandInPluginOptions> = a
     }
     return { code: 0, msg: 'success' };
   });
+
+  // Lark's shape: the bot is at the top level, not under `data`.
+  app.get('/open-apis/bot/v3/info', async () => ({
+    code: 0,
+    msg: 'ok',
+    bot: { activate_status: 2, app_name: state.bot.name, avatar_url: '', ip_white_list: [], open_id: state.bot.openId },
+  }));
 
   app.get<{ Params: { user_id: string } }>('/open-apis/contact/v3/users/:user_id', async (req, reply) => {
     const user = state.users.get(req.params.user_id);

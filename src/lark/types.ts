@@ -17,6 +17,12 @@ export interface Mention {
   name: string;
 }
 
+/** The bot itself, as Lark knows it (GET /open-apis/bot/v3/info). */
+export interface BotIdentity {
+  openId: string;
+  name: string;
+}
+
 /** A text or file message from a user (p2p, or a group message that @mentions the bot). */
 export interface MessageEvent {
   kind: 'message';

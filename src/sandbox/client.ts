@@ -39,5 +39,6 @@ export function deferredLarkApi(opts: DeferredLarkApiOptions): LarkApi {
     getUserName: async (...args) => get().getUserName(...args),
     downloadResource: async (...args) => get().downloadResource(...args),
     uploadFile: async (...args) => get().uploadFile(...args),
+    getBotInfo: async () => get().getBotInfo(),
   };
 }

@@ -13,7 +13,7 @@ import type { IntakeSecrets } from '../lark/intake.ts';
 import { larkStandInPlugin, LarkStandInState, STANDIN_APP_ID } from '../lark/standin.ts';
 import { SandboxChats } from './chats.ts';
 import { deferredLarkApi, loopbackUrl } from './client.ts';
-import { DEMO_PEOPLE, DEMO_TOWN_STAFF, ensureDemoPeople } from './people.ts';
+import { DEMO_PEOPLE, DEMO_TOWN_STAFF, ensureDemoPeople, SANDBOX_BOT } from './people.ts';
 import { sandboxRoutes } from './routes.ts';
 import { generateSecrets } from './signer.ts';
 
@@ -37,7 +37,8 @@ export interface Sandbox {
 
 /** Registers the stand-in and the sandbox page on `server` (before it listens) and seeds the demo people. */
 export async function mountSandbox(server: FastifyInstance, opts: SandboxOptions): Promise<Sandbox> {
-  const state = new LarkStandInState({ appId: STANDIN_APP_ID, appSecret: randomBytes(16).toString('hex') });
+  // The stand-in's bot is the one the page @mentions in the group, so the bot recognises itself there.
+  const state = new LarkStandInState({ appId: STANDIN_APP_ID, appSecret: randomBytes(16).toString('hex'), bot: SANDBOX_BOT });
   for (const p of [...DEMO_PEOPLE, ...DEMO_TOWN_STAFF]) state.users.set(p.openId, { name: p.name });
   const secrets = generateSecrets();
   const baseUrl = () => loopbackUrl(server.server.address());

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBot, ENCRYPT_KEY, VERIFICATION_TOKEN, cardOf } from '../support/harness.ts';
 import { encryptBody, signedHeaders, textEvent, cardEvent } from '../support/lark-sign.ts';
 import { cardText } from '../support/cards.ts';
-import { p2pChatId } from '../../src/lark/standin.ts';
+import { p2pChatId, STANDIN_BOT } from '../../src/lark/standin.ts';
 
 const ALICE = 'ou_alice0001';
 let bot: TestBot;
@@ -161,7 +161,7 @@ describe('commands', () => {
   });
 
   it('understands the Chinese word and a group message that @mentions the bot', async () => {
-    await bot.say(ALICE, '@科招助手 帮助', { chatId: 'oc_group_1', mentions: [{ openId: 'ou_bot', name: '科招助手' }] });
+    await bot.say(ALICE, '@科招助手 帮助', { chatId: 'oc_group_1', mentions: [STANDIN_BOT] });
     expect(cardText(cardOf(bot.lastMessageTo('oc_group_1')))).toContain('指令帮助');
   });
 
@@ -170,8 +170,45 @@ describe('commands', () => {
     await bot.say(ALICE, '今天下午三点开周例会', { chatId: 'oc_group_2' });
     await bot.say(ALICE, '帮助', { chatId: 'oc_group_2' });
     expect(bot.messagesTo('oc_group_2').length - before).toBe(0);
-    await bot.say(ALICE, '@科招助手 帮助', { chatId: 'oc_group_2', mentions: [{ openId: 'ou_bot', name: '科招助手' }] });
+    await bot.say(ALICE, '@科招助手 帮助', { chatId: 'oc_group_2', mentions: [STANDIN_BOT] });
     expect(bot.messagesTo('oc_group_2').length - before).toBe(1);
+  });
+
+  it('stays silent in a group when a message @mentions only a person, not the bot', async () => {
+    const group = 'oc_group_people';
+    const wang = { openId: 'ou_wang0001', name: '王招商' };
+    await bot.say(ALICE, '@王招商 请看下', { chatId: group, mentions: [wang] });
+    await bot.say(ALICE, '@王招商 /help', { chatId: group, mentions: [wang] });
+    expect(bot.messagesTo(group)).toHaveLength(0);
+    // The bot learnt who it is from the Open Platform, once.
+    expect(bot.state.callsTo('/open-apis/bot/v3/info', 'GET').map((c) => c.status)).toEqual([200]);
+  });
+
+  it('answers in a group when the bot is @mentioned, also after a person', async () => {
+    const group = 'oc_group_people2';
+    await bot.say(ALICE, '@王招商 @科招助手 /help', { chatId: group, mentions: [{ openId: 'ou_wang0001', name: '王招商' }, STANDIN_BOT] });
+    expect(bot.messagesTo(group)).toHaveLength(1);
+    expect(cardText(cardOf(bot.lastMessageTo(group)))).toContain('指令帮助');
+    await bot.say(ALICE, '@科招助手 ／my', { chatId: group, mentions: [STANDIN_BOT] });
+    expect(cardText(cardOf(bot.lastMessageTo(group)))).toContain('我的项目');
+  });
+
+  it('understands commands typed with a Chinese input method: ／my, 、help, help, HELP, ／ｍｙ', async () => {
+    for (const [typed, expected] of [['／my', '我的项目'], ['、help', '指令帮助'], ['help', '指令帮助'], ['HELP', '指令帮助'], ['／ｍｙ', '我的项目'], ['、 my', '我的项目'], ['/帮助', '指令帮助']]) {
+      const before = bot.messagesTo(ALICE).length;
+      await bot.say(ALICE, typed);
+      const replies = bot.messagesTo(ALICE).slice(before);
+      expect(replies, typed).toHaveLength(1);
+      expect(replies[0].msgType, typed).toBe('interactive');
+      expect(cardText(cardOf(replies[0])), typed).toContain(expected);
+    }
+  });
+
+  it('answers a sentence starting with 、 like any other unknown text', async () => {
+    await bot.say(ALICE, '、我们下午再对一下');
+    const last = bot.lastMessageTo(ALICE);
+    expect(last.msgType).toBe('text');
+    expect(JSON.parse(last.content).text).toContain('发送 /help');
   });
 
   it('answers unknown text with a short hint, not silence', async () => {
@@ -179,6 +216,25 @@ describe('commands', () => {
     const last = bot.lastMessageTo(ALICE);
     expect(last.msgType).toBe('text');
     expect(JSON.parse(last.content).text).toContain('发送 /help');
+  });
+});
+
+describe('when the bot cannot learn its own open_id at start', () => {
+  it('still starts and answers, treating any @mention in a group as addressed to it', async () => {
+    const other = await TestBot.start({
+      name: 'gateway-noident',
+      beforeStart: (lark) => lark.failNext(1, { status: 500, code: 500, msg: 'internal error', path: '/open-apis/bot/v3/info' }),
+    });
+    try {
+      await other.say(ALICE, '/help');
+      expect(cardText(cardOf(other.lastMessageTo(ALICE)))).toContain('指令帮助');
+      // The rule before the bot knew its open_id: an @mention of anyone addresses it (here, the hint).
+      await other.say(ALICE, '@王招商 请看下', { chatId: 'oc_group_x', mentions: [{ openId: 'ou_wang0001', name: '王招商' }] });
+      expect(other.messagesTo('oc_group_x')).toHaveLength(1);
+      expect(other.state.callsTo('/open-apis/bot/v3/info', 'GET').map((c) => c.status)).toEqual([500]);
+    } finally {
+      await other.stop();
+    }
   });
 });
 

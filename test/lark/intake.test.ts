@@ -86,6 +86,28 @@ describe('normaliseEvent', () => {
     expect(normaliseEvent('e2', 'card.action.trigger', card.event as Record<string, unknown>)).toMatchObject({ kind: 'card', operatorId: 'ou_r', value: { action: 'register.submit' }, formValue: { project_name: '氢能' }, messageId: 'om_9' });
   });
 
+  it('skips every @mention before the command, a person\'s as well as the bot\'s', () => {
+    const wang = { key: '@_user_1', openId: 'ou_wang', name: '王招商' };
+    const bot = { key: '@_user_2', openId: 'ou_bot', name: '科招助手' };
+    const zhang = { key: '@_user_3', openId: 'ou_z', name: '张三' };
+    expect(splitCommand('@_user_1 @_user_2 /lead KZ-2026-0001', [wang, bot])).toEqual({ word: '/lead', args: ['KZ-2026-0001'], mentioned: [] });
+    expect(splitCommand('@_user_2 /role add reviewer @_user_3', [bot, zhang]).mentioned).toEqual([zhang]);
+    // A key typed right against the command, and a key that is not the start of a longer one.
+    expect(splitCommand('@_user_2/help', [bot]).word).toBe('/help');
+    expect(splitCommand('@_user_1 @_user_12 帮助', [wang, { ...bot, key: '@_user_12' }]).word).toBe('帮助');
+  });
+
+  it('reads the command forms a Chinese input method types as the slash form', () => {
+    expect(splitCommand('／my', []).word).toBe('/my');
+    expect(splitCommand('、help', []).word).toBe('/help');
+    expect(splitCommand('／ｍｙ', []).word).toBe('/my');
+    expect(splitCommand('、 find 氢能', [])).toEqual({ word: '/find', args: ['氢能'], mentioned: [] });
+    expect(splitCommand('@_user_1 ／lead KZ-2026-0001', [{ key: '@_user_1', openId: 'ou_bot', name: '科招助手' }])).toMatchObject({ word: '/lead', args: ['KZ-2026-0001'] });
+    // Chinese words and a sentence starting with 、 are left as they are (the latter is no command).
+    expect(splitCommand('我的项目', []).word).toBe('我的项目');
+    expect(splitCommand('、我们下午再对一下', []).word).toBe('/我们下午再对一下');
+  });
+
   it('ignores messages sent by apps and unknown event types', () => {
     const ev = textEvent({ token: 't', senderId: 'ou_s', chatId: 'oc_g', text: 'hi' });
     ((ev.event as Record<string, Record<string, unknown>>).sender).sender_type = 'app';

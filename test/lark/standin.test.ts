@@ -3,7 +3,7 @@
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLarkApi, LarkApiError, type LarkApi } from '../../src/lark/api.ts';
-import { larkStandInPlugin, LarkStandInState, p2pChatId, startLarkStandIn, STANDIN_APP_ID, STANDIN_APP_SECRET, type RunningStandIn } from '../../src/lark/standin.ts';
+import { larkStandInPlugin, LarkStandInState, p2pChatId, startLarkStandIn, STANDIN_APP_ID, STANDIN_APP_SECRET, STANDIN_BOT, type RunningStandIn } from '../../src/lark/standin.ts';
 
 const running: RunningStandIn[] = [];
 afterEach(async () => {
@@ -105,6 +105,19 @@ describe('users and files', () => {
     const key = await api.uploadFile('周报.xlsx', report);
     expect(lark.state.files.get(key)?.name).toBe('周报.xlsx');
     expect(lark.state.files.get(key)?.data.equals(report)).toBe(true);
+  });
+});
+
+describe('the bot itself', () => {
+  it('reads the bot\'s open_id and name from /open-apis/bot/v3/info, with the tenant token', async () => {
+    const { lark, api } = await setup();
+    expect(await api.getBotInfo()).toEqual({ openId: STANDIN_BOT.openId, name: '科招助手' });
+    expect(lark.state.callsTo('/open-apis/bot/v3/info', 'GET').map((c) => c.status)).toEqual([200]);
+    // Without a token the stand-in refuses, as Lark does.
+    const bare = await fetch(`${lark.url}/open-apis/bot/v3/info`);
+    expect(bare.status).toBe(401);
+    lark.state.failNext(1, { status: 500, code: 500, path: '/open-apis/bot/v3/info' });
+    expect((await failure(api.getBotInfo())).retryable).toBe(true);
   });
 });
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp, type App } from '../../src/app.ts';
 import { parseEnv } from '../../src/config/env.ts';
 import { defaultOffice } from '../../src/config/office.ts';
-import { LarkStandInState, larkStandInPlugin, p2pChatId } from '../../src/lark/standin.ts';
+import { LarkStandInState, larkStandInPlugin, p2pChatId, STANDIN_BOT } from '../../src/lark/standin.ts';
 import { LarkWsStandIn, larkWsStandInPlugin } from '../../src/lark/standin-ws.ts';
 import { startLongConnection } from '../../src/lark/ws.ts';
 import { cardText } from '../support/cards.ts';
@@ -127,6 +127,20 @@ describe('LARK_MODE=ws', () => {
     expect(text).toContain('科招助手 · 指令帮助');
     expect(text).toContain('/help');
     expect(api.callsTo(`/open-apis/im/v1/messages/${messageId}/reply`, 'POST').some((c) => c.status === 200)).toBe(true);
+  });
+
+  it('in a group, answers a message that @mentions the bot and not one that @mentions only a person', async () => {
+    const group = 'oc_ws_group';
+    const wang = { key: '@_user_1', openId: 'ou_wswang0001', name: '王招商' };
+    const toPerson = api.registerIncoming({ chatId: group, senderId: ALICE, content: JSON.stringify({ text: '@_user_1 请看下' }) });
+    await longConn.pushEvent(textEvent({ token: 'unused', senderId: ALICE, chatId: group, chatType: 'group', text: '@_user_1 请看下', mentions: [wang], messageId: toPerson }));
+    const toBot = api.registerIncoming({ chatId: group, senderId: ALICE, content: JSON.stringify({ text: '@_user_1 @_user_2 帮助' }) });
+    await longConn.pushEvent(textEvent({ token: 'unused', senderId: ALICE, chatId: group, chatType: 'group', text: '@_user_1 @_user_2 帮助', mentions: [wang, { key: '@_user_2', ...STANDIN_BOT }], messageId: toBot }));
+    await settle(svc.app);
+    expect(repliesTo(toPerson)).toHaveLength(0);
+    expect(repliesTo(toBot)).toHaveLength(1);
+    expect(cardText(JSON.parse(repliesTo(toBot)[0].content))).toContain('指令帮助');
+    expect(api.callsTo('/open-apis/bot/v3/info', 'GET').filter((c) => c.status === 200).length).toBeGreaterThanOrEqual(1);
   });
 
   it('returns the answer to a card action in the ACK', async () => {

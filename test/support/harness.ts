@@ -3,7 +3,7 @@
 import { createApp, type App } from '../../src/app.ts';
 import { parseEnv } from '../../src/config/env.ts';
 import { defaultOffice, type OfficeConfig } from '../../src/config/office.ts';
-import { startLarkStandIn, p2pChatId, STANDIN_APP_ID, STANDIN_APP_SECRET, type DeliveredMessage, type RunningStandIn } from '../../src/lark/standin.ts';
+import { startLarkStandIn, p2pChatId, STANDIN_APP_ID, STANDIN_APP_SECRET, type DeliveredMessage, type LarkStandInState, type RunningStandIn } from '../../src/lark/standin.ts';
 import type { CardJson, CardReply } from '../../src/lark/types.ts';
 import { cardEvent, encryptBody, signedHeaders, textEvent, fileEvent } from './lark-sign.ts';
 import { testDatabase } from './db.ts';
@@ -19,6 +19,8 @@ export interface TestBotOptions {
   office?: OfficeConfig;
   clock?: () => Date;
   admins?: string[];
+  /** Prepares the Lark stand-in before the service starts (e.g. a fault for its first calls). */
+  beforeStart?: (lark: LarkStandInState) => void;
 }
 
 export interface SayOptions {
@@ -38,6 +40,7 @@ export class TestBot {
 
   static async start(opts: TestBotOptions): Promise<TestBot> {
     const lark = await startLarkStandIn();
+    opts.beforeStart?.(lark.state);
     const db = await testDatabase(opts.name);
     const env = parseEnv({
       PORT: '1',

@@ -18,6 +18,6 @@ export { normalizePhone, PHONE_FORMAT_MESSAGE, type PhoneResult } from './lead/p
 export { formatLeadCode, parseLeadCode, type LeadCodeParts } from './lead/code.ts';
 export { formatNumber, formatWan } from './lead/format.ts';
 export {
-  leadSummaryRows, isMajor,
+  leadSummaryRows, isMajor, hideContacts, HIDDEN_CONTACT,
   type LeadSummarySource, type LeadSummaryOptions, type LeadSummaryRow,
 } from './lead/summary.ts';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultOffice, officeSchema } from '../../src/config/office.ts';
 import {
   checkCreditCode, creditCodeCheckChar, formatLeadCode, isMajor, LEAD_KIND_DESCRIPTIONS, LEAD_KIND_LABELS, LEAD_KINDS,
-  leadFormFields, leadFormValues, leadSummaryRows, normalizeCompanyName, normalizePhone, parseLeadCode, parseLeadKind,
+  hideContacts, leadFormFields, leadFormValues, leadSummaryRows, normalizeCompanyName, normalizePhone, parseLeadCode, parseLeadKind,
   validateLeadForm, type LeadInput, type LeadValidation,
 } from '../../src/domain/lead.ts';
 
@@ -543,7 +543,7 @@ describe('leadSummaryRows', () => {
       ['项目阶段', '产业化'],
       ['预计满足高企申报条件年限', '2 年'],
       ['发明专利实审数', '3 件'],
-      ['实用新型授权数', '0 件'],
+      // 实用新型授权数 was left blank: not shown (it used to read "0 件").
     ]);
     expect(leadSummaryRows(lead, { includeContact: true, includeSummary: true }).slice(-3)).toEqual([
       ['联系人', '王芳'], ['联系电话', '13912345678'], ['项目简介', '简介'],
@@ -559,6 +559,37 @@ describe('leadSummaryRows', () => {
       ['项目类别', '基金类'], ['所属镇区', '高新区'], ['基金管理人', '元禾原点'], ['基金规模', '50,000 万元'],
       ['重点投向', '氢能、合成生物学'], ['投资阶段', 'VC'],
     ]);
+  });
+});
+
+describe('blank optional counts', () => {
+  it('a blank 实用新型授权数 is not shown and not put back into the form; a given count is', () => {
+    const lead = expectOk(validateLeadForm('tech', {
+      project_name: '空白专利数', town: '丁堰镇', hightech_field: '新材料', invention_patents: '2', utility_models: '  ',
+    }, office));
+    // The column is NOT NULL and summed for quotas: blank is stored as 0, which counts as not given.
+    expect([lead.inventionPatents, lead.utilityModels]).toEqual([2, 0]);
+    const rows = leadSummaryRows(lead);
+    expect(rows).toContainEqual(['发明专利实审数', '2 件']);
+    expect(rows.map(([label]) => label)).not.toContain('实用新型授权数');
+    const values = leadFormValues(lead);
+    expect(values.invention_patents).toBe('2');
+    expect(Object.hasOwn(values, 'utility_models')).toBe(false);
+    expect(expectOk(validateLeadForm('tech', values, office))).toEqual(lead);
+  });
+});
+
+describe('hideContacts', () => {
+  it('hides phone numbers, e-mail addresses and ID numbers in free text, full-width too, and keeps the rest', () => {
+    const text = '联系王总 138 1234 5678 或 0513-87654321，邮箱 wang.z@example.com.cn；身份证 32068219900101123X；客服 400-123-4567；手机＋86 １３９１２３４５６７８。';
+    const shown = hideContacts(text);
+    for (const secret of ['1234 5678', '87654321', 'example.com', '32068219900101123X', '123-4567', '１３９']) expect(shown).not.toContain(secret);
+    expect(shown).toBe('联系王总 （联系方式已隐藏） 或 （联系方式已隐藏），邮箱 （联系方式已隐藏）；身份证 （联系方式已隐藏）；客服 （联系方式已隐藏）；手机（联系方式已隐藏）。');
+  });
+
+  it('leaves amounts, years, codes and ordinary numbers alone', () => {
+    const text = '计划投资 1200 万元，2026 年投产，年产 50000 套，KZ-2026-0001，统一社会信用代码 91320682MA1XYW1234。';
+    expect(hideContacts(text)).toBe(text);
   });
 });
 

@@ -174,6 +174,8 @@ describe('registering each kind end to end', () => {
     expect(text).toContain(`${LEAD_KIND_LABELS[kind]}示范项目`);
     expect(text).toContain('审批中');
     expect(text).toContain('1,200 万元');
+    expect(text).toContain('项目简介');
+    expect(text).toContain('团队来自上海，计划明年落地。');
 
     expect(await leadCount()).toBe(before + 1);
     const row = await prisma().lead.findUniqueOrThrow({ where: { code: code! } });
@@ -519,7 +521,7 @@ describe('editing a returned lead', () => {
     expect(audit).toHaveLength(1);
 
     // Pending again: no more editing.
-    const late = await bot.clickValue(STAFF_DY, { action: 'register.submit', kind: 'fund', leadId: row.id }, { formValue: { project_name: '再改', town: '丁堰镇', fund_manager: 'x' } });
+    const late = await bot.clickValue(STAFF_DY, { action: 'register.submit', kind: 'fund', leadId: row.id, openedBy: STAFF_DY }, { formValue: { project_name: '再改', town: '丁堰镇', fund_manager: 'x' } });
     expect(late.toast?.content).toContain('只有退回修改或已撤回的项目可以修改');
     expect((await prisma().lead.findUniqueOrThrow({ where: { code } })).projectName).toBe('待修改的基金');
   });
@@ -619,7 +621,7 @@ describe('concurrency', () => {
     const before = await prisma().lead.findMany({ where: { code: { startsWith: 'KZ-2027-' } }, select: { id: true } });
     const seen = new Set(before.map((b) => b.id));
     const replies = await Promise.all(Array.from({ length: 20 }, (_, i) =>
-      bot.clickValue(i % 2 ? STAFF_DY : STAFF_BP, { action: 'register.submit', kind: 'service' }, {
+      bot.clickValue(i % 2 ? STAFF_DY : STAFF_BP, { action: 'register.submit', kind: 'service', openedBy: i % 2 ? STAFF_DY : STAFF_BP }, {
         formValue: { project_name: `并发项目 ${i}`, town: i % 2 ? '丁堰镇' : '白蒲镇', service_type: '法律' },
       }),
     ));
@@ -641,5 +643,194 @@ describe('concurrency', () => {
     expect(new Set(answered).size).toBe(answered.length);
     for (const code of answered) expect(rows.map((r) => r.code)).toContain(code);
     for (const r of replies.filter((x) => !x.card)) expect(r.toast?.content).toContain('正在处理');
+  });
+});
+
+describe('the 已提交 card', () => {
+  it('shows the 项目简介 the submitter wrote, a long one shortened, within 30 KB', async () => {
+    const { msg } = await openForm(STAFF_DY, 'service');
+    const entered = '团队来自上海交通大学，主攻检测认证。'.repeat(111); // 1,998 characters: the form takes up to 2,000
+    const { card } = await submit(STAFF_DY, msg, { project_name: '长简介的服务项目', town: '丁堰镇', service_type: '法律', summary: entered });
+    expect(headerTitle(card)).toContain('已提交');
+    const text = cardText(card);
+    expect(text).toContain('项目简介');
+    expect(text).toContain('团队来自上海交通大学，主攻检测认证。');
+    expect(text).toContain('…');
+    expect(text).not.toContain(entered);
+    expect(cardSize(card)).toBeLessThanOrEqual(CARD_MAX_BYTES);
+    // The whole text is stored and on the lead card.
+    const row = await prisma().lead.findUniqueOrThrow({ where: { code: codeIn(card)! } });
+    expect(row.summary).toBe(entered);
+  });
+});
+
+describe('a blank optional count', () => {
+  it('stays empty: not shown on the cards and not pre-filled as 0 in the edit form', async () => {
+    const { msg } = await openForm(STAFF_DY, 'tech');
+    const { card } = await submit(STAFF_DY, msg, {
+      project_name: '未填实用新型的科创项目', town: '丁堰镇', hightech_field: '新材料', invention_patents: '2', utility_models: '',
+    });
+    const code = codeIn(card)!;
+    expect(cardText(card)).toContain('发明专利实审数');
+    expect(cardText(card)).not.toContain('实用新型授权数');
+
+    // Returned for changes: the submitter's lead card and the edit form.
+    await prisma().lead.update({ where: { code }, data: { status: 'returned' } });
+    await bot.say(STAFF_DY, `/lead ${code}`);
+    const { msg: view, card: leadView } = lastCard(STAFF_DY);
+    expect(cardText(leadView)).not.toContain('实用新型授权数');
+    const opened = replyCard(await bot.click(STAFF_DY, view, '修改并重新提交'));
+    expect(fieldValue(opened, 'invention_patents')).toBe('2');
+    expect(fieldValue(opened, 'utility_models')).toBeUndefined();
+  });
+});
+
+describe('下一步 follows the lead', () => {
+  it('after 投产 it is growth, before it the next stage; withdrawn and returned leads are edited and resubmitted', async () => {
+    const { msg } = await openForm(STAFF_BP, 'service');
+    const { card } = await submit(STAFF_BP, msg, { project_name: '阶段测试服务项目', town: '白蒲镇', service_type: '法律' });
+    const code = codeIn(card)!;
+    const nextStepOf = async () => {
+      await bot.say(STAFF_BP, '/my');
+      const line = cardText(lastCard(STAFF_BP).card).split('\n').find((l) => l.includes(code))!;
+      await bot.say(STAFF_BP, `/lead ${code}`);
+      const row = cardText(lastCard(STAFF_BP).card).split('\n').find((l) => l.startsWith('**下一步**'))!;
+      const fromList = /下一步：(.*)$/.exec(line)![1];
+      expect(row).toContain(fromList);
+      return fromList;
+    };
+    const set = (data: { status: string; stage?: string | null }) => prisma().lead.update({ where: { code }, data });
+
+    await set({ status: 'approved', stage: 'producing' });
+    expect(await nextStepOf()).toBe('跟进投产后成长（科技型中小企业→高新技术企业）');
+    await set({ status: 'approved', stage: 'signed' });
+    expect(await nextStepOf()).toBe('推进注册');
+    await set({ status: 'approved', stage: null });
+    expect(await nextStepOf()).toBe('推进签约');
+    await set({ status: 'withdrawn', stage: null });
+    expect(await nextStepOf()).toBe('修改后重新提交');
+    await set({ status: 'returned' });
+    expect(await nextStepOf()).toBe('修改后重新提交');
+    await set({ status: 'rejected' });
+    expect(await nextStepOf()).toBe('无');
+  });
+});
+
+describe('/help', () => {
+  /** One section of the help card: from its bold title to the blank line before the next one. */
+  const section = (text: string, title: string) => {
+    const rest = text.slice(Math.max(0, text.indexOf(`**${title}**`)));
+    return text.includes(`**${title}**`) ? rest.split('\n\n')[0] : '';
+  };
+
+  it('lists 登记 under the roles that may register, not under 所有人可用', async () => {
+    await bot.say(STAFF_DY, '/help');
+    const staff = cardText(lastCard(STAFF_DY).card);
+    expect(section(staff, '所有人可用')).toContain('**/my**');
+    expect(section(staff, '所有人可用')).not.toContain('**/register');
+    expect(section(staff, '所有人可用')).not.toContain('（登记 / 登记项目）');
+    expect(section(staff, '招商人员')).toContain('**/register');
+
+    await bot.say(ADMIN, '帮助');
+    expect(section(cardText(lastCard(ADMIN).card), '管理员')).toContain('**/register');
+    expect(section(cardText(lastCard(ADMIN).card), '所有人可用')).not.toContain('**/register');
+
+    await bot.say(NOBODY, '/help');
+    const nobody = cardText(lastCard(NOBODY).card);
+    expect(nobody).not.toContain('**/register');
+    expect(section(nobody, '所有人可用')).toContain('**/my**');
+    // Still told whom to ask when they try.
+    await bot.say(NOBODY, '登记');
+    expect(lastText(NOBODY)).toContain('王管理');
+  });
+});
+
+describe('in a group chat', () => {
+  const GROUP = 'oc_register_work_group';
+  const inGroup = (user: string, text: string) =>
+    bot.say(user, `@科招助手 ${text}`, { chatId: GROUP, mentions: [{ openId: 'ou_botself01', name: '科招助手' }] });
+  const groupCard = () => lastCard(GROUP);
+
+  it('only the person who opened a registration card may use it; others are told to open their own', async () => {
+    // 张丁堰 opens a form with 登记 科创; his colleague fills it in and submits it.
+    await inGroup(STAFF_DY, '登记 科创');
+    const { msg, card: form } = groupCard();
+    expect(headerTitle(form)).toBe('登记科创类项目');
+    const before = await leadCount();
+    const shownBefore = msg.currentContent;
+    const entered = { project_name: '别人代填的项目', town: '丁堰镇', hightech_field: '新材料' };
+    const hijack = await bot.click(STAFF_DY2, msg, /提交/, entered);
+    expect(hijack.toast?.type).toBe('error');
+    expect(hijack.toast?.content).toContain('其他人打开');
+    expect(hijack.toast?.content).toContain('登记');
+    expect(hijack.card).toBeUndefined();
+    expect(msg.currentContent).toBe(shownBefore);
+    expect(await leadCount()).toBe(before);
+
+    // A value without its opener (or a made-up one) is refused too.
+    const bare = await bot.clickValue(STAFF_DY2, { action: 'register.submit', kind: 'tech' }, { formValue: entered });
+    expect(bare.toast?.content).toContain('已过期');
+    const forged = await bot.clickValue(STAFF_DY2, { action: 'register.submit', kind: 'tech', openedBy: { id: STAFF_DY2 } }, { formValue: entered });
+    expect(forged.toast?.content).toContain('已过期');
+    expect(await leadCount()).toBe(before);
+
+    // The opener submits it; it is his.
+    const { card: done } = await submit(STAFF_DY, msg, { ...entered, project_name: '本人提交的群内项目', contact_name: '钱经理', contact_phone: '13812345678' });
+    expect(headerTitle(done)).toContain('已提交');
+    const row = await prisma().lead.findUniqueOrThrow({ where: { code: codeIn(done)! } });
+    expect(row.submitterId).toBe(STAFF_DY);
+    // The 已提交 card replaced the form in the group: no contact details there.
+    expect(cardText(done)).not.toContain('13812345678');
+    expect(cardText(done)).not.toContain('钱经理');
+    expect(cardText(done)).toContain('仅在与机器人的私聊中显示');
+
+    // The kind chooser, too.
+    await inGroup(STAFF_DY, '登记');
+    const { msg: chooser } = groupCard();
+    const chooserBefore = chooser.currentContent;
+    const chose = await bot.click(STAFF_DY2, chooser, '服务类');
+    expect(chose.toast?.content).toContain('其他人打开');
+    expect(chooser.currentContent).toBe(chooserBefore);
+    const mine = replyCard(await bot.click(STAFF_DY, chooser, '服务类'));
+    expect(headerTitle(mine)).toBe('登记服务类项目');
+
+    // And the edit form of a returned lead opened in the group.
+    await prisma().lead.update({ where: { id: row.id }, data: { status: 'returned' } });
+    await inGroup(STAFF_DY, `项目 ${row.code}`);
+    const { msg: view } = groupCard();
+    replyCard(await bot.click(STAFF_DY, view, '修改并重新提交'));
+    const edited = await bot.click(STAFF_DY2, view, '重新提交', { ...entered, project_name: '被别人改掉' });
+    expect(edited.toast?.content).toContain('其他人打开');
+    expect(await prisma().lead.findUniqueOrThrow({ where: { id: row.id } })).toMatchObject({ status: 'returned', projectName: '本人提交的群内项目', round: 1 });
+  });
+
+  it('/lead, /find and /my leave out contact details in a group and say where to see them; the private chat shows them', async () => {
+    const { msg } = await openForm(STAFF_DY, 'service');
+    const { card } = await submit(STAFF_DY, msg, {
+      project_name: '联系方式保密的服务项目', company_name: '保密检测有限公司', town: '丁堰镇', service_type: '法律',
+      contact_name: '孙经理', contact_phone: '13912345678', summary: '检测认证团队，可联系 sun@example.com 或 0513-87650000 洽谈。',
+    });
+    const code = codeIn(card)!;
+    const secrets = ['孙经理', '13912345678', 'sun@example.com', '87650000'];
+
+    await inGroup(STAFF_DY, `/lead ${code}`);
+    const group = cardText(groupCard().card);
+    expect(group).toContain('联系方式保密的服务项目');
+    expect(group).toContain('保密检测有限公司');
+    expect(group).toContain('检测认证团队');
+    for (const s of secrets) expect(group).not.toContain(s);
+    expect(group).toContain('联系方式仅在与机器人的私聊中显示');
+
+    for (const command of ['/my', '/find 联系方式保密']) {
+      await inGroup(STAFF_DY, command);
+      const list = cardText(groupCard().card);
+      expect(list).toContain(code);
+      for (const s of secrets) expect(list).not.toContain(s);
+    }
+
+    await bot.say(STAFF_DY, `/lead ${code}`);
+    const own = cardText(lastCard(STAFF_DY).card);
+    for (const s of secrets) expect(own).toContain(s);
+    expect(own).not.toContain('仅在与机器人的私聊中显示');
   });
 });

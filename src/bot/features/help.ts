@@ -1,5 +1,6 @@
 // /help (帮助): the commands this person may run, grouped by the role that opens them.
-import type { Bot } from '../router.ts';
+import type { Bot, CommandDef } from '../router.ts';
+import type { Role } from '../../db/roles.ts';
 import { ROLE_LABELS } from '../../domain/workflow.ts';
 import { renderTemplate, md } from '../../cards/template.ts';
 
@@ -10,11 +11,16 @@ export function registerHelp(bot: Bot): void {
     summary: '查看您可以使用的指令',
     usage: '/help',
     async run(ctx) {
-      const mine = bot.commandsFor(ctx.person);
-      const everyone = mine.filter((c) => !c.roles?.length);
+      // A command is grouped under its roles, or the roles it is listed for when run() refuses others itself.
+      const rolesOf = (c: CommandDef): Role[] => (c.roles?.length ? c.roles : c.listedFor ?? []);
+      const mine = bot.commandsFor(ctx.person).filter((c) => {
+        const roles = rolesOf(c);
+        return roles.length === 0 || roles.some((r) => ctx.person.roles.has(r));
+      });
+      const everyone = mine.filter((c) => rolesOf(c).length === 0);
       const byRole = new Map<string, typeof mine>();
-      for (const c of mine.filter((c) => c.roles?.length)) {
-        const key = c.roles!.filter((r) => ctx.person.roles.has(r)).map((r) => ROLE_LABELS[r]).join('、');
+      for (const c of mine.filter((c) => rolesOf(c).length > 0)) {
+        const key = rolesOf(c).filter((r) => ctx.person.roles.has(r)).map((r) => ROLE_LABELS[r]).join('、');
         byRole.set(key, [...(byRole.get(key) ?? []), c]);
       }
       const line = (c: (typeof mine)[number]) => `- **${md(c.usage)}**（${c.words.map(md).join(' / ')}）：${md(c.summary)}`;

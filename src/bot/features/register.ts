@@ -10,6 +10,8 @@ export function registerRegistration(bot: Bot): void {
     words: ['登记', '登记项目'],
     summary: '登记一个科技招商项目（科创类、人才类、平台类、服务类、基金类）',
     usage: '/register [tech|talent|platform|service|fund]',
+    // Not `roles`: run() tells everyone else why not and whom to ask (registrationRefusal).
+    listedFor: ['staff', 'admin'],
     run: runRegister,
   });
   bot.command({

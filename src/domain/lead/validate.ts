@@ -5,6 +5,7 @@ import { checkCreditCode } from './creditCode.ts';
 import { activityField, leadFormFields, leadKindFields, type LeadFieldDef, type LeadFormOptions } from './fields.ts';
 import { isLeadKind, LEAD_KIND_LABELS, type LeadKind } from './kinds.ts';
 import { normalizePhone } from './phone.ts';
+import { givenCount } from './summary.ts';
 import { isEmpty, matchOption, readField, type FieldReading, type LeadFieldValue, type LeadFormValue } from './values.ts';
 
 /** Kind-specific values, keyed by field name (`hightech_field`, `talent_name`, ...); stored in Lead.details. */
@@ -32,9 +33,12 @@ export interface LeadInput {
   investmentWan: number | null;
   summary: string | null;
   needsFund: boolean;
-  /** 发明专利实审数 (tech and talent; 0 otherwise). */
+  /**
+   * 发明专利实审数 (tech and talent; 0 otherwise). 0 also when left blank: the column is NOT NULL and summed
+   * for quotas, so cards and the edit form treat 0 as not given (givenCount in summary.ts).
+   */
   inventionPatents: number;
-  /** 实用新型专利授权数 (tech and talent; 0 otherwise). */
+  /** 实用新型专利授权数 (tech and talent; 0 otherwise); blank is 0, as for inventionPatents. */
   utilityModels: number;
   activityId: number | null;
   details: LeadDetails;
@@ -183,8 +187,9 @@ export function leadFormValues(lead: LeadFormSource): LeadFormValues {
   if (!isLeadKind(lead.kind)) return values;
   const fields = leadKindFields(lead.kind);
   if (fields.some((f) => f.name === 'invention_patents')) {
-    put('invention_patents', lead.inventionPatents);
-    put('utility_models', lead.utilityModels);
+    // Stored as 0 when left blank: an empty field stays empty.
+    put('invention_patents', givenCount(lead.inventionPatents));
+    put('utility_models', givenCount(lead.utilityModels));
   }
   const details = lead.details && typeof lead.details === 'object' ? (lead.details as Record<string, unknown>) : {};
   for (const field of fields) {

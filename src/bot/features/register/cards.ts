@@ -9,13 +9,14 @@ import {
 import { md } from '../../../cards/template.ts';
 import { assertValidCard } from '../../../cards/validate.ts';
 import {
-  LEAD_KIND_DESCRIPTIONS, LEAD_KIND_LABELS, LEAD_KINDS, leadKindLabel, leadSummaryRows, type LeadInput,
+  hideContacts, LEAD_KIND_DESCRIPTIONS, LEAD_KIND_LABELS, LEAD_KINDS, leadKindLabel, leadSummaryRows, type LeadInput,
 } from '../../../domain/lead.ts';
 import {
   LEAD_STATUS_LABELS, PENDING_STEP_LABELS, progressLine, STEP_KINDS,
   type LeadStatus, type StepKind, type StepStatus,
 } from '../../../domain/workflow.ts';
 import { localDateTime } from '../../../domain/time.ts';
+import { nextStage, STAGE_LABELS } from '../../../domain/lifecycle.ts';
 import type { LeadRow, LeadWithSteps } from '../../../db/leads.ts';
 
 type Steps = LeadWithSteps['steps'];
@@ -29,7 +30,11 @@ export function leadStatusText(lead: { status: string }): string {
   return LEAD_STATUS_LABELS[lead.status as LeadStatus] ?? lead.status;
 }
 
-/** What happens next to a lead, in a few words. */
+/**
+ * What happens next to a lead, in a few words: the pending approval step; 修改后重新提交 when returned or
+ * withdrawn (the submitter may edit and resubmit); once approved, the next of 签约 → 注册 → 落地（开工）→ 投产,
+ * and after 投产 the growth the office follows (科技型中小企业入库 → 高新技术企业认定). Rejected leads: 无.
+ */
 export function nextStepText(lead: { status: string; steps?: Steps; stage?: string | null }): string {
   switch (lead.status) {
     case 'pending': {
@@ -37,24 +42,39 @@ export function nextStepText(lead: { status: string; steps?: Steps; stage?: stri
       return pending ? PENDING_STEP_LABELS[pending.step] : '等待审批';
     }
     case 'returned':
-      return '请修改后重新提交';
-    case 'approved':
-      return lead.stage ? '跟进落地进展' : '推进签约';
+    case 'withdrawn':
+      return '修改后重新提交';
+    case 'approved': {
+      if (lead.stage === 'producing') return '跟进投产后成长（科技型中小企业→高新技术企业）';
+      const next = nextStage(lead.stage);
+      return next ? `推进${STAGE_LABELS[next]}` : '跟进落地进展';
+    }
     default:
       return '无';
   }
 }
 
+/** Under a lead shown in a group chat, where contact details are left out. */
+export const CONTACTS_PRIVATE_NOTE = '联系人、联系电话等联系方式仅在与机器人的私聊中显示。';
+
+/** Cards shown in a group chat say so in their button values, so the cards after them know it too. */
+const inGroupValue = (inGroup: boolean | undefined) => (inGroup ? { inGroup: true } : {});
+
 const STATUS_COLORS: Record<string, HeaderColor> = { pending: 'blue', returned: 'orange', approved: 'green', rejected: 'red', withdrawn: 'grey' };
 
 // ---- choosing the kind -------------------------------------------------------------------------------
 
-export function kindChooserCard(note?: string): CardJson {
+/**
+ * `openedBy`: the open_id of the person who asked for it; only he may choose (in a group everyone sees it).
+ * `inGroup`: it is in a group chat. `note`: shown in red on top.
+ */
+export function kindChooserCard(openedBy: string, opts: { inGroup?: boolean; note?: string } = {}): CardJson {
+  const { note } = opts;
   const lines = LEAD_KINDS.map((k) => `**${LEAD_KIND_LABELS[k]}**：${md(LEAD_KIND_DESCRIPTIONS[k])}`);
   const elements: CardElement[] = [];
   if (note) elements.push(markdown(redText(note)));
   elements.push(markdown('请选择要登记的项目类别：'), markdown(lines.join('\n'), 'notation'));
-  elements.push(buttonRow(LEAD_KINDS.map((k) => button(LEAD_KIND_LABELS[k], { action: 'register.kind', kind: k }, 'primary'))));
+  elements.push(buttonRow(LEAD_KINDS.map((k) => button(LEAD_KIND_LABELS[k], { action: 'register.kind', kind: k, openedBy, ...inGroupValue(opts.inGroup) }, 'primary'))));
   elements.push(markdown('也可以直接发送「登记 科创」「/register fund」等打开对应登记表。', 'notation'));
   const c = card(header('登记项目', 'blue'), elements);
   assertValidCard(c);
@@ -74,7 +94,8 @@ export interface DuplicateView {
   reasons: string[];
 }
 
-export function duplicateCard(lead: LeadInput, duplicates: DuplicateView[], draftId: number, editing?: string): CardJson {
+export function duplicateCard(lead: LeadInput, duplicates: DuplicateView[], draftId: number, opts: { editing?: string; inGroup?: boolean } = {}): CardJson {
+  const { editing } = opts;
   const elements: CardElement[] = [
     markdown(`您${editing ? `修改的项目 ${md(editing)}` : '登记的项目'}「${md(lead.projectName)}」可能与下列已登记项目重复：`),
   ];
@@ -92,8 +113,8 @@ export function duplicateCard(lead: LeadInput, duplicates: DuplicateView[], draf
   elements.push(hr());
   elements.push(markdown('如确认不是同一项目（或需要重复登记），请点「仍然提交」；否则点「返回修改」。在您确认之前不会保存。'));
   elements.push(buttonRow([
-    button('仍然提交', { action: 'register.confirm', draftId }, 'primary_filled'),
-    button('返回修改', { action: 'register.back', draftId }, 'default'),
+    button('仍然提交', { action: 'register.confirm', draftId, ...inGroupValue(opts.inGroup) }, 'primary_filled'),
+    button('返回修改', { action: 'register.back', draftId, ...inGroupValue(opts.inGroup) }, 'default'),
   ]));
   const c = card(header('可能重复登记', 'orange'), elements);
   assertValidCard(c);
@@ -102,7 +123,18 @@ export function duplicateCard(lead: LeadInput, duplicates: DuplicateView[], draf
 
 // ---- after submitting --------------------------------------------------------------------------------
 
-export function submittedCard(lead: LeadRow, opts: { resubmitted: boolean }): CardJson {
+/** 项目简介 on the 已提交 card is cut to this many characters (the whole text is on the lead card). */
+const SUBMITTED_SUMMARY_MAX = 300;
+
+/** Cuts `text` to `max` characters (code points), marking the cut with …. */
+function shorten(text: string, max: number): string {
+  const chars = Array.from(text);
+  return chars.length > max ? `${chars.slice(0, max).join('')}…` : text;
+}
+
+/** `inGroup`: the form was in a group chat; the card replacing it leaves contact details out. */
+export function submittedCard(lead: LeadRow, opts: { resubmitted: boolean; inGroup?: boolean }): CardJson {
+  const summary = opts.inGroup && lead.summary ? hideContacts(lead.summary) : lead.summary;
   const rows: KeyValue[] = [
     ['项目编号', lead.code],
     ['项目名称', lead.projectName],
@@ -113,7 +145,11 @@ export function submittedCard(lead: LeadRow, opts: { resubmitted: boolean }): Ca
   const elements: CardElement[] = [
     keyValues(rows),
     hr(),
-    keyValues(leadSummaryRows(lead, { includeContact: true })),
+    keyValues([
+      ...leadSummaryRows(lead, { includeContact: !opts.inGroup }),
+      ...(summary?.trim() ? [['项目简介', shorten(summary, SUBMITTED_SUMMARY_MAX)] as KeyValue] : []),
+    ]),
+    ...(opts.inGroup ? [markdown(CONTACTS_PRIVATE_NOTE, 'notation')] : []),
     hr(),
     markdown(`已进入审批，结果会通知您。发送「项目 ${md(lead.code)}」可查看进度，发送「我的项目」可查看您登记的全部项目。在有人处理之前，您可以撤回。`, 'notation'),
     submitterButtons(lead.id),
@@ -136,6 +172,11 @@ export interface LeadCardInput {
   canEdit: boolean;
   /** Show 撤回 / 催办 (the viewer is the submitter and the lead is in approval). */
   canWithdraw?: boolean;
+  /**
+   * Shown in a group chat: the whole group reads it, so 联系人 / 联系电话 are left out and contact details in
+   * 项目简介 are hidden, with a line saying they are shown in the private chat with the bot.
+   */
+  inGroup?: boolean;
 }
 
 export function leadCard(inp: LeadCardInput): CardJson {
@@ -151,12 +192,14 @@ export function leadCard(inp: LeadCardInput): CardJson {
   if (lead.round > 1) rows.push(['审批轮次', `第 ${lead.round} 轮`]);
   if (lead.major) rows.push(['重大项目', '是（一事一议）']);
   rows.push(['登记人', inp.submitterName], ['登记时间', localDateTime(lead.createdAt, inp.tz)]);
-  const elements: CardElement[] = [keyValues(rows), hr(), keyValues(leadSummaryRows(lead, { includeContact: true, includeSummary: true }))];
+  const facts = inp.inGroup && lead.summary ? { ...lead, summary: hideContacts(lead.summary) } : lead;
+  const elements: CardElement[] = [keyValues(rows), hr(), keyValues(leadSummaryRows(facts, { includeContact: !inp.inGroup, includeSummary: true }))];
+  if (inp.inGroup) elements.push(markdown(CONTACTS_PRIVATE_NOTE, 'notation'));
   if (lead.status === 'returned' && inp.returnComment) {
     elements.push(markdown(`**退回意见**：${md(inp.returnComment)}`));
   }
   if (inp.canEdit) {
-    elements.push(buttonRow([button('修改并重新提交', { action: 'register.edit', leadId: lead.id }, 'primary_filled')]));
+    elements.push(buttonRow([button('修改并重新提交', { action: 'register.edit', leadId: lead.id, ...inGroupValue(inp.inGroup) }, 'primary_filled')]));
   } else if (inp.canWithdraw) {
     elements.push(submitterButtons(lead.id));
   }

@@ -25,6 +25,8 @@ import { leadFormCard } from './form.ts';
 const TX_OPTIONS = { maxWait: 10_000, timeout: 20_000 };
 
 const GONE = '该登记已提交或已失效。如需登记，请重新发送「登记」。';
+const EXPIRED = '该表单已过期，请重新发送「登记」。';
+const NOT_YOURS = '这张登记表是其他人打开的，只有打开它的本人可以填写和提交。如需登记，请发送「登记」打开您自己的登记表。';
 
 class Refused extends Error {}
 
@@ -43,7 +45,35 @@ interface FormState {
   values?: LeadFormValues;
   errors?: Record<string, string>;
   edit?: { leadId: number; code: string; comment?: string };
+  /** Opened in a group chat (the card tells the cards after it, so they leave contact details out). */
+  inGroup?: boolean;
 }
+
+/**
+ * Why `person` may not act on a registration card opened by `ownerId`, or undefined. In a group everyone sees
+ * the card and can click it, but only its opener may choose, fill in, submit or confirm: the kind chooser and
+ * the forms carry the opener in their button value (`openedBy`), a possible duplicate keeps him in its draft.
+ */
+function notOwner(ownerId: string, person: Person, why = NOT_YOURS): string | undefined {
+  return ownerId === person.openId ? undefined : why;
+}
+
+/** The opener a card's button value names (`openedBy`), checked as it comes in; undefined when malformed. */
+function openerOf(value: Record<string, unknown>): string | undefined {
+  const v = value.openedBy;
+  return typeof v === 'string' && /^[\w-]{1,100}$/.test(v) ? v : undefined;
+}
+
+/** The toast refusing a click on a kind chooser or form that is not the clicker's (or names no valid opener). */
+function openerRefusal(ctx: ActionContext): CardReply | undefined {
+  const opener = openerOf(ctx.value);
+  if (!opener) return toast('warning', EXPIRED);
+  const notMine = notOwner(opener, ctx.person);
+  return notMine ? toast('error', notMine) : undefined;
+}
+
+/** Whether a card's button value says the card is in a group chat. */
+const inGroupOf = (value: Record<string, unknown>): boolean => value.inGroup === true;
 
 /** The 来源活动 on offer: this year's activities, and the edited lead's own (which may be of an earlier year). */
 function activityOptions(services: Services, editing?: Pick<LeadRow, 'activityId'> | null) {
@@ -52,7 +82,7 @@ function activityOptions(services: Services, editing?: Pick<LeadRow, 'activityId
 
 async function formCard(services: Services, person: Person, kind: LeadKind, state: FormState = {}, editing?: LeadRow | null): Promise<CardJson> {
   const activities = await activityOptions(services, editing);
-  return leadFormCard({ kind, office: services.office, activities, defaultTown: homeTown(services, person), ...state });
+  return leadFormCard({ kind, office: services.office, activities, defaultTown: homeTown(services, person), openedBy: person.openId, ...state });
 }
 
 
@@ -64,26 +94,29 @@ export async function runRegister(ctx: MessageContext): Promise<void> {
     await ctx.reply(refusal);
     return;
   }
+  const inGroup = ctx.event.chatType === 'group';
   const typed = ctx.args.join('').trim();
   if (!typed) {
-    await ctx.reply(kindChooserCard());
+    await ctx.reply(kindChooserCard(ctx.person.openId, { inGroup }));
     return;
   }
   const kind = parseLeadKind(typed);
   if (!kind) {
     const shown = Array.from(typed).slice(0, 20).join('');
-    await ctx.reply(kindChooserCard(`未识别的项目类别「${shown}」，请从下面选择。`));
+    await ctx.reply(kindChooserCard(ctx.person.openId, { inGroup, note: `未识别的项目类别「${shown}」，请从下面选择。` }));
     return;
   }
-  await ctx.reply(await formCard(ctx.services, ctx.person, kind));
+  await ctx.reply(await formCard(ctx.services, ctx.person, kind, { inGroup }));
 }
 
 export async function onKind(ctx: ActionContext): Promise<CardReply> {
   const refusal = await registrationRefusal(ctx.services, ctx.person);
   if (refusal) return toast('error', refusal);
+  const refused = openerRefusal(ctx);
+  if (refused) return refused;
   const kind = ctx.value.kind;
   if (!isLeadKind(kind)) return toast('warning', '请选择项目类别。');
-  return { card: await formCard(ctx.services, ctx.person, kind) };
+  return { card: await formCard(ctx.services, ctx.person, kind, { inGroup: inGroupOf(ctx.value) }) };
 }
 
 // ---- editing a returned lead -------------------------------------------------------------------------
@@ -107,7 +140,8 @@ export async function onEdit(ctx: ActionContext): Promise<CardReply> {
   if (why || !lead) return toast('error', why ?? '未找到该项目。');
   if (!isLeadKind(lead.kind)) return toast('error', `项目类别「${lead.kind}」已不再使用，请联系管理员。`);
   const comment = await lastReturnComment(ctx.services.db, lead.id);
-  return { card: await formCard(ctx.services, ctx.person, lead.kind, { values: leadFormValues(lead), edit: { leadId: lead.id, code: lead.code, comment } }, lead) };
+  const state: FormState = { values: leadFormValues(lead), edit: { leadId: lead.id, code: lead.code, comment }, inGroup: inGroupOf(ctx.value) };
+  return { card: await formCard(ctx.services, ctx.person, lead.kind, state, lead) };
 }
 
 // ---- submitting --------------------------------------------------------------------------------------
@@ -116,6 +150,9 @@ export async function onSubmit(ctx: ActionContext): Promise<CardReply> {
   const { services, person } = ctx;
   const refusal = await registrationRefusal(services, person);
   if (refusal) return toast('error', refusal);
+  const refused = openerRefusal(ctx);
+  if (refused) return refused;
+  const inGroup = inGroupOf(ctx.value);
 
   const leadId = ctx.value.leadId === undefined ? undefined : idOf(ctx.value.leadId);
   let kind: LeadKind;
@@ -130,7 +167,7 @@ export async function onSubmit(ctx: ActionContext): Promise<CardReply> {
     editing = lead;
     edit = { leadId: lead.id, code: lead.code, comment: await lastReturnComment(services.db, lead.id) };
   } else {
-    if (!isLeadKind(ctx.value.kind)) return toast('warning', '该表单已过期，请重新发送「登记」。');
+    if (!isLeadKind(ctx.value.kind)) return toast('warning', EXPIRED);
     kind = ctx.value.kind;
   }
 
@@ -140,7 +177,10 @@ export async function onSubmit(ctx: ActionContext): Promise<CardReply> {
     const n = Object.keys(checked.errors).length;
     return {
       toast: { type: 'warning', content: `有 ${n} 项需要修改，尚未保存` },
-      card: leadFormCard({ kind, office: services.office, activities, values: checked.values, errors: checked.errors, edit, defaultTown: homeTown(services, person) }),
+      card: leadFormCard({
+        kind, office: services.office, activities, values: checked.values, errors: checked.errors, edit, defaultTown: homeTown(services, person),
+        openedBy: person.openId, inGroup,
+      }),
     };
   }
 
@@ -148,9 +188,9 @@ export async function onSubmit(ctx: ActionContext): Promise<CardReply> {
   if (duplicates.length > 0) {
     // A draft nobody comes back to is dropped by the housekeeping job (src/jobs/housekeeping.ts).
     const draftId = await saveDraft(services.db, { userId: person.openId, kind, values: checked.values, leadId: edit?.leadId, now: services.clock() });
-    return { card: duplicateCard(checked.lead, await duplicateViews(services, checked.lead, duplicates), draftId, edit?.code) };
+    return { card: duplicateCard(checked.lead, await duplicateViews(services, checked.lead, duplicates), draftId, { editing: edit?.code, inGroup }) };
   }
-  return save(ctx, checked.lead, edit?.leadId);
+  return save(ctx, checked.lead, { editId: edit?.leadId, inGroup });
 }
 
 async function duplicateViews(services: Services, lead: LeadInput, rows: LeadRow[]): Promise<DuplicateView[]> {
@@ -175,8 +215,9 @@ async function duplicateViews(services: Services, lead: LeadInput, rows: LeadRow
  * Stores the lead (new, or the edits of a returned one) and starts its approval, in one transaction; a
  * draft being confirmed is used up in the same transaction.
  */
-async function save(ctx: ActionContext, lead: LeadInput, editId?: number, draftId?: number): Promise<CardReply> {
+async function save(ctx: ActionContext, lead: LeadInput, opts: { editId?: number; draftId?: number; inGroup: boolean }): Promise<CardReply> {
   const { services, person } = ctx;
+  const { editId, draftId } = opts;
   const now = services.clock();
   const role = registeringRole(person);
   const major = isMajor(lead, services.office);
@@ -209,7 +250,7 @@ async function save(ctx: ActionContext, lead: LeadInput, editId?: number, draftI
   const resubmitted = editId !== undefined;
   return {
     toast: { type: 'success', content: `${resubmitted ? '已重新提交' : '已提交'}：${row.code}` },
-    card: submittedCard(row, { resubmitted }),
+    card: submittedCard(row, { resubmitted, inGroup: opts.inGroup }),
   };
 }
 
@@ -219,7 +260,8 @@ async function ownDraft(ctx: ActionContext) {
   const draftId = idOf(ctx.value.draftId);
   const draft = draftId ? await findDraft(ctx.services.db, draftId) : undefined;
   if (!draft) return { why: GONE };
-  if (draft.userId !== ctx.person.openId) return { why: '只有填写该登记表的本人可以确认提交。' };
+  const notMine = notOwner(draft.userId, ctx.person, '只有填写该登记表的本人可以确认提交。');
+  if (notMine) return { why: notMine };
   if (!isLeadKind(draft.kind)) return { why: GONE };
   return { draft, kind: draft.kind };
 }
@@ -239,9 +281,9 @@ export async function onConfirm(ctx: ActionContext): Promise<CardReply> {
   if (!checked.ok) {
     await services.db.$transaction((tx) => takeDraft(tx, draft.id, person.openId));
     const edit = lead ? { leadId: lead.id, code: lead.code } : undefined;
-    return { card: leadFormCard({ kind, office: services.office, activities, values: checked.values, errors: checked.errors, edit }) };
+    return { card: leadFormCard({ kind, office: services.office, activities, values: checked.values, errors: checked.errors, edit, openedBy: person.openId, inGroup: inGroupOf(ctx.value) }) };
   }
-  return save(ctx, checked.lead, draft.leadId ?? undefined, draft.id);
+  return save(ctx, checked.lead, { editId: draft.leadId ?? undefined, draftId: draft.id, inGroup: inGroupOf(ctx.value) });
 }
 
 /** 返回修改: the form again, with the kept values. */
@@ -255,5 +297,5 @@ export async function onBack(ctx: ActionContext): Promise<CardReply> {
   let edit: FormState['edit'];
   const lead = draft.leadId ? await findLeadById(services.db, draft.leadId) : null;
   if (lead) edit = { leadId: lead.id, code: lead.code, comment: await lastReturnComment(services.db, lead.id) };
-  return { card: await formCard(services, person, kind, { values: draft.values as LeadFormValues, edit }, lead) };
+  return { card: await formCard(services, person, kind, { values: draft.values as LeadFormValues, edit, inGroup: inGroupOf(ctx.value) }, lead) };
 }

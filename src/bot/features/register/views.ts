@@ -66,5 +66,7 @@ export async function runLead(ctx: MessageContext): Promise<void> {
     returnComment: lead.status === 'returned' ? await lastReturnComment(db, lead.id) : undefined,
     canEdit: isSubmitter && (lead.status === 'returned' || lead.status === 'withdrawn'),
     canWithdraw: isSubmitter && lead.status === 'pending',
+    // Visibility is checked for the requester, but in a group the whole group reads the card.
+    inGroup: ctx.event.chatType === 'group',
   }));
 }

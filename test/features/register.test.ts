@@ -498,7 +498,12 @@ describe('editing a returned lead', () => {
 
     // Only the submitter may open the edit form.
     const other = await bot.clickValue(STAFF_DY2, buttons(card)[0].value);
-    expect(other.toast?.type).toBe('error');
+    expect(other.toast).toEqual({ type: 'error', content: '只有项目登记人可以修改并重新提交。' });
+    // Someone without the 招商人员 role is told the same, not which role he lacks.
+    const reviewer = await bot.clickValue(REVIEWER, buttons(card)[0].value);
+    expect(reviewer.toast).toEqual({ type: 'error', content: '只有项目登记人可以修改并重新提交。' });
+    const forged = await bot.clickValue(REVIEWER, { action: 'register.submit', kind: 'fund', leadId: lead.id, openedBy: REVIEWER }, { formValue: { project_name: '冒改', town: '丁堰镇', fund_manager: 'x' } });
+    expect(forged.toast).toEqual({ type: 'error', content: '只有项目登记人可以修改并重新提交。' });
 
     const opened = replyCard(await bot.click(STAFF_DY, msg, '修改并重新提交'));
     expect(headerTitle(opened)).toBe(`修改项目 ${code}`);

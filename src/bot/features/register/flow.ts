@@ -132,12 +132,13 @@ function editRefusal(lead: LeadRow | null, person: Person): string | undefined {
 }
 
 export async function onEdit(ctx: ActionContext): Promise<CardReply> {
-  const refusal = await registrationRefusal(ctx.services, ctx.person);
-  if (refusal) return toast('error', refusal);
+  // Whose lead it is comes first: someone else is told that, not which role they lack.
   const leadId = idOf(ctx.value.leadId);
   const lead = leadId ? await findLeadById(ctx.services.db, leadId) : null;
   const why = editRefusal(lead, ctx.person);
   if (why || !lead) return toast('error', why ?? '未找到该项目。');
+  const refusal = await registrationRefusal(ctx.services, ctx.person);
+  if (refusal) return toast('error', refusal);
   if (!isLeadKind(lead.kind)) return toast('error', `项目类别「${lead.kind}」已不再使用，请联系管理员。`);
   const comment = await lastReturnComment(ctx.services.db, lead.id);
   const state: FormState = { values: leadFormValues(lead), edit: { leadId: lead.id, code: lead.code, comment }, inGroup: inGroupOf(ctx.value) };
@@ -148,20 +149,23 @@ export async function onEdit(ctx: ActionContext): Promise<CardReply> {
 
 export async function onSubmit(ctx: ActionContext): Promise<CardReply> {
   const { services, person } = ctx;
+  const leadId = ctx.value.leadId === undefined ? undefined : idOf(ctx.value.leadId);
+  // An edit: whose lead it is comes first, as in onEdit.
+  const lead = ctx.value.leadId === undefined ? undefined : leadId ? await findLeadById(services.db, leadId) : null;
+  if (lead !== undefined) {
+    const why = editRefusal(lead, person);
+    if (why || !lead) return toast('error', why ?? '未找到该项目。');
+  }
   const refusal = await registrationRefusal(services, person);
   if (refusal) return toast('error', refusal);
   const refused = openerRefusal(ctx);
   if (refused) return refused;
   const inGroup = inGroupOf(ctx.value);
 
-  const leadId = ctx.value.leadId === undefined ? undefined : idOf(ctx.value.leadId);
   let kind: LeadKind;
   let edit: FormState['edit'];
   let editing: LeadRow | undefined;
-  if (ctx.value.leadId !== undefined) {
-    const lead = leadId ? await findLeadById(services.db, leadId) : null;
-    const why = editRefusal(lead, person);
-    if (why || !lead) return toast('error', why ?? '未找到该项目。');
+  if (lead) {
     if (!isLeadKind(lead.kind)) return toast('error', `项目类别「${lead.kind}」已不再使用，请联系管理员。`);
     kind = lead.kind;
     editing = lead;

@@ -93,6 +93,15 @@ describe('/role', () => {
     expect(text).toContain('**初审人员**（1 人）\n- 张三');
     expect(text).toContain('**预审专家**（0 人）\n- 暂无');
     expect(text).toContain('**管理员**（1 人）\n- 用户0001（BOT_ADMINS）');
+
+    // One role only, by its English or Chinese name.
+    await bot.say(ADMIN, '/role list 初审');
+    const one = cardText(cardOf(bot.lastMessageTo(ADMIN)));
+    expect(one).toContain('角色列表 · 初审人员');
+    expect(one).toContain('**初审人员**（1 人）\n- 张三');
+    expect(one).not.toContain('招商人员');
+    await bot.say(ADMIN, '/role list boss');
+    expect(replyText(ADMIN)).toContain('未知角色「boss」。可用角色：');
   });
 
   it('removes a role with an audit event', async () => {

@@ -38,7 +38,7 @@ const USAGE = [
   '用法：',
   '/role add <角色> @某人 [镇区]　授予角色（招商人员须写镇区）',
   '/role remove <角色> @某人　移除角色',
-  '/role list　查看谁担任什么角色',
+  '/role list [角色]　查看谁担任什么角色',
   `角色：${roleList}`,
 ].join('\n');
 
@@ -58,7 +58,7 @@ export function registerRoles(bot: Bot): void {
       const keys = new Set(ctx.event.mentions.map((m) => m.key));
       const words = ctx.args.filter((a) => !keys.has(a));
       const sub = (words[0] ?? 'list').toLowerCase();
-      if (SUBCOMMANDS.list.includes(sub)) return listRoles(ctx);
+      if (SUBCOMMANDS.list.includes(sub)) return listRoles(ctx, words[1]);
       if (SUBCOMMANDS.add.includes(sub)) return changeRole(ctx, 'add', words.slice(1));
       if (SUBCOMMANDS.remove.includes(sub)) return changeRole(ctx, 'remove', words.slice(1));
       await ctx.reply(USAGE);
@@ -161,13 +161,19 @@ async function revoke(tx: Tx, ctx: MessageContext, userId: string, role: Role, n
   return 'revoked';
 }
 
-async function listRoles(ctx: MessageContext): Promise<void> {
+/** Lists every role's holders, or one role's when `roleWord` names it. */
+async function listRoles(ctx: MessageContext, roleWord?: string): Promise<void> {
   const { services } = ctx;
+  const only = roleWord === undefined ? undefined : parseRole(roleWord);
+  if (roleWord !== undefined && !only) {
+    await ctx.reply(`未知角色「${roleWord}」。可用角色：${roleList}`);
+    return;
+  }
   const grants = await services.db.roleGrant.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
   const bootstrap = services.env.BOT_ADMINS;
   const names = await namesOf(services.db, [...grants.map((g) => g.userId), ...bootstrap]);
   const lines: string[] = [];
-  for (const role of ROLES) {
+  for (const role of only ? [only] : ROLES) {
     const mine = grants.filter((g) => g.role === role);
     const entries = mine.map((g) => `- ${md(names.get(g.userId))}${g.town ? ` · ${md(g.town)}` : ''}`);
     if (role === 'admin') {
@@ -175,7 +181,7 @@ async function listRoles(ctx: MessageContext): Promise<void> {
     }
     lines.push(`**${ROLE_LABELS[role]}**（${entries.length} 人）`, ...(entries.length ? entries : ['- 暂无']));
   }
-  await ctx.reply(fitCard((max) => card(header('角色列表', 'blue'), [
+  await ctx.reply(fitCard((max) => card(header(only ? `角色列表 · ${ROLE_LABELS[only]}` : '角色列表', 'blue'), [
     markdown(truncateList(lines, max).join('\n')),
     markdown('授予：/role add <角色> @某人 [镇区]；移除：/role remove <角色> @某人', 'notation'),
   ])));

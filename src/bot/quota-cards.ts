@@ -7,7 +7,7 @@ import {
 } from '../cards/kit.ts';
 import { md } from '../cards/template.ts';
 import {
-  METRIC_LABELS, QUOTA_METRICS,
+  METRIC_LABELS, QUOTA_METRICS, yearPace,
   type LaggingEntry, type MetricProgress, type MetricValues, type QuotaProgress, type ReachedEntry, type TownProgress,
 } from '../domain/quota.ts';
 import { localDate } from '../domain/time.ts';
@@ -151,9 +151,21 @@ function townRow(t: { rank: number | null; town: string; metrics: Record<string,
   };
 }
 
+/**
+ * "截至 … · 序时进度 …" of a progress view: a past year is as of its 31 December (全年), a future year has not
+ * begun (nothing expected yet), the current year is as of today with its elapsed share.
+ */
+function paceHeadline(year: number, share: number, now: Date, tz: string): { asOf: string; pace: string } {
+  const p = yearPace(year, now, tz);
+  const pace = p.phase === 'past' ? '全年' : p.phase === 'future' ? `${year} 年尚未开始，暂无序时进度要求` : `序时进度 ${fmt(share * 100)}%`;
+  return { asOf: `截至 ${p.asOf}`, pace };
+}
+
 /** `/quota`: per town done/target, completion and pace, rank, the city total, and a completion chart. */
 export function quotaProgressCard(input: ProgressCardInput): CardJson {
   const { progress, alertShare } = input;
+  const phase = yearPace(progress.year, input.now, input.tz).phase;
+  const headline = paceHeadline(progress.year, progress.share, input.now, input.tz);
   const columns: TableColumn[] = [
     { name: 'rank', label: '排名', width: '60px' },
     { name: 'town', label: '镇区', width: 'auto' },
@@ -167,10 +179,10 @@ export function quotaProgressCard(input: ProgressCardInput): CardJson {
     const shown = Number.isFinite(max) ? progress.towns.slice(0, Math.max(0, max)) : progress.towns;
     const elements: CardElement[] = [
       markdown(
-        `**全市合计**（序时进度 ${pace}%）\n` +
+        `**全市合计**（${phase === 'current' ? `序时进度 ${pace}%` : phase === 'past' ? '全年' : '尚未开始'}）\n` +
           QUOTA_METRICS.map((m) => {
             const p = progress.city.metrics[m];
-            return `- ${METRIC_LABELS[m]}：完成 ${p.done} / 目标 ${p.target}（${pct(p.percent)}），序时应完成 ${fmt(p.expected)}`;
+            return `- ${METRIC_LABELS[m]}：完成 ${p.done} / 目标 ${p.target}（${pct(p.percent)}）${phase === 'current' ? `，序时应完成 ${fmt(p.expected)}` : ''}`;
           }).join('\n'),
       ),
       table(columns, [...shown.map((t) => townRow(t, alertShare)), townRow(city, alertShare)], 10),
@@ -193,12 +205,14 @@ export function quotaProgressCard(input: ProgressCardInput): CardJson {
     elements.push(
       markdown(
         greyText(
-          `单元格为「完成/目标（完成率）应序时应完成数」；红色表示低于序时进度的 ${fmt(alertShare * 100)}%。完成数按审签通过日期计入当年；综合完成率为各指标完成率（封顶 100%）的平均值。`,
+          `单元格为「完成/目标（完成率）应序时应完成数」；${
+            phase === 'past' ? `${progress.year} 年已结束，应完成数即全年目标，红色表示完成不足全年目标的 ${fmt(alertShare * 100)}%` : `红色表示低于序时进度的 ${fmt(alertShare * 100)}%`
+          }。完成数按审签通过日期计入当年；综合完成率为各指标完成率（封顶 100%）的平均值。`,
         ),
         'notation',
       ),
     );
-    return card(header(`${input.officeName}${progress.year}年科技招商任务进度`, 'blue', `截至 ${localDate(input.now, input.tz)} · 序时进度 ${pace}%`), elements);
+    return card(header(`${input.officeName}${progress.year}年科技招商任务进度`, 'blue', `${headline.asOf} · ${headline.pace}`), elements);
   });
 }
 
@@ -255,12 +269,17 @@ export function leaderSummaryCard(input: { officeName: string; progress: QuotaPr
   });
 }
 
-/** 表彰: a town reached one or more full-year targets. */
-export function commendationCard(input: { town: string; year: number; entries: ReachedEntry[] }): CardJson {
+/**
+ * 表彰: a town reached one or more full-year targets. The card names the metrics reached; only when
+ * `allReached` (every metric with a target is met) does it say the whole year's target is complete.
+ */
+export function commendationCard(input: { town: string; year: number; entries: ReachedEntry[]; allReached?: boolean }): CardJson {
+  const names = input.entries.map((e) => `「${METRIC_LABELS[e.metric]}」`).join('、');
   const lines = [
-    `祝贺 **${md(input.town)}** 完成 ${input.year} 年科技招商任务目标：`,
+    `祝贺 **${md(input.town)}** 完成 ${input.year} 年${names}任务目标：`,
     ...input.entries.map((e) => `- **${METRIC_LABELS[e.metric]}**：已完成 ${e.done}，全年目标 ${e.target}`),
+    input.allReached ? `至此，**${md(input.town)}** 已全面完成 ${input.year} 年科技招商任务目标（各项指标均已达标）。` : '',
     '特此表彰，望再接再厉！',
-  ];
+  ].filter(Boolean);
   return noticeCard(`表彰 · ${input.town}`, lines, 'green');
 }

@@ -117,10 +117,31 @@ export function parseActivityTime(raw: string, year: number): TimeParse {
   return { kind: 'unknown' };
 }
 
+/** The index of the 活动安排表 header row (活动名称 and 时间 columns) among the first rows, or -1. */
+export function findActivityHeader(rows: TableRow[]): number {
+  return rows.slice(0, 20).findIndex((r) => findColumns(r.cells) !== undefined);
+}
+
+/**
+ * The one year the 时间 cells of a 活动安排表 state ("2027年5月20日", "2027-05-20", "2027年3月"), or undefined
+ * when none states a year or they state different years.
+ */
+export function yearOfActivityTimes(rows: TableRow[]): number | undefined {
+  const headerIndex = findActivityHeader(rows);
+  if (headerIndex < 0) return undefined;
+  const { time } = findColumns(rows[headerIndex].cells)!;
+  const years = new Set<number>();
+  for (const row of rows.slice(headerIndex + 1)) {
+    const m = /^(\d{4})(?:年|[-/.]\d)/.exec(compact(joinLines(row.cells[time] ?? '').normalize('NFKC')));
+    if (m) years.add(Number(m[1]));
+  }
+  return years.size === 1 ? [...years][0] : undefined;
+}
+
 /** Validates already-read table rows as a 活动安排表. */
 export function parseActivityRows(rows: TableRow[], year: number): ActivityImport {
   if (rows.every(isBlankRow)) return { ok: false, errors: ['表格为空'] };
-  const headerIndex = rows.slice(0, 20).findIndex((r) => findColumns(r.cells) !== undefined);
+  const headerIndex = findActivityHeader(rows);
   if (headerIndex < 0) return { ok: false, errors: ['缺少表头：需要“活动名称”和“时间”两列（可另有“序号”“主办单位”）'] };
   const cols = findColumns(rows[headerIndex].cells)!;
   const errors: string[] = [];

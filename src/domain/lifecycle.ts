@@ -299,9 +299,21 @@ export function stageDataText(stage: string, data: unknown): string {
 // ---------------------------------------------------------------------------------------------------------
 // 一月一报
 
-/** The follow-up period of an instant: its local month, "YYYY-MM". */
+/**
+ * The month a 一月一报 sent at `now` asks about, "YYYY-MM": the local month before `now`'s. The job runs at
+ * the start of a month (the 1st), so it asks about the month that just ended; the FollowUp row and the run
+ * ledger are keyed by that month, and the answers are filed under it.
+ */
 export function followUpPeriod(now: Date, tz: string): string {
-  return localMonth(now, tz);
+  return previousMonth(localMonth(now, tz));
+}
+
+/** "2026-01" → "2025-12". */
+export function previousMonth(period: string): string {
+  const m = /^(\d{4})-(\d{2})$/.exec(period);
+  if (!m) throw new Error(`not a month: ${period}`);
+  const index = Number(m[1]) * 12 + Number(m[2]) - 2;
+  return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
 }
 
 /** "2026-03" → "2026年3月". */

@@ -1,5 +1,5 @@
 // 任务分解表 (quotas): importing the yearly table of targets per town, and measuring progress against it.
-import { localParts } from './time.ts';
+import { localDate, localParts } from './time.ts';
 import type { LeadKind, OfficeConfig } from '../config/office.ts';
 import { resolveTown } from '../config/office.ts';
 import { columnLetter, isBlankRow, readTable, type TableRow } from './table.ts';
@@ -208,6 +208,11 @@ export function suggestTown(office: OfficeConfig, input: string): string | undef
   return best?.town;
 }
 
+/** Whether the rows have a 任务分解表 header (a 镇区 column and at least one metric column) in their first rows. */
+export function hasQuotaHeader(rows: TableRow[]): boolean {
+  return findHeader(rows) !== undefined;
+}
+
 /** Validates already-read table rows as a 任务分解表. */
 export function parseQuotaRows(rows: TableRow[], office: OfficeConfig): QuotaImport {
   if (rows.every(isBlankRow)) return { ok: false, errors: ['表格为空'] };
@@ -306,6 +311,29 @@ export function yearShare(now: Date, year: number, tz: string): number {
   const start = Date.UTC(year, 0, 1);
   const end = Date.UTC(year + 1, 0, 1);
   return Math.min(1, Math.max(0, (wall - start) / (end - start)));
+}
+
+/** Where a quota year stands on the office calendar at `now`: over, under way, or not begun. */
+export type YearPhase = 'past' | 'current' | 'future';
+
+export interface YearPace {
+  phase: YearPhase;
+  /** The date the year's progress is as of: today, or 31 December of a year that is over ("YYYY-MM-DD"). */
+  asOf: string;
+  /** Elapsed share of the year: 1 for a past year, 0 for a future one (as yearShare). */
+  share: number;
+}
+
+/**
+ * The pace of `year` at `now`: a past year is measured as of its 31 December against its full targets
+ * (share 1), a future year expects nothing yet (share 0), the current year is as of today.
+ */
+export function yearPace(year: number, now: Date, tz: string): YearPace {
+  const current = localParts(now, tz).year;
+  const share = yearShare(now, year, tz);
+  if (year < current) return { phase: 'past', asOf: `${year}-12-31`, share };
+  if (year > current) return { phase: 'future', asOf: localDate(now, tz), share };
+  return { phase: 'current', asOf: localDate(now, tz), share };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -476,6 +504,14 @@ export interface ReachedEntry {
   metric: QuotaMetric;
   done: number;
   target: number;
+}
+
+/** Whether `town` has reached every one of its positive targets (false when it has none). */
+export function reachedAllTargets(progress: QuotaProgress, town: string): boolean {
+  const t = progress.towns.find((x) => x.town === town);
+  if (!t) return false;
+  const withTarget = QUOTA_METRICS.filter((m) => t.metrics[m].target > 0);
+  return withTarget.length > 0 && withTarget.every((m) => t.metrics[m].done >= t.metrics[m].target);
 }
 
 /** Every (town, metric) whose done has reached a positive target. */

@@ -1,15 +1,16 @@
 // 一月一报: on the 1st of each month, the owner (登记人) of every approved project not yet 投产 gets a card
-// asking for the month's progress: one tap 「无变化」, a short note, or 「登记新阶段」. One FollowUp row per
-// (lead, month) and one ledger row per (month, lead) make it once. Owners who have not answered within
-// 7 days are listed by overdueFollowUps (for the monthly report).
+// asking for the progress of the month that just ended (sent on 1 December: 2026年11月): one tap 「无变化」,
+// a short note, or 「登记新阶段」. One FollowUp row per (lead, reported month) and one ledger row per
+// (reported month, lead) make it once; the answer is filed under the reported month. Owners who have not
+// answered within 7 days are listed by overdueFollowUps (for the monthly report).
 import type { Db, Tx } from '../db/client.ts';
 import type { CardJson } from '../lark/types.ts';
 import { cardContent } from '../lark/outbox.ts';
 import { button, buttonRow, card, form, greyText, header, hr, input, keyValues, markdown, submitButton } from '../cards/kit.ts';
 import { assertValidCard } from '../cards/validate.ts';
 import { md } from '../cards/template.ts';
-import { FOLLOW_UP_ANSWER_DAYS, followUpPeriod, isLifecycleStage, periodLabel, STAGE_LABELS } from '../domain/lifecycle.ts';
-import { localDateTime } from '../domain/time.ts';
+import { FOLLOW_UP_ANSWER_DAYS, followUpPeriod, isLifecycleStage, periodLabel, previousMonth, STAGE_LABELS } from '../domain/lifecycle.ts';
+import { localDateTime, localMonth } from '../domain/time.ts';
 import { queueOnce, type JobDef } from './ledger.ts';
 
 export const FOLLOW_UP_JOB = 'follow-ups';
@@ -40,7 +41,8 @@ function stageText(stage: string | null): string {
 
 /** The follow-up card: asking (with buttons and the note form), or answered (no buttons). */
 export function followUpCard(f: FollowUpView, lead: FollowUpLead, tz: string, error?: string): CardJson {
-  const title = `一月一报：${periodLabel(f.period)}项目进展`;
+  const month = periodLabel(f.period);
+  const title = `一月一报：${month}项目进展`;
   const facts = keyValues([
     ['项目编号', lead.code],
     ['项目名称', lead.projectName],
@@ -54,26 +56,26 @@ export function followUpCard(f: FollowUpView, lead: FollowUpLead, tz: string, er
   } else {
     c = card(header(title, 'orange'), [
       facts,
-      markdown(`请在 ${FOLLOW_UP_ANSWER_DAYS} 天内反馈本月进展：没有变化请点「无变化」；有进展请填写说明后提交，或点「登记新阶段」记录签约、注册、落地（开工）、投产或企业资质。`),
+      markdown(`请在 ${FOLLOW_UP_ANSWER_DAYS} 天内反馈上月（${month}）的项目进展：没有变化请点「无变化」；有进展请填写说明后提交，或点「登记新阶段」记录签约、注册、落地（开工）、投产或企业资质。`),
       buttonRow([
         button('无变化', { action: 'followup.unchanged', followUpId: f.id }, 'primary'),
         button('登记新阶段', { action: 'lifecycle.show', leadId: lead.id }),
       ]),
-      form('followup_form', [input({ name: 'note', label: '本月进展', multiline: true, maxLength: NOTE_MAX, placeholder: '如：已完成厂房选址，预计下月签约', error })], submitButton('提交进展', { action: 'followup.update', followUpId: f.id })),
+      form('followup_form', [input({ name: 'note', label: `${month}进展`, multiline: true, maxLength: NOTE_MAX, placeholder: '如：已完成厂房选址，预计近期签约', error })], submitButton('提交进展', { action: 'followup.update', followUpId: f.id })),
     ], title);
   }
   assertValidCard(c);
   return c;
 }
 
-/** Approved leads that still owe a monthly report in `period`: not 投产, not closed, approved before that month. */
+/** Approved leads that owe a monthly report on `period`: not 投产, not closed, approved by the end of that month. */
 async function leadsToFollow(db: Db, period: string, now: Date, tz: string) {
   const rows = await db.lead.findMany({
     where: { status: 'approved', closedAt: null, approvedAt: { lt: now }, OR: [{ stage: null }, { stage: { notIn: DONE_STAGES } }] },
     orderBy: { id: 'asc' },
     select: { id: true, code: true, projectName: true, town: true, stage: true, submitterId: true, approvedAt: true },
   });
-  return rows.filter((r) => r.approvedAt && followUpPeriod(r.approvedAt, tz) < period);
+  return rows.filter((r) => r.approvedAt && localMonth(r.approvedAt, tz) <= period);
 }
 
 export const followUpsJob: JobDef = {
@@ -121,9 +123,13 @@ export interface OverdueFollowUp {
   sentAt: Date;
 }
 
-/** Follow-ups of `period` sent at least 7 days before `now` and still unanswered, by town then code. */
-export async function overdueFollowUps(db: Db | Tx, period: string, now: Date): Promise<OverdueFollowUp[]> {
+/**
+ * The follow-ups sent in `month` ("YYYY-MM", the monthly report's month; they ask about the month before it)
+ * that were sent at least 7 days before `now` and are still unanswered, by town then code.
+ */
+export async function overdueFollowUps(db: Db | Tx, month: string, now: Date): Promise<OverdueFollowUp[]> {
   const before = new Date(now.getTime() - FOLLOW_UP_ANSWER_DAYS * 86_400_000);
+  const period = previousMonth(month);
   const rows = await db.followUp.findMany({ where: { period, answeredAt: null, sentAt: { lte: before } }, orderBy: { id: 'asc' } });
   if (rows.length === 0) return [];
   const leads = await db.lead.findMany({

@@ -13,7 +13,7 @@
 import { resolveTown } from '../config/office.ts';
 import { loadQuotaProgress } from '../db/quotas.ts';
 import { holdersOf } from '../db/roles.ts';
-import { laggingTowns, reachedTargets, type LaggingEntry, type ReachedEntry } from '../domain/quota.ts';
+import { laggingTowns, reachedAllTargets, reachedTargets, type LaggingEntry, type ReachedEntry } from '../domain/quota.ts';
 import { localMonth, localParts } from '../domain/time.ts';
 import { cardContent } from '../lark/outbox.ts';
 import type { CardJson } from '../lark/types.ts';
@@ -85,7 +85,7 @@ export const quotaAlertsJob: JobDef = {
     for (const [town, entries] of groupByTown<ReachedEntry>(reached)) {
       for (const chat of chatsFor(town)) {
         const items = entries.map((e) => ({ item: e, key: `praise:${chat}:${town}:${e.metric}` }));
-        count(await sendOnce(ctx, { receiveIdType: 'chat_id', receiveId: chat }, String(year), items, (fresh) => commendationCard({ town, year, entries: fresh })));
+        count(await sendOnce(ctx, { receiveIdType: 'chat_id', receiveId: chat }, String(year), items, (fresh) => commendationCard({ town, year, entries: fresh, allReached: reachedAllTargets(progress, town) })));
       }
     }
 

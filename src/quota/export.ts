@@ -1,8 +1,7 @@
 // 任务进度 as an XLSX workbook (`/quota export`): one row per town with done, target, completion and the
 // pace for every metric, ranked, and the city total. Returns the bytes; the caller uploads them.
 import ExcelJS from 'exceljs';
-import { METRIC_LABELS, QUOTA_METRICS, type MetricProgress, type QuotaProgress } from '../domain/quota.ts';
-import { localDate } from '../domain/time.ts';
+import { METRIC_LABELS, QUOTA_METRICS, yearPace, type MetricProgress, type QuotaProgress } from '../domain/quota.ts';
 
 export const EXPORT_SHEET = '任务进度';
 /** Sub-columns under each metric, in order. */
@@ -34,8 +33,9 @@ export async function quotaWorkbook(input: ExportInput): Promise<Buffer> {
   const ws = wb.addWorksheet(EXPORT_SHEET, { views: [{ state: 'frozen', xSplit: 2, ySplit: 3 }] });
   const width = 2 + QUOTA_METRICS.length * EXPORT_SUBCOLUMNS.length + 1;
 
-  const asOf = localDate(input.now, input.tz);
-  const title = ws.addRow([`${input.officeName}${progress.year}年科技招商任务进度（截至${asOf}，序时进度${round1(progress.share * 100)}%）`]);
+  const pace = yearPace(progress.year, input.now, input.tz);
+  const paceText = pace.phase === 'past' ? '全年' : pace.phase === 'future' ? '尚未开始' : `序时进度${round1(progress.share * 100)}%`;
+  const title = ws.addRow([`${input.officeName}${progress.year}年科技招商任务进度（截至${pace.asOf}，${paceText}）`]);
   ws.mergeCells(1, 1, 1, width);
   title.font = { bold: true, size: 14 };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  dayToDate, followUpOverdue, followUpPeriod, mayUpdateLifecycle, nextStage, parseStageCode, periodLabel, stageDataText,
+  dayToDate, followUpOverdue, followUpPeriod, mayUpdateLifecycle, nextStage, parseStageCode, periodLabel, previousMonth, stageDataText,
   stageProgressLine, stageRefusal, validateStageForm, type StageRecord,
 } from '../../src/domain/lifecycle.ts';
 
@@ -117,9 +117,15 @@ describe('the update forms', () => {
 });
 
 describe('一月一报 periods', () => {
-  it('takes the month on the office clock', () => {
-    expect(followUpPeriod(new Date('2023-11-30T16:30:00Z'), 'Asia/Shanghai')).toBe('2023-12');
-    expect(followUpPeriod(new Date('2023-11-30T15:30:00Z'), 'Asia/Shanghai')).toBe('2023-11');
+  it('asks about the month that just ended, on the office clock', () => {
+    // 1 December 00:30 in Shanghai: November has ended.
+    expect(followUpPeriod(new Date('2023-11-30T16:30:00Z'), 'Asia/Shanghai')).toBe('2023-11');
+    // 30 November 23:30 in Shanghai: still November, so October.
+    expect(followUpPeriod(new Date('2023-11-30T15:30:00Z'), 'Asia/Shanghai')).toBe('2023-10');
+    // 1 January asks about December of the year before.
+    expect(followUpPeriod(new Date('2024-01-01T01:41:00Z'), 'Asia/Shanghai')).toBe('2023-12');
+    expect(previousMonth('2024-01')).toBe('2023-12');
+    expect(previousMonth('2026-12')).toBe('2026-11');
     expect(periodLabel('2023-12')).toBe('2023年12月');
   });
 

@@ -9,7 +9,9 @@ import {
   MAX_TARGET,
   parseQuotaTable,
   quotaRecords,
+  reachedAllTargets,
   reachedTargets,
+  yearPace,
   yearShare,
   type ApprovedLeadFact,
   type QuotaImport,
@@ -220,6 +222,39 @@ describe('yearShare: elapsed share of the year on the office clock', () => {
   });
 });
 
+describe('yearPace: a year that is over, under way or not begun', () => {
+  it('measures a past year as of its 31 December against the full targets', () => {
+    const now = new Date('2026-11-25T02:00:00Z');
+    expect(yearPace(2025, now, TZ)).toEqual({ phase: 'past', asOf: '2025-12-31', share: 1 });
+    expect(yearPace(2026, now, TZ)).toEqual({ phase: 'current', asOf: '2026-11-25', share: yearShare(now, 2026, TZ) });
+    expect(yearPace(2027, now, TZ)).toEqual({ phase: 'future', asOf: '2026-11-25', share: 0 });
+  });
+
+  it('goes by the office calendar at the turn of the year', () => {
+    const newYear = new Date('2025-12-31T16:30:00Z'); // 1 January 2026 00:30 in Shanghai
+    expect(yearPace(2025, newYear, TZ).phase).toBe('past');
+    expect(yearPace(2026, newYear, TZ)).toMatchObject({ phase: 'current', asOf: '2026-01-01' });
+    expect(yearPace(2025, newYear, 'UTC')).toMatchObject({ phase: 'current', asOf: '2025-12-31' });
+  });
+
+  it('expects every target of a past year and nothing of a future one', () => {
+    const quotas: QuotaTarget[] = [
+      { town: '丁堰镇', metric: 'projects', target: 10 },
+      { town: '丁堰镇', metric: 'funds', target: 1 },
+    ];
+    const leads: ApprovedLeadFact[] = [{ town: '丁堰镇', kind: 'fund', approvedAt: new Date('2025-05-01T02:00:00Z'), inventionPatents: 0, utilityModels: 0 }];
+    const now = new Date('2026-11-25T02:00:00Z');
+    const past = computeProgress(2025, quotas, leads, now, TZ);
+    expect(past.share).toBe(1);
+    expect(past.towns[0].metrics.projects).toMatchObject({ done: 0, target: 10, expected: 10, gap: 10 });
+    expect(laggingTowns(past).map((l) => l.metric)).toEqual(['projects']);
+    const future = computeProgress(2027, quotas, leads, now, TZ);
+    expect(future.share).toBe(0);
+    expect(future.towns[0].metrics.projects).toMatchObject({ done: 0, target: 10, expected: 0, gap: 0 });
+    expect(laggingTowns(future)).toEqual([]);
+  });
+});
+
 describe('computeProgress: approved leads against the year quotas', () => {
   const lead = (town: string, kind: string, approvedAt: string | null, inventionPatents = 0, utilityModels = 0, status?: string): ApprovedLeadFact => ({
     town,
@@ -329,6 +364,12 @@ describe('computeProgress: approved leads against the year quotas', () => {
     expect(lag).toHaveLength(2);
     expect(laggingTowns(p, 1).map((l) => `${l.town}/${l.metric}`).sort()).toEqual(['丁堰镇/projects', '东陈镇/projects', '白蒲镇/funds'].sort());
     expect(reachedTargets(p)).toEqual([{ town: '白蒲镇', metric: 'projects', done: 2, target: 2 }]);
+    // 白蒲镇 reached 总数 but not 基金类项目: its year is not complete. A town without targets never is.
+    expect(reachedAllTargets(p, '白蒲镇')).toBe(false);
+    expect(reachedAllTargets(p, '九华镇')).toBe(false);
+    const withFund = computeProgress(2024, quotas, [...leads, lead('白蒲镇', 'fund', at)], now, TZ);
+    expect(reachedAllTargets(withFund, '白蒲镇')).toBe(true);
+    expect(reachedAllTargets(withFund, '丁堰镇')).toBe(false);
     const atStart = computeProgress(2024, quotas, [], new Date(Date.UTC(2023, 11, 31, 16)), TZ);
     expect(atStart.share).toBe(0);
     expect(laggingTowns(atStart)).toEqual([]);

@@ -3,6 +3,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBot, cardOf } from '../support/harness.ts';
 import { cardText } from '../support/cards.ts';
@@ -182,6 +183,58 @@ describe('importing a calendar sent to the bot', () => {
     await bot.sendFile(STAFF, '2025年活动安排表.csv', Buffer.from('序号,活动名称,时间\n1,甲,3月\n'));
     expect(bot.lastMessageTo(STAFF).content).toContain('只有管理员可以导入活动安排表。');
     expect(await db().activity.count({ where: { year: 2025 } })).toBe(0);
+  });
+
+  it('recognises a calendar by its header row, whatever the file is called, and takes the year its dates state', async () => {
+    // 附件3.xlsx: no 活动 in the name, no year in the name; every date says 2029.
+    const wb = new ExcelJS.Workbook();
+    wb.addWorksheet('Sheet1').addRows([
+      ['序号', '活动名称', '时间', '主办单位'],
+      [1, '如皋-深圳科技招商推介会', '2029年5月20日', '市科创办'],
+      [2, '长三角科技成果对接会', '2029年6月', '市科技局'],
+      [3, '各镇区科技招商活动', '全年', '各镇（区、街道）'],
+    ]);
+    await bot.sendFile(ADMIN, '附件3.xlsx', Buffer.from(await wb.xlsx.writeBuffer()));
+    let text = textOf(bot.lastMessageTo(ADMIN));
+    expect(text).toContain('活动安排表已导入');
+    expect(text).not.toContain('镇区');
+    expect(text).toContain('已导入 2029 年活动安排表：共 3 项');
+    expect(text).toContain('导入年份：2029 年（取自表中时间）');
+    expect((await db().activity.findMany({ where: { year: 2029 }, orderBy: { seq: 'asc' } })).map((a) => a.date?.toISOString().slice(0, 10) ?? null)).toEqual(['2029-05-20', null, null]);
+
+    // A year in the file name, and again no 活动 in it.
+    await bot.sendFile(ADMIN, 'act2028.csv', Buffer.from('序号,活动名称,时间\n1,科技人才洽谈会,9月\n'));
+    text = textOf(bot.lastMessageTo(ADMIN));
+    expect(text).toContain('已导入 2028 年活动安排表：共 1 项');
+    expect(text).toContain('导入年份：2028 年（取自文件名）');
+    expect(await db().activity.count({ where: { year: 2028 } })).toBe(1);
+
+    // 活动安排.csv dated 2027 is imported for 2027, not refused for not being in this year (2023).
+    await bot.sendFile(ADMIN, '活动安排.csv', Buffer.from('序号,活动名称,时间,主办单位\n1,如皋-上海科技招商专场活动,2027年5月20日,市科创办\n'));
+    text = textOf(bot.lastMessageTo(ADMIN));
+    expect(text).toContain('已导入 2027 年活动安排表：共 1 项');
+    expect(text).not.toContain('不在2023年');
+    expect((await db().activity.findFirstOrThrow({ where: { year: 2027 } })).date?.toISOString().slice(0, 10)).toBe('2027-05-20');
+    expect(await db().quota.count()).toBe(0);
+    expect(await db().leadDraft.count({ where: { kind: 'quota_import' } })).toBe(0);
+  });
+
+  it('says how to choose the year when the dates do not fit the year used', async () => {
+    const before = await db().activity.count();
+    // Dates of two different years, none in the file name: checked against this year, and refused.
+    await bot.sendFile(ADMIN, '活动安排（草稿）.csv', Buffer.from('序号,活动名称,时间\n1,甲活动,2027年12月5日\n2,乙活动,2028年1月10日\n'));
+    let text = textOf(bot.lastMessageTo(ADMIN));
+    expect(text).toContain('活动安排表未导入');
+    expect(text).toContain('第2行：时间“2027年12月5日”不在2023年');
+    expect(text).toContain('文件名中没有年份，表中时间写明的年份也不一致，已按今年（2023 年）核对');
+    expect(text).toContain('请在文件名中写明年份（如「2027年活动安排表.xlsx」）');
+
+    // The file name says one year, the dates another.
+    await bot.sendFile(ADMIN, '2026年活动安排表.csv', Buffer.from('序号,活动名称,时间\n1,甲活动,2027年5月20日\n'));
+    text = textOf(bot.lastMessageTo(ADMIN));
+    expect(text).toContain('第2行：时间“2027年5月20日”不在2026年');
+    expect(text).toContain('导入年份 2026 年取自文件名，而表中时间写的是其他年份。请把文件名中的年份改为活动所在的年份（如「2027年活动安排表.xlsx」）');
+    expect(await db().activity.count()).toBe(before);
   });
 });
 

@@ -212,6 +212,8 @@ describe('/subscribe and /unsubscribe', () => {
     await sayInGroup(ADMIN, GROUP_A, '/subscribe alerts 如皋港工业园区');
     expect(lastText(GROUP_A)).toBe('已订阅「任务进度预警（长江镇）」：本群将按计划收到推送。');
     await sayInGroup(ADMIN, GROUP_A, '/subscribe leads 氢能');
+    // 新项目推送 goes out when a lead is approved, not on a schedule.
+    expect(lastText(GROUP_A)).toBe('已订阅「新项目推送（氢能）」：今后每有「氢能」相关的项目审批通过，本群都会随即收到推送。');
     await sayInGroup(ADMIN, GROUP_A, '/subscribe weekly 丁堰镇');
     expect(lastText(GROUP_A)).toBe('「周例会简报」不支持筛选条件，请发送 /subscribe weekly');
     await sayInGroup(ADMIN, GROUP_A, '/subscribe alerts 火星镇');
@@ -239,6 +241,28 @@ describe('/subscribe and /unsubscribe', () => {
       [GROUP_A, 'monthly', '', ADMIN],
       [GROUP_B, 'weekly', '', ADMIN],
     ]);
+  });
+
+  it('speak to the person, not to a group, in a private chat', async () => {
+    const before = bot.messagesTo(ADMIN).length;
+    await bot.say(ADMIN, '/subscribe');
+    expect(lastText(ADMIN)).toContain('本会话尚未订阅任何推送');
+    await bot.say(ADMIN, '/subscribe weekly');
+    expect(lastText(ADMIN)).toBe('已订阅「周例会简报」：您将按计划收到推送。发送 /digest weekly 可立即查看本期内容。');
+    await bot.say(ADMIN, '/subscribe weekly');
+    expect(lastText(ADMIN)).toBe('本会话已订阅「周例会简报」，无需重复订阅。');
+    await bot.say(ADMIN, '/subscribe leads');
+    expect(lastText(ADMIN)).toBe('已订阅「新项目推送」：今后每有项目审批通过，您都会随即收到推送。');
+    await bot.say(ADMIN, '/subscribe');
+    expect(lastText(ADMIN)).toContain('本会话已订阅 2 项');
+    await bot.say(ADMIN, '/unsubscribe weekly');
+    await bot.say(ADMIN, '/unsubscribe leads');
+    await bot.say(ADMIN, '/unsubscribe alerts');
+    expect(lastText(ADMIN)).toBe('本会话没有订阅「任务进度预警」。');
+    const replies = bot.messagesTo(ADMIN).slice(before).map((m) => (JSON.parse(m.content) as { text: string }).text);
+    expect(replies).toHaveLength(8);
+    for (const reply of replies) expect(reply).not.toContain('本群');
+    expect(await prisma().subscription.count({ where: { chatId: { notIn: [GROUP_A, GROUP_B] } } })).toBe(0);
   });
 });
 

@@ -261,10 +261,17 @@ describe('一月一报', () => {
     expect(cards).toHaveLength(3);
     const texts = cards.map(textOf);
     for (const lead of [plain, silent, progressing]) expect(texts.filter((t) => t.includes(lead.code))).toHaveLength(1);
-    expect(texts[0]).toContain('一月一报：2024年1月项目进展');
+    // Sent on 1 January, the card asks about the month that just ended: December 2023.
+    expect(texts[0]).toContain('一月一报：2023年12月项目进展');
+    expect(texts[0]).toContain('反馈上月（2023年12月）的项目进展');
+    expect(texts[0]).not.toContain('本月');
+    expect(texts[0]).not.toContain('2024年1月');
     expect(texts.find((t) => t.includes(silent.code))).toContain('当前阶段**：签约');
     for (const c of cards) expect(validateCard(cardOf(c))).toEqual({ ok: true });
-    expect(await db().followUp.count({ where: { period: '2024-01' } })).toBe(3);
+    // Filed under the month it asks about; the run ledger uses the same key, so the second run sent nothing.
+    expect(await db().followUp.count({ where: { period: '2023-12' } })).toBe(3);
+    expect(await db().followUp.count({ where: { period: '2024-01' } })).toBe(0);
+    expect(await db().jobRun.count({ where: { job: 'follow-ups', period: '2023-12' } })).toBe(3);
   });
 
   it('records 「无变化」 with one tap, only from the owner, and only once', async () => {
@@ -272,31 +279,32 @@ describe('一月一报', () => {
     const stranger = await bot.click(OTHER, card, '无变化');
     expect(stranger.toast).toEqual({ type: 'error', content: '只有项目登记人可以反馈一月一报。' });
     const reply = await bot.click(OWNER2, card, '无变化');
-    expect(reply.toast).toEqual({ type: 'success', content: '已记录：本月无变化' });
+    expect(reply.toast).toEqual({ type: 'success', content: '已记录：2023年12月无变化' });
     expect(textOf(card)).toContain('已反馈**：无变化');
     expect(buttons(cardOf(card))).toEqual([]);
-    const f = await db().followUp.findUniqueOrThrow({ where: { leadId_period: { leadId: plain.id, period: '2024-01' } } });
+    const f = await db().followUp.findUniqueOrThrow({ where: { leadId_period: { leadId: plain.id, period: '2023-12' } } });
     expect(f.answer).toBe('unchanged');
     expect(f.answeredAt?.toISOString()).toBe(now.toISOString());
     const again = await bot.clickValue(OWNER2, { action: 'followup.unchanged', followUpId: f.id });
-    expect(again.toast).toEqual({ type: 'info', content: '本月已反馈过' });
+    expect(again.toast).toEqual({ type: 'info', content: '2023年12月进展已反馈过' });
   });
 
   it('takes a short note, or a new stage, as the answer', async () => {
     const card = bot.messagesTo(OWNER2).find((m) => textOf(m).includes(progressing.code) && textOf(m).includes('一月一报'))!;
     const empty = await bot.click(OWNER2, card, '提交进展', { note: '  ' });
-    expect(empty.toast).toEqual({ type: 'warning', content: '请填写本月进展，或点「无变化」' });
+    expect(empty.toast).toEqual({ type: 'warning', content: '请填写2023年12月进展，或点「无变化」' });
     // 登记新阶段 opens the lifecycle card; recording 签约 answers the month's report.
     now = new Date('2024-01-03T02:00:00Z');
     await bot.click(OWNER2, card, '登记新阶段');
     expect(textOf(card)).toContain(`项目进度：${progressing.projectName}`);
     await bot.click(OWNER2, card, '登记签约');
     await bot.click(OWNER2, card, '提交', { date: '2024-01-02', investment_wan: '3000' });
-    const f = await db().followUp.findUniqueOrThrow({ where: { leadId_period: { leadId: progressing.id, period: '2024-01' } } });
+    const f = await db().followUp.findUniqueOrThrow({ where: { leadId_period: { leadId: progressing.id, period: '2023-12' } } });
     expect(f).toMatchObject({ answer: 'updated', note: '登记「签约」' });
   });
 
   it('lists owners who did not answer within 7 days', async () => {
+    // The cards sent in January (they ask about December) are the ones the January report looks at.
     expect(await overdueFollowUps(db(), '2024-01', new Date('2024-01-08T01:40:00Z'))).toEqual([]);
     const overdue = await overdueFollowUps(db(), '2024-01', new Date('2024-01-08T01:41:00Z'));
     expect(overdue).toEqual([
@@ -329,8 +337,8 @@ describe('一月一报', () => {
     expect(first).toEqual([expect.objectContaining({ status: 'done', at: new Date('2024-02-01T01:41:00Z'), result: expect.objectContaining({ sent: 4, skipped: 0 }) })]);
     const cards = bot.messagesTo(OWNER2).slice(before);
     expect(cards).toHaveLength(4);
-    for (const c of cards) expect(textOf(c)).toContain('一月一报：2024年2月项目进展');
-    expect(await db().followUp.count({ where: { period: '2024-02', sentAt: new Date('2024-02-01T01:41:00Z') } })).toBe(4);
+    for (const c of cards) expect(textOf(c)).toContain('一月一报：2024年1月项目进展');
+    expect(await db().followUp.count({ where: { period: '2024-01', sentAt: new Date('2024-02-01T01:41:00Z') } })).toBe(4);
 
     now = new Date('2024-02-02T03:00:00Z');
     const second = await followUps();

@@ -167,7 +167,11 @@ describe('importing the 任务分解表 in chat', () => {
       expect(lastText(user)).toContain('需要管理员权限');
     }
     await bot.sendFile(ADMIN, '工作方案.pdf', Buffer.from('%PDF-1.4 not a table'));
-    expect(lastText(ADMIN)).toContain('只能处理任务分解表文件（.xlsx 或 .csv）');
+    // The hint names both kinds of table the bot imports, and the columns each needs.
+    const hint = lastText(ADMIN);
+    expect(hint).toContain('暂只能处理任务分解表或活动安排表文件（.xlsx 或 .csv）');
+    expect(hint).toContain('任务分解表：需要“镇区”列');
+    expect(hint).toContain('活动安排表：需要“活动名称”和“时间”两列');
     expect(downloads()).toBe(before);
     expect(await quotaDrafts()).toBe(0);
   });
@@ -190,11 +194,17 @@ describe('importing the 任务分解表 in chat', () => {
     }
     expect(buttons(card)).toEqual([]);
 
-    // A spreadsheet that is not a quota table at all.
+    // A spreadsheet that is neither a quota table nor an activity table: the reply names both and their columns.
     const wb = new ExcelJS.Workbook();
     wb.addWorksheet('Sheet1').addRows([['姓名', '电话'], ['张三', '13800000000']]);
     await bot.sendFile(ADMIN, '通讯录.xlsx', Buffer.from(await wb.xlsx.writeBuffer()));
-    expect(cardText(lastCard(ADMIN).card)).toContain('缺少“镇区”列');
+    const unknown = lastCard(ADMIN).card;
+    expect(title(unknown)).toBe('未能识别表格');
+    const unknownText = cardText(unknown);
+    expect(unknownText).toContain('文件「通讯录.xlsx」的表头既不像任务分解表，也不像活动安排表');
+    expect(unknownText).toContain('未导入任何数据');
+    expect(unknownText).toContain('任务分解表：需要“镇区”列，以及“总数”“发明专利实审数”');
+    expect(unknownText).toContain('活动安排表：需要“活动名称”和“时间”两列');
 
     expect(await prisma().quota.count({ where: { year: 2024 } })).toBe(0);
     expect(await quotaTotals(2023)).toEqual(SEED_TOTALS);
@@ -230,6 +240,27 @@ describe('the bot\'s one file handler', () => {
     expect(title(lastCard(ADMIN).card)).toBe('活动安排表已导入');
     expect(await prisma().activity.count({ where: { year: 2024 } })).toBe(1);
     expect(await quotaDrafts()).toBe(0);
+  });
+
+  it('goes by the header row, not the file name: an activity table called 附件3.xlsx, a quota table called 活动….csv', async () => {
+    const wb = new ExcelJS.Workbook();
+    wb.addWorksheet('Sheet1').addRows([
+      ['序号', '活动名称', '时间', '主办单位'],
+      [1, '如皋-杭州科技招商推介会', '2025年3月12日', '市科创办'],
+    ]);
+    await bot.sendFile(ADMIN, '附件3.xlsx', Buffer.from(await wb.xlsx.writeBuffer()));
+    const text = cardText(lastCard(ADMIN).card);
+    expect(title(lastCard(ADMIN).card)).toBe('活动安排表已导入');
+    expect(text).not.toContain('镇区');
+    expect(await prisma().activity.count({ where: { year: 2025 } })).toBe(1);
+    expect(await quotaDrafts()).toBe(0);
+
+    await bot.sendFile(ADMIN, '活动经费与任务分解表2032.csv', Buffer.from('镇区,总数,平台类项目\n丁堰镇,12,1\n', 'utf8'));
+    expect(title(lastCard(ADMIN).card)).toBe('任务分解表预览 · 2032 年');
+    expect(await quotaDrafts()).toBe(1);
+    await bot.click(ADMIN, lastCard(ADMIN).msg, '取消');
+    expect(await quotaDrafts()).toBe(0);
+    expect(await prisma().activity.count({ where: { year: 2032 } })).toBe(0);
   });
 });
 
@@ -500,7 +531,12 @@ describe('quota-alerts job', () => {
     const bpAlert = cardText(bp.find((c) => title(c).startsWith('任务进度预警'))!);
     expect(bpAlert).toContain(`基金类项目**：已完成 0，序时应完成 ${one(share)}，差 ${one(share)}（全年目标 1）`);
     expect(bpAlert).not.toContain('**总数**');
-    expect(cardText(bp.find((c) => title(c).startsWith('表彰'))!)).toContain('总数**：已完成 2，全年目标 2');
+    // The praise names the metric reached: 白蒲镇 still lags on 基金类项目, so the year is not complete.
+    const praise = cardText(bp.find((c) => title(c).startsWith('表彰'))!);
+    expect(praise).toContain('总数**：已完成 2，全年目标 2');
+    expect(praise).toContain('祝贺 **白蒲镇** 完成 2024 年「总数」任务目标');
+    expect(praise).not.toContain('年科技招商任务目标');
+    expect(praise).not.toContain('全面完成');
 
     expect(cardsTo(ALL).map(title).sort()).toEqual(['任务进度预警 · 丁堰镇', '任务进度预警 · 白蒲镇', '表彰 · 白蒲镇'].sort());
     expect(bot.messagesTo(WEEKLY)).toHaveLength(0);
@@ -539,6 +575,9 @@ describe('quota-alerts job', () => {
     const fresh = cardsTo(DY).slice(before);
     expect(fresh.map(title)).toEqual(['表彰 · 丁堰镇']);
     expect(cardText(fresh[0])).toContain('总数**：已完成 10，全年目标 10');
+    // 总数 is 丁堰镇's only target: now the whole year's target is met.
+    expect(cardText(fresh[0])).toContain('祝贺 **丁堰镇** 完成 2024 年「总数」任务目标');
+    expect(cardText(fresh[0])).toContain('至此，**丁堰镇** 已全面完成 2024 年科技招商任务目标（各项指标均已达标）');
     expect(september.sent).toBeGreaterThan(0);
 
     await run(new Date('2024-10-25T01:47:00Z'));
@@ -568,5 +607,66 @@ describe('quota-alerts job', () => {
     expect(second).toEqual([expect.objectContaining({ status: 'done', result: expect.objectContaining({ sent: 0 }) })]);
     expect(cardsTo(BP)).toHaveLength(before + 1);
     expect(cardsTo(LEADER).filter((c) => title(c).includes('排名'))).toHaveLength(5);
+  });
+});
+
+describe('表彰 when the last target is met', () => {
+  it('names the metric and, with every target now met, says the whole year is complete', async () => {
+    // 白蒲镇 was praised for 总数 in July; its fund, approved on 26 November, counts on 25 December.
+    const before = bot.messagesTo('oc_alerts_bp').length;
+    await quotaAlertsJob.run({ services: bot.app.services, now: new Date('2024-12-25T01:47:00Z'), force: false });
+    await bot.settle();
+    const fresh = bot.messagesTo('oc_alerts_bp').slice(before).map((m) => valid(cardOf(m)));
+    expect(fresh.map(title)).toEqual(['表彰 · 白蒲镇']);
+    const text = cardText(fresh[0]);
+    expect(text).toContain('祝贺 **白蒲镇** 完成 2024 年「基金类项目」任务目标');
+    expect(text).toContain('基金类项目**：已完成 1，全年目标 1');
+    expect(text).not.toContain('总数**');
+    expect(text).toContain('至此，**白蒲镇** 已全面完成 2024 年科技招商任务目标');
+  });
+});
+
+describe('/quota for a year that is over or has not begun', () => {
+  const subtitle = (card: CardJson) => (card.header as { subtitle?: { content: string } }).subtitle?.content;
+
+  beforeAll(() => {
+    nowMs = Date.parse('2024-11-25T02:00:00Z'); // 25 November 2024 in Shanghai
+  });
+
+  it('shows a past year as of its 31 December against the full targets (全年), also in the export', async () => {
+    await bot.say(STAFF, '/quota 2023');
+    const { card } = lastCard(STAFF);
+    expect(title(card)).toBe('如皋市2023年科技招商任务进度');
+    expect(subtitle(card)).toBe('截至 2023-12-31 · 全年');
+    const text = cardText(card);
+    expect(text).not.toContain('2024-11-25');
+    expect(text).not.toContain('序时进度 100%');
+    expect(text).toContain('**全市合计**（全年）');
+    expect(text).toContain('2023 年已结束，应完成数即全年目标');
+    // 丁堰镇: 3 of 22 by the end of 2023; the whole target was due.
+    expect(rowOf(tableRows(card), '丁堰镇').projects).toBe('3/22（13.6%）应22');
+
+    await bot.say(STAFF, '/quota export 2023');
+    const file = bot.state.files.get(JSON.parse(bot.lastMessageTo(STAFF).content).file_key as string)!;
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(file.data as unknown as Parameters<typeof wb.xlsx.load>[0]);
+    expect(wb.getWorksheet('任务进度')!.getRow(1).getCell(1).value).toBe('如皋市2023年科技招商任务进度（截至2023-12-31，全年）');
+  });
+
+  it('shows a future year as not begun, with nothing expected yet', async () => {
+    await bot.say(ADMIN, '/quota set 丁堰镇 总数 12 2025');
+    await bot.say(STAFF, '/quota 2025');
+    const { card } = lastCard(STAFF);
+    expect(title(card)).toBe('如皋市2025年科技招商任务进度');
+    expect(subtitle(card)).toBe('截至 2024-11-25 · 2025 年尚未开始，暂无序时进度要求');
+    expect(cardText(card)).toContain('**全市合计**（尚未开始）');
+    expect(cardText(card)).not.toContain('，序时应完成');
+    expect(rowOf(tableRows(card), '丁堰镇').projects).toBe('0/12（0%）应0');
+
+    // The current year is still as of today with its pace.
+    await bot.say(STAFF, '/quota 2024');
+    const current = lastCard(STAFF).card;
+    const pace = Math.round(yearShare(new Date(nowMs), 2024, TZ) * 1000) / 10; // 329 days and 10 hours of 366: 90%
+    expect(subtitle(current)).toBe(`截至 2024-11-25 · 序时进度 ${pace}%`);
   });
 });

@@ -1,6 +1,7 @@
 // 活动安排表: /activities [year] (活动) lists the year's 科技招商 activities with what comes up in the next 30
 // days; admins import the table from the command line (npm run activity:import -- <file> --year <y>) or by
-// sending the file to the bot (importActivityFile, called by the bot's file handler).
+// sending the file to the bot (importActivityFile, called by the bot's file handler when the file's header
+// row is an 活动安排表's).
 import type { Bot, MessageContext } from '../router.ts';
 import type { Services } from '../services.ts';
 import type { CardJson } from '../../lark/types.ts';
@@ -8,7 +9,8 @@ import { activitiesOf, importActivityTable, type ActivityImportResult, type Acti
 import { card, greyText, header, markdown, noticeCard, table, type CardElement } from '../../cards/kit.ts';
 import { md } from '../../cards/template.ts';
 import { assertValidCard } from '../../cards/validate.ts';
-import { upcomingActivities } from '../../domain/activity.ts';
+import { upcomingActivities, yearOfActivityTimes } from '../../domain/activity.ts';
+import type { TableRow } from '../../domain/table.ts';
 import { localParts } from '../../domain/time.ts';
 import { activityDayText } from '../../jobs/activity-reminders.ts';
 
@@ -107,9 +109,9 @@ export function importSummaryLines(r: ActivityImportResult): string[] {
   return lines;
 }
 
-/** Whether a file sent to the bot looks like an 活动安排表 (by its name). */
+/** Whether a file's name suggests an 活动安排表 (a tie-breaker only: the header row decides). */
 export function looksLikeActivityFile(fileName: string): boolean {
-  return /活动/.test(fileName) && /\.(csv|xlsx)$/i.test(fileName);
+  return /活动/.test(fileName);
 }
 
 /** The year a file name states ("2023年科技招商活动安排表.xlsx"), or undefined. */
@@ -118,25 +120,55 @@ export function yearInFileName(fileName: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+export const ACTIVITY_ADMIN_ONLY = '只有管理员可以导入活动安排表。';
+
+type ActivityYearSource = 'file_name' | 'dates' | 'current';
+
+const ACTIVITY_YEAR_SOURCES: Record<ActivityYearSource, string> = {
+  file_name: '取自文件名',
+  dates: '取自表中时间',
+  current: '默认为今年',
+};
+
+/** How to import the table for another year, when some 时间 is not in the year the import used. */
+function yearHint(year: number, source: ActivityYearSource, errors: string[]): string {
+  const other = errors.map((e) => /时间“(\d{4})/.exec(e)?.[1]).find((y) => y !== undefined && Number(y) !== year);
+  const example = `如「${other ?? year + 1}年活动安排表.xlsx」`;
+  if (source === 'file_name') {
+    return `导入年份 ${year} 年取自文件名，而表中时间写的是其他年份。请把文件名中的年份改为活动所在的年份（${example}），或修改表中时间，然后重新发送。`;
+  }
+  return `文件名中没有年份，表中时间写明的年份也不一致，已按今年（${year} 年）核对。一张活动安排表只能导入一个年份：请在文件名中写明年份（${example}），并让表中时间都在该年内，然后重新发送。`;
+}
+
 /**
- * Imports an 活动安排表 a user sent to the bot (admins only), for the year in the file name or else the
- * current year. Meant to be called by the bot's single file handler when looksLikeActivityFile(name).
+ * Imports an 活动安排表 a user sent to the bot (admins only), already downloaded and read by the bot's single
+ * file handler. The year: a year in the file name, else the one year the table's 时间 cells state (when they
+ * all agree), else the current year.
  */
-export async function importActivityFile(ctx: MessageContext): Promise<void> {
+export async function importActivityFile(ctx: MessageContext, buffer: Uint8Array, rows: TableRow[]): Promise<void> {
   const { services, event, person } = ctx;
   if (!person.roles.has('admin')) {
-    await ctx.reply('只有管理员可以导入活动安排表。');
+    await ctx.reply(ACTIVITY_ADMIN_ONLY);
     return;
   }
   if (!event.file) {
     await ctx.reply('没有收到文件，请重新发送活动安排表。');
     return;
   }
-  const year = yearInFileName(event.file.fileName) ?? thisYear(services);
-  const buffer = await services.lark.downloadResource(event.messageId, event.file.fileKey);
+  const fromName = yearInFileName(event.file.fileName);
+  const fromDates = yearOfActivityTimes(rows);
+  const { year, source }: { year: number; source: ActivityYearSource } =
+    fromName !== undefined ? { year: fromName, source: 'file_name' } : fromDates !== undefined ? { year: fromDates, source: 'dates' } : { year: thisYear(services), source: 'current' };
   const result = await importActivityTable(services.db, { buffer, filename: event.file.fileName, year, actorId: person.openId, now: services.clock() });
-  const lines = importSummaryLines(result).map((l) => md(l));
-  await ctx.reply(noticeCard(result.ok ? '活动安排表已导入' : '活动安排表未导入', lines, result.ok ? 'green' : 'red'));
+  const lines = importSummaryLines(result);
+  if (result.ok) lines.push(`导入年份：${year} 年（${ACTIVITY_YEAR_SOURCES[source]}）`);
+  else if (result.errors.some((e) => /不在\d{4}年/.test(e))) lines.push(yearHint(year, source, result.errors));
+  await ctx.reply(activityImportCard(result.ok, lines));
+}
+
+/** The result card of an import by chat. */
+export function activityImportCard(ok: boolean, lines: string[]): CardJson {
+  return noticeCard(ok ? '活动安排表已导入' : '活动安排表未导入', lines.map((l) => md(l)), ok ? 'green' : 'red');
 }
 
 /** Registers /activities (活动). */

@@ -33,14 +33,18 @@ export function parseTopic(word: string | undefined): SubscriptionTopic | undefi
 
 const topicList = SUBSCRIPTION_TOPICS.map((t) => `${t}（${TOPIC_LABELS[t]}）`).join('、');
 
-const SUBSCRIBE_USAGE = [
-  '用法（在要接收推送的群里发送）：',
-  '/subscribe weekly|bimonthly|monthly　订阅周例会简报、双月例会简报或一月一报',
-  '/subscribe alerts [镇区]　订阅任务进度预警（可只看一个镇区）',
-  '/subscribe leads [产业方向]　订阅新项目推送（可只看一个产业方向）',
-  '/subscribe　查看本群的订阅',
-  '/unsubscribe <主题> [筛选]　取消订阅',
-].join('\n');
+/** The usage, naming the chat it was asked in (a group, or a private chat with the bot). */
+function subscribeUsage(ctx: MessageContext): string {
+  const p2p = ctx.event.chatType === 'p2p';
+  return [
+    p2p ? '用法（在私聊中订阅，推送发给您本人；要推送到群，请在该群里发送）：' : '用法（在要接收推送的群里发送）：',
+    '/subscribe weekly|bimonthly|monthly　订阅周例会简报、双月例会简报或一月一报',
+    '/subscribe alerts [镇区]　订阅任务进度预警（可只看一个镇区）',
+    '/subscribe leads [产业方向]　订阅新项目推送（可只看一个产业方向）',
+    `/subscribe　查看${place(ctx).chat}的订阅`,
+    '/unsubscribe <主题> [筛选]　取消订阅',
+  ].join('\n');
+}
 
 const DIGEST_USAGE = '用法：/digest weekly|bimonthly|monthly　立即把本期周例会简报、双月例会简报或一月一报发到本群。';
 
@@ -68,6 +72,22 @@ function parseFilter(ctx: MessageContext, topic: SubscriptionTopic, words: strin
   return { error: `「${TOPIC_LABELS[topic]}」不支持筛选条件，请发送 /subscribe ${topic}` };
 }
 
+/** How replies name the chat a subscription belongs to: a group, or the person's own (p2p) chat with the bot. */
+function place(ctx: MessageContext): { chat: string; who: string } {
+  return ctx.event.chatType === 'p2p' ? { chat: '本会话', who: '您' } : { chat: '本群', who: '本群' };
+}
+
+/** What happens after subscribing: digests and alerts follow their schedule, 新项目推送 follows each approval. */
+function subscribedText(ctx: MessageContext, topic: SubscriptionTopic, name: string, filter: string): string {
+  const { who } = place(ctx);
+  if (topic === 'leads') {
+    const which = filter ? `「${filter}」相关的` : '';
+    return `已订阅「${name}」：今后每有${which}项目审批通过，${who}都会随即收到推送。`;
+  }
+  const now = (DIGEST_KINDS as readonly string[]).includes(topic) ? `发送 /digest ${topic} 可立即查看本期内容。` : '';
+  return `已订阅「${name}」：${who}将按计划收到推送。${now}`;
+}
+
 function words(ctx: MessageContext): string[] {
   const keys = new Set(ctx.event.mentions.map((m) => m.key));
   return ctx.args.filter((a) => !keys.has(a));
@@ -75,12 +95,13 @@ function words(ctx: MessageContext): string[] {
 
 async function listSubscriptions(ctx: MessageContext): Promise<void> {
   const subs = await chatSubscriptions(ctx.services.db, ctx.event.chatId);
+  const { chat } = place(ctx);
   if (subs.length === 0) {
-    await ctx.reply(`本群尚未订阅任何推送。\n\n${SUBSCRIBE_USAGE}`);
+    await ctx.reply(`${chat}尚未订阅任何推送。\n\n${subscribeUsage(ctx)}`);
     return;
   }
   const lines = subs.map((s) => `- ${subscriptionName(s.topic, s.filter)}`);
-  await ctx.reply(`本群已订阅 ${subs.length} 项：\n${lines.join('\n')}\n\n取消订阅请发送 /unsubscribe <主题>，主题：${topicList}`);
+  await ctx.reply(`${chat}已订阅 ${subs.length} 项：\n${lines.join('\n')}\n\n取消订阅请发送 /unsubscribe <主题>，主题：${topicList}`);
 }
 
 export function registerDigests(bot: Bot): void {
@@ -95,7 +116,7 @@ export function registerDigests(bot: Bot): void {
       if (!word) return listSubscriptions(ctx);
       const topic = parseTopic(word);
       if (!topic) {
-        await ctx.reply(`未知订阅主题「${word}」。可选主题：${topicList}\n\n${SUBSCRIBE_USAGE}`);
+        await ctx.reply(`未知订阅主题「${word}」。可选主题：${topicList}\n\n${subscribeUsage(ctx)}`);
         return;
       }
       const parsed = parseFilter(ctx, topic, rest);
@@ -106,11 +127,10 @@ export function registerDigests(bot: Bot): void {
       const name = subscriptionName(topic, parsed.filter);
       const added = await subscribe(ctx.services.db, { chatId: ctx.event.chatId, topic, filter: parsed.filter, createdBy: ctx.person.openId });
       if (!added) {
-        await ctx.reply(`本群已订阅「${name}」，无需重复订阅。`);
+        await ctx.reply(`${place(ctx).chat}已订阅「${name}」，无需重复订阅。`);
         return;
       }
-      const now = (DIGEST_KINDS as readonly string[]).includes(topic) ? `发送 /digest ${topic} 可立即查看本期内容。` : '';
-      await ctx.reply(`已订阅「${name}」：本群将按计划收到推送。${now}`);
+      await ctx.reply(subscribedText(ctx, topic, name, parsed.filter));
     },
   });
 
@@ -123,7 +143,7 @@ export function registerDigests(bot: Bot): void {
     async run(ctx) {
       const [word, ...rest] = words(ctx);
       if (!word) {
-        await ctx.reply(SUBSCRIBE_USAGE);
+        await ctx.reply(subscribeUsage(ctx));
         return;
       }
       const topic = parseTopic(word);
@@ -142,7 +162,7 @@ export function registerDigests(bot: Bot): void {
       }
       const name = subscriptionName(topic, filter ?? '');
       const removed = await unsubscribe(ctx.services.db, ctx.event.chatId, topic, filter);
-      await ctx.reply(removed > 0 ? `已取消订阅「${name}」${removed > 1 ? `（共 ${removed} 项）` : ''}。` : `本群没有订阅「${name}」。`);
+      await ctx.reply(removed > 0 ? `已取消订阅「${name}」${removed > 1 ? `（共 ${removed} 项）` : ''}。` : `${place(ctx).chat}没有订阅「${name}」。`);
     },
   });
 

@@ -17,7 +17,7 @@ import { md } from '../../cards/template.ts';
 import { assertValidCard } from '../../cards/validate.ts';
 import { formatLeadCode, leadKindLabel, parseLeadCode } from '../../domain/lead.ts';
 import {
-  isLifecycleStage, isStageCode, isoDate, mayUpdateLifecycle, MILESTONES, nextStage, NOT_ALLOWED, STAGE_FIELDS, STAGE_LABELS,
+  isLifecycleStage, isStageCode, isoDate, mayUpdateLifecycle, MILESTONES, nextStage, NOT_ALLOWED, periodLabel, STAGE_FIELDS, STAGE_LABELS,
   stageDataText, stageProgressLine, stageRefusal, validateStageForm, LIFECYCLE_STAGES,
   type StageCode, type StageRecord,
 } from '../../domain/lifecycle.ts';
@@ -210,12 +210,14 @@ async function answerFollowUp(ctx: ActionContext, answer: 'unchanged' | 'updated
   const lead = f ? await services.db.lead.findUnique({ where: { id: f.leadId } }) : null;
   if (!f || !lead) return toast('error', '该一月一报已失效。');
   if (lead.submitterId !== person.openId) return toast('error', '只有项目登记人可以反馈一月一报。');
-  if (f.answeredAt) return { toast: { type: 'info', content: '本月已反馈过' }, card: followUpCard(f, lead, tz) };
+  // The card asks about the month it is filed under (the month before it was sent).
+  const month = periodLabel(f.period);
+  if (f.answeredAt) return { toast: { type: 'info', content: `${month}进展已反馈过` }, card: followUpCard(f, lead, tz) };
 
   let note: string | null = null;
   if (answer === 'updated') {
     const raw = typeof ctx.form.note === 'string' ? ctx.form.note.replace(/[\u0000-\u0009\u000B-\u001F\u007F-\u009F]/g, '').trim() : '';
-    const error = raw === '' ? '请填写本月进展，或点「无变化」' : Array.from(raw).length > NOTE_MAX ? `本月进展不能超过 ${NOTE_MAX} 个字` : undefined;
+    const error = raw === '' ? `请填写${month}进展，或点「无变化」` : Array.from(raw).length > NOTE_MAX ? `${month}进展不能超过 ${NOTE_MAX} 个字` : undefined;
     if (error) return { toast: { type: 'warning', content: error }, card: followUpCard(f, lead, tz, error) };
     note = raw;
   }
@@ -230,7 +232,7 @@ async function answerFollowUp(ctx: ActionContext, answer: 'unchanged' | 'updated
     return tx.followUp.findUnique({ where: { id: f.id } });
   });
   return {
-    toast: { type: 'success', content: answer === 'unchanged' ? '已记录：本月无变化' : '已记录本月进展' },
+    toast: { type: 'success', content: answer === 'unchanged' ? `已记录：${month}无变化` : `已记录${month}进展` },
     card: followUpCard(updated!, lead, tz),
   };
 }

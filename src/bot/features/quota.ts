@@ -4,8 +4,9 @@
 //   /quota set <town> <metric> <n> [year]  (admin) correct one target
 //   /quota import [year]                   (admin) the year for the next table file this admin sends
 //   an admin sends a .xlsx/.csv file       preview card with 确认导入 / 取消; confirming replaces the year
-// This feature owns the bot's single file handler; files named like an 活动安排表 are passed to
-// importActivityFile (./activities.ts).
+// This feature owns the bot's single file handler. The header row of a table decides what it is: 活动名称 and
+// 时间 columns make an 活动安排表 (passed to importActivityFile, ./activities.ts), a 镇区 column with metric
+// columns a 任务分解表; a file name containing 活动 only breaks a tie.
 // The year of an uploaded table: `/quota import <year>` sent within 30 minutes before, else a year in the
 // file name, else 「<year>年」 in its title rows, else the current year (see src/quota/import.ts).
 import type { CardReply } from '../../lark/types.ts';
@@ -15,7 +16,11 @@ import {
   clearYearIntent, dropQuotaDraft, findQuotaDraft, loadQuotaProgress, quotaTownCount, replaceQuotaYear,
   saveQuotaDraft, saveYearIntent, setQuota, takeQuotaDraft, yearIntent, type QuotaDraft,
 } from '../../db/quotas.ts';
-import { isQuotaMetric, MAX_TARGET, METRIC_LABELS, QUOTA_METRICS, suggestTown, type QuotaMetric } from '../../domain/quota.ts';
+import { noticeCard } from '../../cards/kit.ts';
+import { md } from '../../cards/template.ts';
+import { findActivityHeader } from '../../domain/activity.ts';
+import { hasQuotaHeader, isQuotaMetric, MAX_TARGET, METRIC_LABELS, QUOTA_METRICS, suggestTown, type QuotaMetric } from '../../domain/quota.ts';
+import { isBlankRow, readTable, type TableRow } from '../../domain/table.ts';
 import { localParts } from '../../domain/time.ts';
 import { KEEP } from '../../jobs/housekeeping.ts';
 import { exportFileName, quotaWorkbook } from '../../quota/export.ts';
@@ -25,7 +30,7 @@ import {
 } from '../quota-cards.ts';
 import { idOf, toast, type ActionContext, type Bot, type MessageContext } from '../router.ts';
 import type { Services } from '../services.ts';
-import { importActivityFile, looksLikeActivityFile } from './activities.ts';
+import { ACTIVITY_ADMIN_ONLY, activityImportCard, importActivityFile, importSummaryLines, looksLikeActivityFile } from './activities.ts';
 
 /** How long `/quota import <year>` applies to the next file. */
 export const YEAR_CHOICE_MS = 30 * 60 * 1000;
@@ -35,6 +40,15 @@ const MAX_FILE_BYTES = 5 * 1024 * 1024;
 // Previews nobody confirmed are dropped by the housekeeping job (KEEP.drafts).
 const GONE = `该导入已确认、已取消或已过期（${KEEP.drafts / 86_400_000} 天）。请重新发送任务分解表文件。`;
 const ADMIN_ONLY = '导入或修改任务分解表需要管理员权限。如需调整任务目标，请联系管理员。';
+const TABLE_KINDS = [
+  '- 任务分解表：需要“镇区”列，以及“总数”“发明专利实审数”“实用新型专利授权数”“平台类项目”“基金类项目”等指标列；',
+  '- 活动安排表：需要“活动名称”和“时间”两列（可另有“序号”“主办单位”）。',
+];
+const UNSUPPORTED_FILE = [
+  '暂只能处理任务分解表或活动安排表文件（.xlsx 或 .csv），管理员发送即可导入：',
+  ...TABLE_KINDS,
+  '查看任务进度请发送「任务进度」，查看活动安排请发送「活动」。',
+].join('\n');
 const USAGE = [
   '用法：',
   '/quota [年份]：查看任务进度（也可发送「任务进度」）',
@@ -42,7 +56,7 @@ const USAGE = [
   '/quota set <镇区> <指标> <数量> [年份]：修改一项任务目标（管理员）',
   '/quota import [年份]：指定接下来发送的任务分解表所属年份（管理员）',
   `指标：${QUOTA_METRICS.map((m) => METRIC_LABELS[m]).join('、')}（也可用 ${QUOTA_METRICS.join('、')}）`,
-  '导入任务分解表：管理员直接向我发送 .xlsx 或 .csv 文件。',
+  '导入任务分解表或活动安排表：管理员直接向我发送 .xlsx 或 .csv 文件，按表头识别。',
 ].join('\n');
 
 class Refused extends Error {}
@@ -192,29 +206,52 @@ async function runImportYear(ctx: MessageContext, args: string[]): Promise<void>
 
 // ---- a table file ------------------------------------------------------------------------------------
 
-/** The bot's one file handler: 活动安排表 (by name) go to the activities feature, other tables are quota tables. */
+/** What a table is, by its header row; the file name's hint only breaks a tie. */
+function tableKind(rows: TableRow[], nameSaysActivity: boolean): 'activities' | 'quotas' | undefined {
+  const activities = findActivityHeader(rows) >= 0;
+  const quotas = hasQuotaHeader(rows);
+  if (activities && quotas) return nameSaysActivity ? 'activities' : 'quotas';
+  return activities ? 'activities' : quotas ? 'quotas' : undefined;
+}
+
+/** The bot's one file handler: 活动安排表 go to the activities feature, 任务分解表 are imported here. */
 async function onFile(ctx: MessageContext): Promise<void> {
   const { services, person, event } = ctx;
   const file = event.file;
-  if (file && looksLikeActivityFile(file.fileName)) return importActivityFile(ctx);
   if (!file || !isTableFileName(file.fileName)) {
-    await ctx.reply('暂只能处理任务分解表文件（.xlsx 或 .csv）。管理员发送任务分解表即可导入；查看进度请发送「任务进度」。');
+    await ctx.reply(UNSUPPORTED_FILE);
     return;
   }
+  const nameSaysActivity = looksLikeActivityFile(file.fileName);
   if (!person.roles.has('admin')) {
-    await ctx.reply(ADMIN_ONLY);
+    await ctx.reply(nameSaysActivity ? ACTIVITY_ADMIN_ONLY : ADMIN_ONLY);
     return;
   }
   let data: Buffer;
   try {
     data = await services.lark.downloadResource(event.messageId, file.fileKey);
   } catch (err) {
-    services.log.error({ err, fileKey: file.fileKey }, 'quota import: download failed');
+    services.log.error({ err, fileKey: file.fileKey }, 'table import: download failed');
     await ctx.reply('文件下载失败，请稍后重新发送。');
     return;
   }
   if (data.length > MAX_FILE_BYTES) {
-    await ctx.reply('文件过大（超过 5 MB），不像是任务分解表。请确认后重新发送。');
+    await ctx.reply('文件过大（超过 5 MB），不像是任务分解表或活动安排表。请确认后重新发送。');
+    return;
+  }
+  const raw = await readTable(data, file.fileName);
+  const table = raw.ok && raw.rows.every(isBlankRow) ? { ok: false as const, errors: ['表格为空'] } : raw;
+  if (!table.ok) {
+    await ctx.reply(nameSaysActivity ? activityImportCard(false, importSummaryLines(table)) : quotaErrorsCard(file.fileName, table.errors));
+    return;
+  }
+  const kind = tableKind(table.rows, nameSaysActivity);
+  if (kind === 'activities') return importActivityFile(ctx, data, table.rows);
+  if (kind === undefined) {
+    await ctx.reply(noticeCard('未能识别表格', [
+      `文件「${md(file.fileName)}」的表头既不像任务分解表，也不像活动安排表，**未导入任何数据**。请确认表头后重新发送：`,
+      ...TABLE_KINDS.map((l) => md(l)),
+    ], 'red'));
     return;
   }
   const read = await readQuotaFile(data, file.fileName, services.office);

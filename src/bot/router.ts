@@ -16,9 +16,10 @@ export interface MessageContext {
   args: string[];
   /** People @mentioned in the arguments. */
   mentioned: Mention[];
-  /** Replies in the chat the message came from. */
   /** Replies under the user's message: text, a card, or `{ fileKey }` of a file uploaded to Lark. */
   reply(message: CardJson | string | { fileKey: string }): Promise<void>;
+  /** Sends to the sender in the private chat with the bot (from a group: what the group should not read). */
+  replyPrivately(message: CardJson | string): Promise<void>;
 }
 
 export interface CommandDef {
@@ -155,6 +156,18 @@ export class Bot {
               : { msgType: 'interactive' as const, content: cardContent(message) }),
           // Deterministic: if a crash makes us handle this event again, Lark drops the repeat.
           uuid: `re:${event.messageId}:${replies++}`,
+        }]);
+        services.kickOutbox();
+      },
+      replyPrivately: async (message) => {
+        await enqueue(services.db, [{
+          op: 'send',
+          receiveIdType: 'open_id',
+          receiveId: event.senderId,
+          ...(typeof message === 'string'
+            ? { msgType: 'text' as const, content: textContent(message) }
+            : { msgType: 'interactive' as const, content: cardContent(message) }),
+          uuid: `pm:${event.messageId}:${replies++}`,
         }]);
         services.kickOutbox();
       },

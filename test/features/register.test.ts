@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBot, cardOf } from '../support/harness.ts';
 import { testProvider } from '../support/db.ts';
-import { buttons, cardText, fieldValue, formFieldNames, replyCard, validCard } from '../support/cards.ts';
+import { buttons, cardText, fieldValue, findButton, formFieldNames, replyCard, validCard } from '../support/cards.ts';
 import { assertValidCard, cardSize, CARD_MAX_BYTES } from '../../src/cards/validate.ts';
 import { creditCodeCheckChar, LEAD_KIND_LABELS, type LeadKind } from '../../src/domain/lead.ts';
 import type { CardJson, CardReply } from '../../src/lark/types.ts';
@@ -756,22 +756,24 @@ describe('in a group chat', () => {
     bot.say(user, `@科招助手 ${text}`, { chatId: GROUP, mentions: [{ openId: 'ou_botself01', name: '科招助手' }] });
   const groupCard = () => lastCard(GROUP);
 
-  it('only the person who opened a registration card may use it; others are told to open their own', async () => {
-    // 张丁堰 opens a form with 登记 科创; his colleague fills it in and submits it.
+  it('登记 in a group sends the form to the private chat; only its opener may use a form or chooser', async () => {
+    // 张丁堰 asks for a form in the group: the group is told where it went, the form arrives privately.
+    const groupBefore = bot.messagesTo(GROUP).length;
     await inGroup(STAFF_DY, '登记 科创');
-    const { msg, card: form } = groupCard();
+    const toGroup = bot.messagesTo(GROUP).slice(groupBefore);
+    expect(toGroup.map((m) => m.msgType)).toEqual(['text']);
+    expect(JSON.parse(toGroup[0].content).text).toContain('单聊');
+    const { msg, card: form } = lastCard(STAFF_DY);
     expect(headerTitle(form)).toBe('登记科创类项目');
+
+    // A colleague replaying its button value (with his own form values) changes nothing.
     const before = await leadCount();
-    const shownBefore = msg.currentContent;
     const entered = { project_name: '别人代填的项目', town: '丁堰镇', hightech_field: '新材料' };
-    const hijack = await bot.click(STAFF_DY2, msg, /提交/, entered);
+    const submitValue = findButton(form, /提交/)!.value;
+    const hijack = await bot.clickValue(STAFF_DY2, submitValue, { formValue: entered });
     expect(hijack.toast?.type).toBe('error');
     expect(hijack.toast?.content).toContain('其他人打开');
-    expect(hijack.toast?.content).toContain('登记');
     expect(hijack.card).toBeUndefined();
-    expect(msg.currentContent).toBe(shownBefore);
-    expect(await leadCount()).toBe(before);
-
     // A value without its opener (or a made-up one) is refused too.
     const bare = await bot.clickValue(STAFF_DY2, { action: 'register.submit', kind: 'tech' }, { formValue: entered });
     expect(bare.toast?.content).toContain('已过期');
@@ -779,33 +781,36 @@ describe('in a group chat', () => {
     expect(forged.toast?.content).toContain('已过期');
     expect(await leadCount()).toBe(before);
 
-    // The opener submits it; it is his.
+    // The opener submits it in his private chat; it is his, with its contact details shown to him.
     const { card: done } = await submit(STAFF_DY, msg, { ...entered, project_name: '本人提交的群内项目', contact_name: '钱经理', contact_phone: '13812345678' });
     expect(headerTitle(done)).toContain('已提交');
     const row = await prisma().lead.findUniqueOrThrow({ where: { code: codeIn(done)! } });
     expect(row.submitterId).toBe(STAFF_DY);
-    // The 已提交 card replaced the form in the group: no contact details there.
-    expect(cardText(done)).not.toContain('13812345678');
-    expect(cardText(done)).not.toContain('钱经理');
-    expect(cardText(done)).toContain('仅在与机器人的私聊中显示');
+    expect(cardText(done)).toContain('13812345678');
+    // Nothing with the contact details reached the group.
+    for (const m of bot.messagesTo(GROUP).slice(groupBefore)) expect(m.currentContent).not.toContain('13812345678');
 
-    // The kind chooser, too.
+    // The kind chooser, too: private, and only its opener may choose.
     await inGroup(STAFF_DY, '登记');
-    const { msg: chooser } = groupCard();
-    const chooserBefore = chooser.currentContent;
-    const chose = await bot.click(STAFF_DY2, chooser, '服务类');
+    const { msg: chooser, card: choices } = lastCard(STAFF_DY);
+    expect(headerTitle(choices)).toBe('登记项目');
+    const chose = await bot.clickValue(STAFF_DY2, findButton(choices, '服务类')!.value);
     expect(chose.toast?.content).toContain('其他人打开');
-    expect(chooser.currentContent).toBe(chooserBefore);
     const mine = replyCard(await bot.click(STAFF_DY, chooser, '服务类'));
     expect(headerTitle(mine)).toBe('登记服务类项目');
 
-    // And the edit form of a returned lead opened in the group.
+    // A returned lead shown in the group offers no edit form there (it would show the contact details).
     await prisma().lead.update({ where: { id: row.id }, data: { status: 'returned' } });
     await inGroup(STAFF_DY, `项目 ${row.code}`);
-    const { msg: view } = groupCard();
-    replyCard(await bot.click(STAFF_DY, view, '修改并重新提交'));
-    const edited = await bot.click(STAFF_DY2, view, '重新提交', { ...entered, project_name: '被别人改掉' });
-    expect(edited.toast?.content).toContain('其他人打开');
+    const { card: view } = groupCard();
+    expect(buttons(view)).toEqual([]);
+    expect(cardText(view)).toContain(`请在与科招助手的单聊中发送「项目 ${row.code}」`);
+    // In the private chat the owner gets the button; a replayed edit value by someone else is refused.
+    await bot.say(STAFF_DY, `项目 ${row.code}`);
+    const { msg: own } = lastCard(STAFF_DY);
+    const editForm = replyCard(await bot.click(STAFF_DY, own, '修改并重新提交'));
+    const edited = await bot.clickValue(STAFF_DY2, findButton(editForm, '重新提交')!.value, { formValue: { ...entered, project_name: '被别人改掉' } });
+    expect(edited.toast?.type).toBe('error');
     expect(await prisma().lead.findUniqueOrThrow({ where: { id: row.id } })).toMatchObject({ status: 'returned', projectName: '本人提交的群内项目', round: 1 });
   });
 

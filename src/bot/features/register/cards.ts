@@ -57,24 +57,18 @@ export function nextStepText(lead: { status: string; steps?: Steps; stage?: stri
 /** Under a lead shown in a group chat, where contact details are left out. */
 export const CONTACTS_PRIVATE_NOTE = '联系人、联系电话等联系方式仅在与机器人的私聊中显示。';
 
-/** Cards shown in a group chat say so in their button values, so the cards after them know it too. */
-const inGroupValue = (inGroup: boolean | undefined) => (inGroup ? { inGroup: true } : {});
-
 const STATUS_COLORS: Record<string, HeaderColor> = { pending: 'blue', returned: 'orange', approved: 'green', rejected: 'red', withdrawn: 'grey' };
 
 // ---- choosing the kind -------------------------------------------------------------------------------
 
-/**
- * `openedBy`: the open_id of the person who asked for it; only he may choose (in a group everyone sees it).
- * `inGroup`: it is in a group chat. `note`: shown in red on top.
- */
-export function kindChooserCard(openedBy: string, opts: { inGroup?: boolean; note?: string } = {}): CardJson {
+/** `openedBy`: the open_id of the person who asked for it; only he may choose. `note`: shown in red on top. */
+export function kindChooserCard(openedBy: string, opts: { note?: string } = {}): CardJson {
   const { note } = opts;
   const lines = LEAD_KINDS.map((k) => `**${LEAD_KIND_LABELS[k]}**：${md(LEAD_KIND_DESCRIPTIONS[k])}`);
   const elements: CardElement[] = [];
   if (note) elements.push(markdown(redText(note)));
   elements.push(markdown('请选择要登记的项目类别：'), markdown(lines.join('\n'), 'notation'));
-  elements.push(buttonRow(LEAD_KINDS.map((k) => button(LEAD_KIND_LABELS[k], { action: 'register.kind', kind: k, openedBy, ...inGroupValue(opts.inGroup) }, 'primary'))));
+  elements.push(buttonRow(LEAD_KINDS.map((k) => button(LEAD_KIND_LABELS[k], { action: 'register.kind', kind: k, openedBy }, 'primary'))));
   elements.push(markdown('也可以直接发送「登记 科创」「/register fund」等打开对应登记表。', 'notation'));
   const c = card(header('登记项目', 'blue'), elements);
   assertValidCard(c);
@@ -94,7 +88,7 @@ export interface DuplicateView {
   reasons: string[];
 }
 
-export function duplicateCard(lead: LeadInput, duplicates: DuplicateView[], draftId: number, opts: { editing?: string; inGroup?: boolean } = {}): CardJson {
+export function duplicateCard(lead: LeadInput, duplicates: DuplicateView[], draftId: number, opts: { editing?: string } = {}): CardJson {
   const { editing } = opts;
   const elements: CardElement[] = [
     markdown(`您${editing ? `修改的项目 ${md(editing)}` : '登记的项目'}「${md(lead.projectName)}」可能与下列已登记项目重复：`),
@@ -113,8 +107,8 @@ export function duplicateCard(lead: LeadInput, duplicates: DuplicateView[], draf
   elements.push(hr());
   elements.push(markdown('如确认不是同一项目（或需要重复登记），请点「仍然提交」；否则点「返回修改」。在您确认之前不会保存。'));
   elements.push(buttonRow([
-    button('仍然提交', { action: 'register.confirm', draftId, ...inGroupValue(opts.inGroup) }, 'primary_filled'),
-    button('返回修改', { action: 'register.back', draftId, ...inGroupValue(opts.inGroup) }, 'default'),
+    button('仍然提交', { action: 'register.confirm', draftId }, 'primary_filled'),
+    button('返回修改', { action: 'register.back', draftId }, 'default'),
   ]));
   const c = card(header('可能重复登记', 'orange'), elements);
   assertValidCard(c);
@@ -132,9 +126,8 @@ function shorten(text: string, max: number): string {
   return chars.length > max ? `${chars.slice(0, max).join('')}…` : text;
 }
 
-/** `inGroup`: the form was in a group chat; the card replacing it leaves contact details out. */
-export function submittedCard(lead: LeadRow, opts: { resubmitted: boolean; inGroup?: boolean }): CardJson {
-  const summary = opts.inGroup && lead.summary ? hideContacts(lead.summary) : lead.summary;
+export function submittedCard(lead: LeadRow, opts: { resubmitted: boolean }): CardJson {
+  const { summary } = lead;
   const rows: KeyValue[] = [
     ['项目编号', lead.code],
     ['项目名称', lead.projectName],
@@ -146,10 +139,9 @@ export function submittedCard(lead: LeadRow, opts: { resubmitted: boolean; inGro
     keyValues(rows),
     hr(),
     keyValues([
-      ...leadSummaryRows(lead, { includeContact: !opts.inGroup }),
+      ...leadSummaryRows(lead, { includeContact: true }),
       ...(summary?.trim() ? [['项目简介', shorten(summary, SUBMITTED_SUMMARY_MAX)] as KeyValue] : []),
     ]),
-    ...(opts.inGroup ? [markdown(CONTACTS_PRIVATE_NOTE, 'notation')] : []),
     hr(),
     markdown(`已进入审批，结果会通知您。发送「项目 ${md(lead.code)}」可查看进度，发送「我的项目」可查看您登记的全部项目。在有人处理之前，您可以撤回。`, 'notation'),
     submitterButtons(lead.id),
@@ -198,8 +190,11 @@ export function leadCard(inp: LeadCardInput): CardJson {
   if (lead.status === 'returned' && inp.returnComment) {
     elements.push(markdown(`**退回意见**：${md(inp.returnComment)}`));
   }
-  if (inp.canEdit) {
-    elements.push(buttonRow([button('修改并重新提交', { action: 'register.edit', leadId: lead.id, ...inGroupValue(inp.inGroup) }, 'primary_filled')]));
+  if (inp.inGroup && (inp.canEdit || inp.canWithdraw)) {
+    // Its form would show the lead's contact details to the group.
+    elements.push(markdown(`如需${inp.canEdit ? '修改并重新提交' : '撤回或催办'}，请在与科招助手的单聊中发送「项目 ${md(lead.code)}」。`, 'notation'));
+  } else if (inp.canEdit) {
+    elements.push(buttonRow([button('修改并重新提交', { action: 'register.edit', leadId: lead.id }, 'primary_filled')]));
   } else if (inp.canWithdraw) {
     elements.push(submitterButtons(lead.id));
   }

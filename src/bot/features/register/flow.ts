@@ -27,6 +27,7 @@ const TX_OPTIONS = { maxWait: 10_000, timeout: 20_000 };
 const GONE = '该登记已提交或已失效。如需登记，请重新发送「登记」。';
 const EXPIRED = '该表单已过期，请重新发送「登记」。';
 const NOT_YOURS = '这张登记表是其他人打开的，只有打开它的本人可以填写和提交。如需登记，请发送「登记」打开您自己的登记表。';
+const GROUP_FORM_NOTE = '登记表已发到您与科招助手的单聊中，请在那里填写（表中的联系方式不在群里显示）。';
 
 class Refused extends Error {}
 
@@ -45,14 +46,13 @@ interface FormState {
   values?: LeadFormValues;
   errors?: Record<string, string>;
   edit?: { leadId: number; code: string; comment?: string };
-  /** Opened in a group chat (the card tells the cards after it, so they leave contact details out). */
-  inGroup?: boolean;
 }
 
 /**
- * Why `person` may not act on a registration card opened by `ownerId`, or undefined. In a group everyone sees
- * the card and can click it, but only its opener may choose, fill in, submit or confirm: the kind chooser and
- * the forms carry the opener in their button value (`openedBy`), a possible duplicate keeps him in its draft.
+ * Why `person` may not act on a registration card opened by `ownerId`, or undefined. The forms go to the
+ * opener's private chat, but a card value can still be replayed by someone else: only its opener may choose,
+ * fill in, submit or confirm. The kind chooser and the forms carry the opener in their button value
+ * (`openedBy`), a possible duplicate keeps him in its draft.
  */
 function notOwner(ownerId: string, person: Person, why = NOT_YOURS): string | undefined {
   return ownerId === person.openId ? undefined : why;
@@ -71,9 +71,6 @@ function openerRefusal(ctx: ActionContext): CardReply | undefined {
   const notMine = notOwner(opener, ctx.person);
   return notMine ? toast('error', notMine) : undefined;
 }
-
-/** Whether a card's button value says the card is in a group chat. */
-const inGroupOf = (value: Record<string, unknown>): boolean => value.inGroup === true;
 
 /** The 来源活动 on offer: this year's activities, and the edited lead's own (which may be of an earlier year). */
 function activityOptions(services: Services, editing?: Pick<LeadRow, 'activityId'> | null) {
@@ -94,19 +91,17 @@ export async function runRegister(ctx: MessageContext): Promise<void> {
     await ctx.reply(refusal);
     return;
   }
-  const inGroup = ctx.event.chatType === 'group';
   const typed = ctx.args.join('').trim();
-  if (!typed) {
-    await ctx.reply(kindChooserCard(ctx.person.openId, { inGroup }));
+  const kind = typed ? parseLeadKind(typed) : undefined;
+  const note = typed && !kind ? `未识别的项目类别「${Array.from(typed).slice(0, 20).join('')}」，请从下面选择。` : undefined;
+  const opened = kind ? await formCard(ctx.services, ctx.person, kind, {}) : kindChooserCard(ctx.person.openId, { note });
+  if (ctx.event.chatType !== 'group') {
+    await ctx.reply(opened);
     return;
   }
-  const kind = parseLeadKind(typed);
-  if (!kind) {
-    const shown = Array.from(typed).slice(0, 20).join('');
-    await ctx.reply(kindChooserCard(ctx.person.openId, { inGroup, note: `未识别的项目类别「${shown}」，请从下面选择。` }));
-    return;
-  }
-  await ctx.reply(await formCard(ctx.services, ctx.person, kind, { inGroup }));
+  // The form asks for contact details and shows field errors with the values typed: a group would read them.
+  await ctx.replyPrivately(opened);
+  await ctx.reply(GROUP_FORM_NOTE);
 }
 
 export async function onKind(ctx: ActionContext): Promise<CardReply> {
@@ -116,7 +111,7 @@ export async function onKind(ctx: ActionContext): Promise<CardReply> {
   if (refused) return refused;
   const kind = ctx.value.kind;
   if (!isLeadKind(kind)) return toast('warning', '请选择项目类别。');
-  return { card: await formCard(ctx.services, ctx.person, kind, { inGroup: inGroupOf(ctx.value) }) };
+  return { card: await formCard(ctx.services, ctx.person, kind, {}) };
 }
 
 // ---- editing a returned lead -------------------------------------------------------------------------
@@ -141,7 +136,7 @@ export async function onEdit(ctx: ActionContext): Promise<CardReply> {
   if (refusal) return toast('error', refusal);
   if (!isLeadKind(lead.kind)) return toast('error', `项目类别「${lead.kind}」已不再使用，请联系管理员。`);
   const comment = await lastReturnComment(ctx.services.db, lead.id);
-  const state: FormState = { values: leadFormValues(lead), edit: { leadId: lead.id, code: lead.code, comment }, inGroup: inGroupOf(ctx.value) };
+  const state: FormState = { values: leadFormValues(lead), edit: { leadId: lead.id, code: lead.code, comment } };
   return { card: await formCard(ctx.services, ctx.person, lead.kind, state, lead) };
 }
 
@@ -160,7 +155,6 @@ export async function onSubmit(ctx: ActionContext): Promise<CardReply> {
   if (refusal) return toast('error', refusal);
   const refused = openerRefusal(ctx);
   if (refused) return refused;
-  const inGroup = inGroupOf(ctx.value);
 
   let kind: LeadKind;
   let edit: FormState['edit'];
@@ -183,7 +177,7 @@ export async function onSubmit(ctx: ActionContext): Promise<CardReply> {
       toast: { type: 'warning', content: `有 ${n} 项需要修改，尚未保存` },
       card: leadFormCard({
         kind, office: services.office, activities, values: checked.values, errors: checked.errors, edit, defaultTown: homeTown(services, person),
-        openedBy: person.openId, inGroup,
+        openedBy: person.openId,
       }),
     };
   }
@@ -192,9 +186,9 @@ export async function onSubmit(ctx: ActionContext): Promise<CardReply> {
   if (duplicates.length > 0) {
     // A draft nobody comes back to is dropped by the housekeeping job (src/jobs/housekeeping.ts).
     const draftId = await saveDraft(services.db, { userId: person.openId, kind, values: checked.values, leadId: edit?.leadId, now: services.clock() });
-    return { card: duplicateCard(checked.lead, await duplicateViews(services, checked.lead, duplicates), draftId, { editing: edit?.code, inGroup }) };
+    return { card: duplicateCard(checked.lead, await duplicateViews(services, checked.lead, duplicates), draftId, { editing: edit?.code }) };
   }
-  return save(ctx, checked.lead, { editId: edit?.leadId, inGroup });
+  return save(ctx, checked.lead, { editId: edit?.leadId });
 }
 
 async function duplicateViews(services: Services, lead: LeadInput, rows: LeadRow[]): Promise<DuplicateView[]> {
@@ -219,7 +213,7 @@ async function duplicateViews(services: Services, lead: LeadInput, rows: LeadRow
  * Stores the lead (new, or the edits of a returned one) and starts its approval, in one transaction; a
  * draft being confirmed is used up in the same transaction.
  */
-async function save(ctx: ActionContext, lead: LeadInput, opts: { editId?: number; draftId?: number; inGroup: boolean }): Promise<CardReply> {
+async function save(ctx: ActionContext, lead: LeadInput, opts: { editId?: number; draftId?: number }): Promise<CardReply> {
   const { services, person } = ctx;
   const { editId, draftId } = opts;
   const now = services.clock();
@@ -254,7 +248,7 @@ async function save(ctx: ActionContext, lead: LeadInput, opts: { editId?: number
   const resubmitted = editId !== undefined;
   return {
     toast: { type: 'success', content: `${resubmitted ? '已重新提交' : '已提交'}：${row.code}` },
-    card: submittedCard(row, { resubmitted, inGroup: opts.inGroup }),
+    card: submittedCard(row, { resubmitted }),
   };
 }
 
@@ -285,9 +279,9 @@ export async function onConfirm(ctx: ActionContext): Promise<CardReply> {
   if (!checked.ok) {
     await services.db.$transaction((tx) => takeDraft(tx, draft.id, person.openId));
     const edit = lead ? { leadId: lead.id, code: lead.code } : undefined;
-    return { card: leadFormCard({ kind, office: services.office, activities, values: checked.values, errors: checked.errors, edit, openedBy: person.openId, inGroup: inGroupOf(ctx.value) }) };
+    return { card: leadFormCard({ kind, office: services.office, activities, values: checked.values, errors: checked.errors, edit, openedBy: person.openId }) };
   }
-  return save(ctx, checked.lead, { editId: draft.leadId ?? undefined, draftId: draft.id, inGroup: inGroupOf(ctx.value) });
+  return save(ctx, checked.lead, { editId: draft.leadId ?? undefined, draftId: draft.id });
 }
 
 /** 返回修改: the form again, with the kept values. */
@@ -301,5 +295,5 @@ export async function onBack(ctx: ActionContext): Promise<CardReply> {
   let edit: FormState['edit'];
   const lead = draft.leadId ? await findLeadById(services.db, draft.leadId) : null;
   if (lead) edit = { leadId: lead.id, code: lead.code, comment: await lastReturnComment(services.db, lead.id) };
-  return { card: await formCard(services, person, kind, { values: draft.values as LeadFormValues, edit, inGroup: inGroupOf(ctx.value) }, lead) };
+  return { card: await formCard(services, person, kind, { values: draft.values as LeadFormValues, edit }, lead) };
 }

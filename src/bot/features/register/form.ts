@@ -32,10 +32,8 @@ export interface LeadFormCardInput {
   defaultTown?: string;
   /** Editing a returned lead: its id and code, and the reviewer's comment. */
   edit?: { leadId: number; code: string; comment?: string };
-  /** The open_id of the person the form is for: only he may submit it (in a group everyone sees the card). */
+  /** The open_id of the person the form is for: only he may submit it. */
   openedBy: string;
-  /** The form is in a group chat (the 已提交 card after it then leaves contact details out). */
-  inGroup?: boolean;
 }
 
 const cut = (s: string, n: number) => Array.from(s).slice(0, n).join('');
@@ -119,7 +117,6 @@ function build(inp: LeadFormCardInput, refillLimit: (f: LeadFieldDef) => number)
   }
   const submitValue: Record<string, unknown> = { action: 'register.submit', kind, openedBy: inp.openedBy };
   if (edit) submitValue.leadId = edit.leadId;
-  if (inp.inGroup) submitValue.inGroup = true;
   elements.push(form(FORM_NAME, formElements, submitButton(edit ? '重新提交' : '提交', submitValue)));
 
   const title = edit ? `修改项目 ${edit.code}` : `登记${label}项目`;

@@ -11,6 +11,7 @@ import { parseDatabaseUrl } from '../../src/db/url.ts';
 import { derivePostgresSchema, postgresSchemaPath } from '../../scripts/generate.mjs';
 import { pendingSql } from '../../scripts/db.ts';
 import { ROOT } from '../support/process.ts';
+import { openTestDb } from '../support/db.ts';
 
 const PG = 'postgresql://postgres@127.0.0.1:5432/test';
 const schemas: string[] = [];
@@ -79,6 +80,31 @@ describe('migrations on PostgreSQL', () => {
       expect(await database.prisma.quota.count()).toBe(1);
     } finally {
       await database.close();
+    }
+  });
+});
+
+describe('moving 一月一报 follow-ups to the month they ask about', () => {
+  it('files rows written when the period was the month sent in under the month before, on the provider under test', async () => {
+    const { db, cleanup } = await openTestDb('mig-followup');
+    try {
+      const provider = db.target.provider;
+      // As the old code left them: sent on 1 October and 1 November, filed under the month sent in.
+      for (const period of ['2026-10', '2026-11', '2026-01']) {
+        await db.prisma.followUp.create({ data: { leadId: 7, period } });
+        await db.prisma.jobRun.create({ data: { job: 'follow-ups', period, target: 'lead:7', status: 'done' } });
+      }
+      await db.prisma.jobRun.create({ data: { job: 'monthly-report', period: '2026-10', target: 'chat:oc_1', status: 'done' } });
+      const sql = readMigrations(provider).find((m) => m.name.endsWith('_follow_up_month_asked_about'))!.sql;
+      for (const statement of sql.split(';').map((s) => s.replace(/^\s*--.*$/gm, '').trim()).filter(Boolean)) {
+        await db.prisma.$executeRawUnsafe(statement);
+      }
+      const followUps = await db.prisma.followUp.findMany({ orderBy: { period: 'asc' } });
+      expect(followUps.map((f) => f.period)).toEqual(['2025-12', '2026-09', '2026-10']);
+      const runs = await db.prisma.jobRun.findMany({ orderBy: [{ job: 'asc' }, { period: 'asc' }] });
+      expect(runs.map((r) => `${r.job} ${r.period}`)).toEqual(['follow-ups 2025-12', 'follow-ups 2026-09', 'follow-ups 2026-10', 'monthly-report 2026-10']);
+    } finally {
+      await cleanup();
     }
   });
 });

@@ -8,7 +8,7 @@ import {
   computeProgress, laggingTowns, METRIC_LABELS,
   type ApprovedLeadFact, type LaggingEntry, type QuotaProgress, type QuotaTarget,
 } from './quota.ts';
-import { localParts, zonedInstant } from './time.ts';
+import { addMonths, localParts, zonedInstant } from './time.ts';
 import { STEP_KINDS, type StepKind } from './workflow.ts';
 
 export const DIGEST_KINDS = ['weekly', 'bimonthly', 'monthly'] as const;
@@ -66,11 +66,6 @@ export function digestPeriod(kind: DigestKind, now: Date, tz: string): string {
       return `${prev.year}-${pad2(prev.month)}`;
     }
   }
-}
-
-function addMonths(year: number, month: number, delta: number): { year: number; month: number } {
-  const index = year * 12 + (month - 1) + delta;
-  return { year: Math.floor(index / 12), month: (index % 12) + 1 };
 }
 
 /** [from, to) with a label such as "2026年10月" or "9月–10月". */

@@ -6,7 +6,7 @@ import { checkCreditCode } from './lead/creditCode.ts';
 import { MAX_WAN } from './lead/fields.ts';
 import { formatNumber, formatWan } from './lead/format.ts';
 import { parseAmount, parseDay } from './lead/values.ts';
-import { localMonth } from './time.ts';
+import { addMonths, localMonth } from './time.ts';
 
 export const LIFECYCLE_STAGES = ['signed', 'registered', 'landed', 'producing'] as const;
 export type LifecycleStage = (typeof LIFECYCLE_STAGES)[number];
@@ -312,8 +312,8 @@ export function followUpPeriod(now: Date, tz: string): string {
 export function previousMonth(period: string): string {
   const m = /^(\d{4})-(\d{2})$/.exec(period);
   if (!m) throw new Error(`not a month: ${period}`);
-  const index = Number(m[1]) * 12 + Number(m[2]) - 2;
-  return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
+  const prev = addMonths(Number(m[1]), Number(m[2]), -1);
+  return `${prev.year}-${String(prev.month).padStart(2, '0')}`;
 }
 
 /** "2026-03" → "2026年3月". */

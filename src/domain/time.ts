@@ -64,3 +64,9 @@ export function zonedInstant(year: number, month: number, day: number, tz: strin
   }
   return new Date(t);
 }
+
+/** The month `delta` months from year/month (month 1–12). */
+export function addMonths(year: number, month: number, delta: number): { year: number; month: number } {
+  const index = year * 12 + (month - 1) + delta;
+  return { year: Math.floor(index / 12), month: (index % 12) + 1 };
+}

@@ -331,7 +331,6 @@ describe('approval flow', () => {
     expect(won.length).toBeLessThanOrEqual(1);
     expect(won.length + busy.length).toBeGreaterThanOrEqual(1);
     const lost = answers.filter((a) => a.toast?.type !== 'success' && !busy.includes(a)).map((a) => a.toast?.content);
-    expect(lost).toHaveLength(50 - won.length - busy.length);
     for (const reason of lost) expect(reason).toMatch(/^(该环节已由 (张三|李四) 处理（同意）|您已处理该环节（同意）)$/);
 
     const prisma = bot.app.database.prisma;

@@ -581,6 +581,21 @@ describe('withdrawing', () => {
   });
 });
 
+describe('/lead for its submitter while in approval', () => {
+  it('offers 撤回 and 催办 until someone acts, then 催办 only', async () => {
+    const { msg } = await openForm(STAFF_BP, 'service');
+    const code = codeIn((await submit(STAFF_BP, msg, { project_name: '初审后不能撤回的服务', town: '白蒲镇', service_type: '法律' })).card)!;
+    await bot.say(STAFF_BP, `/lead ${code}`);
+    expect(buttons(lastCard(STAFF_BP).card).map((b) => b.text)).toEqual(['撤回', '催办']);
+
+    const step = bot.messagesTo(REVIEWER).filter((m) => m.msgType === 'interactive' && m.content.includes(code)).at(-1)!;
+    await bot.click(REVIEWER, step, '同意');
+    expect((await prisma().lead.findUniqueOrThrow({ where: { code } })).status).toBe('pending');
+    await bot.say(STAFF_BP, `/lead ${code}`);
+    expect(buttons(lastCard(STAFF_BP).card).map((b) => b.text)).toEqual(['催办']);
+  });
+});
+
 describe('who may register', () => {
   it('a person without a role is refused in Chinese and told whom to ask; a submit from them stores nothing', async () => {
     await bot.say(NOBODY, '/register');
@@ -804,7 +819,7 @@ describe('in a group chat', () => {
     await inGroup(STAFF_DY, `项目 ${row.code}`);
     const { card: view } = groupCard();
     expect(buttons(view)).toEqual([]);
-    expect(cardText(view)).toContain(`请在与科招助手的单聊中发送「项目 ${row.code}」`);
+    expect(cardText(view)).toContain(`请在与机器人的单聊中发送「项目 ${row.code}」`);
     // In the private chat the owner gets the button; a replayed edit value by someone else is refused.
     await bot.say(STAFF_DY, `项目 ${row.code}`);
     const { msg: own } = lastCard(STAFF_DY);
@@ -829,7 +844,7 @@ describe('in a group chat', () => {
     expect(group).toContain('保密检测有限公司');
     expect(group).toContain('检测认证团队');
     for (const s of secrets) expect(group).not.toContain(s);
-    expect(group).toContain('联系方式仅在与机器人的私聊中显示');
+    expect(group).toContain('联系方式仅在与机器人的单聊中显示');
 
     for (const command of ['/my', '/find 联系方式保密']) {
       await inGroup(STAFF_DY, command);
@@ -841,6 +856,17 @@ describe('in a group chat', () => {
     await bot.say(STAFF_DY, `/lead ${code}`);
     const own = cardText(lastCard(STAFF_DY).card);
     for (const s of secrets) expect(own).toContain(s);
-    expect(own).not.toContain('仅在与机器人的私聊中显示');
+    expect(own).not.toContain('仅在与机器人的单聊中显示');
+
+    // A 退回意见 quoting a phone number is shown to the group without it.
+    const lead = await prisma().lead.findUniqueOrThrow({ where: { code } });
+    await prisma().lead.update({ where: { id: lead.id }, data: { status: 'returned' } });
+    await prisma().auditEvent.create({ data: { actorId: REVIEWER, action: 'return', role: 'reviewer', leadId: lead.id, comment: '联系电话有误，应为 13812345678' } });
+    await inGroup(STAFF_DY, `/lead ${code}`);
+    const returned = cardText(groupCard().card);
+    expect(returned).toContain('联系电话有误');
+    expect(returned).not.toContain('13812345678');
+    await bot.say(STAFF_DY, `/lead ${code}`);
+    expect(cardText(lastCard(STAFF_DY).card)).toContain('13812345678');
   });
 });

@@ -105,14 +105,16 @@ export const CARD_COMMENT_CHARS = 60;
 /** A note (转交附言, the previous round's 退回意见) is cut to this many characters on a full card, CARD_COMMENT_CHARS on a shorter one. */
 export const CARD_NOTE_CHARS = 200;
 
-function clip(text: string, max = CARD_COMMENT_CHARS): { text: string; clipped: boolean } {
+/** `text` cut to `max` characters (code points) with …, and whether it was cut. */
+export function clip(text: string, max = CARD_COMMENT_CHARS): { text: string; clipped: boolean } {
   const chars = Array.from(text);
   return chars.length > max ? { text: `${chars.slice(0, max).join('')}…`, clipped: true } : { text, clipped: false };
 }
 
 const STEP_COLORS: Record<string, HeaderColor> = { approved: 'green', rejected: 'red', returned: 'orange', cancelled: 'grey' };
 /** Header colours of the submitter's cards, by the lead's status. */
-const STATUS_COLORS: Record<string, HeaderColor> = { pending: 'blue', approved: 'green', rejected: 'red', returned: 'orange', withdrawn: 'grey' };
+/** Header colour of a card about a lead, by its status. */
+export const STATUS_COLORS: Record<string, HeaderColor> = { pending: 'blue', approved: 'green', rejected: 'red', returned: 'orange', withdrawn: 'grey' };
 
 function leadStatusText(view: ApprovalView): string {
   return statusLabel(view.lead.status as LeadStatus, view.steps.map(toStepState));

@@ -1,6 +1,6 @@
 // 催办, automatic: steps pending longer than office.approval.reminderHours remind their assignees (the step
-// card again, headed 催办) at most once per local day and only on office.approval.workDays within
-// office.approval.workHours in BOT_TIMEZONE. A step with nobody to decide alerts the admins instead. The
+// card again, headed 催办) at most once per local day and only on work days (office.approval.workDays, less
+// its holidays, plus its makeupWorkdays) within office.approval.workHours in BOT_TIMEZONE. A step with nobody to decide alerts the admins instead. The
 // hourly schedule lives in src/jobs; it calls runReminders().
 import { dueReminders, remindStep } from '../../domain/workflow.ts';
 import { loadStep, pendingSteps, toStepState } from '../../db/approvals.ts';

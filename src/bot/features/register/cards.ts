@@ -1,6 +1,6 @@
 // Cards of the registration feature besides the form: choosing the kind, a possible duplicate, the
 // confirmation after submitting, one lead, and lists of leads (我的项目 / 查询).
-import { submitterButtons } from '../../approval/cards.ts';
+import { clip, STATUS_COLORS, submitterButtons } from '../../approval/cards.ts';
 import type { CardJson } from '../../../lark/types.ts';
 import {
   button, buttonRow, card, fitCard, header, hr, keyValues, markdown, redText, truncateList, moreItems,
@@ -55,9 +55,8 @@ export function nextStepText(lead: { status: string; steps?: Steps; stage?: stri
 }
 
 /** Under a lead shown in a group chat, where contact details are left out. */
-export const CONTACTS_PRIVATE_NOTE = '联系人、联系电话等联系方式仅在与机器人的私聊中显示。';
+export const CONTACTS_PRIVATE_NOTE = '联系人、联系电话等联系方式仅在与机器人的单聊中显示。';
 
-const STATUS_COLORS: Record<string, HeaderColor> = { pending: 'blue', returned: 'orange', approved: 'green', rejected: 'red', withdrawn: 'grey' };
 
 // ---- choosing the kind -------------------------------------------------------------------------------
 
@@ -121,11 +120,6 @@ export function duplicateCard(lead: LeadInput, duplicates: DuplicateView[], draf
 const SUBMITTED_SUMMARY_MAX = 300;
 
 /** Cuts `text` to `max` characters (code points), marking the cut with …. */
-function shorten(text: string, max: number): string {
-  const chars = Array.from(text);
-  return chars.length > max ? `${chars.slice(0, max).join('')}…` : text;
-}
-
 export function submittedCard(lead: LeadRow, opts: { resubmitted: boolean }): CardJson {
   const { summary } = lead;
   const rows: KeyValue[] = [
@@ -140,7 +134,7 @@ export function submittedCard(lead: LeadRow, opts: { resubmitted: boolean }): Ca
     hr(),
     keyValues([
       ...leadSummaryRows(lead, { includeContact: true }),
-      ...(summary?.trim() ? [['项目简介', shorten(summary, SUBMITTED_SUMMARY_MAX)] as KeyValue] : []),
+      ...(summary?.trim() ? [['项目简介', clip(summary, SUBMITTED_SUMMARY_MAX).text] as KeyValue] : []),
     ]),
     hr(),
     markdown(`已进入审批，结果会通知您。发送「项目 ${md(lead.code)}」可查看进度，发送「我的项目」可查看您登记的全部项目。在有人处理之前，您可以撤回。`, 'notation'),
@@ -162,7 +156,9 @@ export interface LeadCardInput {
   returnComment?: string;
   /** Show 修改并重新提交 (the viewer is the submitter and the lead is returned or withdrawn). */
   canEdit: boolean;
-  /** Show 撤回 / 催办 (the viewer is the submitter and the lead is in approval). */
+  /** Show 催办 (the viewer is the submitter and the lead is in approval). */
+  canRemind?: boolean;
+  /** Show 撤回 too (as canRemind, and nobody has acted in this round yet). */
   canWithdraw?: boolean;
   /**
    * Shown in a group chat: the whole group reads it, so 联系人 / 联系电话 are left out and contact details in
@@ -188,15 +184,16 @@ export function leadCard(inp: LeadCardInput): CardJson {
   const elements: CardElement[] = [keyValues(rows), hr(), keyValues(leadSummaryRows(facts, { includeContact: !inp.inGroup, includeSummary: true }))];
   if (inp.inGroup) elements.push(markdown(CONTACTS_PRIVATE_NOTE, 'notation'));
   if (lead.status === 'returned' && inp.returnComment) {
-    elements.push(markdown(`**退回意见**：${md(inp.returnComment)}`));
+    elements.push(markdown(`**退回意见**：${md(inp.inGroup ? hideContacts(inp.returnComment) : inp.returnComment)}`));
   }
-  if (inp.inGroup && (inp.canEdit || inp.canWithdraw)) {
+  if (inp.inGroup && (inp.canEdit || inp.canRemind)) {
     // Its form would show the lead's contact details to the group.
-    elements.push(markdown(`如需${inp.canEdit ? '修改并重新提交' : '撤回或催办'}，请在与科招助手的单聊中发送「项目 ${md(lead.code)}」。`, 'notation'));
+    const what = inp.canEdit ? '修改并重新提交' : inp.canWithdraw ? '撤回或催办' : '催办';
+    elements.push(markdown(`如需${what}，请在与机器人的单聊中发送「项目 ${md(lead.code)}」。`, 'notation'));
   } else if (inp.canEdit) {
     elements.push(buttonRow([button('修改并重新提交', { action: 'register.edit', leadId: lead.id }, 'primary_filled')]));
-  } else if (inp.canWithdraw) {
-    elements.push(submitterButtons(lead.id));
+  } else if (inp.canRemind) {
+    elements.push(submitterButtons(lead.id, { withdraw: inp.canWithdraw ?? false }));
   }
   const c = card(header(`${lead.code} · ${lead.projectName}`, STATUS_COLORS[lead.status] ?? 'blue', leadStatusText(lead)), elements);
   assertValidCard(c);

@@ -27,7 +27,7 @@ const TX_OPTIONS = { maxWait: 10_000, timeout: 20_000 };
 const GONE = '该登记已提交或已失效。如需登记，请重新发送「登记」。';
 const EXPIRED = '该表单已过期，请重新发送「登记」。';
 const NOT_YOURS = '这张登记表是其他人打开的，只有打开它的本人可以填写和提交。如需登记，请发送「登记」打开您自己的登记表。';
-const GROUP_FORM_NOTE = '登记表已发到您与科招助手的单聊中，请在那里填写（表中的联系方式不在群里显示）。';
+const GROUP_FORM_NOTE = '登记表已发到您与机器人的单聊中，请在那里填写（表中的联系方式不在群里显示）。';
 
 class Refused extends Error {}
 

@@ -1,6 +1,8 @@
 // Looking at leads: 我的项目 (/my), 查询 (/find <keyword>), 项目 (/lead <code>), with the visibility rule:
 // town staff see their own town's leads (and their own), reviewers, approvers, experts, leaders and admins see all.
+import { loadWorkflow } from '../../../db/approvals.ts';
 import { nameOf } from '../../../db/roles.ts';
+import { canWithdraw } from '../../../domain/workflow.ts';
 import {
   canSee, findLeadByCode, lastReturnComment, listLeadsBySubmitter, loadLeadWithSteps, searchLeads, seesAll,
 } from '../../../db/leads.ts';
@@ -65,7 +67,9 @@ export async function runLead(ctx: MessageContext): Promise<void> {
     tz: env.BOT_TIMEZONE,
     returnComment: lead.status === 'returned' ? await lastReturnComment(db, lead.id) : undefined,
     canEdit: isSubmitter && (lead.status === 'returned' || lead.status === 'withdrawn'),
-    canWithdraw: isSubmitter && lead.status === 'pending',
+    canRemind: isSubmitter && lead.status === 'pending',
+    // As the withdrawal itself decides: only while nobody has acted in this round.
+    canWithdraw: isSubmitter && lead.status === 'pending' && canWithdraw((await loadWorkflow(db, lead.id))!.state),
     // Visibility is checked for the requester, but in a group the whole group reads the card.
     inGroup: ctx.event.chatType === 'group',
   }));

@@ -372,6 +372,25 @@ describe('duplicates', () => {
     const row = await prisma().lead.findUniqueOrThrow({ where: { code: codeIn(saved.card)! } });
     expect(row).toMatchObject({ companyName: '苏州(如皋)氢能科技 有限责任公司', companyNorm: '苏州如皋氢能科技', town: '丁堰镇' });
     expect(await leadCount()).toBe(before + 1);
+
+    // Returned for edits: resubmitting for the same company does not ask again (it was asked when registered)…
+    await prisma().lead.update({ where: { id: row.id }, data: { status: 'returned' } });
+    await bot.say(STAFF_DY, `/lead ${row.code}`);
+    const { msg: view } = lastCard(STAFF_DY);
+    replyCard(await bot.click(STAFF_DY, view, '修改并重新提交'));
+    const resubmitted = await submit(STAFF_DY, view, { ...entered, service_type: '技术评估检测' }, '重新提交');
+    expect(headerTitle(resubmitted.card)).toBe(`已重新提交 · ${row.code}`);
+
+    // …but naming another company that is already registered does.
+    const { msg: third } = await openForm(STAFF_BP, 'service');
+    await submit(STAFF_BP, third, { project_name: '另一家企业的服务', company_name: '如皋另一家检测有限公司', town: '白蒲镇', service_type: '法律' });
+    await prisma().lead.update({ where: { id: row.id }, data: { status: 'returned' } });
+    await bot.say(STAFF_DY, `/lead ${row.code}`);
+    const { msg: again } = lastCard(STAFF_DY);
+    replyCard(await bot.click(STAFF_DY, again, '修改并重新提交'));
+    const otherCompany = await submit(STAFF_DY, again, { ...entered, company_name: '如皋另一家检测有限公司' }, '重新提交');
+    expect(headerTitle(otherCompany.card)).toBe('可能重复登记');
+    expect(await leadCount()).toBe(before + 2);
   });
 });
 

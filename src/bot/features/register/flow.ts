@@ -182,7 +182,11 @@ export async function onSubmit(ctx: ActionContext): Promise<CardReply> {
     };
   }
 
-  const duplicates = await findDuplicates(services.db, checked.lead, edit?.leadId);
+  // An edit asks again only when the company it names has changed: the first submission already asked.
+  const sameCompany = editing !== undefined
+    && (editing.creditCode ?? null) === (checked.lead.creditCode ?? null)
+    && (editing.companyNorm ?? null) === (checked.lead.companyNorm ?? null);
+  const duplicates = sameCompany ? [] : await findDuplicates(services.db, checked.lead, edit?.leadId);
   if (duplicates.length > 0) {
     // A draft nobody comes back to is dropped by the housekeeping job (src/jobs/housekeeping.ts).
     const draftId = await saveDraft(services.db, { userId: person.openId, kind, values: checked.values, leadId: edit?.leadId, now: services.clock() });

@@ -246,7 +246,7 @@ async function onFile(ctx: MessageContext): Promise<void> {
     return;
   }
   const kind = tableKind(table.rows, nameSaysActivity);
-  if (kind === 'activities') return importActivityFile(ctx, data, table.rows);
+  if (kind === 'activities') return importActivityFile(ctx, { fileName: file.fileName, buffer: data, rows: table.rows });
   if (kind === undefined) {
     await ctx.reply(noticeCard('未能识别表格', [
       `文件「${md(file.fileName)}」的表头既不像任务分解表，也不像活动安排表，**未导入任何数据**。请确认表头后重新发送：`,

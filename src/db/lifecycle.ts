@@ -4,7 +4,8 @@ import type { Db, Prisma, Tx } from './client.ts';
 import type { OfficeConfig } from '../config/office.ts';
 import { isLifecycleStage, isMilestone, STAGE_LABELS, type StageUpdate } from '../domain/lifecycle.ts';
 import { scoreLead, scoringFingerprint, type LeadScore, type ScoringConfig } from '../domain/scoring.ts';
-import { activityNameKey, matchActivityRows, parseActivityTable, type ParsedActivity } from '../domain/activity.ts';
+import { activityNameKey, matchActivityRows, parseActivityRows, parseActivityTable, type ParsedActivity } from '../domain/activity.ts';
+import type { TableRow } from '../domain/table.ts';
 import { claimRun } from '../jobs/ledger.ts';
 
 type DbOrTx = Db | Tx;
@@ -182,9 +183,10 @@ export type ActivityImportResult =
  */
 export async function importActivityTable(
   db: Db,
-  input: { buffer: Uint8Array; filename: string; year: number; actorId: string; now: Date },
+  input: { filename: string; year: number; actorId: string; now: Date } & ({ buffer: Uint8Array } | { rows: TableRow[] }),
 ): Promise<ActivityImportResult> {
-  const parsed = await parseActivityTable(input.buffer, input.filename, input.year);
+  // Rows already read (by the chat upload, in a worker) are not read again.
+  const parsed = 'rows' in input ? parseActivityRows(input.rows, input.year) : await parseActivityTable(input.buffer, input.filename, input.year);
   if (!parsed.ok) return parsed;
   const { year } = input;
   return db.$transaction(async (tx) => {

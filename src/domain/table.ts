@@ -16,6 +16,14 @@ export type TableResult =
 
 /** Upper bound on rows read from one file; a quota or activity table has a few dozen. */
 export const MAX_TABLE_ROWS = 5000;
+/** Upper bound on columns: a 任务分解表 has about ten, an 活动安排表 five. */
+export const MAX_TABLE_COLUMNS = 100;
+/** Upper bound on non-empty cells in one sheet. */
+export const MAX_TABLE_CELLS = 100_000;
+/** Upper bound on what an XLSX file unpacks to (the sum of its zip entries' uncompressed sizes). */
+export const MAX_XLSX_UNPACKED_BYTES = 30 * 1024 * 1024;
+/** Upper bound on entries in an XLSX zip (a workbook has a dozen or two). */
+export const MAX_XLSX_ENTRIES = 2000;
 
 /** Spreadsheet column letter for a 0-based column index: 0 → A, 26 → AA. */
 export function columnLetter(index: number): string {
@@ -44,7 +52,11 @@ export async function readTable(buffer: Uint8Array, filename: string): Promise<T
   if (isOle || lower.endsWith('.xls') || lower.endsWith('.et')) {
     return { ok: false, errors: ['不支持旧版 .xls 格式，请在 Excel/WPS 中另存为 .xlsx 或 CSV 后重新上传'] };
   }
-  if (isZip) return readXlsx(bytes);
+  if (isZip) {
+    const unpacked = checkZip(bytes);
+    if (unpacked) return { ok: false, errors: [unpacked] };
+    return readXlsx(bytes);
+  }
   if (lower.endsWith('.xlsx')) return { ok: false, errors: ['无法读取 Excel 文件：文件内容不是有效的 .xlsx'] };
   return readCsv(bytes);
 }
@@ -94,19 +106,76 @@ async function readXlsx(bytes: Buffer): Promise<TableResult> {
     return { ok: false, errors: ['无法读取 Excel 文件：文件已损坏或不是 .xlsx 格式'] };
   }
   for (const sheet of workbook.worksheets) {
-    if (sheet.rowCount > MAX_TABLE_ROWS) return { ok: false, errors: [`表格行数过多（超过${MAX_TABLE_ROWS}行）`] };
-    const rows: TableRow[] = [];
-    const width = sheet.columnCount;
-    for (let r = 1; r <= sheet.rowCount; r++) {
-      const row = sheet.getRow(r);
-      const cells: string[] = [];
-      for (let c = 1; c <= width; c++) cells.push(cellText(row.getCell(c).value).trim());
-      rows.push({ rowNumber: r, cells });
-    }
+    // Only the cells that exist are visited: a sheet's stated size (rowCount × columnCount) can be
+    // 5,000 × 16,384 for three cells at A1, XFD1 and A5000, which would be 82 million look-ups.
+    const present: { r: number; c: number; text: string }[] = [];
+    let width = 0;
+    let height = 0;
+    let refusal: string | undefined;
+    sheet.eachRow({ includeEmpty: false }, (row, r) => {
+      if (refusal) return;
+      if (r > MAX_TABLE_ROWS) {
+        refusal = `表格行数过多（超过${MAX_TABLE_ROWS}行）`;
+        return;
+      }
+      row.eachCell({ includeEmpty: false }, (cell, c) => {
+        if (refusal) return;
+        const text = cellText(cell.value).trim();
+        if (text === '') return;
+        if (c > MAX_TABLE_COLUMNS) {
+          refusal = `表格列数过多：第${r}行的 ${columnLetter(c - 1)} 列有内容，最多读取 ${MAX_TABLE_COLUMNS} 列（到 ${columnLetter(MAX_TABLE_COLUMNS - 1)} 列）。请删除多余的列后重新上传`;
+          return;
+        }
+        if (present.length >= MAX_TABLE_CELLS) {
+          refusal = `表格内容过多（超过 ${MAX_TABLE_CELLS} 个单元格）`;
+          return;
+        }
+        present.push({ r, c, text });
+        if (c > width) width = c;
+        if (r > height) height = r;
+      });
+    });
+    if (refusal) return { ok: false, errors: [refusal] };
+    if (present.length === 0) continue;
+    const rows: TableRow[] = Array.from({ length: height }, (_, i) => ({ rowNumber: i + 1, cells: new Array<string>(width).fill('') }));
+    for (const p of present) rows[p.r - 1].cells[p.c - 1] = p.text;
     trimTrailingBlankRows(rows);
-    if (rows.some((r) => !isBlankRow(r))) return { ok: true, rows, format: 'xlsx', sheet: sheet.name };
+    return { ok: true, rows, format: 'xlsx', sheet: sheet.name };
   }
   return { ok: true, rows: [], format: 'xlsx' };
+}
+
+/**
+ * Reads an XLSX (zip) file's central directory and refuses one that would unpack to more than
+ * MAX_XLSX_UNPACKED_BYTES or holds more than MAX_XLSX_ENTRIES entries, before anything is inflated: a 400 KB
+ * zip bomb unpacks to 400 MB. The stated sizes can lie; the reader then runs out of its worker's memory
+ * or time (src/imports/read.ts) instead of the bot's. Returns the refusal, or undefined when it is fine.
+ */
+export function checkZip(bytes: Buffer): string | undefined {
+  const broken = '无法读取 Excel 文件：文件已损坏或不是 .xlsx 格式';
+  // End of central directory: 22 bytes plus a comment of up to 64 KB, at the end of the file.
+  let eocd = -1;
+  for (let i = bytes.length - 22; i >= Math.max(0, bytes.length - 22 - 0xffff); i--) {
+    if (bytes.readUInt32LE(i) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0) return broken;
+  const entries = bytes.readUInt16LE(eocd + 10);
+  const cdOffset = bytes.readUInt32LE(eocd + 16);
+  if (entries === 0xffff || cdOffset === 0xffffffff) return `Excel 文件过大（解压后超过 ${MAX_XLSX_UNPACKED_BYTES / 1024 / 1024} MB）`;
+  if (entries > MAX_XLSX_ENTRIES) return `Excel 文件内部文件过多（超过 ${MAX_XLSX_ENTRIES} 个），不像是任务分解表或活动安排表`;
+  let pos = cdOffset;
+  let total = 0;
+  for (let n = 0; n < entries; n++) {
+    if (pos + 46 > bytes.length || bytes.readUInt32LE(pos) !== 0x02014b50) return broken;
+    const size = bytes.readUInt32LE(pos + 24);
+    total += size;
+    if (size === 0xffffffff || total > MAX_XLSX_UNPACKED_BYTES) return `Excel 文件过大（解压后超过 ${MAX_XLSX_UNPACKED_BYTES / 1024 / 1024} MB）`;
+    pos += 46 + bytes.readUInt16LE(pos + 28) + bytes.readUInt16LE(pos + 30) + bytes.readUInt16LE(pos + 32);
+  }
+  return undefined;
 }
 
 function pad2(n: number): string {

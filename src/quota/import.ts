@@ -8,7 +8,7 @@
 //   4. the current year on the office clock (BOT_TIMEZONE).
 import type { OfficeConfig } from '../config/office.ts';
 import { METRIC_LABELS, QUOTA_METRICS, parseQuotaRows, type MetricValues, type QuotaImport } from '../domain/quota.ts';
-import { readTable } from '../domain/table.ts';
+import { readTable, type TableResult } from '../domain/table.ts';
 
 export const MIN_YEAR = 2000;
 export const MAX_YEAR = 2099;
@@ -65,7 +65,11 @@ export interface QuotaFile {
 
 /** Reads and validates a 任务分解表 (CSV or XLSX bytes) and looks for the year it names. */
 export async function readQuotaFile(buffer: Uint8Array, fileName: string, office: OfficeConfig): Promise<QuotaFile> {
-  const table = await readTable(buffer, fileName);
+  return quotaFileOf(await readTable(buffer, fileName), fileName, office);
+}
+
+/** readQuotaFile for a table already read (by the chat upload, in a worker). */
+export function quotaFileOf(table: TableResult, fileName: string, office: OfficeConfig): QuotaFile {
   if (!table.ok) return { result: table };
   const result = parseQuotaRows(table.rows, office);
   const fromName = yearInFileName(fileName);

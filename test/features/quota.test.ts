@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBot, cardOf } from '../support/harness.ts';
+import { zipBomb } from '../support/tables.ts';
 import { buttons, cardText, replyCard, validCard } from '../support/cards.ts';
 import { testDatabase } from '../support/db.ts';
 import { ROOT, runScript, type Finished } from '../support/process.ts';
@@ -214,6 +215,30 @@ describe('importing the 任务分解表 in chat', () => {
 });
 
 describe('import limits', () => {
+  it('refuses a sheet with a cell far to the right, and a zip bomb, while the bot keeps answering', async () => {
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('Sheet1');
+    ws.getCell('A1').value = '镇区';
+    ws.getCell('B1').value = '总数';
+    ws.getCell('XFD1').value = 'x';
+    ws.getCell('A5000').value = '丁堰镇';
+    const wide = Buffer.from(await wb.xlsx.writeBuffer());
+    expect(wide.length).toBeLessThan(10_000);
+    await bot.sendFile(ADMIN, '2024年任务分解表.xlsx', wide);
+    const { card } = lastCard(ADMIN);
+    expect(title(card)).toBe('任务分解表未导入');
+    expect(cardText(card)).toContain('表格列数过多：第1行的 XFD 列有内容，最多读取 100 列（到 CV 列）');
+
+    const bomb = await zipBomb(40);
+    const upload = bot.sendFile(ADMIN, '2024年任务分解表.xlsx', bomb);
+    const health = await fetch(`${bot.url}/healthz`);
+    expect(health.status).toBe(200);
+    await upload;
+    expect(cardText(lastCard(ADMIN).card)).toContain('Excel 文件过大（解压后超过 30 MB）');
+    expect(await quotaDrafts()).toBe(0);
+    expect(await prisma().quota.count({ where: { year: 2024 } })).toBe(0);
+  });
+
   it('refuses a town target above the /quota set limit, naming its row', async () => {
     await bot.sendFile(ADMIN, '2024年任务分解表.csv', Buffer.from('镇区,总数,平台类项目\n丁堰镇,12,1\n高新区,5000000,2\n', 'utf8'));
     const { card } = lastCard(ADMIN);

@@ -145,14 +145,14 @@ function yearHint(year: number, source: ActivityYearSource, errors: string[]): s
  * handler (./quota.ts). The year: a year in the file name, else the one year the table's 时间 cells state (when
  * they all agree), else the current year.
  */
-export async function importActivityFile(ctx: MessageContext, file: { fileName: string; buffer: Uint8Array; rows: TableRow[] }): Promise<void> {
+export async function importActivityFile(ctx: MessageContext, file: { fileName: string; rows: TableRow[] }): Promise<void> {
   const { services, person } = ctx;
-  const { buffer, rows } = file;
+  const { rows } = file;
   const fromName = yearInFileName(file.fileName);
   const fromDates = yearOfActivityTimes(rows);
   const { year, source }: { year: number; source: ActivityYearSource } =
     fromName !== undefined ? { year: fromName, source: 'file_name' } : fromDates !== undefined ? { year: fromDates, source: 'dates' } : { year: thisYear(services), source: 'current' };
-  const result = await importActivityTable(services.db, { buffer, filename: file.fileName, year, actorId: person.openId, now: services.clock() });
+  const result = await importActivityTable(services.db, { rows, filename: file.fileName, year, actorId: person.openId, now: services.clock() });
   const lines = importSummaryLines(result);
   if (result.ok) lines.push(`导入年份：${year} 年（${ACTIVITY_YEAR_SOURCES[source]}）`);
   else if (result.errors.some((e) => /不在\d{4}年/.test(e))) lines.push(yearHint(year, source, result.errors));

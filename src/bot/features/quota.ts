@@ -20,11 +20,12 @@ import { noticeCard } from '../../cards/kit.ts';
 import { md } from '../../cards/template.ts';
 import { findActivityHeader } from '../../domain/activity.ts';
 import { hasQuotaHeader, isQuotaMetric, MAX_TARGET, METRIC_LABELS, QUOTA_METRICS, suggestTown, type QuotaMetric } from '../../domain/quota.ts';
-import { isBlankRow, readTable, type TableRow } from '../../domain/table.ts';
+import { isBlankRow, type TableRow } from '../../domain/table.ts';
+import { readTableIsolated } from '../../imports/read.ts';
 import { localParts } from '../../domain/time.ts';
 import { KEEP } from '../../jobs/housekeeping.ts';
 import { exportFileName, quotaWorkbook } from '../../quota/export.ts';
-import { chooseYear, isTableFileName, parseYear, readQuotaFile, type YearSource } from '../../quota/import.ts';
+import { chooseYear, isTableFileName, parseYear, quotaFileOf, type YearSource } from '../../quota/import.ts';
 import {
   IMPORT_CANCEL, IMPORT_CONFIRM, quotaCancelledCard, quotaErrorsCard, quotaImportedCard, quotaPreviewCard, quotaProgressCard,
 } from '../quota-cards.ts';
@@ -239,14 +240,15 @@ async function onFile(ctx: MessageContext): Promise<void> {
     await ctx.reply('文件过大（超过 5 MB），不像是任务分解表或活动安排表。请确认后重新发送。');
     return;
   }
-  const raw = await readTable(data, file.fileName);
+  // Read once, off the main thread, within limits (src/imports/read.ts).
+  const raw = await readTableIsolated(data, file.fileName);
   const table = raw.ok && raw.rows.every(isBlankRow) ? { ok: false as const, errors: ['表格为空'] } : raw;
   if (!table.ok) {
     await ctx.reply(nameSaysActivity ? activityImportCard(false, importSummaryLines(table)) : quotaErrorsCard(file.fileName, table.errors));
     return;
   }
   const kind = tableKind(table.rows, nameSaysActivity);
-  if (kind === 'activities') return importActivityFile(ctx, { fileName: file.fileName, buffer: data, rows: table.rows });
+  if (kind === 'activities') return importActivityFile(ctx, { fileName: file.fileName, rows: table.rows });
   if (kind === undefined) {
     await ctx.reply(noticeCard('未能识别表格', [
       `文件「${md(file.fileName)}」的表头既不像任务分解表，也不像活动安排表，**未导入任何数据**。请确认表头后重新发送：`,
@@ -254,7 +256,7 @@ async function onFile(ctx: MessageContext): Promise<void> {
     ], 'red'));
     return;
   }
-  const read = await readQuotaFile(data, file.fileName, services.office);
+  const read = quotaFileOf(table, file.fileName, services.office);
   if (!read.result.ok) {
     await ctx.reply(quotaErrorsCard(file.fileName, read.result.errors));
     return;

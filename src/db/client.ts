@@ -8,7 +8,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient as SqliteClient } from '../generated/sqlite/client.ts';
 import { PrismaClient as PostgresClient } from '../generated/postgres/client.ts';
 import type { DbTarget } from './url.ts';
-import { serialSqlite } from './sqlite-serial.ts';
+import { serialSqlite, SQLITE_BLOCKING_BUSY_MS } from './sqlite-serial.ts';
 
 export type Db = InstanceType<typeof SqliteClient>;
 export type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
@@ -27,7 +27,7 @@ export interface Database {
 export function openDatabase(target: DbTarget): Database {
   if (target.provider === 'sqlite') {
     if (target.file !== ':memory:') mkdirSync(dirname(target.file), { recursive: true });
-    const adapter = serialSqlite(new PrismaBetterSqlite3({ url: `file:${target.file}`, timeout: 10_000 }));
+    const adapter = serialSqlite(new PrismaBetterSqlite3({ url: `file:${target.file}`, timeout: SQLITE_BLOCKING_BUSY_MS }));
     const prisma = new SqliteClient({ adapter });
     const held = new Set<string>();
     return {

@@ -2,7 +2,49 @@
 // made OUTSIDE a transaction while one is open runs on the same connection and silently becomes part of
 // it (and is lost if it rolls back). This wrapper puts every top-level query behind the same lock as the
 // transactions, so each transaction is really isolated from the rest of the process.
+//
+// It also keeps another process's write lock (a second bot, `npm run job`, an admin's sqlite3 shell) from
+// freezing this one. better-sqlite3 waits for a lock synchronously (its `timeout` blocks the event loop:
+// a locked file froze even /healthz for 10 s), so the connection is opened with a busy timeout of a few
+// milliseconds and the waiting happens here, asynchronously, between tries:
+// - a top-level statement that finds the database locked is tried again after a pause;
+// - a transaction takes the write lock as its first act (a no-op UPDATE), where a refusal is safe to
+//   retry because nothing has been done yet. (A deferred BEGIN would meet the lock at its first write,
+//   mid-transaction, where in WAL mode a retry cannot succeed once another writer has committed.)
+// Meanwhile other work of this process waits its turn on the lock, without blocking timers or HTTP.
 import type { SqlDriverAdapter, SqlDriverAdapterFactory, Transaction } from '@prisma/driver-adapter-utils';
+
+/** better-sqlite3's own (blocking) busy timeout: short, so the event loop is never held for long. */
+export const SQLITE_BLOCKING_BUSY_MS = 20;
+/** How long a statement or a transaction start keeps trying a locked database before it fails. */
+export const SQLITE_BUSY_BUDGET_MS = 10_000;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** True for SQLite's "database is locked" (SQLITE_BUSY and its extended codes), as raised or as the adapter maps it. */
+export function isBusy(err: unknown): boolean {
+  const e = err as { code?: unknown; cause?: { kind?: unknown; originalCode?: unknown }; message?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  if (typeof e.code === 'string' && e.code.startsWith('SQLITE_BUSY')) return true;
+  if (e.cause?.kind === 'SocketTimeout') return true;
+  return typeof e.message === 'string' && /database is locked/i.test(e.message);
+}
+
+/** Runs `fn`, trying again with growing pauses while the database is locked by another process. */
+async function whileBusy<R>(fn: () => Promise<R>, budgetMs = SQLITE_BUSY_BUDGET_MS): Promise<R> {
+  const start = Date.now();
+  for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isBusy(err) || Date.now() - start + pause > budgetMs) throw err;
+      await sleep(pause);
+    }
+  }
+}
+
+// Any write statement takes the write lock when it starts, also when it changes no row.
+const TAKE_WRITE_LOCK = { sql: 'UPDATE "_prisma_migrations" SET "id" = "id" WHERE 0', args: [], argTypes: [] };
 
 class Lock {
   private tail: Promise<void> = Promise.resolve();
@@ -21,7 +63,7 @@ function serialise(adapter: SqlDriverAdapter): SqlDriverAdapter {
   const guarded = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
     const release = await lock.acquire();
     try {
-      return await fn(...args);
+      return await whileBusy(() => fn(...args));
     } finally {
       release();
     }
@@ -60,7 +102,18 @@ function serialise(adapter: SqlDriverAdapter): SqlDriverAdapter {
         return async (...a: unknown[]) => {
           const release = await lock.acquire();
           try {
-            const tx = await (target.startTransaction as (...x: unknown[]) => Promise<Transaction>).apply(target, a);
+            const tx = await whileBusy(async () => {
+              const started = await (target.startTransaction as (...x: unknown[]) => Promise<Transaction>).apply(target, a);
+              try {
+                await started.executeRaw(TAKE_WRITE_LOCK as Parameters<Transaction['executeRaw']>[0]);
+              } catch (err) {
+                // The engine normally sends ROLLBACK itself; here it never saw the transaction.
+                await started.executeRaw({ ...TAKE_WRITE_LOCK, sql: 'ROLLBACK' } as Parameters<Transaction['executeRaw']>[0]).catch(() => {});
+                await started.rollback().catch(() => {});
+                throw err;
+              }
+              return started;
+            });
             return wrapTx(tx, release);
           } catch (err) {
             release();

@@ -3,6 +3,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBot, cardOf } from '../support/harness.ts';
 import { testProvider } from '../support/db.ts';
+import { ROOT } from '../support/process.ts';
+import { parseDatabaseUrl } from '../../src/db/url.ts';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { buttons, cardText, fieldValue, findButton, formFieldNames, replyCard, validCard } from '../support/cards.ts';
 import { assertValidCard, cardSize, CARD_MAX_BYTES } from '../../src/cards/validate.ts';
 import { creditCodeCheckChar, LEAD_KIND_LABELS, type LeadKind } from '../../src/domain/lead.ts';
@@ -653,6 +657,44 @@ describe('concurrency', () => {
     expect(bot.state.cardUpdates.slice(updatesBefore).map((u) => u.messageId)).toEqual([msg.messageId]);
     const shown = JSON.parse(bot.state.message(msg.messageId)!.currentContent) as CardJson;
     const lead = await prisma().lead.findFirstOrThrow({ where: { projectName: '慢提交项目' } });
+    expect(codeIn(shown)).toBe(lead.code);
+  });
+
+  it.skipIf(testProvider() !== 'sqlite')('another process holding the SQLite write lock for 6 s freezes nothing: the click is answered within 3 s, /healthz at once, and the lead is saved afterwards', async () => {
+    const { msg } = await openForm(STAFF_DY, 'service');
+    const before = await leadCount();
+    const file = parseDatabaseUrl(bot.databaseUrl.url);
+    if (file.provider !== 'sqlite') throw new Error('not sqlite');
+    // Another process (an admin's script, a second bot) takes the write lock and keeps it for 6 s.
+    const holder = spawn(process.execPath, ['-e', `
+      const Database = require(${JSON.stringify(join(ROOT, 'node_modules/better-sqlite3'))});
+      const db = new Database(${JSON.stringify(file.file)});
+      db.prepare('BEGIN IMMEDIATE').run();
+      process.stdout.write('locked\\n');
+      setTimeout(() => { db.prepare('COMMIT').run(); db.close(); }, 6000);
+    `], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise((resolve) => holder.once('close', resolve));
+    await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()));
+    const lockedAt = Date.now();
+
+    const t0 = Date.now();
+    const reply = await bot.click(STAFF_DY, msg, /提交/, { project_name: '锁表期间提交', town: '丁堰镇', service_type: '法律' }, { settle: false });
+    const answeredIn = Date.now() - t0;
+    const h0 = Date.now();
+    const health = await fetch(`${bot.url}/healthz`);
+    const healthIn = Date.now() - h0;
+
+    expect(answeredIn).toBeLessThan(3000);
+    expect(reply.toast?.content).toContain('正在处理');
+    expect(healthIn).toBeLessThan(1500);
+    expect([200, 503]).toContain(health.status);
+    expect(Date.now() - lockedAt).toBeLessThan(6000); // all of the above happened while the lock was held
+
+    await exited;
+    await bot.settle();
+    expect(await leadCount()).toBe(before + 1);
+    const lead = await prisma().lead.findFirstOrThrow({ where: { projectName: '锁表期间提交' } });
+    const shown = JSON.parse(bot.state.message(msg.messageId)!.currentContent) as CardJson;
     expect(codeIn(shown)).toBe(lead.code);
   });
 

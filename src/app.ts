@@ -43,6 +43,8 @@ export interface App {
   scheduler: Scheduler;
   /** The sandbox page's address when running without Lark credentials (after listen). */
   sandboxUrl(): string | undefined;
+  /** Settles when the start-up re-scoring for a changed 综合评价模型 (run after listen) has finished. */
+  rescored(): Promise<void>;
   /** Listens on HOST:PORT, starts the workers; returns the address. */
   listen(): Promise<string>;
   /** Stops accepting, finishes in-flight work, closes the database. */
@@ -100,6 +102,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
 
   let ws: LongConnection | undefined;
   let stopped = false;
+  let rescoring: Promise<void> = Promise.resolve();
   return {
     server,
     database,
@@ -110,14 +113,16 @@ export async function createApp(opts: AppOptions): Promise<App> {
     outbox,
     scheduler,
     sandboxUrl: () => sandbox?.url(),
+    rescored: () => rescoring,
     async listen() {
-      // A changed 综合评价模型 in BOT_CONFIG re-scores every lead once (one process does it), before any
-      // event can arrive: a lead edited meanwhile would otherwise get a tier computed from its old fields.
-      await database
-        .withLock('scoring-config', () => rescoreIfChanged(database.prisma, office))
-        .then((r) => r?.changed && log.info(`scoring: the model changed, ${r.rescored} lead(s) re-scored`))
-        .catch((err) => log.error({ err }, 're-scoring leads failed'));
       const address = await server.listen({ port: env.PORT, host: env.HOST });
+      // A changed 综合评价模型 in BOT_CONFIG re-scores every lead once (one process does it), in the
+      // background: a million leads would keep the bot deaf for minutes. A lead edited meanwhile is scored
+      // from its new fields when it is saved, and the re-scoring skips it (it writes only unchanged rows).
+      rescoring = database
+        .withLock('scoring-config', () => rescoreIfChanged(database.prisma, office))
+        .then((r) => { if (r?.changed) log.info(`scoring: the model changed, ${r.rescored} lead(s) re-scored`); })
+        .catch((err) => log.error({ err }, 're-scoring leads failed'));
       // After listen: in the sandbox the Open Platform stand-in is served by this server.
       identity.start();
       outbox.start();
@@ -137,6 +142,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       await server.close();
       await inbox.close();
       await scheduler.stop();
+      await rescoring;
       // Deliver what the last handled events queued, within the shutdown budget; the rest stays in
       // the outbox and goes out after the next start.
       await outbox.drain(4000).catch((err: Error) => log.warn(`shutdown: ${err.message}`));

@@ -6,7 +6,7 @@ import { isLifecycleStage, isMilestone, STAGE_LABELS, type StageUpdate } from '.
 import { scoreLead, scoringFingerprint, type LeadScore, type ScoringConfig } from '../domain/scoring.ts';
 import { activityNameKey, matchActivityRows, parseActivityRows, parseActivityTable, type ParsedActivity } from '../domain/activity.ts';
 import type { TableRow } from '../domain/table.ts';
-import { claimRun } from '../jobs/ledger.ts';
+import { claimRun, TX_OPTIONS } from '../jobs/ledger.ts';
 
 type DbOrTx = Db | Tx;
 export type LeadRow = Prisma.LeadModel;
@@ -103,22 +103,29 @@ export async function rescoreAll(db: Db, office: OfficeConfig, scoring: ScoringC
   return rescoreWhere(db, office, scoring, {});
 }
 
-/** Scores the leads matching `where` again; returns how many scores or tiers changed. */
+/**
+ * Scores the leads matching `where` again, a page of 500 at a time with one transaction per page (one
+ * commit per lead made 10,000 leads take 14 s on SQLite); returns how many scores or tiers changed.
+ */
 async function rescoreWhere(db: Db, office: OfficeConfig, scoring: ScoringConfig, where: Prisma.LeadWhereInput): Promise<number> {
   let changed = 0;
   let afterId = 0;
   for (;;) {
     const page = await db.lead.findMany({ where: { ...where, id: { gt: afterId } }, orderBy: { id: 'asc' }, take: 500 });
     if (page.length === 0) break;
-    for (const lead of page) {
-      afterId = lead.id;
+    afterId = page[page.length - 1].id;
+    const updates = page.flatMap((lead) => {
       const s = scoreLead(lead, office, scoring);
       const same = lead.score === s.score && lead.tier === s.tier && JSON.stringify(lead.scoreReasons) === JSON.stringify(s.reasons);
-      if (same) continue;
+      return same ? [] : [{ lead, s }];
+    });
+    if (updates.length === 0) continue;
+    changed += await db.$transaction(async (tx) => {
+      let n = 0;
       // Only if the lead is still as read: one edited meanwhile was scored from its new fields already.
-      const r = await db.lead.updateMany({ where: { id: lead.id, version: lead.version }, data: scoreColumns(s) });
-      changed += r.count;
-    }
+      for (const { lead, s } of updates) n += (await tx.lead.updateMany({ where: { id: lead.id, version: lead.version }, data: scoreColumns(s) })).count;
+      return n;
+    }, TX_OPTIONS);
   }
   return changed;
 }

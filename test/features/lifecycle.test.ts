@@ -417,4 +417,22 @@ describe('re-scoring when the scoring config changes', () => {
     expect((await db().lead.findUniqueOrThrow({ where: { id: c.id } })).tier).toBe('regular');
     expect(await rescoreIfChanged(db(), office)).toEqual({ changed: false, rescored: 0 });
   });
+
+  it('re-scores more than a page of leads, skipping one edited since it was read', async () => {
+    await db().lead.deleteMany({});
+    const template = await insertLead({ investmentWan: 1200 });
+    await db().lead.createMany({
+      data: Array.from({ length: 1100 }, (_, i) => ({
+        code: `KZ-2022-${String(i + 1).padStart(4, '0')}`, kind: 'tech', projectName: `批量项目${i}`, industry: '氢能', town: '开发区',
+        submitterId: OWNER, status: 'approved', approvedAt: template.approvedAt, details: template.details as object, investmentWan: 1200, inventionPatents: 3,
+      })),
+    });
+    await db().jobRun.deleteMany({ where: { job: 'scoring-config' } });
+    const office = defaultOffice();
+    expect(await rescoreIfChanged(db(), office)).toEqual({ changed: true, rescored: 1101 });
+    expect(await db().lead.count({ where: { tier: 'regular' } })).toBe(1101);
+    const lower = scoringSchema.parse({ tiers: { key: 55, regular: 30 } });
+    expect(await rescoreIfChanged(db(), office, lower)).toEqual({ changed: true, rescored: 1101 });
+    expect(await db().lead.count({ where: { tier: 'key' } })).toBe(1101);
+  });
 });

@@ -3,7 +3,7 @@
 import type { CardJson } from '../lark/types.ts';
 import {
   barChart, button, buttonRow, card, fitCard, greyText, header, hr, keyValues, markdown, moreItems, noticeCard,
-  raw, redText, table, type CardElement, type TableColumn, type TableRow,
+  raw, table, type CardElement, type TableColumn, type TableRow,
 } from '../cards/kit.ts';
 import { md } from '../cards/template.ts';
 import {
@@ -128,6 +128,9 @@ export interface ProgressCardInput {
   alertShare: number;
 }
 
+/** Marks a lagging progress cell (tables cannot colour text). */
+const LAG_MARK = '⚠️';
+
 function isLagging(p: MetricProgress, alertShare: number): boolean {
   return p.target > 0 && p.done < alertShare * p.expected;
 }
@@ -135,7 +138,8 @@ function isLagging(p: MetricProgress, alertShare: number): boolean {
 function progressCell(p: MetricProgress, alertShare: number) {
   if (p.target === 0) return p.done > 0 ? `${p.done}/—` : '—';
   const text = `${p.done}/${p.target}（${pct(p.percent)}）应${fmt(p.expected)}`;
-  return raw(isLagging(p, alertShare) ? redText(text) : md(text));
+  // No <font> colour in table cells (not documented for them, see validate.ts): a lagging cell is marked ⚠️.
+  return raw(isLagging(p, alertShare) ? `${LAG_MARK} ${md(text)}` : md(text));
 }
 
 function completionText(c: number | null): string {
@@ -167,7 +171,7 @@ export function quotaProgressCard(input: ProgressCardInput): CardJson {
   const phase = yearPace(progress.year, input.now, input.tz).phase;
   const headline = paceHeadline(progress.year, progress.share, input.now, input.tz);
   const columns: TableColumn[] = [
-    { name: 'rank', label: '排名', width: '60px' },
+    { name: 'rank', label: '排名', width: '80px' }, // table column width: auto, [80,600]px or a percentage
     { name: 'town', label: '镇区', width: 'auto' },
     ...QUOTA_METRICS.map((m) => ({ name: m, label: SHORT_LABELS[m], type: 'markdown' as const, width: 'auto' })),
     { name: 'completion', label: '综合完成率', width: 'auto' },
@@ -206,7 +210,7 @@ export function quotaProgressCard(input: ProgressCardInput): CardJson {
       markdown(
         greyText(
           `单元格为「完成/目标（完成率）应序时应完成数」；${
-            phase === 'past' ? `${progress.year} 年已结束，应完成数即全年目标，红色表示完成不足全年目标的 ${fmt(alertShare * 100)}%` : `红色表示低于序时进度的 ${fmt(alertShare * 100)}%`
+            phase === 'past' ? `${progress.year} 年已结束，应完成数即全年目标，${LAG_MARK} 表示完成不足全年目标的 ${fmt(alertShare * 100)}%` : `${LAG_MARK} 表示低于序时进度的 ${fmt(alertShare * 100)}%`
           }。完成数按审签通过日期计入当年；综合完成率为各指标完成率（封顶 100%）的平均值。`,
         ),
         'notation',
@@ -237,7 +241,7 @@ export function leaderSummaryCard(input: { officeName: string; progress: QuotaPr
   const lagByTown = new Map<string, string[]>();
   for (const e of input.lagging) lagByTown.set(e.town, [...(lagByTown.get(e.town) ?? []), SHORT_LABELS[e.metric]]);
   const columns: TableColumn[] = [
-    { name: 'rank', label: '排名', width: '60px' },
+    { name: 'rank', label: '排名', width: '80px' },
     { name: 'town', label: '镇区', width: 'auto' },
     { name: 'completion', label: '综合完成率', width: 'auto' },
     { name: 'projects', label: '总数', width: 'auto' },
@@ -251,7 +255,7 @@ export function leaderSummaryCard(input: { officeName: string; progress: QuotaPr
       town: t.town,
       completion: completionText(t.completion),
       projects: p.target > 0 ? `${p.done}/${p.target}` : p.done > 0 ? `${p.done}/—` : '—',
-      lagging: lag.length > 0 ? raw(redText(lag.join('、'))) : '—',
+      lagging: lag.length > 0 ? lag.join('、') : '—',
     };
   };
   return fitCard((max) => {

@@ -5,7 +5,7 @@
 // `uuid`, which Lark uses to drop a repeat, so re-sending after a crash is safe. Rows are claimed with a
 // conditional update (status + attempts as a version), so two processes on one PostgreSQL never send the
 // same row at the same time; a row left 'sending' past `lockedUntil` (its process died) is claimed again.
-import { assertValidCard } from '../cards/validate.ts';
+import { assertValidCard, CARD_MAX_BYTES, contentWireSize } from '../cards/validate.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Db, Tx } from '../db/client.ts';
 import type { Metrics } from '../metrics.ts';
@@ -64,9 +64,14 @@ function check(m: OutgoingMessage): void {
   } catch {
     throw new Error(`${where}: content is not JSON`);
   }
-  // Lark rejects a card that breaks the Card JSON 2.0 rules or is over 30 KB: refuse it here, before
-  // anything is written, so the mistake shows where it was made.
-  if (m.msgType === 'interactive') assertValidCard(parsed);
+  // Lark rejects a card that breaks the Card JSON 2.0 rules or whose request body is over 30 KB: refuse it
+  // here, before anything is written, so the mistake shows where it was made. The size is that of `content`
+  // as it will sit, escaped, in the request body (validate.ts keeps a margin for the other body fields).
+  if (m.msgType === 'interactive') {
+    assertValidCard(parsed);
+    const size = contentWireSize(m.content);
+    if (size > CARD_MAX_BYTES) throw new Error(`${where}: card content is ${size} bytes in the request body; the limit is ${CARD_MAX_BYTES}`);
+  }
   if (m.op === 'send' && (!m.receiveIdType || !m.receiveId)) throw new Error(`${where}: receiveIdType and receiveId are required`);
   if (m.op !== 'send' && !m.targetId) throw new Error(`${where}: targetId is required`);
   if ((m.op === 'patch' || m.op === 'card_update') && m.msgType !== 'interactive') throw new Error(`${where}: only cards can be updated`);

@@ -7,6 +7,7 @@
 // codes (unknown message, user or file) are stand-in choices: the bot only relies on `code != 0`.
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify';
+import { validateCard } from '../cards/validate.ts';
 
 export interface RecordedCall {
   /** Date.now() when the request arrived. */
@@ -90,8 +91,17 @@ export const STANDIN_BOT = { openId: 'ou_botself01', name: '科招助手' } as c
 const TOKEN_PATH = '/open-apis/auth/v3/tenant_access_token/internal';
 const RECEIVE_ID_TYPES = new Set(['open_id', 'user_id', 'union_id', 'email', 'chat_id']);
 const MSG_TYPES = new Set(['text', 'post', 'image', 'file', 'audio', 'media', 'sticker', 'interactive', 'share_chat', 'share_user']);
+// "文本消息请求体最大不能超过150KB；卡片及富文本消息请求体最大不能超过30KB": the limit is on the raw request body
+// (https://open.feishu.cn/document/server-docs/im-v1/message/create,
+// https://open.feishu.cn/document/server-docs/im-v1/message-card/patch), measured on the bytes received.
 const CARD_LIMIT = 30 * 1024;
 const TEXT_LIMIT = 150 * 1024;
+/**
+ * Answer to a card that breaks the Card JSON rules. The brief for this stand-in names 230099 (the im-v1 message
+ * create page's error table lists 230099 for a card that cannot be created from its content); we could not read
+ * that table in a stored copy of the page, so the exact code is unconfirmed. The bot only relies on `code != 0`.
+ */
+const CARD_CONTENT_ERROR = 230099;
 
 /** What the stand-in knows and what a test can change. */
 export class LarkStandInState {
@@ -291,13 +301,30 @@ function isJsonString(v: unknown): v is string {
   }
 }
 
-/** Checks a message body as Lark does before accepting it; returns an error text or undefined. */
-function checkContent(msgType: unknown, content: unknown): string | undefined {
+/** An invalid card: Lark answers HTTP 400 with a card-content error. */
+interface CardRefusal {
+  code: number;
+  msg: string;
+}
+
+function cardRefusal(card: unknown): CardRefusal | undefined {
+  const checked = validateCard(card);
+  return checked.ok ? undefined : { code: CARD_CONTENT_ERROR, msg: `Failed to create card content: ${checked.errors.join('; ')}` };
+}
+
+/**
+ * Checks a message body as Lark does before accepting it; returns an error text, a card refusal, or undefined.
+ * `bodyBytes` is the size of the raw request body as received.
+ */
+function checkContent(msgType: unknown, content: unknown, bodyBytes: number): string | CardRefusal | undefined {
   if (typeof msgType !== 'string' || !MSG_TYPES.has(msgType)) return 'msg_type is invalid';
   if (!isJsonString(content)) return 'content is not a JSON string';
-  const bytes = Buffer.byteLength(content);
-  if (msgType === 'interactive' && bytes > CARD_LIMIT) return 'card content exceeds 30 KB';
-  if (bytes > TEXT_LIMIT) return 'content exceeds 150 KB';
+  if (msgType === 'interactive' && bodyBytes > CARD_LIMIT) return `card request body is ${bodyBytes} bytes; it exceeds 30 KB`;
+  if (bodyBytes > TEXT_LIMIT) return 'request body exceeds 150 KB';
+  if (msgType === 'interactive') {
+    const refused = cardRefusal(JSON.parse(content));
+    if (refused) return refused;
+  }
   const parsed = asObject(JSON.parse(content));
   if (msgType === 'text' && typeof parsed.text !== 'string') return 'text content needs a "text" field';
   if (msgType === 'file' && typeof parsed.file_key !== 'string') return 'file content needs a "file_key" field';
@@ -363,6 +390,25 @@ function holdUnlessClosed(reply: FastifyReply, ms: number): Promise<void> {
 
 /** The Lark endpoints, as a fastify plugin. Register it without a prefix: paths start with /open-apis. */
 export const larkStandInPlugin: FastifyPluginAsync<LarkStandInPluginOptions> = async (app, { state }) => {
+  // JSON bodies are parsed here (this plugin's scope only) so the size checks see the raw bytes received.
+  const bodyBytes = new WeakMap<FastifyRequest, number>();
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+    const raw = body as Buffer;
+    bodyBytes.set(req, raw.length);
+    if (raw.length === 0) return done(null, {});
+    try {
+      done(null, JSON.parse(raw.toString('utf8')));
+    } catch {
+      const err = new Error('request body is not valid JSON') as Error & { statusCode: number };
+      err.statusCode = 400;
+      done(err, undefined);
+    }
+  });
+  const sizeOf = (req: FastifyRequest) => bodyBytes.get(req) ?? Number(req.headers['content-length'] ?? 0);
+  const refuse = (reply: FastifyReply, bad: string | CardRefusal) =>
+    typeof bad === 'string' ? fail(reply, 400, 99992402, `field validation failed: ${bad}`) : fail(reply, 400, bad.code, bad.msg);
+
   app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer', bodyLimit: 32 * 1024 * 1024 }, (req, body, done) => {
     done(null, parseMultipart(body as Buffer, String(req.headers['content-type'] ?? '')));
   });
@@ -410,8 +456,8 @@ export const larkStandInPlugin: FastifyPluginAsync<LarkStandInPluginOptions> = a
     const idType = q.receive_id_type;
     if (typeof idType !== 'string' || !RECEIVE_ID_TYPES.has(idType)) return fail(reply, 400, 99992402, 'field validation failed: receive_id_type');
     if (typeof b.receive_id !== 'string' || !b.receive_id) return fail(reply, 400, 99992402, 'field validation failed: receive_id');
-    const bad = checkContent(b.msg_type, b.content) ?? checkUuid(b.uuid);
-    if (bad) return fail(reply, 400, 99992402, `field validation failed: ${bad}`);
+    const bad = checkContent(b.msg_type, b.content, sizeOf(req)) ?? checkUuid(b.uuid);
+    if (bad) return refuse(reply, bad);
     const msg = state.deliver({
       chatId: idType === 'chat_id' ? b.receive_id : p2pChatId(b.receive_id),
       receiveIdType: idType,
@@ -427,8 +473,8 @@ export const larkStandInPlugin: FastifyPluginAsync<LarkStandInPluginOptions> = a
     const parent = state.message(req.params.message_id) ?? state.incoming.get(req.params.message_id);
     if (!parent) return fail(reply, 400, 230001, 'invalid message_id');
     const b = asObject(req.body);
-    const bad = checkContent(b.msg_type, b.content) ?? checkUuid(b.uuid);
-    if (bad) return fail(reply, 400, 99992402, `field validation failed: ${bad}`);
+    const bad = checkContent(b.msg_type, b.content, sizeOf(req)) ?? checkUuid(b.uuid);
+    if (bad) return refuse(reply, bad);
     const msg = state.deliver({
       chatId: parent.chatId,
       receiveIdType: 'chat_id',
@@ -446,8 +492,8 @@ export const larkStandInPlugin: FastifyPluginAsync<LarkStandInPluginOptions> = a
     if (!msg) return fail(reply, 400, 230001, 'invalid message_id');
     if (msg.msgType !== 'interactive') return fail(reply, 400, 230001, 'only card messages can be updated');
     const b = asObject(req.body);
-    const bad = checkContent('interactive', b.content);
-    if (bad) return fail(reply, 400, 99992402, `field validation failed: ${bad}`);
+    const bad = checkContent('interactive', b.content, sizeOf(req));
+    if (bad) return refuse(reply, bad);
     msg.currentContent = b.content as string;
     msg.updates.push({ at: Date.now(), content: msg.currentContent, via: 'patch' });
     return ok();
@@ -457,7 +503,10 @@ export const larkStandInPlugin: FastifyPluginAsync<LarkStandInPluginOptions> = a
     const b = asObject(req.body);
     if (typeof b.token !== 'string' || typeof b.card !== 'object' || b.card === null) return fail(reply, 400, 99992402, 'field validation failed: token and card are required');
     const card = JSON.stringify(b.card);
-    if (Buffer.byteLength(card) > CARD_LIMIT) return fail(reply, 400, 99992402, 'field validation failed: card exceeds 30 KB');
+    // The delayed update carries the card as an object; the 30 KB limit applies to the body as received.
+    if (sizeOf(req) > CARD_LIMIT) return fail(reply, 400, 99992402, 'field validation failed: card request body exceeds 30 KB');
+    const refused = cardRefusal(b.card);
+    if (refused) return fail(reply, 400, refused.code, refused.msg);
     const used = state.useCardToken(b.token);
     if (!used.ok) return fail(reply, 400, 99992402, `field validation failed: ${used.msg}`);
     state.cardUpdates.push({ at: Date.now(), token: b.token, card: b.card, messageId: used.messageId });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertValidCard, CARD_MAX_BYTES, cardSize, validateCard } from '../../src/cards/validate.ts';
+import { assertValidCard, CARD_BODY_LIMIT, CARD_MAX_BYTES, cardSize, cardWireSize, validateCard } from '../../src/cards/validate.ts';
 
 type El = Record<string, unknown>;
 
@@ -135,11 +135,65 @@ describe('validateCard', () => {
     const big = cardWith([md('科'.repeat(10_600))]);
     expect(cardSize(big)).toBeGreaterThan(31 * 1024);
     expect(JSON.stringify(big).length).toBeLessThan(CARD_MAX_BYTES);
-    expect(errorsOf(big)).toEqual([`card is ${cardSize(big)} bytes; the limit is 30720 bytes (30 KB)`]);
+    expect(errorsOf(big)).toEqual([
+      `card is ${cardSize(big)} bytes as a message body's content; the limit is ${CARD_MAX_BYTES} bytes (30 KB body less 320 for its other fields)`,
+    ]);
 
-    const justUnder = cardWith([md('科'.repeat(10_100))]);
+    const justUnder = cardWith([md('科'.repeat(10_000))]);
     expect(cardSize(justUnder)).toBeLessThanOrEqual(CARD_MAX_BYTES);
     expect(validateCard(justUnder)).toEqual({ ok: true });
+  });
+
+  it('measures the card as the escaped content string of the request body, not as bare JSON', () => {
+    // Quotes are escaped once more inside `content`: a card of many short cells grows by well over 10 %.
+    const cells = Array.from({ length: 400 }, (_, i) => ({ tag: 'markdown', content: `第${i}项` }));
+    const c = cardWith(cells);
+    const bare = Buffer.byteLength(JSON.stringify(c));
+    const body = Buffer.byteLength(JSON.stringify({ receive_id: 'oc_x', msg_type: 'interactive', content: JSON.stringify(c) }));
+    expect(cardWireSize(c)).toBeGreaterThan(bare * 1.1);
+    expect(cardWireSize(c)).toBeLessThan(body);
+    expect(cardSize(c)).toBe(cardWireSize(c));
+    // The limit leaves room for the body's other fields (receive_id, msg_type, uuid).
+    expect(CARD_MAX_BYTES).toBeLessThan(CARD_BODY_LIMIT);
+    const fields = JSON.stringify({ receive_id: `oc_${'a'.repeat(61)}`, msg_type: 'interactive', content: '', uuid: 'u'.repeat(50) });
+    expect(CARD_MAX_BYTES + Buffer.byteLength(fields)).toBeLessThanOrEqual(CARD_BODY_LIMIT);
+  });
+
+  it('checks value ranges, not only property names', () => {
+    const col = (width: string): El => ({ ...table(), columns: [{ name: 'a', display_name: 'A', data_type: 'text', width }] });
+    expect(errorsOf(cardWith([col('60px')])).join('\n')).toMatch(/"width" "60px" is not auto, \[80,600\]px or a percentage/);
+    expect(errorsOf(cardWith([col('601px')]))).toHaveLength(1);
+    for (const ok of ['auto', '80px', '600px', '25%', '100%']) expect(errorsOf(cardWith([col(ok)])), ok).toEqual([]);
+
+    const errs = errorsOf(
+      cardWith([
+        { ...table(), row_height: '20px', page_size: 0 },
+        { tag: 'column_set', horizontal_spacing: '100px', flex_mode: 'wrap', columns: [{ tag: 'column', width: '10px', weight: 6, elements: [] }] },
+        { tag: 'markdown', content: 'x', text_size: 'huge', margin: '0px 100px' },
+        { tag: 'button', text: { tag: 'plain_text', content: '按钮' }, size: 'xl', width: '50px' },
+        form('f', [{ ...input('a'), max_length: 2000, rows: 0, width: '99px' }, submit()]),
+        { tag: 'chart', chart_spec: { data: [] } },
+      ]),
+    ).join('\n');
+    for (const re of [
+      /"row_height" "20px"/, /"page_size" must be an integer 1-10/, /"horizontal_spacing" "100px"/, /"flex_mode" "wrap"/,
+      /columns\[0\]: "width" "10px"/, /"weight" 6/, /"text_size" "huge"/, /"margin" "0px 100px"/, /"size" "xl"/,
+      /button\): "width" "50px"/, /"max_length" 2000/, /"rows" 0/, /input\): "width" "99px"/, /"chart_spec.type"/,
+    ]) expect(errs).toMatch(re);
+
+    const good = cardWith([
+      { tag: 'column_set', horizontal_spacing: 'extra_large', flex_mode: 'flow', columns: [{ tag: 'column', width: 'weighted', weight: 2, padding: '4px 8px', vertical_spacing: '8px', elements: [] }] },
+      { tag: 'markdown', content: 'x', text_size: 'notation', margin: '0px 0px 8px 0px' },
+      form('f', [{ ...input('a'), max_length: 1000, input_type: 'multiline_text', rows: 3, width: 'fill' }, submit()]),
+    ]);
+    expect(errorsOf(good)).toEqual([]);
+  });
+
+  it('flags a <font> tag that spans a line break, and <font> inside table cells', () => {
+    expect(errorsOf(cardWith([md("<font color='grey'>一\n二</font>")])).join()).toMatch(/<font> tag spans a line break/);
+    expect(errorsOf(cardWith([md("<font color='grey'>一</font>\n<font color='grey'>二</font>")]))).toEqual([]);
+    const cell = { ...table(), columns: [{ name: 'a', display_name: 'A', data_type: 'lark_md' }], rows: [{ a: "<font color='red'>落后</font>" }] };
+    expect(errorsOf(cardWith([cell])).join()).toMatch(/rows\[0\]\.a: <font> colour is not documented for table cells/);
   });
 
   it('assertValidCard throws with every error listed', () => {

@@ -66,7 +66,10 @@ describe('importing the 2023 如皋 calendar', () => {
         code: `KZ-2023-09${i}1`, kind: 'talent', projectName: `洽谈会项目${i}`, town: '高新区', submitterId: STAFF, status, activityId: fair.id,
       })),
     });
+    const before = bot.messagesTo(STAFF).length;
     await bot.say(STAFF, '活动 2023');
+    // It arrives: the stand-in refuses a card Feishu would refuse (a table column narrower than 80px did).
+    expect(bot.messagesTo(STAFF)).toHaveLength(before + 1);
     const card = bot.lastMessageTo(STAFF);
     expect(validateCard(cardOf(card))).toEqual({ ok: true });
     const text = textOf(card);

@@ -306,6 +306,17 @@ describe('/quota: progress against the 2023 quotas', () => {
     await lead('白蒲镇', 'service', '2023-01-01T00:30:00Z', { inventionPatents: 1 }); // 08:30 on 1 January
   });
 
+  it('/quota arrives at Lark: the stand-in refuses a card Feishu would refuse, e.g. a 60px table column', async () => {
+    const before = bot.messagesTo(STAFF).length;
+    const refusedBefore = bot.state.calls.filter((c) => c.status === 400).length;
+    await bot.say(STAFF, '/quota 2023');
+    const got = bot.messagesTo(STAFF);
+    expect(got).toHaveLength(before + 1);
+    expect(bot.state.calls.filter((c) => c.status === 400)).toHaveLength(refusedBefore);
+    const el = (valid(cardOf(got.at(-1)!)).body as { elements: Array<Record<string, unknown>> }).elements.find((e) => e.tag === 'table')!;
+    for (const c of el.columns as Array<{ width?: string }>) expect(c.width === 'auto' || /^([89]\d|[1-5]\d\d|600)px$/.test(c.width ?? 'auto')).toBe(true);
+  });
+
   it('shows done/target, rank and the city total to anyone with a role, with a completion chart', async () => {
     await bot.say(STAFF, '/quota 2023');
     const { card } = lastCard(STAFF);
@@ -314,20 +325,20 @@ describe('/quota: progress against the 2023 quotas', () => {
     expect(rows.map((r) => r.town)).toEqual(expect.arrayContaining([...TOWNS_2023, '全市合计']));
     expect(rows).toHaveLength(14);
     const dy = rowOf(rows, '丁堰镇');
-    expect(dy.projects).toMatch(/^3\/22（13\.6%）应/);
-    expect(dy.invention_patents).toMatch(/^3\/22（/);
-    expect(dy.utility_models).toMatch(/^8\/110（/);
+    expect(dy.projects).toMatch(/^⚠️ 3\/22（13\.6%）应/); // behind its pace: marked ⚠️ (no colour in table cells)
+    expect(dy.invention_patents).toMatch(/^⚠️ 3\/22（/);
+    expect(dy.utility_models).toMatch(/^⚠️ 8\/110（/);
     expect(dy.platforms).toBe('1/—');
-    expect(rowOf(rows, '东陈镇').projects).toMatch(/^0\/19（0%）/);
+    expect(rowOf(rows, '东陈镇').projects).toMatch(/^⚠️ 0\/19（0%）/);
     expect(rowOf(rows, '高新区')).toMatchObject({ rank: '1', funds: expect.stringMatching(/^2\/2（100%）/) });
     expect(dy.rank).toBe('2');
     expect(rowOf(rows, '白蒲镇').rank).toBe('3');
     expect(rowOf(rows, '吴窑镇').rank).toBe('4');
     const city = rowOf(rows, '全市合计');
-    expect(city.projects).toMatch(/^4\/398（/);
-    expect(city.invention_patents).toMatch(/^4\/398（/);
-    expect(city.platforms).toMatch(/^1\/3（/);
-    expect(city.funds).toMatch(/^2\/4（50%）/);
+    expect(city.projects).toMatch(/^(⚠️ )?4\/398（/);
+    expect(city.invention_patents).toMatch(/^(⚠️ )?4\/398（/);
+    expect(city.platforms).toMatch(/^(⚠️ )?1\/3（/);
+    expect(city.funds).toMatch(/^(⚠️ )?2\/4（50%）/);
     // The pace: on 2 July 12:00 half of 2023 has passed, so 22 × 182.5/365 = 11 are expected of 丁堰镇.
     expect(dy.projects).toContain('应11');
     const elements = (card.body as { elements: Array<Record<string, unknown>> }).elements;
@@ -336,7 +347,7 @@ describe('/quota: progress against the 2023 quotas', () => {
 
     // The Chinese word without a year means this year (2023 on the office clock).
     await bot.say(LEADER, '任务进度');
-    expect(tableRows(lastCard(LEADER).card).find((r) => r.town === '丁堰镇')?.projects).toMatch(/^3\/22/);
+    expect(tableRows(lastCard(LEADER).card).find((r) => r.town === '丁堰镇')?.projects).toMatch(/^⚠️ 3\/22/);
   });
 
   it('tells a person without a role to ask for one, and says when a year has no table', async () => {
@@ -376,7 +387,7 @@ describe('/quota set', () => {
     expect(await prisma().auditEvent.count({ where: { action: 'quota_set' } })).toBe(2);
 
     await bot.say(STAFF, '/quota 2023');
-    expect(rowOf(tableRows(lastCard(STAFF).card), '丁堰镇').projects).toMatch(/^3\/30（10%）/);
+    expect(rowOf(tableRows(lastCard(STAFF).card), '丁堰镇').projects).toMatch(/^⚠️ 3\/30（10%）/);
   });
 });
 
@@ -669,7 +680,7 @@ describe('/quota for a year that is over or has not begun', () => {
     expect(text).toContain('**全市合计**（全年）');
     expect(text).toContain('2023 年已结束，应完成数即全年目标');
     // 丁堰镇: 3 of 22 by the end of 2023; the whole target was due.
-    expect(rowOf(tableRows(card), '丁堰镇').projects).toBe('3/22（13.6%）应22');
+    expect(rowOf(tableRows(card), '丁堰镇').projects).toBe('⚠️ 3/22（13.6%）应22');
 
     await bot.say(STAFF, '/quota export 2023');
     const file = bot.state.files.get(JSON.parse(bot.lastMessageTo(STAFF).content).file_key as string)!;

@@ -2,6 +2,8 @@
 // does on the Lark side, and how failures come back to the caller.
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
+import { cardText } from '../support/cards.ts';
+import { noticeCard } from '../../src/cards/kit.ts';
 import { createLarkApi, LarkApiError, type LarkApi } from '../../src/lark/api.ts';
 import { larkStandInPlugin, LarkStandInState, p2pChatId, startLarkStandIn, STANDIN_APP_ID, STANDIN_APP_SECRET, STANDIN_BOT, type RunningStandIn } from '../../src/lark/standin.ts';
 
@@ -82,6 +84,47 @@ describe('sending', () => {
     expect(err.code).toBe(99992402);
     expect(err.retryable).toBe(false);
     expect(lark.state.messages).toHaveLength(0);
+  });
+});
+
+describe('card conformance', () => {
+  // A long list card, each line with quotes and a line break: escaping in `content` adds well over 10 %.
+  const lines = Array.from({ length: 2000 }, (_, i) => `- **项目 ${i}**："新材料" 镇区 ${i % 13}`);
+
+  it('takes a list card fitCard filled to the limit; refuses a body over 30 KB, measured as received', async () => {
+    const { lark, api } = await setup();
+    const c = noticeCard('待办项目', lines);
+    expect(cardText(c)).toMatch(/另有 \d+ 项/);
+    const { messageId } = await api.send('chat_id', 'oc_group', 'interactive', JSON.stringify(c), 'u-list');
+    expect(lark.state.message(messageId)).toBeDefined();
+
+    // The same list cut to 30 KB of card JSON (what fitCard used to aim at) is ~33 KB on the wire.
+    let n = lines.length;
+    const bare = (k: number) => JSON.stringify({ ...c, body: { elements: [{ tag: 'markdown', content: lines.slice(0, k).join('\n') }] } });
+    while (Buffer.byteLength(bare(n)) > 30 * 1024) n--;
+    const err = await failure(api.send('chat_id', 'oc_group', 'interactive', bare(n), 'u-list-30k'));
+    expect(err.code).toBe(99992402);
+    expect(err.message).toMatch(/exceeds 30 KB/);
+    expect(lark.state.messages).toHaveLength(1);
+  });
+
+  it('refuses an invalid card (code 230099) on send, reply, PATCH and delayed update', async () => {
+    const { lark, api } = await setup();
+    const narrow = JSON.stringify({
+      schema: '2.0',
+      body: { elements: [{ tag: 'table', columns: [{ name: 'rank', display_name: '排名', data_type: 'text', width: '60px' }], rows: [{ rank: '1' }] }] },
+    });
+    for (const p of [api.send('chat_id', 'oc_group', 'interactive', narrow, 'u-narrow')]) {
+      const err = await failure(p);
+      expect([err.status, err.code]).toEqual([400, 230099]);
+      expect(err.retryable).toBe(false);
+    }
+    const { messageId } = await api.send('chat_id', 'oc_group', 'interactive', card('待初审'), 'u-ok');
+    for (const p of [api.reply(messageId, 'interactive', narrow, 'u-r'), api.patch(messageId, narrow), api.cardUpdate(lark.state.issueCardToken(messageId), JSON.parse(narrow))]) {
+      expect((await failure(p)).code).toBe(230099);
+    }
+    expect(lark.state.messages).toHaveLength(1);
+    expect(lark.state.message(messageId)!.updates).toEqual([]);
   });
 });
 

@@ -55,7 +55,7 @@ export function activitiesCard(year: number, rows: ActivityRow[], now: Date, tz:
   }
   elements.push(table(
     [
-      { name: 'seq', label: '序号', type: 'number', width: '60px' },
+      { name: 'seq', label: '序号', type: 'number', width: '80px' }, // column width: auto, [80,600]px or a percentage
       { name: 'name', label: '活动名称', width: 'auto' },
       { name: 'time', label: '时间', width: '100px' },
       { name: 'organizer', label: '主办单位', width: 'auto' },

@@ -63,7 +63,8 @@ export function lifecycleCard(l: LeadLifecycle, canEdit: boolean, note?: string)
     }).join('\n')));
   }
   const score = scoreSummaryLines(lead);
-  if (score.length > 0) elements.push(markdown(`**${md(score[0])}**${score.length > 1 ? `\n${greyText(score.slice(1).join('\n'))}` : ''}`));
+  // One <font> per line: a colour tag spanning a line break shows as literal tags.
+  if (score.length > 0) elements.push(markdown(`**${md(score[0])}**${score.length > 1 ? `\n${score.slice(1).map(greyText).join('\n')}` : ''}`));
   if (lead.status !== 'approved') {
     elements.push(markdown(greyText('项目审批通过后可登记签约、注册、落地（开工）、投产等进度。'), 'notation'));
   } else if (canEdit) {

@@ -697,7 +697,7 @@ describe('双层签批 by different people', () => {
 
     await bot.say(STAFF, `/history ${lead.code}`);
     const restaffLine = textOf(lastReplyTo(STAFF)).split('\n').find((l) => l.includes('调整审批人'));
-    expect(restaffLine).toMatch(/ · 审签 · 用户0001（管理员） · \*\*调整审批人\*\*（新增 李四）$/);
+    expect(restaffLine).toMatch(/ · 审签 · 未知用户（admin0001）（管理员） · \*\*调整审批人\*\*（新增 李四）$/);
 
     await bot.say(ADMIN, '/role remove reviewer @赵六', { mentions: [{ openId: APP1, name: '赵六' }] });
     await bot.say(ADMIN, '/role remove approver @李四', { mentions: [{ openId: REV2, name: '李四' }] });

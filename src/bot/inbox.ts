@@ -8,6 +8,7 @@ import { cardContent, enqueue, textContent } from '../lark/outbox.ts';
 import type { Normalised } from '../lark/intake.ts';
 import type { Bot } from './router.ts';
 import type { Services } from './services.ts';
+import { userText } from '../lark/text.ts';
 
 const CARD_BUDGET_MS = 2500;
 const LOCK_MS = 60_000;
@@ -180,7 +181,7 @@ export class Inbox {
     } else if (reply.card && ev.messageId) {
       msg = { op: 'patch', targetId: ev.messageId, msgType: 'interactive', content: cardContent(reply.card), uuid };
     } else if (reply.toast && ev.messageId) {
-      msg = { op: 'reply', targetId: ev.messageId, receiveId: ev.chatId, msgType: 'text', content: textContent(reply.toast.content), uuid };
+      msg = { op: 'reply', targetId: ev.messageId, receiveId: ev.chatId, msgType: 'text', content: textContent(userText(reply.toast.content)), uuid };
     }
     if (!msg) return;
     await enqueue(this.db, [msg]);

@@ -41,10 +41,21 @@ export async function rememberName(db: Db | Tx, openId: string, name: string | u
   await db.user.upsert({ where: { openId }, create: { openId, name }, update: { name } });
 }
 
+/**
+ * What to call someone whose name the bot does not know (Lark did not tell it, e.g. the contact scope is
+ * missing): 「未知用户」 with the id to tell people apart, whole when short (ou_admin → 未知用户（admin）),
+ * else its last 4 characters marked as cut (未知用户（…6ccs）).
+ */
+export function unknownUserName(openId: string): string {
+  const id = openId.replace(/^(ou|on|u)_/, '');
+  if (!id) return '未知用户';
+  return `未知用户（${id.length <= 10 ? id : `…${id.slice(-4)}`}）`;
+}
+
 export async function namesOf(db: Db | Tx, openIds: string[]): Promise<Map<string, string>> {
   const rows = await db.user.findMany({ where: { openId: { in: [...new Set(openIds)] } } });
   const map = new Map(rows.filter((r) => r.name).map((r) => [r.openId, r.name as string]));
-  for (const id of openIds) if (!map.has(id)) map.set(id, `用户${id.slice(-4)}`);
+  for (const id of openIds) if (!map.has(id)) map.set(id, unknownUserName(id));
   return map;
 }
 

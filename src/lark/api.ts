@@ -64,6 +64,13 @@ export const TOKEN_INVALID_CODES: ReadonlySet<number> = new Set([99991663, 99991
 export const RATE_LIMIT_CODE = 99991400;
 /** "This operation triggers the frequency limit": too many messages to one chat (may come without a 429). */
 export const CHAT_RATE_LIMIT_CODE = 230020;
+/**
+ * Throttled because Lark is under load (频控策略, https://open.feishu.cn/document/ukTMukTMukTM/uUzN04SN3QjL1cDN:
+ * "因系统压力导致的 11232 限流错误", most likely at busy times such as full and half hours, which Lark advises
+ * avoiding). The page gives neither its HTTP status nor a reset header: retried like a 429, after the
+ * header's seconds if present, else 1 s, and it holds back the whole app meanwhile.
+ */
+export const LOAD_LIMIT_CODE = 11232;
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
@@ -144,7 +151,7 @@ function codeError(what: string, status: number | undefined, body: LarkBody | un
   const code = typeof body?.code === 'number' ? body.code : undefined;
   const resetRaw = headers?.['x-ogw-ratelimit-reset'];
   const reset = resetRaw === undefined ? NaN : Number(resetRaw);
-  const rateLimited = status === 429 || code === RATE_LIMIT_CODE || code === CHAT_RATE_LIMIT_CODE;
+  const rateLimited = status === 429 || code === RATE_LIMIT_CODE || code === CHAT_RATE_LIMIT_CODE || code === LOAD_LIMIT_CODE;
   const retryable = rateLimited || (status !== undefined && status >= 500);
   const detail = [status ? `HTTP ${status}` : '', code !== undefined ? `code ${code}` : '', body?.msg ?? ''].filter(Boolean).join(', ');
   return new LarkApiError(`${what}: ${detail || 'failed'}`, {

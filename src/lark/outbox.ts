@@ -9,7 +9,7 @@ import { assertValidCard, CARD_MAX_BYTES, contentWireSize } from '../cards/valid
 import { createHash, randomUUID } from 'node:crypto';
 import type { Db, Tx } from '../db/client.ts';
 import type { Metrics } from '../metrics.ts';
-import { LarkApiError, RATE_LIMIT_CODE, type LarkApi } from './api.ts';
+import { LarkApiError, LOAD_LIMIT_CODE, RATE_LIMIT_CODE, type LarkApi } from './api.ts';
 import type { CardJson, OutgoingMessage } from './types.ts';
 
 type DbOrTx = Db | Tx;
@@ -178,20 +178,71 @@ export async function refreshOutboxDepth(db: DbOrTx, metrics: Metrics): Promise<
 // ---------------------------------------------------------------------------------------------------------
 // Pacing
 
-/** Minimum spacing between sends per key (smooth token buckets of size 1), in real time. */
+/** At most `max` requests per `windowMs`, over any window (sliding, as the stand-in counts). */
+export interface WindowLimit {
+  max: number;
+  windowMs: number;
+}
+
+/**
+ * Pacing per key, in real time: a minimum spacing between sends (smooth token buckets of size 1) and
+ * sliding windows. A send counts in a window from when it starts until `windowMs` after its answer came:
+ * Lark counts it when it arrives, which is somewhere in between, so the limit holds whatever the latency.
+ */
 class Pacer {
   private readonly next = new Map<string, number>();
+  /** key → answer times of finished sends still within the longest window, oldest first. */
+  private readonly done = new Map<string, number[]>();
+  private readonly inflight = new Map<string, number>();
 
-  constructor(private readonly intervalOf: (key: string) => number) {}
+  constructor(
+    private readonly intervalOf: (key: string) => number,
+    private readonly windowsOf: (key: string) => WindowLimit[],
+  ) {}
 
-  /** Milliseconds until every key allows a send. */
+  /** Milliseconds until every key allows a send; Infinity while only a send in flight can free a window. */
   wait(keys: string[], now: number): number {
-    return Math.max(0, ...keys.map((k) => (this.next.get(k) ?? 0) - now));
+    let wait = Math.max(0, ...keys.map((k) => (this.next.get(k) ?? 0) - now));
+    for (const k of keys) {
+      const done = this.done.get(k) ?? [];
+      const inflight = this.inflight.get(k) ?? 0;
+      for (const w of this.windowsOf(k)) {
+        let from = 0;
+        while (from < done.length && done[from] <= now - w.windowMs) from++;
+        const over = inflight + (done.length - from) - w.max; // free one more than this
+        if (over < 0) continue;
+        const i = from + over;
+        wait = Math.max(wait, i < done.length ? done[i] + w.windowMs - now + 1 : Infinity);
+      }
+    }
+    return wait;
   }
 
   take(keys: string[], now: number): void {
-    for (const k of keys) this.next.set(k, Math.max(this.next.get(k) ?? 0, now) + this.intervalOf(k));
+    for (const k of keys) {
+      this.next.set(k, Math.max(this.next.get(k) ?? 0, now) + this.intervalOf(k));
+      this.inflight.set(k, (this.inflight.get(k) ?? 0) + 1);
+    }
     if (this.next.size > 10_000) for (const [k, t] of this.next) if (t < now) this.next.delete(k);
+  }
+
+  /** The send taken for these keys got its answer (or failed) at `now`. */
+  finish(keys: string[], now: number): void {
+    for (const k of keys) {
+      const n = (this.inflight.get(k) ?? 1) - 1;
+      if (n > 0) this.inflight.set(k, n);
+      else this.inflight.delete(k);
+      const longest = Math.max(0, ...this.windowsOf(k).map((w) => w.windowMs));
+      const done = (this.done.get(k) ?? []).filter((t) => t > now - longest);
+      done.push(now);
+      this.done.set(k, done);
+    }
+    if (this.done.size > 10_000) {
+      for (const [k, times] of this.done) {
+        const longest = Math.max(0, ...this.windowsOf(k).map((w) => w.windowMs));
+        if (!this.inflight.has(k) && times.every((t) => t <= now - longest)) this.done.delete(k);
+      }
+    }
   }
 
   /** Nothing for these keys before `until` (Lark said so). */
@@ -199,6 +250,12 @@ class Pacer {
     for (const k of keys) this.next.set(k, Math.max(this.next.get(k) ?? 0, until));
   }
 }
+
+/**
+ * Lark's send limits (频控策略 and the message API pages): 50/s and 1000/min per app, 5/s per chat or user
+ * (all bots in a group share it) and 5/s per updated message. The outbox keeps to all of them at once.
+ */
+export const DEFAULT_PACING = Object.freeze({ appRate: 50, appPerMinute: 1000, minuteMs: 60_000, chatRate: 5 });
 
 const APP_KEY = 'app';
 const PAGE_SIZE = 100;
@@ -233,6 +290,10 @@ export interface OutboxWorkerOptions {
   clock?: () => Date;
   /** Requests per second for the whole app (Lark: 50). */
   appRate?: number;
+  /** Requests per minute for the whole app (Lark: 1000), over any `minuteMs` window. */
+  appPerMinute?: number;
+  /** The length of that window (60 000; tests shrink it). */
+  minuteMs?: number;
   /** Requests per second per chat/user and per updated message (Lark: 5). */
   chatRate?: number;
   /** Attempts before a row is given up ('dead'). Rate-limit answers do not count. */
@@ -307,9 +368,17 @@ export class OutboxWorker {
     this.lockMs = opts.lockMs ?? 60_000;
     this.concurrency = opts.concurrency ?? 8;
     this.pollMs = opts.pollMs ?? 1000;
-    const appInterval = 1000 / (opts.appRate ?? 50);
-    const laneInterval = 1000 / (opts.chatRate ?? 5);
-    this.pacer = new Pacer((key) => (key === APP_KEY ? appInterval : laneInterval));
+    const appRate = opts.appRate ?? DEFAULT_PACING.appRate;
+    const chatRate = opts.chatRate ?? DEFAULT_PACING.chatRate;
+    const appWindows: WindowLimit[] = [
+      { max: appRate, windowMs: 1000 },
+      { max: opts.appPerMinute ?? DEFAULT_PACING.appPerMinute, windowMs: opts.minuteMs ?? DEFAULT_PACING.minuteMs },
+    ];
+    const laneWindows: WindowLimit[] = [{ max: chatRate, windowMs: 1000 }];
+    this.pacer = new Pacer(
+      (key) => (key === APP_KEY ? 1000 / appRate : 1000 / chatRate),
+      (key) => (key === APP_KEY ? appWindows : laneWindows),
+    );
   }
 
   start(): void {
@@ -405,6 +474,7 @@ export class OutboxWorker {
         const job = this.deliver(row.id, attempts, keys)
           .catch((err) => this.log.error({ err, outboxId: row.id }, 'outbox: recording a delivery failed'))
           .finally(() => {
+            this.pacer.finish(keys, Date.now());
             this.inflight.delete(row.id);
             if (lane) this.busyLanes.delete(lane);
             this.kick();
@@ -451,7 +521,9 @@ export class OutboxWorker {
       const rateLimited = e.retryAfterSec !== undefined;
       if (e.retryable && (rateLimited || attempts < this.maxAttempts)) {
         const delayMs = rateLimited ? e.retryAfterSec! * 1000 : this.backoff(attempts);
-        if (rateLimited) this.pacer.block(e.code === RATE_LIMIT_CODE ? keys : keys.slice(1), Date.now() + delayMs);
+        // The app's limit or Lark's load holds back every send; a chat's limit only that chat's.
+        const appWide = e.code === RATE_LIMIT_CODE || e.code === LOAD_LIMIT_CODE;
+        if (rateLimited) this.pacer.block(appWide ? keys : keys.slice(1), Date.now() + delayMs);
         await this.db.outboxMessage.updateMany({
           where: mine,
           data: {

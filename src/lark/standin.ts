@@ -74,7 +74,51 @@ export interface Fault {
   path?: string;
 }
 
+/**
+ * Feishu's send limits, as the stand-in enforces them (sliding windows over the requests it accepted).
+ * - 50/s and 1000/min per app, per API: "接口频率限制 1000 次/分钟、50 次/秒" on the pages of
+ *   发送消息 https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/message/create,
+ *   回复消息 https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/message/reply and
+ *   更新已发送的消息卡片 https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/message/patch;
+ *   频控策略 https://open.feishu.cn/document/ukTMukTMukTM/uUzN04SN3QjL1cDN: limits apply per API, per app,
+ *   per tenant, and reaching either the QPS or the QPM limit throttles.
+ * - 5/s per user and per group chat, shared by all bots in the group (使用限制 on the 发送消息 and 回复消息
+ *   pages); sends and replies into one chat share it here (both pages word it as "向同一群组发送消息").
+ * - 5/s per message for PATCH (更新已发送的消息卡片, 使用限制: 单条消息更新频控为 5 QPS).
+ * The docs do not say whether the windows slide or are fixed; a sliding window is the stricter reading
+ * (whatever passes it passes fixed windows too). They do not say whether refused requests count: here they do not.
+ */
+export interface RateLimits {
+  /** Requests per second per app and API. */
+  perSecond: number;
+  /** Requests per minute per app and API. */
+  perMinute: number;
+  /** Messages per second into one chat (send and reply). */
+  perChat: number;
+  /** PATCHes per second of one message. */
+  perMessageUpdate: number;
+  /** Length of "a second" and "a minute", ms (tests may shrink the minute). */
+  secondMs: number;
+  minuteMs: number;
+}
+
+export const FEISHU_RATE_LIMITS: Readonly<RateLimits> = Object.freeze({
+  perSecond: 50,
+  perMinute: 1000,
+  perChat: 5,
+  perMessageUpdate: 5,
+  secondMs: 1000,
+  minuteMs: 60_000,
+});
+
 export interface StandInOptions {
+  /**
+   * Feishu's send limits (FEISHU_RATE_LIMITS by default). `false` turns enforcement off: only for a test that
+   * is about something else and must burst (none of the suite's tests does today).
+   */
+  rateLimits?: Partial<RateLimits> | false;
+  /** The clock of the rate limits (default Date.now), so a test can step through a minute. */
+  now?: () => number;
   appId?: string;
   appSecret?: string;
   /** Lifetime reported for tenant tokens, seconds (Lark: 7200). */
@@ -126,14 +170,23 @@ export class LarkStandInState {
   delayMs = 0;
   /** Tenant tokens handed out so far. */
   tokensIssued = 0;
+  /** The send limits enforced, or undefined when enforcement is off. */
+  rateLimits: RateLimits | undefined;
+  /** Requests refused for a rate limit, in order. */
+  readonly throttled: { at: number; method: string; path: string; limit: string }[] = [];
+  readonly now: () => number;
 
   private readonly validTokens = new Set<string>();
   private readonly faults: Fault[] = [];
   private readonly byUuid = new Map<string, DeliveredMessage>();
   private readonly cardTokens = new Map<string, { messageId?: string; uses: number }>();
   private seq = 0;
+  /** Rate-limit key → times (this.now()) of the requests accepted, oldest first. */
+  private readonly windows = new Map<string, number[]>();
 
   constructor(opts: StandInOptions = {}) {
+    this.rateLimits = opts.rateLimits === false ? undefined : { ...FEISHU_RATE_LIMITS, ...opts.rateLimits };
+    this.now = opts.now ?? Date.now;
     this.appId = opts.appId ?? STANDIN_APP_ID;
     this.appSecret = opts.appSecret ?? STANDIN_APP_SECRET;
     this.tokenExpireSec = opts.tokenExpireSec ?? 7200;
@@ -240,6 +293,28 @@ export class LarkStandInState {
     this.messages.push(delivered);
     this.deliveries.push({ chatId: delivered.chatId, messageId: delivered.messageId, at: delivered.at });
     return delivered;
+  }
+
+  /**
+   * Counts one request against every limit it falls under, or none if one of them is full: then returns
+   * the seconds until that limit frees a slot (Feishu's x-ogw-ratelimit-reset) and the limit.
+   */
+  admit(limits: { key: string; max: number; windowMs: number }[]): { resetSec: number; max: number; key: string } | undefined {
+    const now = this.now();
+    for (const l of limits) {
+      const times = this.windows.get(l.key) ?? [];
+      while (times.length > 0 && times[0] <= now - l.windowMs) times.shift();
+      if (times.length >= l.max) {
+        const freeAt = times[times.length - l.max] + l.windowMs;
+        return { resetSec: Math.max(1, Math.ceil((freeAt - now) / 1000)), max: l.max, key: l.key };
+      }
+    }
+    for (const l of limits) {
+      const times = this.windows.get(l.key) ?? [];
+      times.push(now);
+      this.windows.set(l.key, times);
+    }
+    return undefined;
   }
 
   useCardToken(token: string): { ok: true; messageId?: string } | { ok: false; msg: string } {
@@ -388,6 +463,37 @@ function holdUnlessClosed(reply: FastifyReply, ms: number): Promise<void> {
   });
 }
 
+type ApiName = 'send' | 'reply' | 'patch';
+
+/** The limits a call to `api` falls under (see RateLimits); `scope` is the chat, or the message patched. */
+function limitsOf(r: RateLimits, api: ApiName, scope: string): { key: string; max: number; windowMs: number }[] {
+  const limits = [
+    { key: `${api}:second`, max: r.perSecond, windowMs: r.secondMs },
+    { key: `${api}:minute`, max: r.perMinute, windowMs: r.minuteMs },
+  ];
+  if (api === 'patch') limits.push({ key: `message:${scope}`, max: r.perMessageUpdate, windowMs: r.secondMs });
+  else limits.push({ key: `chat:${scope}`, max: r.perChat, windowMs: r.secondMs });
+  return limits;
+}
+
+/**
+ * Refuses the call as Feishu's gateway does when a limit is full (频控策略: HTTP 429, code 99991400, headers
+ * x-ogw-ratelimit-limit and x-ogw-ratelimit-reset in seconds); returns true when it did. The send page does
+ * not give the code of a per-chat refusal; the same answer is used (the bot also waits out 230020).
+ */
+function throttled(state: LarkStandInState, req: FastifyRequest, reply: FastifyReply, api: ApiName, scope: string): boolean {
+  if (!state.rateLimits) return false;
+  const full = state.admit(limitsOf(state.rateLimits, api, scope));
+  if (!full) return false;
+  state.throttled.push({ at: Date.now(), method: req.method, path: new URL(req.url, 'http://standin').pathname, limit: full.key });
+  reply
+    .code(429)
+    .header('x-ogw-ratelimit-limit', String(full.max))
+    .header('x-ogw-ratelimit-reset', String(full.resetSec))
+    .send({ code: 99991400, msg: 'request trigger frequency limit' });
+  return true;
+}
+
 /** The Lark endpoints, as a fastify plugin. Register it without a prefix: paths start with /open-apis. */
 export const larkStandInPlugin: FastifyPluginAsync<LarkStandInPluginOptions> = async (app, { state }) => {
   // JSON bodies are parsed here (this plugin's scope only) so the size checks see the raw bytes received.
@@ -458,8 +564,10 @@ export const larkStandInPlugin: FastifyPluginAsync<LarkStandInPluginOptions> = a
     if (typeof b.receive_id !== 'string' || !b.receive_id) return fail(reply, 400, 99992402, 'field validation failed: receive_id');
     const bad = checkContent(b.msg_type, b.content, sizeOf(req)) ?? checkUuid(b.uuid);
     if (bad) return refuse(reply, bad);
+    const chatId = idType === 'chat_id' ? b.receive_id : p2pChatId(b.receive_id);
+    if (throttled(state, req, reply, 'send', chatId)) return reply;
     const msg = state.deliver({
-      chatId: idType === 'chat_id' ? b.receive_id : p2pChatId(b.receive_id),
+      chatId,
       receiveIdType: idType,
       receiveId: b.receive_id,
       msgType: b.msg_type as string,
@@ -475,6 +583,7 @@ export const larkStandInPlugin: FastifyPluginAsync<LarkStandInPluginOptions> = a
     const b = asObject(req.body);
     const bad = checkContent(b.msg_type, b.content, sizeOf(req)) ?? checkUuid(b.uuid);
     if (bad) return refuse(reply, bad);
+    if (throttled(state, req, reply, 'reply', parent.chatId)) return reply;
     const msg = state.deliver({
       chatId: parent.chatId,
       receiveIdType: 'chat_id',
@@ -494,6 +603,7 @@ export const larkStandInPlugin: FastifyPluginAsync<LarkStandInPluginOptions> = a
     const b = asObject(req.body);
     const bad = checkContent('interactive', b.content, sizeOf(req));
     if (bad) return refuse(reply, bad);
+    if (throttled(state, req, reply, 'patch', msg.messageId)) return reply;
     msg.currentContent = b.content as string;
     msg.updates.push({ at: Date.now(), content: msg.currentContent, via: 'patch' });
     return ok();

@@ -583,6 +583,28 @@ describe('转交, 我的待办 and 审批记录', () => {
   });
 });
 
+describe('user text the bot repeats', () => {
+  it('/history with Feishu markup in a group repeats it as typed, without @所有人', async () => {
+    await bot.say(STAFF, '@科招助手 /history <at user_id="all">所有人</at>', { chatId: HYDROGEN_CHAT, mentions: [{ openId: 'ou_botself01', name: '科招助手' }] });
+    const replies = bot.state.deliveriesTo(HYDROGEN_CHAT).map((d) => bot.state.message(d.messageId)!);
+    const answer = replies[replies.length - 1];
+    expect(answer.msgType).toBe('text');
+    const text: string = JSON.parse(answer.content).text;
+    expect(text).not.toMatch(/<at\b/i);
+    expect(text).toBe('未找到项目「＜at user_id="all"＞所有人＜/at＞」，或您无权查看该项目。');
+  });
+
+  it('a 退回意见 with <font> and a [link](url) shows as literal text in the /history card', async () => {
+    const lead = await newLead();
+    await bot.click(REV2, stepCardOf(REV2, lead, '初审'), '退回修改', { comment: "<font color='red'>加急</font>[链接](https://evil.example)<a href='https://evil.example'>点我</a>" });
+    await bot.say(STAFF, `/history ${lead.code}`);
+    const card = cardOf(lastReplyTo(STAFF));
+    const text = textOf(lastReplyTo(STAFF));
+    expect(text).toContain("意见：&#60;font color='red'&#62;加急&#60;/font&#62;&#91;链接&#93;&#40;https://evil.example&#41;&#60;a href='https://evil.example'&#62;点我&#60;/a&#62;");
+    expect(JSON.stringify(card)).not.toMatch(/<font color='red'>加急|\[链接\]\(|<a href/);
+  });
+});
+
 describe('reminders (催办)', () => {
   it('reminds an overdue step once a local day and only in working hours', async () => {
     now = at(10); // Monday 19:30 local
@@ -675,7 +697,7 @@ describe('双层签批 by different people', () => {
 
     await bot.say(STAFF, `/history ${lead.code}`);
     const restaffLine = textOf(lastReplyTo(STAFF)).split('\n').find((l) => l.includes('调整审批人'));
-    expect(restaffLine).toMatch(/ · 审签 · 用户0001（管理员） · \*\*调整审批人\*\*（新增 李四）$/);
+    expect(restaffLine).toMatch(/ · 审签 · 未知用户（admin0001）（管理员） · \*\*调整审批人\*\*（新增 李四）$/);
 
     await bot.say(ADMIN, '/role remove reviewer @赵六', { mentions: [{ openId: APP1, name: '赵六' }] });
     await bot.say(ADMIN, '/role remove approver @李四', { mentions: [{ openId: REV2, name: '李四' }] });

@@ -6,6 +6,7 @@ import { buttons, cardText } from '../support/cards.ts';
 import { validateCard } from '../../src/cards/validate.ts';
 import type { DeliveredMessage } from '../../src/lark/standin.ts';
 import { startApproval } from '../../src/bot/approval/start.ts';
+import { unknownUserName } from '../../src/db/roles.ts';
 
 const ADMIN = 'ou_admin0001';
 const ZHANG = 'ou_zhang0001';
@@ -92,7 +93,8 @@ describe('/role', () => {
     expect(text).toContain('**招商人员**（1 人）\n- 王五 · 白蒲镇');
     expect(text).toContain('**初审人员**（1 人）\n- 张三');
     expect(text).toContain('**预审专家**（0 人）\n- 暂无');
-    expect(text).toContain('**管理员**（1 人）\n- 用户0001（BOT_ADMINS）');
+    // Lark did not give the admin's name: a readable stand-in, not a cut-off id (「用户0001」 before).
+    expect(text).toContain('**管理员**（1 人）\n- 未知用户（admin0001）（BOT_ADMINS）');
 
     // One role only, by its English or Chinese name.
     await bot.say(ADMIN, '/role list 初审');
@@ -185,5 +187,14 @@ describe('role changes re-staff pending steps', () => {
     expect(replyText(ADMIN)).toBe('李四 没有「初审人员」角色，无需移除。\n已为 1 个审批中的项目更新了初审人员。');
     expect(buttons(cardOf(liCard))).toEqual([]);
     expect(cardText(cardOf(liCard))).toContain('您已不再是该环节的审批人');
+  });
+});
+
+describe('people whose name Lark did not give', () => {
+  it('are called 未知用户 with the whole short id or a marked tail, never a cut word', () => {
+    expect(unknownUserName('ou_admin')).toBe('未知用户（admin）'); // was 「用户dmin」
+    expect(unknownUserName('ou_admin0001')).toBe('未知用户（admin0001）');
+    expect(unknownUserName('ou_7d8a6e6df7621556ce0d21922b676706ccs')).toBe('未知用户（…6ccs）');
+    expect(unknownUserName('ou_')).toBe('未知用户');
   });
 });

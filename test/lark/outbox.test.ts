@@ -9,6 +9,7 @@ import { parseDatabaseUrl } from '../../src/db/url.ts';
 import { createLarkApi } from '../../src/lark/api.ts';
 import {
   cardContent,
+  DEFAULT_PACING,
   enqueue,
   enqueuePatchRef,
   messageIdsForRef,
@@ -17,7 +18,7 @@ import {
   type OutboxLog,
   type OutboxWorkerOptions,
 } from '../../src/lark/outbox.ts';
-import { startLarkStandIn, STANDIN_APP_ID, STANDIN_APP_SECRET, type RecordedCall, type RunningStandIn } from '../../src/lark/standin.ts';
+import { FEISHU_RATE_LIMITS, startLarkStandIn, STANDIN_APP_ID, STANDIN_APP_SECRET, type RecordedCall, type RunningStandIn, type StandInOptions } from '../../src/lark/standin.ts';
 import type { CardJson, OutgoingMessage } from '../../src/lark/types.ts';
 import { createMetrics, type Metrics } from '../../src/metrics.ts';
 import { openTestDb, type TestDb } from '../support/db.ts';
@@ -49,8 +50,8 @@ interface LogEntry {
   msg: string;
 }
 
-async function setup(opts: Partial<OutboxWorkerOptions> = {}) {
-  const lark = await startLarkStandIn();
+async function setup(opts: Partial<OutboxWorkerOptions> = {}, standIn: StandInOptions = {}) {
+  const lark = await startLarkStandIn(standIn);
   const api = createLarkApi({ appId: STANDIN_APP_ID, appSecret: STANDIN_APP_SECRET, domain: lark.url, timeoutMs: 5000 });
   const metrics = createMetrics();
   const logs: LogEntry[] = [];
@@ -164,6 +165,19 @@ describe('outbox delivery', () => {
     expect(sendCallsFor(lark, uuid).map((c) => c.status)).toEqual([400, 200]);
     expect((await rowByUuid(uuid)).status).toBe('sent');
     expect(lark.state.messages.filter((m) => m.content.includes('群内限频后仍要送达'))).toHaveLength(1);
+    expect(await counter(metrics.messagesFailed, { reason: 'rate_limited' })).toBe(1);
+  });
+
+  it('waits out code 11232 (Lark throttling under load) instead of giving the message up', async () => {
+    const { lark, worker, metrics } = await setup({ maxAttempts: 1 });
+    // 频控策略 gives no HTTP status for 11232; a 400 is the harshest reading (not retryable otherwise).
+    lark.state.failNext(1, { status: 400, code: 11232, msg: 'create message trigger rate limit' });
+    const [uuid] = await enqueue(db.prisma, [text('oc_busy', '系统限流后仍要送达')]);
+    worker.start();
+    await worker.drain(15_000);
+    expect(sendCallsFor(lark, uuid).map((c) => c.status)).toEqual([400, 200]);
+    expect((await rowByUuid(uuid)).status).toBe('sent');
+    expect(lark.state.messages).toHaveLength(1);
     expect(await counter(metrics.messagesFailed, { reason: 'rate_limited' })).toBe(1);
   });
 
@@ -439,6 +453,35 @@ describe('pacing', () => {
     expect(all).toHaveLength(12);
     // 11 gaps of 100 ms at 10/s
     expect(all[11].at - all[0].at).toBeGreaterThanOrEqual(900);
+  });
+});
+
+describe('the per-minute limit', () => {
+  it('keeps to the same limits as Feishu (and the stand-in) by default', () => {
+    expect(DEFAULT_PACING).toEqual({
+      appRate: FEISHU_RATE_LIMITS.perSecond,
+      appPerMinute: FEISHU_RATE_LIMITS.perMinute,
+      minuteMs: FEISHU_RATE_LIMITS.minuteMs,
+      chatRate: FEISHU_RATE_LIMITS.perChat,
+    });
+    expect(DEFAULT_PACING).toEqual({ appRate: 50, appPerMinute: 1000, minuteMs: 60_000, chatRate: 5 });
+  });
+
+  // A digest burst of 1,100 messages against 1000/min, scaled down tenfold in count and 20-fold in time:
+  // 110 messages to 110 chats against 100 per 3 s, at the real 50/s.
+  it('delivers a burst bigger than a minute allows to many chats without one 429', async () => {
+    const limits = { perMinute: 100, minuteMs: 3000 };
+    const { lark, worker } = await setup({ appPerMinute: limits.perMinute, minuteMs: limits.minuteMs }, { rateLimits: limits });
+    const uuids = await enqueue(db.prisma, Array.from({ length: 110 }, (_, i) => text(`oc_digest_${i}`, `周报${i + 1}`)));
+    worker.start();
+    await worker.drain(30_000);
+    expect(lark.state.throttled).toEqual([]);
+    expect(lark.state.callsTo(SEND_PATH, 'POST').filter((c) => c.status !== 200)).toEqual([]);
+    expect(lark.state.deliveries).toHaveLength(110);
+    for (const uuid of uuids) expect(sendCallsFor(lark, uuid)).toHaveLength(1);
+    // The 101st could only go once the first had left the window.
+    const at = lark.state.deliveries.map((d) => d.at);
+    expect(at[100] - at[0]).toBeGreaterThanOrEqual(limits.minuteMs - 50);
   });
 });
 

@@ -5,15 +5,26 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { cardText } from '../support/cards.ts';
 import { noticeCard } from '../../src/cards/kit.ts';
 import { createLarkApi, LarkApiError, type LarkApi } from '../../src/lark/api.ts';
-import { larkStandInPlugin, LarkStandInState, p2pChatId, startLarkStandIn, STANDIN_APP_ID, STANDIN_APP_SECRET, STANDIN_BOT, type RunningStandIn } from '../../src/lark/standin.ts';
+import {
+  FEISHU_RATE_LIMITS,
+  larkStandInPlugin,
+  LarkStandInState,
+  p2pChatId,
+  startLarkStandIn,
+  STANDIN_APP_ID,
+  STANDIN_APP_SECRET,
+  STANDIN_BOT,
+  type RunningStandIn,
+  type StandInOptions,
+} from '../../src/lark/standin.ts';
 
 const running: RunningStandIn[] = [];
 afterEach(async () => {
   while (running.length) await running.pop()!.close();
 });
 
-async function setup(timeoutMs = 5000): Promise<{ lark: RunningStandIn; api: LarkApi }> {
-  const lark = await startLarkStandIn();
+async function setup(timeoutMs = 5000, opts: StandInOptions = {}): Promise<{ lark: RunningStandIn; api: LarkApi }> {
+  const lark = await startLarkStandIn(opts);
   running.push(lark);
   return { lark, api: createLarkApi({ appId: STANDIN_APP_ID, appSecret: STANDIN_APP_SECRET, domain: lark.url, timeoutMs }) };
 }
@@ -267,6 +278,75 @@ describe('failures', () => {
     const api = createLarkApi({ appId: STANDIN_APP_ID, appSecret: STANDIN_APP_SECRET, domain: url, timeoutMs: 2000 });
     const err = await failure(api.send('chat_id', 'oc_a', 'text', JSON.stringify({ text: 'a' }), 'f-5'));
     expect(err.retryable).toBe(true);
+  });
+});
+
+describe("Feishu's send limits", () => {
+  const text = (t: string) => JSON.stringify({ text: t });
+
+  it('enforces 50/s and 1000/min per app, 5/s per chat and 5/s per patched message by default', () => {
+    expect(new LarkStandInState().rateLimits).toEqual({ perSecond: 50, perMinute: 1000, perChat: 5, perMessageUpdate: 5, secondMs: 1000, minuteMs: 60_000 });
+    expect(FEISHU_RATE_LIMITS).toEqual(new LarkStandInState().rateLimits);
+    expect(new LarkStandInState({ rateLimits: false }).rateLimits).toBeUndefined();
+  });
+
+  it('answers the 51st send within a second with HTTP 429, code 99991400 and x-ogw-ratelimit-reset', async () => {
+    const { lark, api } = await setup();
+    const results = await Promise.allSettled(Array.from({ length: 51 }, (_, i) => api.send('chat_id', `oc_s${i}`, 'text', text('周报'), `s-${i}`)));
+    const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as LarkApiError);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toMatchObject({ status: 429, code: 99991400, retryAfterSec: 1, retryable: true });
+    expect(lark.state.messages).toHaveLength(50);
+    expect(lark.state.throttled.map((t) => t.limit)).toEqual(['send:second']);
+  });
+
+  it('answers the 1001st send within a minute with 429 until the oldest has left the window', async () => {
+    let now = 1_000_000;
+    const { lark, api } = await setup(5000, { now: () => now });
+    // 1000 sends spread over 59.94 s: never 50 in a second.
+    for (let i = 0; i < 1000; i++) {
+      await api.send('chat_id', `oc_m${i % 100}`, 'text', text('周报'), `m-${i}`);
+      now += 60;
+    }
+    now = 1_000_000 + 59_990;
+    const err = await failure(api.send('chat_id', 'oc_late', 'text', text('周报'), 'm-late'));
+    expect(err).toMatchObject({ status: 429, code: 99991400 });
+    expect(err.retryAfterSec).toBe(1); // the first leaves the window in 10 ms
+    expect(lark.state.throttled.map((t) => t.limit)).toEqual(['send:minute']);
+    now = 1_000_000 + 60_000;
+    await api.send('chat_id', 'oc_late', 'text', text('周报'), 'm-late');
+    expect(lark.state.messages).toHaveLength(1001);
+  }, 30_000);
+
+  it('lets 5 messages a second into one chat, sends and replies together, and refuses the 6th', async () => {
+    const { lark, api } = await setup();
+    const first = await api.send('chat_id', 'oc_busy', 'text', text('1'), 'c-1');
+    const more = await Promise.allSettled([
+      ...Array.from({ length: 3 }, (_, i) => api.send('chat_id', 'oc_busy', 'text', text(`${i + 2}`), `c-${i + 2}`)),
+      api.reply(first.messageId, 'text', text('回复'), 'c-r1'),
+      api.reply(first.messageId, 'text', text('回复'), 'c-r2'),
+    ]);
+    expect(more.filter((r) => r.status === 'rejected')).toHaveLength(1);
+    expect(lark.state.deliveriesTo('oc_busy')).toHaveLength(5);
+    expect(lark.state.throttled.map((t) => t.limit)).toEqual(['chat:oc_busy']);
+    // Other chats are not held up.
+    await api.send('chat_id', 'oc_quiet', 'text', text('x'), 'c-q');
+  });
+
+  it('lets a card be patched 5 times a second and refuses the 6th', async () => {
+    const { lark, api } = await setup();
+    const { messageId } = await api.send('chat_id', 'oc_card', 'interactive', card('待初审'), 'p-0');
+    const results = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => api.patch(messageId, card(`第${i + 1}版`))));
+    const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as LarkApiError);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toMatchObject({ status: 429, code: 99991400 });
+    expect(lark.state.message(messageId)!.updates).toHaveLength(5);
+  });
+
+  it('enforces nothing when a test turns the limits off', async () => {
+    const { lark, api } = await setup(5000, { rateLimits: false });
+    await Promise.all(Array.from({ length: 8 }, (_, i) => api.send('chat_id', 'oc_any', 'text', text(`${i}`), `o-${i}`)));
+    expect(lark.state.deliveriesTo('oc_any')).toHaveLength(8);
   });
 });
 

@@ -8,6 +8,7 @@ import {
   truncateList, type CardElement, type HeaderColor, type KeyValue,
 } from '../../cards/kit.ts';
 import { md } from '../../cards/template.ts';
+import { unknownUserName } from '../../db/roles.ts';
 import { assertValidCard, CARD_MAX_BYTES, cardSize } from '../../cards/validate.ts';
 import { leadKindLabel, leadSummaryRows } from '../../domain/lead.ts';
 import {
@@ -77,7 +78,7 @@ export function formatAge(ms: number): string {
 }
 
 const nameIn = (view: Pick<ApprovalView, 'names'>, id: string | null | undefined): string =>
-  id ? view.names.get(id) ?? `用户${id.slice(-4)}` : '—';
+  id ? view.names.get(id) ?? unknownUserName(id) : '—';
 
 /** Every open_id a card about this lead may name. */
 export function idsToName(lead: Pick<LeadRow, 'submitterId'>, steps: readonly StepRow[], holders: Holders): string[] {
@@ -577,15 +578,15 @@ export function historyIds(data: unknown): string[] {
 
 function historyLine(e: HistoryEntry, names: ReadonlyMap<string, string>, tz: string): string {
   const data = e.data && typeof e.data === 'object' && !Array.isArray(e.data) ? (e.data as Record<string, unknown>) : {};
-  const who = md(names.get(e.actorId) ?? `用户${e.actorId.slice(-4)}`);
+  const who = md(names.get(e.actorId) ?? unknownUserName(e.actorId));
   const role = e.role && e.role in ROLE_LABELS ? `（${ROLE_LABELS[e.role as Role]}）` : '';
   const step = typeof data.step === 'string' && data.step in STEP_LABELS ? `${STEP_LABELS[data.step as StepKind]} · ` : '';
   let action = HISTORY_ACTIONS[e.action] ?? md(e.action);
   if (e.action === 'approve' && data.major === true) action += '并提交一事一议';
-  if (e.action === 'transfer' && typeof data.to === 'string') action += `给 ${md(names.get(data.to) ?? `用户${data.to.slice(-4)}`)}`;
+  if (e.action === 'transfer' && typeof data.to === 'string') action += `给 ${md(names.get(data.to) ?? unknownUserName(data.to))}`;
   let detail = '';
   if (e.action === 'restaff') {
-    const people = (v: unknown) => (typeof v === 'string' && v ? v.split(',').map((id) => md(names.get(id) ?? `用户${id.slice(-4)}`)).join('、') : '');
+    const people = (v: unknown) => (typeof v === 'string' && v ? v.split(',').map((id) => md(names.get(id) ?? unknownUserName(id))).join('、') : '');
     const parts: string[] = [];
     if (people(data.removed)) parts.push(`移除 ${people(data.removed)}`);
     if (people(data.added)) parts.push(`新增 ${people(data.added)}`);

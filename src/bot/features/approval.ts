@@ -9,6 +9,7 @@ import { namesOf } from '../../db/roles.ts';
 import { canSee } from '../../db/leads.ts';
 import { formatLeadCode, parseLeadCode } from '../../domain/lead.ts';
 import type { StepKind } from '../../domain/workflow.ts';
+import { userText } from '../../lark/text.ts';
 
 const EXPIRED: CardReply = { toast: { type: 'warning', content: '该卡片已过期，请以最新卡片为准。' } };
 const DECISIONS = new Set(['approve', 'reject', 'return', 'transfer']);
@@ -103,7 +104,7 @@ export function registerApproval(bot: Bot): void {
       const code = parts ? formatLeadCode(parts.year, parts.seq) : undefined;
       const lead = code ? await ctx.services.db.lead.findUnique({ where: { code } }) : null;
       if (!lead || !canSee(ctx.person, lead)) {
-        await ctx.reply(`未找到项目「${input}」，或您无权查看该项目。`);
+        await ctx.reply(`未找到项目「${userText(input)}」，或您无权查看该项目。`);
         return;
       }
       const [loaded, entries] = await Promise.all([loadWorkflow(ctx.services.db, lead.id), auditTrail(ctx.services.db, lead.id)]);

@@ -7,6 +7,7 @@ import { resolveTown } from '../../config/office.ts';
 import { chatSubscriptions, subscribe, unsubscribe, SUBSCRIPTION_TOPICS, type SubscriptionTopic } from '../../db/digests.ts';
 import { DIGEST_KINDS, DIGEST_LABELS, type DigestKind } from '../../domain/digest.ts';
 import { renderDigest } from '../../jobs/digests.ts';
+import { userText } from '../../lark/text.ts';
 
 export const TOPIC_LABELS: Readonly<Record<SubscriptionTopic, string>> = {
   weekly: DIGEST_LABELS.weekly,
@@ -116,7 +117,7 @@ export function registerDigests(bot: Bot): void {
       if (!word) return listSubscriptions(ctx);
       const topic = parseTopic(word);
       if (!topic) {
-        await ctx.reply(`未知订阅主题「${word}」。可选主题：${topicList}\n\n${subscribeUsage(ctx)}`);
+        await ctx.reply(`未知订阅主题「${userText(word)}」。可选主题：${topicList}\n\n${subscribeUsage(ctx)}`);
         return;
       }
       const parsed = parseFilter(ctx, topic, rest);
@@ -148,7 +149,7 @@ export function registerDigests(bot: Bot): void {
       }
       const topic = parseTopic(word);
       if (!topic) {
-        await ctx.reply(`未知订阅主题「${word}」。可选主题：${topicList}`);
+        await ctx.reply(`未知订阅主题「${userText(word)}」。可选主题：${topicList}`);
         return;
       }
       let filter: string | undefined;

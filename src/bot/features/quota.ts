@@ -32,6 +32,7 @@ import {
 import { idOf, toast, type ActionContext, type Bot, type MessageContext } from '../router.ts';
 import type { Services } from '../services.ts';
 import { ACTIVITY_ADMIN_ONLY, activityImportCard, importActivityFile, importSummaryLines, looksLikeActivityFile } from './activities.ts';
+import { userText } from '../../lark/text.ts';
 
 /** How long `/quota import <year>` applies to the next file. */
 export const YEAR_CHOICE_MS = 30 * 60 * 1000;
@@ -161,27 +162,27 @@ async function runSet(ctx: MessageContext, args: string[]): Promise<void> {
   const town = resolveTown(services.office, townText);
   if (!town) {
     const hint = suggestTown(services.office, townText);
-    await ctx.reply(`未知镇区「${townText}」${hint ? `，是否为「${hint}」？` : '。'}\n${usage}`);
+    await ctx.reply(`未知镇区「${userText(townText)}」${hint ? `，是否为「${hint}」？` : '。'}\n${usage}`);
     return;
   }
   const metric = parseMetric(metricText);
   if (!metric) {
-    await ctx.reply(`未知指标「${metricText}」。指标可以是：${QUOTA_METRICS.map((m) => `${METRIC_LABELS[m]}（${m}）`).join('、')}`);
+    await ctx.reply(`未知指标「${userText(metricText)}」。指标可以是：${QUOTA_METRICS.map((m) => `${METRIC_LABELS[m]}（${m}）`).join('、')}`);
     return;
   }
   const targetNorm = targetText.normalize('NFKC').replace(/[个件项家]$/, '');
   const target = /^\d+$/.test(targetNorm) ? Number(targetNorm) : NaN;
   if (!Number.isInteger(target)) {
-    await ctx.reply(`目标数量「${targetText}」无效：请填写不小于 0 的整数。\n${usage}`);
+    await ctx.reply(`目标数量「${userText(targetText)}」无效：请填写不小于 0 的整数。\n${usage}`);
     return;
   }
   if (target > MAX_TARGET) {
-    await ctx.reply(`目标数量「${targetText}」过大：不能超过 ${MAX_TARGET}。\n${usage}`);
+    await ctx.reply(`目标数量「${userText(targetText)}」过大：不能超过 ${MAX_TARGET}。\n${usage}`);
     return;
   }
   const year = yearText === undefined ? currentYear(services) : parseYear(yearText);
   if (year === undefined) {
-    await ctx.reply(`年份「${yearText}」无效。\n${usage}`);
+    await ctx.reply(`年份「${userText(yearText)}」无效。\n${usage}`);
     return;
   }
   const now = services.clock();

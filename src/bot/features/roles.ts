@@ -10,6 +10,7 @@ import { ROLE_LABELS, STEP_ROLE } from '../../domain/workflow.ts';
 import type { Mention } from '../../lark/types.ts';
 import type { Tx } from '../../db/client.ts';
 import { restaffRoleIn, TX_OPTIONS } from '../approval/service.ts';
+import { userText } from '../../lark/text.ts';
 
 const ROLE_WORDS: Readonly<Record<Role, readonly string[]>> = {
   staff: ['staff', '招商人员', '招商', '招商专员'],
@@ -75,7 +76,7 @@ async function changeRole(ctx: MessageContext, op: 'add' | 'remove', words: stri
   }
   const role = parseRole(roleWord);
   if (!role) {
-    await ctx.reply(`未知角色「${roleWord}」。可用角色：${roleList}`);
+    await ctx.reply(`未知角色「${userText(roleWord)}」。可用角色：${roleList}`);
     return;
   }
   const people = uniquePeople(ctx.mentioned);
@@ -93,7 +94,7 @@ async function changeRole(ctx: MessageContext, op: 'add' | 'remove', words: stri
     }
     town = resolveTown(services.office, typed);
     if (!town) {
-      await ctx.reply(`未知镇区「${typed}」。可选镇区：${towns}`);
+      await ctx.reply(`未知镇区「${userText(typed)}」。可选镇区：${towns}`);
       return;
     }
   }
@@ -166,7 +167,7 @@ async function listRoles(ctx: MessageContext, roleWord?: string): Promise<void> 
   const { services } = ctx;
   const only = roleWord === undefined ? undefined : parseRole(roleWord);
   if (roleWord !== undefined && !only) {
-    await ctx.reply(`未知角色「${roleWord}」。可用角色：${roleList}`);
+    await ctx.reply(`未知角色「${userText(roleWord)}」。可用角色：${roleList}`);
     return;
   }
   const grants = await services.db.roleGrant.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });

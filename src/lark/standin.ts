@@ -92,6 +92,9 @@ const RECEIVE_ID_TYPES = new Set(['open_id', 'user_id', 'union_id', 'email', 'ch
 const MSG_TYPES = new Set(['text', 'post', 'image', 'file', 'audio', 'media', 'sticker', 'interactive', 'share_chat', 'share_user']);
 const CARD_LIMIT = 30 * 1024;
 const TEXT_LIMIT = 150 * 1024;
+/** Delayed-update token: 30 minutes, 2 uses (https://open.feishu.cn/document/ukTMukTMukTM/uMDO1YjLzgTN24yM4UjN). */
+const CARD_TOKEN_TTL_MS = 30 * 60 * 1000;
+const CARD_TOKEN_USES = 2;
 
 /** What the stand-in knows and what a test can change. */
 export class LarkStandInState {
@@ -120,7 +123,9 @@ export class LarkStandInState {
   private readonly validTokens = new Set<string>();
   private readonly faults: Fault[] = [];
   private readonly byUuid = new Map<string, DeliveredMessage>();
-  private readonly cardTokens = new Map<string, { messageId?: string; uses: number }>();
+  private readonly cardTokens = new Map<string, { messageId?: string; uses: number; issuedAt: number; answered: boolean }>();
+  /** Added to Date.now() for the card-token rules (30 min validity): a test moves time on with advanceClock. */
+  private clockOffsetMs = 0;
   private seq = 0;
 
   constructor(opts: StandInOptions = {}) {
@@ -173,11 +178,30 @@ export class LarkStandInState {
     return key;
   }
 
-  /** A card-update token as a card callback carries it (valid for 2 uses). */
+  /**
+   * A card-update token as a card callback carries it. It works only after the callback was answered
+   * (callbackAnswered), for 30 minutes, twice (see useCardToken).
+   */
   issueCardToken(messageId?: string): string {
     const token = `c-${this.id()}`;
-    this.cardTokens.set(token, { messageId, uses: 0 });
+    this.cardTokens.set(token, { messageId, uses: 0, issuedAt: this.now(), answered: false });
     return token;
+  }
+
+  /** Whoever played Lark's client (harness, sandbox) received the bot's answer to the callback carrying `token`. */
+  callbackAnswered(token: string): void {
+    const t = this.cardTokens.get(token);
+    if (t) t.answered = true;
+  }
+
+  /** The stand-in's time for the card-token rules. */
+  now(): number {
+    return Date.now() + this.clockOffsetMs;
+  }
+
+  /** Moves the stand-in's clock on (card tokens expire 30 minutes after their callback). */
+  advanceClock(ms: number): void {
+    this.clockOffsetMs += ms;
   }
 
   message(messageId: string): DeliveredMessage | undefined {
@@ -232,10 +256,19 @@ export class LarkStandInState {
     return delivered;
   }
 
+  /**
+   * Feishu's rules for the delayed-update token (延时更新消息卡片,
+   * https://open.feishu.cn/document/ukTMukTMukTM/uMDO1YjLzgTN24yM4UjN): the update must come after the
+   * callback was answered ("并行执行或提前执行会出现更新失败或更新后立即复原"), the token is valid for 30
+   * minutes and may be used 2 times. The page gives no error codes for these refusals: the stand-in answers
+   * HTTP 400 with its field-validation code (the bot only relies on `code != 0`).
+   */
   useCardToken(token: string): { ok: true; messageId?: string } | { ok: false; msg: string } {
     const t = this.cardTokens.get(token);
     if (!t) return { ok: false, msg: 'invalid token' };
-    if (t.uses >= 2) return { ok: false, msg: 'token used up' };
+    if (!t.answered) return { ok: false, msg: 'the callback carrying this token has not been answered yet' };
+    if (this.now() - t.issuedAt > CARD_TOKEN_TTL_MS) return { ok: false, msg: 'token expired (valid 30 minutes)' };
+    if (t.uses >= CARD_TOKEN_USES) return { ok: false, msg: 'token used up (2 uses)' };
     t.uses += 1;
     return { ok: true, messageId: t.messageId };
   }

@@ -68,6 +68,7 @@ describe('sending', () => {
     expect(lark.state.message(messageId)!.currentContent).toBe(card('初审通过'));
 
     const token = lark.state.issueCardToken(messageId);
+    lark.state.callbackAnswered(token);
     await api.cardUpdate(token, JSON.parse(card('审签通过')));
     expect(JSON.parse(lark.state.message(messageId)!.currentContent)).toEqual(JSON.parse(card('审签通过')));
     await api.cardUpdate(token, JSON.parse(card('已归档')));

@@ -3,7 +3,7 @@
 import { assertValidCard } from '../cards/validate.ts';
 import type { Db } from '../db/client.ts';
 import { isUniqueViolation } from '../db/client.ts';
-import type { CardActionEvent, CardReply, MessageEvent, OutgoingMessage } from '../lark/types.ts';
+import { CARD_TOKEN_REF, CARD_TOKEN_TTL_MS, type CardActionEvent, type CardReply, type MessageEvent, type OutgoingMessage } from '../lark/types.ts';
 import { cardContent, enqueue, textContent } from '../lark/outbox.ts';
 import type { Normalised } from '../lark/intake.ts';
 import type { Bot } from './router.ts';
@@ -33,14 +33,19 @@ export class Inbox {
    * Takes one verified event. Messages: recorded, then handled in the background (the caller answers 200
    * at once). Card actions: recorded and handled within the 3 s budget; the answer is kept, so a re-sent
    * callback gets the same answer. Returns the card answer, or undefined for other events.
+   *
+   * `answered` (card actions) settles once the transport has handed the answer to Lark: the HTTP 200 was
+   * written, or the long connection's ACK was sent. A delayed card update waits for it: Feishu says an
+   * update before or in parallel with the answer fails or reverts
+   * (https://open.feishu.cn/document/ukTMukTMukTM/uMDO1YjLzgTN24yM4UjN).
    */
-  async accept(ev: Normalised): Promise<CardReply | undefined> {
+  async accept(ev: Normalised, answered: Promise<unknown> = Promise.resolve()): Promise<CardReply | undefined> {
     const { metrics } = this.services;
     if (ev.kind === 'ignored') {
       metrics.eventsReceived.inc({ type: ev.eventType, outcome: 'ignored' });
       return undefined;
     }
-    if (ev.kind === 'card') return this.answerCard(ev);
+    if (ev.kind === 'card') return this.answerCard(ev, answered);
     if (!(await this.record(ev))) {
       metrics.eventsReceived.inc({ type: 'message', outcome: 'duplicate' });
       return undefined;
@@ -122,8 +127,9 @@ export class Inbox {
    * recording too: a slow database must not make Lark wait). When the budget runs out first, the user sees
    * "正在处理" and the real answer follows when it is ready (`deliverLate`).
    */
-  private async answerCard(ev: CardActionEvent): Promise<CardReply> {
+  private async answerCard(ev: CardActionEvent, answered: Promise<unknown>): Promise<CardReply> {
     const { metrics } = this.services;
+    const arrivedAt = Date.now(); // Lark's time for the token's 30 minutes, not the app clock
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => {
       timer = setTimeout(() => resolve('late'), CARD_BUDGET_MS);
@@ -142,7 +148,8 @@ export class Inbox {
     const reply = first === 'late' ? BUSY_REPLY : first.reply;
     if (first === 'late') {
       this.track(work.then(
-        ({ reply: answer, fresh }) => (fresh ? this.deliverLate(ev, answer) : undefined),
+        // Only once Lark has the "正在处理" answer may the token update the card.
+        ({ reply: answer, fresh }) => (fresh ? answered.then(() => this.deliverLate(ev, answer, arrivedAt)) : undefined),
         (err) => this.services.log.error({ err, eventId: ev.eventId }, 'card action failed after its answer'),
       ));
     }
@@ -173,11 +180,22 @@ export class Inbox {
    * card through the callback's delayed-update token (or a patch of the clicked message); a toast, which
    * can no longer be shown, becomes a reply under the card.
    */
-  private async deliverLate(ev: CardActionEvent, reply: CardReply): Promise<void> {
+  private async deliverLate(ev: CardActionEvent, reply: CardReply, arrivedAt: number): Promise<void> {
     const uuid = `late-${ev.eventId}`;
     let msg: OutgoingMessage | undefined;
-    if (reply.card && ev.token) {
-      msg = { op: 'card_update', targetId: ev.token, msgType: 'interactive', content: cardContent(reply.card), uuid };
+    const expiresAt = arrivedAt + CARD_TOKEN_TTL_MS;
+    if (reply.card && ev.token && Date.now() < expiresAt) {
+      // The outbox patches the clicked message instead once the token is spent or expired.
+      msg = {
+        op: 'card_update',
+        targetId: ev.token,
+        msgType: 'interactive',
+        content: cardContent(reply.card),
+        uuid,
+        ...(ev.messageId ? { receiveIdType: 'message_id' as const, receiveId: ev.messageId } : {}),
+        refType: CARD_TOKEN_REF,
+        refId: String(expiresAt),
+      };
     } else if (reply.card && ev.messageId) {
       msg = { op: 'patch', targetId: ev.messageId, msgType: 'interactive', content: cardContent(reply.card), uuid };
     } else if (reply.toast && ev.messageId) {

@@ -7,6 +7,8 @@ import { enqueue, cardContent, textContent } from '../lark/outbox.ts';
 import { loadPerson, rememberName, type Person, type Role } from '../db/roles.ts';
 import { splitCommand } from '../lark/intake.ts';
 import type { Services } from './services.ts';
+import { z } from 'zod';
+import { SUBMIT_NAME_PREFIX } from '../cards/kit.ts';
 
 export interface MessageContext {
   services: Services;
@@ -197,12 +199,67 @@ export class Bot {
   }
 
   async handleCardAction(event: CardActionEvent): Promise<CardReply> {
-    const name = typeof event.value.action === 'string' ? event.value.action : undefined;
+    const value = routingValue(event);
+    const name = typeof value?.action === 'string' ? value.action : undefined;
     const handler = name ? this.actions.get(name) : undefined;
-    if (!handler) return { toast: { type: 'warning', content: '该卡片已过期，请重新发送指令。' } };
+    if (!value || !handler) return { toast: { type: 'warning', content: '该卡片已过期，请重新发送指令。' } };
     const person = await loadPerson(this.services.db, event.operatorId, this.services.env.BOT_ADMINS);
-    return handler({ services: this.services, event, person, value: event.value, form: event.formValue ?? {} });
+    return handler({ services: this.services, event, person, value, form: event.formValue ?? {} });
   }
+}
+
+/** A submit button's name as submitName (src/cards/kit.ts) writes it: letters, digits and `_XX` escapes. */
+const SUBMIT_NAME = new RegExp(`^${SUBMIT_NAME_PREFIX}(?:[A-Za-z0-9]|_[0-9A-F]{2}){1,1000}$`);
+const submitValueSchema = z
+  .record(z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,31}$/), z.union([z.string().max(200), z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), z.boolean()]))
+  .refine((v) => typeof v.action === 'string' && v.action !== '');
+
+/**
+ * The routing value of a submit button's name (see submitName), or undefined when the name is garbled:
+ * not our shape, bad escapes or UTF-8, a repeated or malformed key.
+ */
+export function decodeSubmitName(name: string): Record<string, unknown> | undefined {
+  if (!SUBMIT_NAME.test(name)) return undefined;
+  const body = name.slice(SUBMIT_NAME_PREFIX.length);
+  const bytes: number[] = [];
+  for (let i = 0; i < body.length; i++) {
+    if (body[i] === '_') {
+      bytes.push(parseInt(body.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else bytes.push(body.charCodeAt(i));
+  }
+  let plain: string;
+  try {
+    plain = new TextDecoder('utf-8', { fatal: true }).decode(new Uint8Array(bytes));
+  } catch {
+    return undefined;
+  }
+  const out: Record<string, unknown> = {};
+  for (const pair of plain.split('&')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) return undefined;
+    const key = pair.slice(0, eq);
+    if (Object.hasOwn(out, key)) return undefined;
+    let v: string;
+    try {
+      v = decodeURIComponent(pair.slice(eq + 1));
+    } catch {
+      return undefined;
+    }
+    out[key] = /^\d{1,15}$/.test(v) ? Number(v) : v === 'true' ? true : v === 'false' ? false : v;
+  }
+  const parsed = submitValueSchema.safeParse(out);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/**
+ * What a card action routes on. A form submit is routed by the submit button's `name`, which is what Feishu
+ * documents for it (action.name + action.form_value); a plain button by its callback `value`. A name in our
+ * shape that does not decode is a forged or garbled card: no route (the "expired" toast).
+ */
+function routingValue(event: CardActionEvent): Record<string, unknown> | undefined {
+  if (event.name?.startsWith(SUBMIT_NAME_PREFIX)) return decodeSubmitName(event.name);
+  return typeof event.value.action === 'string' ? event.value : undefined;
 }
 
 function mayRun(c: CommandDef, p: Person): boolean {

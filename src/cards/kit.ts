@@ -127,9 +127,49 @@ export function button(text: string, value: Record<string, unknown>, type: Butto
   return el;
 }
 
-/** A form's submit button; the click sends every named field in `action.form_value` plus `value`. */
-export function submitButton(text: string, value: Record<string, unknown>, name = 'submit', type: ButtonType = 'primary_filled'): CardElement {
-  return { ...button(text, value, type), form_action_type: 'submit', name };
+/** What a submit button routes on: the action name and a few ids / words (see submitName). */
+export type SubmitValue = Record<string, string | number | boolean | undefined>;
+
+/** Prefix of a submit button's `name` that carries its routing value; the router decodes it (decodeSubmitName). */
+export const SUBMIT_NAME_PREFIX = 'cb_';
+
+/**
+ * The `name` of a form's submit button, encoding its routing value. Feishu documents what a form submit
+ * delivers in `card.action.trigger`: the button's `name` in `action.name` and the fields in
+ * `action.form_value` (卡片回传交互: https://open.feishu.cn/document/uAjLw4CM/ukzMukzMukzM/feishu-cards/card-callback-communication;
+ * 表单容器: https://open.feishu.cn/document/uAjLw4CM/ukzMukzMukzM/feishu-cards/card-json-v2-components/containers/form-container).
+ * Whether a `behaviors` callback value on a button inside a form arrives is not documented, so the value
+ * travels in the name. The name must be unique in the card (it identifies the component); the pages
+ * state no charset or length rule for it, so the name keeps to letters, digits and `_`: `k=v&k=v`
+ * (values URI-encoded) with every other byte written as `_XX` (hex).
+ */
+export function submitName(value: SubmitValue): string {
+  const plain = Object.entries(value)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => {
+      if (!/^[A-Za-z][A-Za-z0-9]{0,31}$/.test(k)) throw new Error(`submit value key "${k}" must be letters and digits`);
+      const s = String(v);
+      // Decoding reads digit strings as numbers and true/false as booleans: a string must not look like one.
+      if (typeof v === 'string' && (/^\d+$/.test(s) || s === 'true' || s === 'false')) throw new Error(`submit value ${k}="${s}" would decode as a number or boolean`);
+      return `${k}=${encodeURIComponent(s)}`;
+    })
+    .join('&');
+  let out = SUBMIT_NAME_PREFIX;
+  for (const b of new TextEncoder().encode(plain)) {
+    const c = String.fromCharCode(b);
+    out += /[A-Za-z0-9]/.test(c) ? c : `_${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/**
+ * A form's submit button. Feishu sends the button's `name` (which encodes `value`, see submitName) and every
+ * named field in `action.form_value`; the callback `value` stays on the button too, but the bot routes on
+ * the name.
+ */
+export function submitButton(text: string, value: SubmitValue, type: ButtonType = 'primary_filled'): CardElement {
+  const defined = Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
+  return { ...button(text, defined, type), form_action_type: 'submit', name: submitName(defined) };
 }
 
 /** A form's reset button (clears what the user typed; no callback). */

@@ -28,7 +28,13 @@ export const larkRoutes: FastifyPluginAsync<LarkRoutesDeps> = async (app, deps) 
     }
     if (result.kind === 'challenge') return reply.send({ challenge: result.challenge });
     const event = normaliseEvent(result.eventId, result.eventType, result.payload);
-    const answer = await deps.inbox.accept(event);
+    // Settles once the answer has been written out (or the connection is gone): a delayed card update
+    // must come after Lark has the callback's answer.
+    const answered = new Promise<void>((resolve) => {
+      reply.raw.once('finish', resolve);
+      reply.raw.once('close', resolve);
+    });
+    const answer = await deps.inbox.accept(event, answered);
     return reply.send(toLarkAnswer(answer));
   };
 

@@ -10,7 +10,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Db, Tx } from '../db/client.ts';
 import type { Metrics } from '../metrics.ts';
 import { LarkApiError, LOAD_LIMIT_CODE, RATE_LIMIT_CODE, type LarkApi } from './api.ts';
-import type { CardJson, OutgoingMessage } from './types.ts';
+import { CARD_TOKEN_REF, CARD_TOKEN_USES, type CardJson, type OutgoingMessage } from './types.ts';
 
 type DbOrTx = Db | Tx;
 
@@ -587,8 +587,22 @@ export class OutboxWorker {
         return { kind: 'sent', messageId: target.messageId, targetId: target.messageId };
       }
       case 'card_update': {
-        await this.api.cardUpdate(row.targetId ?? '', JSON.parse(row.content) as CardJson);
-        return { kind: 'sent', messageId: null };
+        // The token works 30 minutes and twice (each attempt may have used it); after that, or when Lark
+        // refuses it, the clicked card is patched by its message id (our cards carry update_multi).
+        const fallback = row.receiveIdType === 'message_id' && row.receiveId ? row.receiveId : undefined;
+        const expiresAt = row.refType === CARD_TOKEN_REF ? Number(row.refId) : NaN;
+        const tokenUsable = row.attempts <= CARD_TOKEN_USES && !(Date.now() >= expiresAt);
+        if (tokenUsable || !fallback) {
+          try {
+            await this.api.cardUpdate(row.targetId ?? '', JSON.parse(row.content) as CardJson);
+            return { kind: 'sent', messageId: null };
+          } catch (err) {
+            if (!fallback || (err instanceof LarkApiError && err.retryable)) throw err;
+            this.log.warn({ outboxId: row.id, err: err instanceof Error ? err.message : String(err) }, 'outbox: delayed card update refused; patching the card instead');
+          }
+        }
+        await this.api.patch(fallback, row.content);
+        return { kind: 'sent', messageId: fallback, targetId: fallback };
       }
       default:
         return { kind: 'dead', why: `unknown op ${row.op}` };

@@ -146,6 +146,9 @@ const TEXT_LIMIT = 150 * 1024;
  * that table in a stored copy of the page, so the exact code is unconfirmed. The bot only relies on `code != 0`.
  */
 const CARD_CONTENT_ERROR = 230099;
+/** Delayed-update token: 30 minutes, 2 uses (https://open.feishu.cn/document/ukTMukTMukTM/uMDO1YjLzgTN24yM4UjN). */
+const CARD_TOKEN_TTL_MS = 30 * 60 * 1000;
+const CARD_TOKEN_USES = 2;
 
 /** What the stand-in knows and what a test can change. */
 export class LarkStandInState {
@@ -179,14 +182,17 @@ export class LarkStandInState {
   private readonly validTokens = new Set<string>();
   private readonly faults: Fault[] = [];
   private readonly byUuid = new Map<string, DeliveredMessage>();
-  private readonly cardTokens = new Map<string, { messageId?: string; uses: number }>();
+  private readonly cardTokens = new Map<string, { messageId?: string; uses: number; issuedAt: number; answered: boolean }>();
+  /** Added to the clock (rate limits, card-token validity): a test moves time on with advanceClock. */
+  private clockOffsetMs = 0;
   private seq = 0;
   /** Rate-limit key → times (this.now()) of the requests accepted, oldest first. */
   private readonly windows = new Map<string, number[]>();
 
   constructor(opts: StandInOptions = {}) {
     this.rateLimits = opts.rateLimits === false ? undefined : { ...FEISHU_RATE_LIMITS, ...opts.rateLimits };
-    this.now = opts.now ?? Date.now;
+    const base = opts.now ?? Date.now;
+    this.now = () => base() + this.clockOffsetMs;
     this.appId = opts.appId ?? STANDIN_APP_ID;
     this.appSecret = opts.appSecret ?? STANDIN_APP_SECRET;
     this.tokenExpireSec = opts.tokenExpireSec ?? 7200;
@@ -236,11 +242,25 @@ export class LarkStandInState {
     return key;
   }
 
-  /** A card-update token as a card callback carries it (valid for 2 uses). */
+  /**
+   * A card-update token as a card callback carries it. It works only after the callback was answered
+   * (callbackAnswered), for 30 minutes, twice (see useCardToken).
+   */
   issueCardToken(messageId?: string): string {
     const token = `c-${this.id()}`;
-    this.cardTokens.set(token, { messageId, uses: 0 });
+    this.cardTokens.set(token, { messageId, uses: 0, issuedAt: this.now(), answered: false });
     return token;
+  }
+
+  /** Whoever played Lark's client (harness, sandbox) received the bot's answer to the callback carrying `token`. */
+  callbackAnswered(token: string): void {
+    const t = this.cardTokens.get(token);
+    if (t) t.answered = true;
+  }
+
+  /** Moves the stand-in's clock on (card tokens expire 30 minutes after their callback; rate windows pass). */
+  advanceClock(ms: number): void {
+    this.clockOffsetMs += ms;
   }
 
   message(messageId: string): DeliveredMessage | undefined {
@@ -317,10 +337,19 @@ export class LarkStandInState {
     return undefined;
   }
 
+  /**
+   * Feishu's rules for the delayed-update token (延时更新消息卡片,
+   * https://open.feishu.cn/document/ukTMukTMukTM/uMDO1YjLzgTN24yM4UjN): the update must come after the
+   * callback was answered ("并行执行或提前执行会出现更新失败或更新后立即复原"), the token is valid for 30
+   * minutes and may be used 2 times. The page gives no error codes for these refusals: the stand-in answers
+   * HTTP 400 with its field-validation code (the bot only relies on `code != 0`).
+   */
   useCardToken(token: string): { ok: true; messageId?: string } | { ok: false; msg: string } {
     const t = this.cardTokens.get(token);
     if (!t) return { ok: false, msg: 'invalid token' };
-    if (t.uses >= 2) return { ok: false, msg: 'token used up' };
+    if (!t.answered) return { ok: false, msg: 'the callback carrying this token has not been answered yet' };
+    if (this.now() - t.issuedAt > CARD_TOKEN_TTL_MS) return { ok: false, msg: 'token expired (valid 30 minutes)' };
+    if (t.uses >= CARD_TOKEN_USES) return { ok: false, msg: 'token used up (2 uses)' };
     t.uses += 1;
     return { ok: true, messageId: t.messageId };
   }

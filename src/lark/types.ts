@@ -51,9 +51,18 @@ export interface CardActionEvent {
   name?: string;
   messageId?: string;
   chatId?: string;
-  /** Token for a delayed card update (valid 30 min, 2 uses). */
+  /** Token for a delayed card update (valid 30 min, 2 uses, only after the callback was answered). */
   token?: string;
 }
+
+/**
+ * A card_update's token expiry travels in the row's ref: refType CARD_TOKEN_REF, refId the expiry in ms
+ * since the epoch (the callback's arrival + 30 min).
+ */
+export const CARD_TOKEN_REF = 'card_token_expires';
+/** Delayed-update token rules (https://open.feishu.cn/document/ukTMukTMukTM/uMDO1YjLzgTN24yM4UjN): 30 minutes, 2 uses. */
+export const CARD_TOKEN_TTL_MS = 30 * 60 * 1000;
+export const CARD_TOKEN_USES = 2;
 
 /** Ways to address a message. */
 export type Recipient = { openId: string } | { chatId: string };
@@ -63,7 +72,8 @@ export interface OutgoingMessage {
   /** Lark de-duplication key (stable across retries). Defaults to a random UUID. */
   uuid?: string;
   op: 'send' | 'reply' | 'patch' | 'card_update';
-  receiveIdType?: 'open_id' | 'chat_id';
+  /** card_update: 'message_id' and the clicked card's message id, patched instead once the token is spent or expired. */
+  receiveIdType?: 'open_id' | 'chat_id' | 'message_id';
   receiveId?: string;
   msgType: 'text' | 'interactive' | 'file';
   /** As Lark wants it: a JSON string ({"text":...} for text, the card JSON for interactive, {"file_key":...} for file). */

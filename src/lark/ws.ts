@@ -86,14 +86,14 @@ export function startLongConnection(opts: LongConnectionOptions): LongConnection
     return { state: () => 'failed', close: () => {} };
   }
 
-  const accept = async (fallbackType: string, data: Payload): Promise<CardReply | undefined> => {
+  const accept = async (fallbackType: string, data: Payload, answered?: Promise<void>): Promise<CardReply | undefined> => {
     const { eventId, eventType } = idsOf(data, fallbackType);
     if (!eventId) {
       log.warn(`Lark long connection: ${eventType} event without event_id ignored`);
       return undefined;
     }
     try {
-      return await inbox.accept(normaliseEvent(eventId, eventType, data));
+      return await inbox.accept(normaliseEvent(eventId, eventType, data), answered);
     } catch (err) {
       // The SDK answers the frame with code 500, so Lark pushes the event again later.
       log.error({ err, eventId, eventType }, `Lark long connection: event ${eventId} (${eventType}) could not be recorded`);
@@ -106,7 +106,18 @@ export function startLongConnection(opts: LongConnectionOptions): LongConnection
       await accept('im.message.receive_v1', data);
     },
     // The return value goes back in the ACK: that is the callback's answer (toast and/or card).
-    'card.action.trigger': async (data: Payload) => toLarkAnswer(await accept('card.action.trigger', data)),
+    // The SDK writes the ACK frame to the socket in the same turn its await of this handler resumes
+    // (WSClient.handleEventData: invoke, then sendMessage), so a macrotask after we return comes after the
+    // ACK: only then may a delayed card update use this callback's token.
+    'card.action.trigger': async (data: Payload) => {
+      let acked!: () => void;
+      const answered = new Promise<void>((resolve) => (acked = resolve));
+      try {
+        return toLarkAnswer(await accept('card.action.trigger', data, answered));
+      } finally {
+        setImmediate(acked);
+      }
+    },
   });
 
   const client = new WSClient({

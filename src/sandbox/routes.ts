@@ -40,8 +40,8 @@ const sendBody = z.object({ from: z.string(), text: z.string() });
 const actionBody = z.object({
   operator: z.string(),
   tag: z.string().default('button'),
-  value: jsonObject.default({}),
-  name: z.string().optional(),
+  value: jsonObject.optional(),
+  name: z.string().max(2000).optional(),
   formValue: jsonObject.optional(),
   option: z.string().optional(),
   options: z.array(z.string()).optional(),
@@ -227,15 +227,18 @@ export const sandboxRoutes: FastifyPluginAsync<SandboxRoutesOptions> = async (ap
     if (!person) return reply;
     const owner = p2pOwner(msg.chatId);
     if (owner && owner.openId !== person.openId) return refuse(reply, 403, '只能操作自己会话中的卡片');
+    const token = state.issueCardToken(msg.messageId);
     const event = cardActionEvent(secrets, {
       appId: state.appId,
       operatorId: person.openId,
-      token: state.issueCardToken(msg.messageId),
+      token,
       messageId: msg.messageId,
       chatId: msg.chatId,
       action: { tag: a.tag, value: a.value, name: a.name, formValue: a.formValue, option: a.option, options: a.options, checked: a.checked, inputValue: a.inputValue },
     });
     const answer = await postCallback(callbackUrl('/lark/card'), secrets, event);
+    // Lark has the answer now: only from here on may the bot update the card with this callback's token.
+    state.callbackAnswered(token);
     if (answer.status !== 200) return refuse(reply, 502, refusalText(answer.status, answer.body));
     const body = (typeof answer.body === 'object' && answer.body !== null ? answer.body : {}) as { toast?: unknown; card?: { type?: unknown; data?: unknown } };
     let toast = body.toast;

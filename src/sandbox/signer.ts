@@ -90,7 +90,8 @@ export interface CardActionInput {
   chatId: string;
   action: {
     tag: string;
-    value: Record<string, unknown>;
+    /** A callback button's value; a form submit has none (Feishu documents `name` + `form_value` for it). */
+    value?: Record<string, unknown>;
     name?: string;
     formValue?: Record<string, unknown>;
     option?: string;
@@ -103,7 +104,8 @@ export interface CardActionInput {
 /** `card.action.trigger`: a user clicked a button, submitted a form or changed an interactive field. */
 export function cardActionEvent(secrets: CallbackSecrets, i: CardActionInput): Record<string, unknown> {
   const a = i.action;
-  const action: Record<string, unknown> = { value: a.value, tag: a.tag, timezone: 'Asia/Shanghai' };
+  const action: Record<string, unknown> = { tag: a.tag, timezone: 'Asia/Shanghai' };
+  if (a.value !== undefined) action.value = a.value;
   if (a.name !== undefined) action.name = a.name;
   if (a.formValue !== undefined) action.form_value = a.formValue;
   if (a.option !== undefined) action.option = a.option;

@@ -21,12 +21,14 @@ import {
   resetButton,
   select,
   submitButton,
+  submitName,
   table,
   truncateList,
   type CardElement,
 } from '../../src/cards/kit.ts';
 import { fillTemplate, md, renderTemplate } from '../../src/cards/template.ts';
 import { CARD_MAX_BYTES, cardSize, validateCard } from '../../src/cards/validate.ts';
+import { decodeSubmitName } from '../../src/bot/router.ts';
 
 const elementsOf = (c: Record<string, unknown>) => (c.body as { elements: CardElement[] }).elements;
 const HOSTILE = "**[点我领奖](https://evil.example)** <at id=all></at> <font color='red'>急</font>\n# 假标题\n- 假列表 `code` ~~删~~ _斜_ | 表 | {{title}}\u0000\u202E";
@@ -117,10 +119,19 @@ describe('kit builders produce valid 2.0 cards', () => {
     expect(fields[noteIdx + 1].content).toBe("**所属镇（区、街道）** <font color='red'>*</font>");
   });
 
-  it('a single submit button sits directly in the form and carries the callback value', () => {
+  it('a single submit button sits directly in the form; its name carries the routing value, which the router reads back', () => {
     const f = form('x', [input({ name: 'a', label: 'A' })], submitButton('保存', { action: 'save', leadId: 7 }));
-    const last = (f.elements as CardElement[]).at(-1);
-    expect(last).toMatchObject({ tag: 'button', form_action_type: 'submit', name: 'submit', behaviors: [{ type: 'callback', value: { action: 'save', leadId: 7 } }] });
+    const last = (f.elements as CardElement[]).at(-1)!;
+    expect(last).toMatchObject({ tag: 'button', form_action_type: 'submit', behaviors: [{ type: 'callback', value: { action: 'save', leadId: 7 } }] });
+    expect(last.name).toMatch(/^cb_[A-Za-z0-9_]+$/);
+    expect(decodeSubmitName(last.name as string)).toEqual({ action: 'save', leadId: 7 });
+    const odd = { action: 'approval.decide', decision: 'approve', major: true, openedBy: 'ou_a&b=c 张三%', leadId: 0 };
+    expect(decodeSubmitName(submitName(odd))).toEqual(odd);
+    // Each decision of one form has its own name (names are unique in a card).
+    expect(submitName({ action: 'a', decision: 'approve' })).not.toBe(submitName({ action: 'a', decision: 'reject' }));
+    // A string that would come back as a number is refused when the card is built, not when it is clicked.
+    expect(() => submitName({ action: 'a', code: '0042' })).toThrow();
+    for (const bad of ['cb_', 'cb_action_3D', 'cb_action_3Dx_26action_3Dy', 'cb__ZZ', 'submit', `cb_${'a'.repeat(2000)}`]) expect(decodeSubmitName(bad), bad).toBeUndefined();
   });
 
   it('rejects what the validator should catch when builders are misused', () => {

@@ -1,7 +1,10 @@
 // Registering leads on cards, end to end through the real HTTP routes: /register → kind → form → 已提交,
 // field errors, duplicates, 我的项目 / 查询 / 项目 with visibility, editing a returned lead, concurrency.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestBot, cardOf } from '../support/harness.ts';
+import { randomUUID } from 'node:crypto';
+import { TestBot, cardOf, VERIFICATION_TOKEN } from '../support/harness.ts';
+import { cardEvent } from '../support/lark-sign.ts';
+import { normaliseEvent } from '../../src/lark/intake.ts';
 import { testProvider } from '../support/db.ts';
 import { ROOT } from '../support/process.ts';
 import { parseDatabaseUrl } from '../../src/db/url.ts';
@@ -698,6 +701,49 @@ describe('concurrency', () => {
     expect(codeIn(shown)).toBe(lead.code);
   });
 
+  /** A late 提交 fed straight to the inbox, with the moment Lark receives the answer in the test's hands. */
+  async function lateSubmit(projectName: string) {
+    const { msg } = await openForm(STAFF_DY, 'service');
+    const name = findButton(cardOf(msg), /提交/)!.name!;
+    const token = bot.state.issueCardToken(msg.messageId);
+    const payload = cardEvent({ token: VERIFICATION_TOKEN, operatorId: STAFF_DY, name, formValue: { project_name: projectName, town: '丁堰镇', service_type: '法律' }, messageId: msg.messageId, chatId: msg.chatId });
+    (payload.event as { token: string }).token = token;
+    let answer!: () => void;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    const before = await leadCount();
+    const hold = await holdDatabase();
+    const reply = await bot.app.inbox.accept(normaliseEvent(randomUUID(), 'card.action.trigger', payload.event as Record<string, unknown>), answered);
+    expect(reply?.toast?.content).toContain('正在处理');
+    await hold.release();
+    for (let i = 0; i < 200 && (await leadCount()) === before; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(await leadCount()).toBe(before + 1);
+    await new Promise((r) => setTimeout(r, 300)); // time for an (early) update to go out
+    return { msg, token, lark: () => { bot.state.callbackAnswered(token); answer(); } };
+  }
+
+  it('the delayed update waits until Lark has the 正在处理 answer (an earlier one fails or reverts)', async () => {
+    const updates = bot.state.callsTo('/open-apis/interactive/v1/card/update').length;
+    const { msg, lark } = await lateSubmit('等应答后更新的项目');
+    // The answer has not reached Lark yet: the clicked form is untouched.
+    expect(bot.state.callsTo('/open-apis/interactive/v1/card/update')).toHaveLength(updates);
+    expect(bot.state.message(msg.messageId)!.updates).toHaveLength(0);
+    lark();
+    await bot.settle();
+    const lead = await prisma().lead.findFirstOrThrow({ where: { projectName: '等应答后更新的项目' } });
+    expect(bot.state.message(msg.messageId)!.updates.map((u) => u.via)).toEqual(['card_update']);
+    expect(codeIn(cardOf(bot.state.message(msg.messageId)!))).toBe(lead.code);
+  });
+
+  it('when the token no longer works (30 minutes passed), the clicked card is patched by its message id', async () => {
+    const { msg, lark } = await lateSubmit('令牌过期后的项目');
+    bot.state.advanceClock(31 * 60 * 1000);
+    lark();
+    await bot.settle();
+    const lead = await prisma().lead.findFirstOrThrow({ where: { projectName: '令牌过期后的项目' } });
+    expect(bot.state.message(msg.messageId)!.updates.map((u) => u.via)).toEqual(['patch']);
+    expect(codeIn(cardOf(bot.state.message(msg.messageId)!))).toBe(lead.code);
+  });
+
   it('20 submissions at once get 20 distinct, consecutive codes', async () => {
     const before = await prisma().lead.findMany({ where: { code: { startsWith: 'KZ-2027-' } }, select: { id: true } });
     const seen = new Set(before.map((b) => b.id));
@@ -855,6 +901,13 @@ describe('in a group chat', () => {
     expect(bare.toast?.content).toContain('已过期');
     const forged = await bot.clickValue(STAFF_DY2, { action: 'register.submit', kind: 'tech', openedBy: { id: STAFF_DY2 } }, { formValue: entered });
     expect(forged.toast?.content).toContain('已过期');
+    // A submit whose button name is garbled or made up (Feishu sends the name, not a value) is expired too:
+    // 该卡片已过期 from the router, or the form's own 该表单已过期 for a name that decodes to a half value.
+    const name = findButton(form, /提交/)!.name!;
+    for (const bad of [`${name.slice(0, -3)}_ZZ`, 'cb_action_3Dregister_2Esubmit_26kind_3D', 'submit']) {
+      const garbled = await bot.submitForm(STAFF_DY, bad, entered, { message: msg });
+      expect(garbled.toast?.content, bad).toContain('已过期');
+    }
     expect(await leadCount()).toBe(before);
 
     // The opener submits it in his private chat; it is his, with its contact details shown to him.

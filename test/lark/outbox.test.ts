@@ -313,6 +313,7 @@ describe('outbox writes and transactions', () => {
     await worker.drain();
     const messageId = (await rowByUuid(cardUuid)).messageId!;
     const token = lark.state.issueCardToken(messageId);
+    lark.state.callbackAnswered(token);
     await enqueue(db.prisma, [
       { op: 'reply', targetId: messageId, receiveId: 'oc_ops', msgType: 'text', content: textContent('已收到') },
       { op: 'card_update', targetId: token, msgType: 'interactive', content: cardContent(card('初审通过')) },

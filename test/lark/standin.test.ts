@@ -81,12 +81,27 @@ describe('sending', () => {
     expect(lark.state.message(messageId)!.currentContent).toBe(card('初审通过'));
 
     const token = lark.state.issueCardToken(messageId);
+    lark.state.callbackAnswered(token);
     await api.cardUpdate(token, JSON.parse(card('审签通过')));
     expect(JSON.parse(lark.state.message(messageId)!.currentContent)).toEqual(JSON.parse(card('审签通过')));
     await api.cardUpdate(token, JSON.parse(card('已归档')));
     const third = await failure(api.cardUpdate(token, JSON.parse(card('第三次'))));
     expect(third.retryable).toBe(false);
     expect(lark.state.message(messageId)!.updates.map((u) => u.via)).toEqual(['patch', 'card_update', 'card_update']);
+  });
+
+  it('refuses a delayed update before the callback was answered, and after 30 minutes', async () => {
+    const { lark, api } = await setup();
+    const { messageId } = await api.send('chat_id', 'oc_group', 'interactive', card('待初审'), 'u-early');
+    const token = lark.state.issueCardToken(messageId);
+    const early = await failure(api.cardUpdate(token, JSON.parse(card('太早'))));
+    expect(early.retryable).toBe(false);
+    expect(early.message).toContain('not been answered');
+    lark.state.callbackAnswered(token);
+    lark.state.advanceClock(30 * 60 * 1000 + 1);
+    const late = await failure(api.cardUpdate(token, JSON.parse(card('太晚'))));
+    expect(late.message).toContain('expired');
+    expect(lark.state.message(messageId)!.updates).toEqual([]);
   });
 
   it('refuses content Lark would refuse', async () => {

@@ -110,14 +110,27 @@ export class TestBot {
     const card = JSON.parse(message.currentContent) as CardJson;
     const button = findButton(card, buttonText);
     if (!button) throw new Error(`no button ${String(buttonText)} on card: ${message.currentContent.slice(0, 400)}`);
-    return this.clickValue(openId, button.value, { formValue: button.inForm ? formValue ?? {} : undefined, message, settle: opts.settle });
+    // A submit button of a form: Feishu delivers the button's name and the form's fields, and no value.
+    if (button.inForm) return this.submitForm(openId, button.name ?? '', formValue ?? {}, { message, settle: opts.settle });
+    return this.clickValue(openId, button.value, { message, settle: opts.settle });
+  }
+
+  /** A form submit as Feishu documents it: `action.name` (the submit button's name) and `action.form_value`, no `value`. */
+  async submitForm(openId: string, name: string, formValue: Record<string, unknown>, opts: { message?: DeliveredMessage; eventId?: string; settle?: boolean } = {}): Promise<CardReply> {
+    return this.callback(openId, { name, formValue }, opts);
   }
 
   async clickValue(openId: string, value: Record<string, unknown>, opts: { formValue?: Record<string, unknown>; message?: DeliveredMessage; eventId?: string; settle?: boolean } = {}): Promise<CardReply> {
+    return this.callback(openId, { value, formValue: opts.formValue }, opts);
+  }
+
+  private async callback(openId: string, action: { value?: Record<string, unknown>; name?: string; formValue?: Record<string, unknown> }, opts: { message?: DeliveredMessage; eventId?: string; settle?: boolean }): Promise<CardReply> {
     const token = this.state.issueCardToken(opts.message?.messageId);
-    const event = cardEvent({ token: VERIFICATION_TOKEN, operatorId: openId, value, formValue: opts.formValue, messageId: opts.message?.messageId, chatId: opts.message?.chatId, eventId: opts.eventId });
+    const event = cardEvent({ token: VERIFICATION_TOKEN, operatorId: openId, ...action, messageId: opts.message?.messageId, chatId: opts.message?.chatId, eventId: opts.eventId });
     (event.event as { token: string }).token = token;
     const res = await this.post('/lark/card', event);
+    // Lark now has the callback's answer: from here on, the token may update the card.
+    this.state.callbackAnswered(token);
     if (res.status !== 200) throw new Error(`/lark/card answered ${res.status}: ${JSON.stringify(res.body)}`);
     const reply = res.body as CardReply & { card?: { type: string; data: CardJson } };
     if (reply.card && opts.message) {

@@ -73,7 +73,10 @@ export interface CardEventInput {
   eventId?: string;
   token: string;
   operatorId: string;
-  value: Record<string, unknown>;
+  /** A callback button's value; a form submit carries none (Feishu documents `name` + `form_value` for it). */
+  value?: Record<string, unknown>;
+  /** The component's name: for a form submit, the submit button's name. */
+  name?: string;
   formValue?: Record<string, unknown>;
   messageId?: string;
   chatId?: string;
@@ -86,7 +89,7 @@ export function cardEvent(i: CardEventInput): Record<string, unknown> {
     event: {
       operator: { open_id: i.operatorId, tenant_key: 'tenant' },
       token: `c-${randomUUID()}`,
-      action: { value: i.value, tag: i.formValue ? 'button' : 'button', ...(i.formValue ? { form_value: i.formValue, name: 'submit' } : {}) },
+      action: { tag: 'button', ...(i.value ? { value: i.value } : {}), ...(i.name !== undefined ? { name: i.name } : {}), ...(i.formValue ? { form_value: i.formValue } : {}) },
       host: 'im_message',
       context: { open_message_id: i.messageId ?? 'om_unknown', open_chat_id: i.chatId ?? 'oc_unknown' },
     },

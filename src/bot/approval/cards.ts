@@ -238,16 +238,16 @@ function decisionForm(view: ApprovalView, step: StepRow, viewerId: string): Card
       options: targets.map((id) => ({ value: id, label: nameIn(view, id) })),
     }));
   }
-  const buttons: CardElement[] = [submitButton('同意', { ...base, decision: 'approve' }, 'approve', 'primary_filled')];
+  const buttons: CardElement[] = [submitButton('同意', { ...base, decision: 'approve' }, 'primary_filled')];
   if (step.step === 'review' && !view.lead.major) {
-    buttons.push(submitButton('同意并提交一事一议', { ...base, decision: 'approve', major: true }, 'approve_major', 'primary'));
+    buttons.push(submitButton('同意并提交一事一议', { ...base, decision: 'approve', major: true }, 'primary'));
   }
-  buttons.push(submitButton('退回修改', { ...base, decision: 'return' }, 'return', 'default'));
+  buttons.push(submitButton('退回修改', { ...base, decision: 'return' }, 'default'));
   buttons.push({
-    ...submitButton('驳回', { ...base, decision: 'reject' }, 'reject', 'danger'),
+    ...submitButton('驳回', { ...base, decision: 'reject' }, 'danger'),
     confirm: { title: { tag: 'plain_text', content: '确认驳回' }, text: { tag: 'plain_text', content: '驳回后审批结束，项目不能再提交。确定驳回吗？' } },
   });
-  if (targets.length > 0) buttons.push(submitButton('转交', { ...base, decision: 'transfer' }, 'transfer', 'default'));
+  if (targets.length > 0) buttons.push(submitButton('转交', { ...base, decision: 'transfer' }, 'default'));
   return form('decision', fields, buttons);
 }
 

@@ -689,7 +689,9 @@ function renderForm(e, ctx) {
       return;
     }
     if (!confirmed(def)) return;
-    act(ctx, { tag: 'button', value: callbackValue(def) ?? {}, name: typeof def.name === 'string' ? def.name : undefined, formValue });
+    // A form submit carries what Feishu documents for it: the submit button's name and the fields
+    // (action.name + action.form_value), no callback value.
+    act(ctx, { tag: 'button', name: typeof def.name === 'string' ? def.name : '', formValue });
   });
   return form;
 }

@@ -4,7 +4,7 @@ import type { OfficeConfig } from '../../../config/office.ts';
 import type { CardJson } from '../../../lark/types.ts';
 import {
   checker, datePicker, form, greyText, header, input, markdown, multiSelect, redText, select, submitButton, card,
-  type CardElement,
+  type CardElement, type SubmitValue,
 } from '../../../cards/kit.ts';
 import { md } from '../../../cards/template.ts';
 import { assertValidCard, CARD_MAX_BYTES, cardSize } from '../../../cards/validate.ts';
@@ -115,7 +115,7 @@ function build(inp: LeadFormCardInput, refillLimit: (f: LeadFieldDef) => number)
   for (const [name, message] of Object.entries(errors)) {
     if (!shown.has(name)) formElements.push(markdown(redText(message), 'notation'));
   }
-  const submitValue: Record<string, unknown> = { action: 'register.submit', kind, openedBy: inp.openedBy };
+  const submitValue: SubmitValue = { action: 'register.submit', kind, openedBy: inp.openedBy };
   if (edit) submitValue.leadId = edit.leadId;
   elements.push(form(FORM_NAME, formElements, submitButton(edit ? '重新提交' : '提交', submitValue)));
 

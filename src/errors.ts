@@ -111,3 +111,17 @@ export function installErrorHandlers(app: FastifyInstance): void {
     return reply.code(404).send(errorBody(ERRORS.NOT_FOUND));
   });
 }
+
+/**
+ * One line for an operator (CLI output, never shown to users): the error's code and its last non-empty
+ * message line (Prisma's messages start with a blank line and the call site; the cause comes last).
+ * Never empty.
+ */
+export function describeError(err: unknown): string {
+  const e = (err ?? {}) as { code?: unknown; name?: unknown; message?: unknown };
+  const lines = String(e.message ?? (typeof err === 'string' ? err : '')).split('\n').map((l) => l.trim()).filter(Boolean);
+  const text = (lines[lines.length - 1] ?? '').slice(0, 300);
+  const code = typeof e.code === 'string' || typeof e.code === 'number' ? String(e.code) : '';
+  const head = code || (typeof e.name === 'string' && e.name !== 'Error' ? e.name : '');
+  return [head && `[${head}]`, text].filter(Boolean).join(' ') || `${classify(err).code} (no message)`;
+}

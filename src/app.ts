@@ -7,6 +7,7 @@ import type { OfficeConfig } from './config/office.ts';
 import { openDatabase, type Database } from './db/client.ts';
 import { migrate } from './db/migrate.ts';
 import { describeTarget, parseDatabaseUrl } from './db/url.ts';
+import { installErrorHandlers } from './errors.ts';
 import { healthPlugin } from './http/health.ts';
 import { larkRoutes } from './http/lark.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -61,6 +62,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     // Per-request lines only when debugging; refusals and errors are logged by the routes themselves.
     logController: new LogController({ disableRequestLogging: env.LOG_LEVEL !== 'debug' && env.LOG_LEVEL !== 'trace' }),
   });
+  // Every route answers failures with the error catalogue's {code, msg}; set before any plugin registers.
+  installErrorHandlers(server);
   const log = server.log;
   const target = parseDatabaseUrl(env.DATABASE_URL);
   if (env.DB_AUTO_MIGRATE) {

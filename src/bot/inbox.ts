@@ -209,12 +209,14 @@ export class Inbox {
   private async process(eventId: string): Promise<void> {
     if (this.closed) return;
     const now = this.services.clock();
-    // Claim: only one process (and one call) handles a row at a time.
+    const free = { OR: [{ lockedUntil: null }, { lockedUntil: { lt: now } }] };
+    // Claim: only one process (and one call) handles a row at a time. The attempt is counted in the same
+    // write, before the handler runs, so a try whose process died (a poison message) counts too.
     const claimed = await this.db.processedEvent.updateMany({
-      where: { eventId, status: 'received', OR: [{ lockedUntil: null }, { lockedUntil: { lt: now } }] },
+      where: { eventId, status: 'received', attempts: { lt: MAX_ATTEMPTS }, ...free },
       data: { lockedUntil: new Date(now.getTime() + LOCK_MS), attempts: { increment: 1 } },
     });
-    if (claimed.count !== 1) return;
+    if (claimed.count !== 1) return this.giveUpIfExhausted(eventId, free);
     const row = await this.db.processedEvent.findUnique({ where: { eventId } });
     if (!row?.payload) return;
     const ev = JSON.parse(row.payload, (k, v) => (k === 'createdAt' ? new Date(v) : v)) as MessageEvent;
@@ -229,6 +231,23 @@ export class Inbox {
       // The last try failed: say so rather than leave the person waiting for an answer that never comes.
       if (failed) await this.tellFailed(ev).catch((e) => this.services.log.error({ err: e, eventId }, 'could not tell the sender'));
     }
+  }
+
+  /**
+   * A row whose every try was taken and none finished (each process died while handling it, or its
+   * lock ran out): given up, once, with the usual reply, instead of being tried again forever.
+   */
+  private async giveUpIfExhausted(eventId: string, free: object): Promise<void> {
+    const gaveUp = await this.db.processedEvent.updateMany({
+      where: { eventId, status: 'received', attempts: { gte: MAX_ATTEMPTS }, ...free },
+      data: { status: 'failed', lockedUntil: null },
+    });
+    if (gaveUp.count !== 1) return;
+    const row = await this.db.processedEvent.findUnique({ where: { eventId } });
+    this.services.log.error({ eventId, attempts: row?.attempts }, 'message given up: its handling never finished');
+    if (!row?.payload) return;
+    const ev = JSON.parse(row.payload) as MessageEvent;
+    await this.tellFailed(ev).catch((e) => this.services.log.error({ err: e, eventId }, 'could not tell the sender'));
   }
 
   private async tellFailed(ev: MessageEvent): Promise<void> {

@@ -8,6 +8,7 @@ import {
   type StepKind, type StepMode, type StepRef, type StepState, type StepStatus, type WorkflowState,
 } from '../domain/workflow.ts';
 import type { LeadKind } from '../config/office.ts';
+import { inChunks } from './chunks.ts';
 
 type DbOrTx = Db | Tx;
 
@@ -114,11 +115,19 @@ export async function leadsWithPendingStepOf(db: DbOrTx, role: Role): Promise<nu
 
 /** Pending steps of pending leads (reminder candidates), with what a reminder needs. */
 export async function pendingSteps(db: DbOrTx): Promise<Array<StepRow & { lead: { round: number } }>> {
-  const rows = await db.approvalStep.findMany({
+  // Ids first, then the steps with their assignees in chunks: the include binds one parameter per step.
+  const ids = await db.approvalStep.findMany({
     where: { status: 'pending', lead: { status: 'pending' } },
-    include: { ...stepInclude, lead: { select: { round: true } } },
-    orderBy: { startedAt: 'asc' },
+    select: { id: true },
+    orderBy: [{ startedAt: 'asc' }, { id: 'asc' }],
   });
+  const rows = await inChunks(ids.map((r) => r.id), (chunk) =>
+    db.approvalStep.findMany({
+      where: { id: { in: chunk }, status: 'pending', lead: { status: 'pending' } },
+      include: { ...stepInclude, lead: { select: { round: true } } },
+      orderBy: [{ startedAt: 'asc' }, { id: 'asc' }],
+    }),
+  );
   return rows.filter((r) => r.round === r.lead.round);
 }
 

@@ -6,6 +6,7 @@ import type {
   ActivityFact, AuditFact, BimonthlyInput, KeyProjectFact, LeadFact, MonthlyInput, OpenLeadFact, StageFact, WeeklyInput, Window,
 } from '../domain/digest.ts';
 import { approvedLeadFacts, quotasOfYear } from './quotas.ts';
+import { inChunks } from './chunks.ts';
 
 type DbOrTx = Db | Tx;
 
@@ -106,11 +107,9 @@ async function auditsOf(db: DbOrTx, actions: string[], where: { createdAt?: { gt
   });
 }
 
-/** 'return' audit events of the given leads, fetched in chunks (a long IN list is slow on SQLite). */
+/** 'return' audit events of the given leads, fetched in chunks (SQLite's bind-parameter limit). */
 async function returnsOf(db: DbOrTx, leadIds: number[]): Promise<AuditFact[]> {
-  const out: AuditFact[] = [];
-  for (let i = 0; i < leadIds.length; i += 500) out.push(...(await auditsOf(db, ['return'], { leadIds: leadIds.slice(i, i + 500) })));
-  return out;
+  return inChunks(leadIds, (chunk) => auditsOf(db, ['return'], { leadIds: chunk }));
 }
 
 async function newLeads(db: DbOrTx, w: Window): Promise<LeadFact[]> {

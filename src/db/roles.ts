@@ -2,6 +2,7 @@
 import type { Db, Tx } from './client.ts';
 
 import type { Holders, Role } from '../domain/workflow.ts';
+import { inChunks } from './chunks.ts';
 
 export { ROLES, type Role } from '../domain/workflow.ts';
 
@@ -53,7 +54,7 @@ export function unknownUserName(openId: string): string {
 }
 
 export async function namesOf(db: Db | Tx, openIds: string[]): Promise<Map<string, string>> {
-  const rows = await db.user.findMany({ where: { openId: { in: [...new Set(openIds)] } } });
+  const rows = await inChunks([...new Set(openIds)], (chunk) => db.user.findMany({ where: { openId: { in: chunk } } }));
   const map = new Map(rows.filter((r) => r.name).map((r) => [r.openId, r.name as string]));
   for (const id of openIds) if (!map.has(id)) map.set(id, unknownUserName(id));
   return map;

@@ -2,6 +2,7 @@
 // There is no fastify adapter in the node-sdk, so this route keeps the raw body (the signature covers the
 // exact bytes), lets src/lark/intake.ts decrypt and verify it, and hands the event to the inbox.
 import type { FastifyPluginAsync } from 'fastify';
+import { ERRORS, errorBody } from '../errors.ts';
 import { normaliseEvent, toLarkAnswer, verifyRequest, type IntakeSecrets } from '../lark/intake.ts';
 import type { Inbox } from '../bot/inbox.ts';
 import type { Metrics } from '../metrics.ts';
@@ -24,7 +25,8 @@ export const larkRoutes: FastifyPluginAsync<LarkRoutesDeps> = async (app, deps) 
     if ('status' in result) {
       req.log.warn({ route: req.url, reason: result.reason, ip: req.ip }, `refused Lark callback: ${result.reason}`);
       deps.metrics.eventsReceived.inc({ type: 'refused', outcome: String(result.status) });
-      return reply.code(result.status).send({ error: result.reason });
+      const refusal = result.status === 401 ? ERRORS.UNAUTHORIZED : result.reason === 'malformed JSON' ? ERRORS.BAD_JSON : ERRORS.BAD_REQUEST;
+      return reply.code(result.status).send(errorBody(refusal));
     }
     if (result.kind === 'challenge') return reply.send({ challenge: result.challenge });
     const event = normaliseEvent(result.eventId, result.eventType, result.payload);

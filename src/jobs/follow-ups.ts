@@ -12,6 +12,7 @@ import { md } from '../cards/template.ts';
 import { FOLLOW_UP_ANSWER_DAYS, followUpPeriod, isLifecycleStage, periodLabel, previousMonth, STAGE_LABELS } from '../domain/lifecycle.ts';
 import { localDateTime, localMonth } from '../domain/time.ts';
 import { queueOnce, type JobDef } from './ledger.ts';
+import { inChunks } from '../db/chunks.ts';
 
 export const FOLLOW_UP_JOB = 'follow-ups';
 export const NOTE_MAX = 500;
@@ -132,10 +133,12 @@ export async function overdueFollowUps(db: Db | Tx, month: string, now: Date): P
   const period = previousMonth(month);
   const rows = await db.followUp.findMany({ where: { period, answeredAt: null, sentAt: { lte: before } }, orderBy: { id: 'asc' } });
   if (rows.length === 0) return [];
-  const leads = await db.lead.findMany({
-    where: { id: { in: rows.map((r) => r.leadId) } },
-    select: { id: true, code: true, projectName: true, town: true, submitterId: true, status: true },
-  });
+  const leads = await inChunks([...new Set(rows.map((r) => r.leadId))], (chunk) =>
+    db.lead.findMany({
+      where: { id: { in: chunk } },
+      select: { id: true, code: true, projectName: true, town: true, submitterId: true, status: true },
+    }),
+  );
   const byId = new Map(leads.map((l) => [l.id, l]));
   const out: OverdueFollowUp[] = [];
   for (const r of rows) {

@@ -352,6 +352,32 @@ describe('duplicates', () => {
     expect(await leadCount()).toBe(before + 1);
   });
 
+  it("shows another town's match by its code and town only, as /lead would hide it", async () => {
+    const code = creditCode('MA2DUPX9T');
+    const { msg: first } = await openForm(STAFF_BP, 'tech');
+    const theirs = await submit(STAFF_BP, first, { project_name: '白蒲的保密项目', company_name: '白蒲丙公司', credit_code: code, town: '白蒲镇', hightech_field: '新材料' });
+    const theirCode = codeIn(theirs.card)!;
+
+    // 丁堰镇 staff may not open it with /lead ...
+    await bot.say(STAFF_DY, `/lead ${theirCode}`);
+    expect(lastText(STAFF_DY)).not.toContain('白蒲的保密项目');
+    // ... nor read it on the duplicate card.
+    const { msg } = await openForm(STAFF_DY, 'tech');
+    const { card } = await submit(STAFF_DY, msg, { project_name: '丁堰的项目', company_name: '丁公司', credit_code: code, town: '丁堰镇', hightech_field: '新材料' });
+    expect(headerTitle(card)).toBe('可能重复登记');
+    const text = cardText(card);
+    expect(text).toContain(theirCode);
+    expect(text).toContain('白蒲镇');
+    for (const hidden of ['白蒲的保密项目', '白蒲丙公司', '陈白蒲', '审批中']) expect(text).not.toContain(hidden);
+
+    // Whoever sees every lead (an admin) reads the match in full.
+    const { msg: adminForm } = await openForm(ADMIN, 'tech');
+    const admin = await submit(ADMIN, adminForm, { project_name: '管理员的项目', company_name: '戊公司', credit_code: code, town: '丁堰镇', hightech_field: '新材料' });
+    expect(headerTitle(admin.card)).toBe('可能重复登记');
+    expect(cardText(admin.card)).toContain('白蒲的保密项目');
+    expect(cardText(admin.card)).toContain('陈白蒲');
+  });
+
   it('the same company name written differently（（）vs ()，有限责任公司）is a duplicate; 返回修改 keeps the values', async () => {
     const { msg: first } = await openForm(STAFF_BP, 'service');
     const original = await submit(STAFF_BP, first, { project_name: '氢能检测服务', company_name: '苏州（如皋）氢能科技有限公司', town: '白蒲镇', service_type: '技术评估检测' });
@@ -363,7 +389,9 @@ describe('duplicates', () => {
     const { card } = await submit(STAFF_DY, msg, entered);
     expect(headerTitle(card)).toBe('可能重复登记');
     expect(cardText(card)).toContain(originalCode);
-    expect(cardText(card)).toContain('陈白蒲');
+    // Another town's lead: its code and town, not who registered it (see the test above).
+    expect(cardText(card)).toContain('白蒲镇');
+    expect(cardText(card)).not.toContain('陈白蒲');
     expect(await leadCount()).toBe(before);
 
     const back = await submit(STAFF_DY, msg, {}, '返回修改');

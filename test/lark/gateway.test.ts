@@ -3,7 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBot, ENCRYPT_KEY, VERIFICATION_TOKEN, cardOf } from '../support/harness.ts';
 import { encryptBody, signedHeaders, textEvent, cardEvent } from '../support/lark-sign.ts';
 import { cardText } from '../support/cards.ts';
-import { p2pChatId, STANDIN_BOT } from '../../src/lark/standin.ts';
+import { p2pChatId, STANDIN_BOT, startLarkStandIn } from '../../src/lark/standin.ts';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { testDatabase } from '../support/db.ts';
+import { ROOT } from '../support/process.ts';
 
 const ALICE = 'ou_alice0001';
 let bot: TestBot;
@@ -270,6 +274,71 @@ describe('two processes on one database', () => {
     } finally {
       await other.app.stop();
       await other.lark.close();
+    }
+  });
+});
+
+describe('a message whose handling kills the process (poison message)', () => {
+  it('is given up after the usual 5 tries with the usual 「处理失败」 reply, not retried forever', { timeout: 120_000 }, async () => {
+    const lark = await startLarkStandIn();
+    const poison = await testDatabase('gateway-poison');
+    const children: ReturnType<typeof spawn>[] = [];
+    let final: TestBot | undefined;
+    try {
+      const eventId = randomUUID();
+      const messageId = lark.state.registerIncoming({ chatId: p2pChatId(ALICE), senderId: ALICE });
+      // Recorded, as the route records it before answering Lark; then every process that takes it dies.
+      const setup = await TestBot.start({ name: 'gateway-poison-setup', env: { DATABASE_URL: poison.url, LARK_DOMAIN: lark.url } });
+      await setup.app.database.prisma.processedEvent.create({
+        // Three processes already died taking it (two more are killed below, for real).
+        data: { eventId, eventType: 'message', attempts: 3, payload: JSON.stringify({ kind: 'message', eventId, chatId: p2pChatId(ALICE), chatType: 'p2p', messageId, senderId: ALICE, messageType: 'text', text: '帮助', mentions: [], createdAt: new Date() }) },
+      });
+      await setup.app.stop();
+      await setup.databaseUrl.drop();
+      await setup.lark.close();
+
+      const LOCK_MS = 60_000;
+      for (let i = 0; i < 2; i++) {
+        // Each process starts a lock period after the last (its clock runs ahead), takes the event and is
+        // killed (SIGKILL) while handling it.
+        const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'support', 'inbox-crash-child.ts')], {
+          cwd: ROOT,
+          env: { ...process.env, DATABASE_URL: poison.url, LARK_DOMAIN: lark.url, CLOCK_OFFSET_MS: String(i * (LOCK_MS + 1000)) },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        children.push(proc);
+        let out = '';
+        proc.stdout!.on('data', (d) => (out += d));
+        proc.stderr!.on('data', (d) => (out += d));
+        const exited = new Promise((resolve) => proc.on('close', resolve));
+        const until = Date.now() + 30_000;
+        while (!out.includes(`HANDLING ${eventId}`)) {
+          if (Date.now() > until || proc.exitCode !== null) throw new Error(`child ${i + 1} did not take the event:\n${out}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        proc.kill('SIGKILL');
+        await exited;
+      }
+
+      // The next start, after the last lock ran out: the event is not handled a sixth time.
+      final = await TestBot.start({ name: 'gateway-poison-final', env: { DATABASE_URL: poison.url, LARK_DOMAIN: lark.url }, clock: () => new Date(Date.now() + 2 * (LOCK_MS + 1000)) });
+      const replied = () => lark.state.messages.some((m) => m.parentId === messageId);
+      for (let i = 0; i < 400 && !replied(); i++) await new Promise((r) => setTimeout(r, 25));
+      await final.settle();
+      const row = await final.app.database.prisma.processedEvent.findUniqueOrThrow({ where: { eventId } });
+      expect(row.status).toBe('failed');
+      expect(row.attempts).toBe(5);
+      const replies = lark.state.messages.filter((m) => m.parentId === messageId);
+      expect(replies.map((m) => JSON.parse(m.content).text)).toEqual(['处理失败，请稍后重试。如多次失败，请联系管理员。']);
+      // And it stays given up.
+      expect(await final.app.inbox.resume()).toBe(0);
+    } finally {
+      for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+      await final?.app.stop();
+      await final?.databaseUrl.drop();
+      await final?.lark.close();
+      await lark.close();
+      await poison.drop();
     }
   });
 });

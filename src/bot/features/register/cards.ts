@@ -87,12 +87,27 @@ export interface DuplicateView {
   reasons: string[];
 }
 
-export function duplicateCard(lead: LeadInput, duplicates: DuplicateView[], draftId: number, opts: { editing?: string } = {}): CardJson {
+/** A match the person may not see (another town's lead, by the visibility rule of /lead and /find): its code and town only. */
+export interface HiddenDuplicateView {
+  hidden: true;
+  code: string;
+  town: string;
+}
+
+export function duplicateCard(lead: LeadInput, duplicates: Array<DuplicateView | HiddenDuplicateView>, draftId: number, opts: { editing?: string } = {}): CardJson {
   const { editing } = opts;
   const elements: CardElement[] = [
     markdown(`您${editing ? `修改的项目 ${md(editing)}` : '登记的项目'}「${md(lead.projectName)}」可能与下列已登记项目重复：`),
   ];
   for (const d of duplicates) {
+    if ('hidden' in d) {
+      elements.push(keyValues([
+        ['项目编号', d.code],
+        ['所属镇区', d.town],
+        ['说明', '其他镇区登记的项目，详情仅该镇区和审批人员可见'],
+      ]));
+      continue;
+    }
     elements.push(keyValues([
       ['项目编号', d.code],
       ['项目名称', d.projectName],

@@ -7,7 +7,7 @@ import type { Person } from '../../../db/roles.ts';
 import { namesOf } from '../../../db/roles.ts';
 import {
   activitiesOfYear, createLead, findDraft, findDuplicates, findLeadById, lastReturnComment, saveLeadEdits,
-  saveDraft, takeDraft, type LeadRow,
+  canSee, saveDraft, takeDraft, type LeadRow, type Viewer,
 } from '../../../db/leads.ts';
 import {
   isLeadKind, isMajor, leadFormValues, parseLeadKind, validateLeadForm,
@@ -18,7 +18,7 @@ import { startApproval, startResubmission } from '../../approval/start.ts';
 import { idOf, toast, type ActionContext, type MessageContext } from '../../router.ts';
 import type { Services } from '../../services.ts';
 import { registeringRole, registrationRefusal } from './access.ts';
-import { duplicateCard, kindChooserCard, leadStatusText, submittedCard, type DuplicateView } from './cards.ts';
+import { duplicateCard, kindChooserCard, leadStatusText, submittedCard, type DuplicateView, type HiddenDuplicateView } from './cards.ts';
 import { leadFormCard } from './form.ts';
 
 /** Concurrent registrations queue on the sequence row; give them time, but a callback must stay short. */
@@ -190,14 +190,16 @@ export async function onSubmit(ctx: ActionContext): Promise<CardReply> {
   if (duplicates.length > 0) {
     // A draft nobody comes back to is dropped by the housekeeping job (src/jobs/housekeeping.ts).
     const draftId = await saveDraft(services.db, { userId: person.openId, kind, values: checked.values, leadId: edit?.leadId, now: services.clock() });
-    return { card: duplicateCard(checked.lead, await duplicateViews(services, checked.lead, duplicates), draftId, { editing: edit?.code }) };
+    return { card: duplicateCard(checked.lead, await duplicateViews(services, person, checked.lead, duplicates), draftId, { editing: edit?.code }) };
   }
   return save(ctx, checked.lead, { editId: edit?.leadId });
 }
 
-async function duplicateViews(services: Services, lead: LeadInput, rows: LeadRow[]): Promise<DuplicateView[]> {
-  const names = await namesOf(services.db, rows.map((r) => r.submitterId));
-  return rows.map((r) => {
+/** What the person may see of each match: in full when /lead would show it, else its code and town only. */
+async function duplicateViews(services: Services, viewer: Viewer, lead: LeadInput, rows: LeadRow[]): Promise<Array<DuplicateView | HiddenDuplicateView>> {
+  const names = await namesOf(services.db, rows.filter((r) => canSee(viewer, r)).map((r) => r.submitterId));
+  return rows.map((r): DuplicateView | HiddenDuplicateView => {
+    if (!canSee(viewer, r)) return { hidden: true, code: r.code, town: r.town };
     const reasons: string[] = [];
     if (lead.creditCode && r.creditCode === lead.creditCode) reasons.push('统一社会信用代码');
     if (lead.companyNorm && r.companyNorm === lead.companyNorm) reasons.push('企业名称');

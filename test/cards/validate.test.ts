@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertValidCard, CARD_MAX_BYTES, cardSize, validateCard } from '../../src/cards/validate.ts';
+import { assertValidCard, CARD_MAX_BYTES, cardSize, validateCard } from '../../src/platform/cards/validate.ts';
 
 type El = Record<string, unknown>;
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBot, ENCRYPT_KEY, VERIFICATION_TOKEN, cardOf } from '../support/harness.ts';
 import { encryptBody, signedHeaders, textEvent, cardEvent } from '../support/lark-sign.ts';
 import { cardText } from '../support/cards.ts';
-import { p2pChatId, STANDIN_BOT } from '../../src/lark/standin.ts';
+import { p2pChatId, STANDIN_BOT } from '../../src/sandbox/standin.ts';
 
 const ALICE = 'ou_alice0001';
 let bot: TestBot;

@@ -2,8 +2,8 @@
 // does on the Lark side, and how failures come back to the caller.
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLarkApi, LarkApiError, type LarkApi } from '../../src/lark/api.ts';
-import { larkStandInPlugin, LarkStandInState, p2pChatId, startLarkStandIn, STANDIN_APP_ID, STANDIN_APP_SECRET, STANDIN_BOT, type RunningStandIn } from '../../src/lark/standin.ts';
+import { createLarkApi, LarkApiError, type LarkApi } from '../../src/platform/lark/api.ts';
+import { larkStandInPlugin, LarkStandInState, p2pChatId, startLarkStandIn, STANDIN_APP_ID, STANDIN_APP_SECRET, STANDIN_BOT, type RunningStandIn } from '../../src/sandbox/standin.ts';
 
 const running: RunningStandIn[] = [];
 afterEach(async () => {

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { validate as validCron } from 'node-cron';
-import { defaultScoring, scoringSchema } from '../features/leads/scoring.ts';
+import { defaultScoring, scoringSchema } from './scoring.ts';
 
 export const LEAD_KINDS = ['tech', 'talent', 'platform', 'service', 'fund'] as const;
 export type LeadKind = (typeof LEAD_KINDS)[number];

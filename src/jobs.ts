@@ -2,7 +2,7 @@
 // `npm run job` runs by name.
 import { runReminders } from './features/approval/reminders.ts';
 import { activityRemindersJob } from './features/activities/reminders.ts';
-import { bimonthlyDigestJob, monthlyReportJob, weeklyDigestJob, DIGEST_JOBS } from './features/digests/jobs.ts';
+import { bimonthlyDigestJob, monthlyReportJob, weeklyDigestJob } from './features/digests/jobs.ts';
 import { followUpsJob } from './features/lifecycle/follow-ups.ts';
 import { housekeepingJob } from './platform/jobs/housekeeping.ts';
 import type { JobDef, JobName } from './platform/delivery/ledger.ts';
@@ -28,13 +28,6 @@ export const JOBS: readonly JobDef[] = [
   activityRemindersJob,
   housekeepingJob,
 ];
-
-/**
- * Jobs run again on start, as of their last scheduled time within office.digests.missedRunDays: a run missed
- * while the service was down is made up once (each keys its ledger by the period of that time, so a run
- * that did happen is not repeated). Not reminders (hourly, and it re-reminds anyway) nor housekeeping.
- */
-export const CATCH_UP_JOBS: readonly JobName[] = [...Object.values(DIGEST_JOBS), quotaAlertsJob.name, followUpsJob.name, activityRemindersJob.name];
 
 export function findJob(name: string): JobDef | undefined {
   return JOBS.find((j) => j.name === name);

@@ -10,7 +10,6 @@ import type { Services } from '../bot/services.ts';
 import type { OfficeConfig } from '../../office/config.ts';
 import type { Database } from '../db/client.ts';
 import type { JobDef, JobName, JobResult } from '../delivery/ledger.ts';
-import { CATCH_UP_JOBS } from '../../jobs.ts';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
@@ -20,6 +19,13 @@ export type JobOutcome =
   /** Another process (or another run in this one) was running the job: nothing was done. */
   | { job: JobName; at: Date; status: 'busy' }
   | { job: JobName; at: Date; status: 'failed'; error: string };
+
+/**
+ * Jobs run again on start, as of their last scheduled time within office.digests.missedRunDays: a run missed
+ * while the service was down is made up once (each keys its ledger by the period of that time, so a run
+ * that did happen is not repeated). Not reminders (hourly, and it re-reminds anyway) nor housekeeping.
+ */
+export const CATCH_UP_JOBS: readonly JobName[] = ['weekly-digest', 'bimonthly-digest', 'monthly-report', 'quota-alerts', 'follow-ups', 'activity-reminders'];
 
 export interface SchedulerOptions {
   services: Services;

@@ -2,7 +2,7 @@
 // open_ids are `ou_` + letters and digits only: that is what the bot's own checks (BOT_ADMINS, at())
 // accept, so the demo people can be mentioned and configured like real ones.
 import { isUniqueViolation, type Db } from '../platform/db/client.ts';
-import type { Role } from '../features/people/store.ts';
+import type { Role } from '../platform/people.ts';
 
 export interface DemoPerson {
   openId: string;

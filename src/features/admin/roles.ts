@@ -5,7 +5,7 @@ import type { Bot, MessageContext } from '../../platform/bot/router.ts';
 import { card, fitCard, header, markdown, truncateList } from '../../platform/cards/kit.ts';
 import { md } from '../../platform/cards/template.ts';
 import { resolveTown } from '../../office/config.ts';
-import { holdersOf, namesOf, ROLES, type Role } from '../people/store.ts';
+import { holdersOf, namesOf, ROLES, type Role } from '../../platform/people.ts';
 import { ROLE_LABELS, STEP_ROLE } from '../approval/workflow.ts';
 import type { Mention } from '../../platform/lark/types.ts';
 import type { Tx } from '../../platform/db/client.ts';

@@ -5,7 +5,7 @@ import type { CardReply } from '../../platform/lark/types.ts';
 import { act, resendStepCard, type ActRequest, type ActResult } from '../approval/service.ts';
 import { APPROVAL_ACTIONS, historyCard, historyIds, pendingCard } from '../approval/cards.ts';
 import { auditTrail, loadWorkflow, waitingFor } from './store.ts';
-import { namesOf } from '../people/store.ts';
+import { namesOf } from '../../platform/people.ts';
 import { canSee } from '../leads/store.ts';
 import { formatLeadCode, parseLeadCode } from '../leads/lead.ts';
 import type { StepKind } from './workflow.ts';

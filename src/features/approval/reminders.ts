@@ -4,7 +4,7 @@
 // hourly schedule lives in src/jobs; it calls runReminders().
 import { dueReminders, remindStep } from './workflow.ts';
 import { loadStep, pendingSteps, toStepState } from './store.ts';
-import { loadHolders } from '../people/store.ts';
+import { loadHolders } from '../../platform/people.ts';
 import type { Services } from '../../platform/bot/services.ts';
 import { applyTransition, runLeadTransaction } from './service.ts';
 

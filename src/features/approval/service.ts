@@ -15,7 +15,7 @@ import { onLeadApproved } from '../push/push.ts';
 import type { Tx } from '../../platform/db/client.ts';
 import { enqueue, enqueuePatchRef, cardContent } from '../../platform/delivery/outbox.ts';
 import type { CardJson, OutgoingMessage, ToastType } from '../../platform/lark/types.ts';
-import { loadHolders, namesOf, type Person } from '../people/store.ts';
+import { loadHolders, namesOf, type Person } from '../../platform/people.ts';
 import {
   applyEffects, auditTrail, loadStep, loadWorkflow, WorkflowConflict, type LoadedWorkflow, type MessageEffect, type StepRow,
 } from './store.ts';

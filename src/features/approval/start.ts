@@ -27,7 +27,7 @@
 // Neither may be called outside a transaction, and neither takes the per-lead queue of service.ts.
 import type { Tx } from '../../platform/db/client.ts';
 import { loadWorkflow } from './store.ts';
-import { loadHolders } from '../people/store.ts';
+import { loadHolders } from '../../platform/people.ts';
 import { resubmit, submit } from './workflow.ts';
 import type { Services } from '../../platform/bot/services.ts';
 import { applyTransition } from './service.ts';

@@ -2,7 +2,7 @@
 // assignees), applies the database effects of a workflow transition (src/features/approval/workflow.ts) with conditional
 // updates, and the queries behind /pending, /history, reminders and re-staffing.
 import type { Db, Prisma, Tx } from '../../platform/db/client.ts';
-import type { Role } from '../people/store.ts';
+import type { Role } from '../../platform/people.ts';
 import {
   STEP_ROLE, type AssigneeState, type Decision, type Effect, type LeadFacts, type LeadStatus,
   type StepKind, type StepMode, type StepRef, type StepState, type StepStatus, type WorkflowState,
@@ -98,7 +98,7 @@ export async function loadStep(db: DbOrTx, stepId: number): Promise<StepRow | nu
 }
 
 /** Kept here for older importers (src/sandbox/seed.ts); the one implementation lives in roles.ts. */
-export { loadHolders } from '../people/store.ts';
+export { loadHolders } from '../../platform/people.ts';
 
 /** Ids of leads with a pending step taken by `role` (to re-staff after a role change). */
 export async function leadsWithPendingStepOf(db: DbOrTx, role: Role): Promise<number[]> {

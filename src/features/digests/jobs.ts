@@ -3,7 +3,7 @@
 // wants it), and for every recipient records (job, period, recipient) in the run ledger and queues the card
 // in ONE transaction: a restart, a catch-up run or a second process never sends the same digest twice.
 import { overdueFollowUps } from '../lifecycle/follow-ups.ts';
-import { namesOf } from '../people/store.ts';
+import { namesOf } from '../../platform/people.ts';
 import type { Services } from '../../platform/bot/services.ts';
 import type { CardJson } from '../../platform/lark/types.ts';
 import { cardContent } from '../../platform/delivery/outbox.ts';

@@ -1,7 +1,7 @@
 // Queries behind the digests (rows for src/features/digests/digest.ts) and the subscriptions that say who gets them.
 import type { Db, Tx } from '../../platform/db/client.ts';
 import { isUniqueViolation } from '../../platform/db/client.ts';
-import { holdersOf } from '../people/store.ts';
+import { holdersOf } from '../../platform/people.ts';
 import type {
   ActivityFact, AuditFact, BimonthlyInput, KeyProjectFact, LeadFact, MonthlyInput, OpenLeadFact, StageFact, WeeklyInput, Window,
 } from './digest.ts';

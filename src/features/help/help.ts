@@ -1,6 +1,6 @@
 // /help (帮助): the commands this person may run, grouped by the role that opens them.
 import type { Bot, CommandDef } from '../../platform/bot/router.ts';
-import type { Role } from '../people/store.ts';
+import type { Role } from '../../platform/people.ts';
 import { ROLE_LABELS } from '../approval/workflow.ts';
 import { renderTemplate, md } from '../../platform/cards/template.ts';
 

@@ -1,7 +1,7 @@
 // Leads in the database: registering one under a yearly code, editing a returned one, finding possible
 // duplicates, what a person may see (lists, search, one lead), and the drafts kept while a user confirms.
 import type { Db, Prisma, Tx } from '../../platform/db/client.ts';
-import type { Role } from '../people/store.ts';
+import type { Role } from '../../platform/people.ts';
 import { formatLeadCode, LEAD_KINDS, type LeadFormValues, type LeadInput, type LeadKind } from './lead.ts';
 
 type DbOrTx = Db | Tx;

@@ -4,7 +4,7 @@
 import { LIFECYCLE_SHOW_ACTION } from '../approval/cards.ts';
 import { idOf, toast, type Bot, type ActionContext, type MessageContext } from '../../platform/bot/router.ts';
 import type { Services } from '../../platform/bot/services.ts';
-import type { Person } from '../people/store.ts';
+import type { Person } from '../../platform/people.ts';
 import type { CardJson, CardReply } from '../../platform/lark/types.ts';
 import { isUniqueViolation } from '../../platform/db/client.ts';
 import { canSee, findLeadByCode } from '../leads/store.ts';

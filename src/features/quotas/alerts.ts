@@ -12,7 +12,7 @@
 // Each ledger row is written in the transaction that queues its card.
 import { resolveTown } from '../../office/config.ts';
 import { loadQuotaProgress } from './store.ts';
-import { holdersOf } from '../people/store.ts';
+import { holdersOf } from '../../platform/people.ts';
 import { laggingTowns, reachedAllTargets, reachedTargets, type LaggingEntry, type ReachedEntry } from './quota.ts';
 import { localMonth, localParts } from '../../platform/time.ts';
 import { cardContent } from '../../platform/delivery/outbox.ts';

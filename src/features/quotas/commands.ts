@@ -11,7 +11,7 @@
 // file name, else 「<year>年」 in its title rows, else the current year (see src/features/quotas/import.ts).
 import type { CardReply } from '../../platform/lark/types.ts';
 import { resolveTown } from '../../office/config.ts';
-import { ROLES } from '../people/store.ts';
+import { ROLES } from '../../platform/people.ts';
 import {
   clearYearIntent, dropQuotaDraft, findQuotaDraft, loadQuotaProgress, quotaTownCount, replaceQuotaYear,
   saveQuotaDraft, saveYearIntent, setQuota, takeQuotaDraft, yearIntent, type QuotaDraft,

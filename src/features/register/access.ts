@@ -1,6 +1,6 @@
 // Who may register leads: staff with a town, or admins. Everyone else is told whom to ask.
-import type { Person, Role } from '../people/store.ts';
-import { holdersOf, namesOf } from '../people/store.ts';
+import type { Person, Role } from '../../platform/people.ts';
+import { holdersOf, namesOf } from '../../platform/people.ts';
 import type { Services } from '../../platform/bot/services.ts';
 
 /** Undefined when `person` may register; otherwise the Chinese refusal naming whom to ask. */

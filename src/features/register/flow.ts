@@ -3,8 +3,8 @@
 // save is one transaction that also starts the approval.
 import { scoreAndStore } from '../lifecycle/store.ts';
 import type { CardJson, CardReply } from '../../platform/lark/types.ts';
-import type { Person } from '../people/store.ts';
-import { namesOf } from '../people/store.ts';
+import type { Person } from '../../platform/people.ts';
+import { namesOf } from '../../platform/people.ts';
 import {
   activitiesOfYear, createLead, findDraft, findDuplicates, findLeadById, lastReturnComment, saveLeadEdits,
   saveDraft, takeDraft, type LeadRow,

@@ -1,7 +1,7 @@
 // Looking at leads: 我的项目 (/my), 查询 (/find <keyword>), 项目 (/lead <code>), with the visibility rule:
 // town staff see their own town's leads (and their own), reviewers, approvers, experts, leaders and admins see all.
 import { loadWorkflow } from '../approval/store.ts';
-import { nameOf } from '../people/store.ts';
+import { nameOf } from '../../platform/people.ts';
 import { canWithdraw } from '../approval/workflow.ts';
 import {
   canSee, findLeadByCode, lastReturnComment, listLeadsBySubmitter, loadLeadWithSteps, searchLeads, seesAll,

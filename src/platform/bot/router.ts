@@ -4,7 +4,7 @@
 import type { CardActionEvent, CardJson, CardReply, MessageEvent, Mention } from '../lark/types.ts';
 import type { IdentitySource } from '../lark/identity.ts';
 import { enqueue, cardContent, textContent } from '../delivery/outbox.ts';
-import { loadPerson, rememberName, type Person, type Role } from '../../features/people/store.ts';
+import { loadPerson, rememberName, type Person, type Role } from '../people.ts';
 import { splitCommand } from '../lark/intake.ts';
 import type { Services } from './services.ts';
 

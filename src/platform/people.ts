@@ -1,9 +1,9 @@
 // Role grants (staff carry a town) and the people we know by name.
-import type { Db, Tx } from '../../platform/db/client.ts';
+import type { Db, Tx } from './db/client.ts';
 
-import type { Holders, Role } from '../approval/workflow.ts';
+import type { Holders, Role } from '../features/approval/workflow.ts';
 
-export { ROLES, type Role } from '../approval/workflow.ts';
+export { ROLES, type Role } from '../features/approval/workflow.ts';
 
 export interface Person {
   openId: string;

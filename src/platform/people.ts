@@ -1,9 +1,10 @@
 // Role grants (staff carry a town) and the people we know by name.
 import type { Db, Tx } from './db/client.ts';
 
-import type { Holders, Role } from '../features/approval/workflow.ts';
-
-export { ROLES, type Role } from '../features/approval/workflow.ts';
+export const ROLES = ['staff', 'reviewer', 'approver', 'expert', 'leader', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+/** Current holders (open_ids) of each role; a role nobody holds may be left out. */
+export type Holders = Readonly<Partial<Record<Role, readonly string[]>>>;
 
 export interface Person {
   openId: string;

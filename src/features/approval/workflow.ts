@@ -16,12 +16,12 @@
 // admin to decide grants him the role (he then gets the next steps) or has an assignee transfer the step.
 import { localParts } from '../../platform/time.ts';
 import type { LeadKind, OfficeConfig } from '../../office/config.ts';
+import type { Holders, Role } from '../../platform/people.ts';
 
 // ---------------------------------------------------------------------------------------------------------
 // Vocabulary
 
-export const ROLES = ['staff', 'reviewer', 'approver', 'expert', 'leader', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+export { ROLES, type Holders, type Role } from '../../platform/people.ts';
 
 export const STEP_KINDS = ['prereview', 'review', 'signoff', 'leadership'] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
@@ -144,9 +144,6 @@ export interface WorkflowState {
   lead: LeadFacts;
   steps: StepState[];
 }
-
-/** Current holders (open_ids) of each role; a role nobody holds may be left out. */
-export type Holders = Readonly<Partial<Record<Role, readonly string[]>>>;
 
 export interface Actor {
   id: string;

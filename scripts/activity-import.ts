@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { fail, loadConfig, openCliDatabase, parseCli, usageError } from './cli.ts';
-import { importActivityTable } from '../src/features/lifecycle/store.ts';
+import { importActivityTable } from '../src/features/activities/store.ts';
 import { importSummaryLines } from '../src/features/activities/commands.ts';
 
 const USAGE = 'usage: npm run activity:import -- <file.csv|file.xlsx> --year <year>';

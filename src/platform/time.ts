@@ -70,3 +70,8 @@ export function addMonths(year: number, month: number, delta: number): { year: n
   const index = year * 12 + (month - 1) + delta;
   return { year: Math.floor(index / 12), month: (index % 12) + 1 };
 }
+
+/** The UTC calendar day of `d`, YYYY-MM-DD (stored dates are UTC midnights). */
+export function isoDate(d: Date): string {
+  return d.toISOString().slice(0, 10);
+}

@@ -5,7 +5,7 @@
 import type { Bot, MessageContext } from '../../platform/bot/router.ts';
 import type { Services } from '../../platform/bot/services.ts';
 import type { CardJson } from '../../platform/lark/types.ts';
-import { activitiesOf, importActivityTable, type ActivityImportResult, type ActivityRow } from '../lifecycle/store.ts';
+import { activitiesOf, importActivityTable, type ActivityImportResult, type ActivityRow } from './store.ts';
 import { card, greyText, header, markdown, noticeCard, table, type CardElement } from '../../platform/cards/kit.ts';
 import { md } from '../../platform/cards/template.ts';
 import { assertValidCard } from '../../platform/cards/validate.ts';

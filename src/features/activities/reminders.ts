@@ -9,9 +9,8 @@ import { card, greyText, header, markdown } from '../../platform/cards/kit.ts';
 import { assertValidCard } from '../../platform/cards/validate.ts';
 import { md } from '../../platform/cards/template.ts';
 import { activityReminderDue } from './activity.ts';
-import { isoDate } from '../lifecycle/lifecycle.ts';
-import { localParts } from '../../platform/time.ts';
-import { datedActivities, type ActivityRow } from '../lifecycle/store.ts';
+import { isoDate, localParts } from '../../platform/time.ts';
+import { datedActivities, type ActivityRow } from './store.ts';
 import { queueOnce, type JobDef } from '../../platform/delivery/ledger.ts';
 
 export const ACTIVITY_REMINDERS_JOB = 'activity-reminders';

@@ -6,7 +6,7 @@ import { checkCreditCode } from '../leads/creditCode.ts';
 import { MAX_WAN } from '../leads/fields.ts';
 import { formatNumber, formatWan } from '../leads/format.ts';
 import { parseAmount, parseDay } from '../leads/values.ts';
-import { addMonths, localMonth } from '../../platform/time.ts';
+import { addMonths, isoDate, localMonth } from '../../platform/time.ts';
 
 export const LIFECYCLE_STAGES = ['signed', 'registered', 'landed', 'producing'] as const;
 export type LifecycleStage = (typeof LIFECYCLE_STAGES)[number];
@@ -178,9 +178,7 @@ function text(raw: unknown): string {
   return raw.replace(/[\u0000-\u001F\u007F-\u009F]/g, ' ').trim();
 }
 
-export function isoDate(d: Date): string {
-  return d.toISOString().slice(0, 10);
-}
+export { isoDate };
 
 export function dayToDate(day: string): Date {
   return new Date(`${day}T00:00:00.000Z`);

@@ -85,6 +85,11 @@ export const LEAD_STATUS_LABELS: Readonly<Record<LeadStatus, string>> = {
   withdrawn: '已撤回',
 };
 
+/** A stored lead's status in words (an unknown status as it is). */
+export function leadStatusText(lead: { status: string }): string {
+  return LEAD_STATUS_LABELS[lead.status as LeadStatus] ?? lead.status;
+}
+
 export const ACTION_LABELS: Readonly<Record<WorkflowAction, string>> = {
   approve: '同意',
   reject: '驳回',

@@ -24,7 +24,7 @@ import {
 import { localDate } from '../../platform/time.ts';
 import { scoreSummaryLines } from '../leads/scoring.ts';
 import { followUpCard, NOTE_MAX } from './follow-ups.ts';
-import { leadStatusText } from '../register/cards.ts';
+import { leadStatusText } from '../approval/workflow.ts';
 
 
 function today(services: Services): string {

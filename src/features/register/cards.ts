@@ -12,7 +12,7 @@ import {
   hideContacts, LEAD_KIND_DESCRIPTIONS, LEAD_KIND_LABELS, LEAD_KINDS, leadKindLabel, leadSummaryRows, type LeadInput,
 } from '../leads/lead.ts';
 import {
-  LEAD_STATUS_LABELS, PENDING_STEP_LABELS, progressLine, STEP_KINDS,
+  leadStatusText, PENDING_STEP_LABELS, progressLine, STEP_KINDS,
   type LeadStatus, type StepKind, type StepStatus,
 } from '../approval/workflow.ts';
 import { localDateTime } from '../../platform/time.ts';
@@ -26,9 +26,7 @@ const knownSteps = (steps: Steps) =>
   steps.filter((s) => isStepKind(s.step)).map((s) => ({ ...s, step: s.step as StepKind, status: s.status as StepStatus }));
 
 /** 审批中 / 退回修改 / 已通过 / 已驳回 / 已撤回. */
-export function leadStatusText(lead: { status: string }): string {
-  return LEAD_STATUS_LABELS[lead.status as LeadStatus] ?? lead.status;
-}
+export { leadStatusText };
 
 /**
  * What happens next to a lead, in a few words: the pending approval step; 修改后重新提交 when returned or

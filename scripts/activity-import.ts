@@ -4,8 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { fail, loadConfig, openCliDatabase, parseCli, usageError } from './cli.ts';
-import { importActivityTable } from '../src/db/lifecycle.ts';
-import { importSummaryLines } from '../src/bot/features/activities.ts';
+import { importActivityTable } from '../src/features/activities/store.ts';
+import { importSummaryLines } from '../src/features/activities/commands.ts';
 
 const USAGE = 'usage: npm run activity:import -- <file.csv|file.xlsx> --year <year>';
 

@@ -1,13 +1,13 @@
-// npm run bench: times computing (src/domain/digest.ts) and rendering (src/bot/digest-cards.ts) the weekly,
+// npm run bench: times computing (src/features/digests/digest.ts) and rendering (src/features/digests/cards.ts) the weekly,
 // bimonthly and monthly digests over 100,000 synthetic leads held in memory (no database), and prints the
 // times and card sizes. A benchmark, not a test: it asserts nothing.
 import { performance } from 'node:perf_hooks';
-import { defaultOffice, LEAD_KINDS } from '../src/config/office.ts';
-import { bimonthlyDigest, monthlyDigest, weeklyDigest, type AuditFact, type KeyProjectFact, type LeadFact, type OpenLeadFact, type StageFact } from '../src/domain/digest.ts';
-import { bimonthlyCard, monthlyCard, weeklyCard } from '../src/bot/digest-cards.ts';
-import { cardSize } from '../src/cards/validate.ts';
-import { QUOTA_METRICS, type ApprovedLeadFact, type QuotaTarget } from '../src/domain/quota.ts';
-import { STEP_KINDS } from '../src/domain/workflow.ts';
+import { defaultOffice, LEAD_KINDS } from '../src/office/config.ts';
+import { bimonthlyDigest, monthlyDigest, weeklyDigest, type AuditFact, type KeyProjectFact, type LeadFact, type OpenLeadFact, type StageFact } from '../src/features/digests/digest.ts';
+import { bimonthlyCard, monthlyCard, weeklyCard } from '../src/features/digests/cards.ts';
+import { cardSize } from '../src/platform/cards/validate.ts';
+import { QUOTA_METRICS, type ApprovedLeadFact, type QuotaTarget } from '../src/features/quotas/quota.ts';
+import { STEP_KINDS } from '../src/features/approval/workflow.ts';
 
 const LEADS = Number(process.env.BENCH_LEADS ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);

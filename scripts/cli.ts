@@ -1,11 +1,11 @@
 // What every command-line script shares: plain errors with an exit code, the configuration, and the
 // database (migrated first unless DB_AUTO_MIGRATE=false).
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { parseEnv, type Env } from '../src/config/env.ts';
-import { loadOffice, type OfficeConfig } from '../src/config/office.ts';
-import { openDatabase, type Database } from '../src/db/client.ts';
-import { migrate } from '../src/db/migrate.ts';
-import { parseDatabaseUrl } from '../src/db/url.ts';
+import { parseEnv, type Env } from '../src/platform/config/env.ts';
+import { loadOffice, type OfficeConfig } from '../src/office/config.ts';
+import { openDatabase, type Database } from '../src/platform/db/client.ts';
+import { migrate } from '../src/platform/db/migrate.ts';
+import { parseDatabaseUrl } from '../src/platform/db/url.ts';
 
 /** Prints `message` on stderr and exits (2 = bad arguments or configuration, the default). */
 export function fail(message: string, code = 2): never {

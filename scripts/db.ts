@@ -9,8 +9,8 @@ import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { loadSchemaEngine, type SchemaFile } from './schema-engine.ts';
-import { migrate, migrationStatus, migrationsDir, readMigrations } from '../src/db/migrate.ts';
-import { describeTarget, parseDatabaseUrl, type DbTarget } from '../src/db/url.ts';
+import { migrate, migrationStatus, migrationsDir, readMigrations } from '../src/platform/db/migrate.ts';
+import { describeTarget, parseDatabaseUrl, type DbTarget } from '../src/platform/db/url.ts';
 
 const root = join(import.meta.dirname, '..');
 

@@ -1,7 +1,7 @@
 // `npm run demo:seed`: fills the sandbox database (DATABASE_URL, or ./data/zhaoshang.db) with demo data:
 // the 如皋 2023 quota table and activity calendar for the current year, the demo people and their roles,
 // and a few dozen leads in every approval state. Safe to run again: nothing is added twice.
-import { describeTarget } from '../src/db/url.ts';
+import { describeTarget } from '../src/platform/db/url.ts';
 import { loadConfig, openCliDatabase } from './cli.ts';
 import { seedDemo } from '../src/sandbox/seed.ts';
 

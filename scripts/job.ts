@@ -8,13 +8,13 @@
 // 2 bad arguments.
 import Fastify from 'fastify';
 import { loadConfig, openCliDatabase, parseCli, usageError } from './cli.ts';
-import { describeTarget, parseDatabaseUrl } from '../src/db/url.ts';
-import { createLarkApi } from '../src/lark/api.ts';
-import { createMetrics } from '../src/metrics.ts';
-import { createServices } from '../src/bot/services.ts';
-import { JOBS, findJob } from '../src/jobs/index.ts';
-import { runLocked } from '../src/jobs/scheduler.ts';
-import { describeError } from '../src/errors.ts';
+import { describeTarget, parseDatabaseUrl } from '../src/platform/db/url.ts';
+import { createLarkApi } from '../src/platform/lark/api.ts';
+import { createMetrics } from '../src/platform/metrics.ts';
+import { createServices } from '../src/platform/bot/services.ts';
+import { JOBS, findJob } from '../src/jobs.ts';
+import { runLocked } from '../src/platform/jobs/scheduler.ts';
+import { describeError } from '../src/platform/errors.ts';
 
 const USAGE = `usage: npm run job -- <${JOBS.map((j) => j.name).join('|')}> [--at <ISO time>] [--force]`;
 /** How long to wait for another process that is running the same job. */

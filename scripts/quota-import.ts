@@ -8,10 +8,10 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { fail, loadConfig, openCliDatabase, parseCli, usageError } from './cli.ts';
-import { quotaTownCount, replaceQuotaYear } from '../src/db/quotas.ts';
-import { METRIC_LABELS, QUOTA_METRICS } from '../src/domain/quota.ts';
-import { localParts } from '../src/domain/time.ts';
-import { chooseYear, metricsLine, parseYear, readQuotaFile, YEAR_SOURCE_LABELS } from '../src/quota/import.ts';
+import { quotaTownCount, replaceQuotaYear } from '../src/features/quotas/store.ts';
+import { METRIC_LABELS, QUOTA_METRICS } from '../src/features/quotas/quota.ts';
+import { localParts } from '../src/platform/time.ts';
+import { chooseYear, metricsLine, parseYear, readQuotaFile, YEAR_SOURCE_LABELS } from '../src/features/quotas/import.ts';
 
 const USAGE = 'usage: npm run quota:import -- <file.csv|file.xlsx> [--year <year>] [--dry-run]';
 

@@ -1,29 +1,29 @@
 // Composition root: one service instance (HTTP server, database, Lark gateway, outbox worker, scheduler).
 // main.ts runs one; tests run several side by side.
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import type { Env } from './config/env.ts';
-import { larkReadiness, requireCallbackSecrets } from './config/env.ts';
-import type { OfficeConfig } from './config/office.ts';
-import { openDatabase, type Database } from './db/client.ts';
-import { migrate } from './db/migrate.ts';
-import { describeTarget, parseDatabaseUrl } from './db/url.ts';
-import { installErrorHandlers } from './errors.ts';
-import { healthPlugin } from './http/health.ts';
-import { larkRoutes } from './http/lark.ts';
-import { createMetrics, type Metrics } from './metrics.ts';
-import { createLarkApi } from './lark/api.ts';
+import type { Env } from './platform/config/env.ts';
+import { larkReadiness, requireCallbackSecrets } from './platform/config/env.ts';
+import type { OfficeConfig } from './office/config.ts';
+import { openDatabase, type Database } from './platform/db/client.ts';
+import { migrate } from './platform/db/migrate.ts';
+import { describeTarget, parseDatabaseUrl } from './platform/db/url.ts';
+import { installErrorHandlers } from './platform/errors.ts';
+import { healthPlugin } from './platform/http/health.ts';
+import { larkRoutes } from './platform/http/lark.ts';
+import { createMetrics, type Metrics } from './platform/metrics.ts';
+import { createLarkApi } from './platform/lark/api.ts';
 import { mountSandbox } from './sandbox/index.ts';
-import { OutboxWorker, refreshOutboxDepth } from './lark/outbox.ts';
-import { createBot } from './bot/index.ts';
-import { Inbox } from './bot/inbox.ts';
-import type { Bot } from './bot/router.ts';
-import { createServices, type Services } from './bot/services.ts';
-import { startLongConnection, type LongConnection } from './lark/ws.ts';
-import { BotIdentityLoader } from './lark/identity.ts';
+import { OutboxWorker, refreshOutboxDepth } from './platform/delivery/outbox.ts';
+import { createBot } from './bot.ts';
+import { Inbox } from './platform/delivery/inbox.ts';
+import type { Bot } from './platform/bot/router.ts';
+import { createServices, type Services } from './platform/bot/services.ts';
+import { startLongConnection, type LongConnection } from './platform/lark/ws.ts';
+import { BotIdentityLoader } from './platform/lark/identity.ts';
 // Scheduled jobs (digests, reminders, quota alerts).
-import { rescoreIfChanged } from './db/lifecycle.ts';
-import { JOBS } from './jobs/index.ts';
-import { createScheduler, type Scheduler } from './jobs/scheduler.ts';
+import { rescoreIfChanged } from './features/lifecycle/store.ts';
+import { JOBS } from './jobs.ts';
+import { createScheduler, type Scheduler } from './platform/jobs/scheduler.ts';
 
 export interface AppOptions {
   env: Env;

@@ -1,6 +1,6 @@
 // Entry point of `npm start`.
-import { ConfigError, parseEnv } from './config/env.ts';
-import { loadOffice } from './config/office.ts';
+import { ConfigError, parseEnv } from './platform/config/env.ts';
+import { loadOffice } from './office/config.ts';
 
 const SHUTDOWN_LIMIT_MS = 10_000;
 

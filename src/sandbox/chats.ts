@@ -1,8 +1,8 @@
 // The chats as the sandbox page shows them, read from the stand-in's state: what users sent
 // (LarkStandInState.incoming) and what the bot delivered (LarkStandInState.messages), per chat, with the
 // card each message shows now.
-import { validateCard } from '../cards/validate.ts';
-import { p2pChatId, type DeliveredMessage, type IncomingMessage, type LarkStandInState } from '../lark/standin.ts';
+import { validateCard } from '../platform/cards/validate.ts';
+import { p2pChatId, type DeliveredMessage, type IncomingMessage, type LarkStandInState } from './standin.ts';
 import { DEMO_GROUP, DEMO_PEOPLE, demoPerson, SANDBOX_BOT, type DemoPerson } from './people.ts';
 
 export interface ChatView {

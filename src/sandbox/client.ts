@@ -1,9 +1,9 @@
-// The bot's Lark client in sandbox mode: the real client (src/lark/api.ts), pointed at the stand-in mounted
+// The bot's Lark client in sandbox mode: the real client (src/platform/lark/api.ts), pointed at the stand-in mounted
 // on the bot's own server. The server's address is known only once it listens (PORT may be 0), so the
 // client is built on its first call, from the address the server actually got. Nothing calls Lark before
 // an event arrives or the outbox has work, and both need a listening server.
 import type { AddressInfo } from 'node:net';
-import { createLarkApi, LarkApiError, type LarkApi } from '../lark/api.ts';
+import { createLarkApi, LarkApiError, type LarkApi } from '../platform/lark/api.ts';
 
 /** Base URL of a listening server as seen from this machine (a wildcard address becomes loopback). */
 export function loopbackUrl(address: AddressInfo | string | null): string | undefined {

@@ -1,5 +1,5 @@
 // The local sandbox: with no Lark credentials, the bot's own server also runs the stand-in of the Lark Open
-// Platform (src/lark/standin.ts) and a web page (/sandbox) where demo people chat with the bot.
+// Platform (src/sandbox/standin.ts) and a web page (/sandbox) where demo people chat with the bot.
 //
 // The bot runs its real code path: the page's actions reach /lark/events and /lark/card as signed,
 // encrypted callbacks, and its replies go through the Open Platform API (the real client, pointed at the
@@ -7,10 +7,10 @@
 // the Lark client, and createApp uses those instead of the LARK_* settings.
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import type { Db } from '../db/client.ts';
-import type { LarkApi } from '../lark/api.ts';
-import type { IntakeSecrets } from '../lark/intake.ts';
-import { larkStandInPlugin, LarkStandInState, STANDIN_APP_ID } from '../lark/standin.ts';
+import type { Db } from '../platform/db/client.ts';
+import type { LarkApi } from '../platform/lark/api.ts';
+import type { IntakeSecrets } from '../platform/lark/intake.ts';
+import { larkStandInPlugin, LarkStandInState, STANDIN_APP_ID } from './standin.ts';
 import { SandboxChats } from './chats.ts';
 import { deferredLarkApi, loopbackUrl } from './client.ts';
 import { DEMO_PEOPLE, DEMO_TOWN_STAFF, ensureDemoPeople, SANDBOX_BOT } from './people.ts';

@@ -1,8 +1,8 @@
 // The people, chats and bot identity of the local sandbox, and seeding them as User + RoleGrant rows.
 // open_ids are `ou_` + letters and digits only: that is what the bot's own checks (BOT_ADMINS, at())
 // accept, so the demo people can be mentioned and configured like real ones.
-import { isUniqueViolation, type Db } from '../db/client.ts';
-import type { Role } from '../db/roles.ts';
+import { isUniqueViolation, type Db } from '../platform/db/client.ts';
+import type { Role } from '../platform/people.ts';
 
 export interface DemoPerson {
   openId: string;

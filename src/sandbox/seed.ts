@@ -1,7 +1,7 @@
 // Demo data for the sandbox (`npm run demo:seed`): the 如皋 2023 plan's quota table (附件2) and activity
 // calendar (附件3) for the current year, the demo people with their roles, the demo group's digest
 // subscriptions, and a few dozen leads in every state, written the way the bot writes them: the lead
-// through createLead, its approval through the workflow (src/domain/workflow.ts) and applyEffects, so
+// through createLead, its approval through the workflow (src/features/approval/workflow.ts) and applyEffects, so
 // ApprovalStep, StepAssignee and AuditEvent rows are exactly what real decisions leave. No messages are
 // sent (the chats of a fresh sandbox start empty); /pending, /quota and the digests read the rows.
 //
@@ -9,17 +9,17 @@
 // skipped when its submitter already has a lead of that project name.
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { OfficeConfig } from '../config/office.ts';
-import type { Db, Tx } from '../db/client.ts';
-import { applyEffects, loadHolders, loadWorkflow } from '../db/approvals.ts';
-import { subscribe } from '../db/digests.ts';
-import { createLead } from '../db/leads.ts';
-import { scoreAndStore } from '../db/lifecycle.ts';
-import { parseActivityTable } from '../domain/activity.ts';
-import { isMajor, validateLeadForm, type LeadKind } from '../domain/lead.ts';
-import { parseQuotaTable, quotaRecords } from '../domain/quota.ts';
-import { localParts } from '../domain/time.ts';
-import { currentStep, decide, submit, type Holders, type Role, type StepKind } from '../domain/workflow.ts';
+import type { OfficeConfig } from '../office/config.ts';
+import type { Db, Tx } from '../platform/db/client.ts';
+import { applyEffects, loadHolders, loadWorkflow } from '../features/approval/store.ts';
+import { subscribe } from '../features/digests/store.ts';
+import { createLead } from '../features/leads/store.ts';
+import { scoreAndStore } from '../features/lifecycle/store.ts';
+import { parseActivityTable } from '../features/activities/activity.ts';
+import { isMajor, validateLeadForm, type LeadKind } from '../features/leads/lead.ts';
+import { parseQuotaTable, quotaRecords } from '../features/quotas/quota.ts';
+import { localParts } from '../platform/time.ts';
+import { currentStep, decide, submit, type Holders, type Role, type StepKind } from '../features/approval/workflow.ts';
 import { DEMO_GROUP, DEMO_PEOPLE, DEMO_TOWN_STAFF, ensureDemoPeople } from './people.ts';
 
 const DATA_DIR = fileURLToPath(new URL('./data/', import.meta.url));
@@ -182,7 +182,7 @@ async function seedLead(tx: Tx, spec: DemoLead, opts: DemoSeedOptions, year: num
   await scoreAndStore(tx, row.id, office);
   const holders = await loadHolders(tx, []);
   const opened = (await loadWorkflow(tx, row.id))!;
-  // createLead already recorded the 'submit' audit event, as in the bot (see src/bot/approval/start.ts).
+  // createLead already recorded the 'submit' audit event, as in the bot (see src/features/approval/start.ts).
   const effects = submit(opened.state.lead, office, holders, at).effects.filter((e) => !(e.type === 'audit' && e.action === 'submit'));
   await applyEffects(tx, row.id, effects, at);
 

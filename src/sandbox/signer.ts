@@ -1,7 +1,7 @@
 // The Lark side of a callback, for the sandbox: builds event bodies as the Open Platform sends them (v2
 // envelope), encrypts them (AES-256-CBC, key = SHA-256 of the encrypt key, random IV in front, base64 in
 // `{"encrypt": …}`) and signs them (X-Lark-Signature = sha256hex(timestamp + nonce + encryptKey + body)).
-// The bot's intake (src/lark/intake.ts) checks exactly this, so the sandbox exercises the real code path.
+// The bot's intake (src/platform/lark/intake.ts) checks exactly this, so the sandbox exercises the real code path.
 import { createCipheriv, createHash, randomBytes, randomUUID } from 'node:crypto';
 
 export interface CallbackSecrets {

@@ -25,10 +25,10 @@ import {
   table,
   truncateList,
   type CardElement,
-} from '../../src/cards/kit.ts';
-import { fillTemplate, md, renderTemplate } from '../../src/cards/template.ts';
-import { CARD_MAX_BYTES, cardSize, validateCard } from '../../src/cards/validate.ts';
-import { decodeSubmitName } from '../../src/bot/router.ts';
+} from '../../src/platform/cards/kit.ts';
+import { fillTemplate, md, renderTemplate } from '../../src/platform/cards/template.ts';
+import { CARD_MAX_BYTES, cardSize, validateCard } from '../../src/platform/cards/validate.ts';
+import { decodeSubmitName } from '../../src/platform/bot/router.ts';
 
 const elementsOf = (c: Record<string, unknown>) => (c.body as { elements: CardElement[] }).elements;
 const HOSTILE = "**[点我领奖](https://evil.example)** <at id=all></at> <font color='red'>急</font>\n# 假标题\n- 假列表 `code` ~~删~~ _斜_ | 表 | {{title}}\u0000\u202E";

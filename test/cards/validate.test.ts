@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertValidCard, CARD_BODY_LIMIT, CARD_MAX_BYTES, cardSize, cardWireSize, validateCard } from '../../src/cards/validate.ts';
+import { assertValidCard, CARD_BODY_LIMIT, CARD_MAX_BYTES, cardSize, cardWireSize, validateCard } from '../../src/platform/cards/validate.ts';
 
 type El = Record<string, unknown>;
 

@@ -8,7 +8,7 @@ import {
   upcomingActivities,
   type ActivityImport,
   type ActivityLike,
-} from '../../src/domain/activity.ts';
+} from '../../src/features/activities/activity.ts';
 
 const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url)));
 const TZ = 'Asia/Shanghai';

@@ -1,16 +1,16 @@
-// Digest content as plain data (src/domain/digest.ts) and its cards (src/bot/digest-cards.ts): periods,
+// Digest content as plain data (src/features/digests/digest.ts) and its cards (src/features/digests/cards.ts): periods,
 // counts, waiting times, month-over-month changes and the analysis text; cards stay valid and under 30 KB
 // with 100,000 synthetic leads, and a cut list says how many were left out.
 import { describe, expect, it } from 'vitest';
-import { defaultOffice, LEAD_KINDS } from '../../src/config/office.ts';
+import { defaultOffice, LEAD_KINDS } from '../../src/office/config.ts';
 import {
   bimonthlyDigest, digestPeriod, isoWeek, monthlyDigest, weeklyDigest, zonedInstant,
   type AuditFact, type KeyProjectFact, type LeadFact, type OpenLeadFact, type StageFact,
-} from '../../src/domain/digest.ts';
-import { bimonthlyCard, monthlyCard, weeklyCard } from '../../src/bot/digest-cards.ts';
-import { assertValidCard, cardSize, CARD_MAX_BYTES } from '../../src/cards/validate.ts';
-import type { ApprovedLeadFact, QuotaTarget } from '../../src/domain/quota.ts';
-import type { CardJson } from '../../src/lark/types.ts';
+} from '../../src/features/digests/digest.ts';
+import { bimonthlyCard, monthlyCard, weeklyCard } from '../../src/features/digests/cards.ts';
+import { assertValidCard, cardSize, CARD_MAX_BYTES } from '../../src/platform/cards/validate.ts';
+import type { ApprovedLeadFact, QuotaTarget } from '../../src/features/quotas/quota.ts';
+import type { CardJson } from '../../src/platform/lark/types.ts';
 import { cardText } from '../support/cards.ts';
 
 const TZ = 'Asia/Shanghai';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { defaultOffice, officeSchema } from '../../src/config/office.ts';
+import { defaultOffice, officeSchema } from '../../src/office/config.ts';
 import {
   checkCreditCode, creditCodeCheckChar, formatLeadCode, isMajor, LEAD_KIND_DESCRIPTIONS, LEAD_KIND_LABELS, LEAD_KINDS,
   hideContacts, leadFormFields, leadFormValues, leadSummaryRows, normalizeCompanyName, normalizePhone, parseLeadCode, parseLeadKind,
   validateLeadForm, type LeadInput, type LeadValidation,
-} from '../../src/domain/lead.ts';
+} from '../../src/features/leads/lead.ts';
 
 const office = defaultOffice();
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   dayToDate, followUpOverdue, followUpPeriod, mayUpdateLifecycle, nextStage, parseStageCode, periodLabel, previousMonth, stageDataText,
   stageProgressLine, stageRefusal, validateStageForm, type StageRecord,
-} from '../../src/domain/lifecycle.ts';
+} from '../../src/features/lifecycle/lifecycle.ts';
 
 const VALID_CODE = '91320682MA1W3T8K2K';
 const approved = (stage: string | null = null) => ({ status: 'approved', stage });

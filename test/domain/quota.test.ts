@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
-import { defaultOffice } from '../../src/config/office.ts';
+import { defaultOffice } from '../../src/office/config.ts';
 import {
   computeProgress,
   laggingTowns,
@@ -16,7 +16,7 @@ import {
   type ApprovedLeadFact,
   type QuotaImport,
   type QuotaTarget,
-} from '../../src/domain/quota.ts';
+} from '../../src/features/quotas/quota.ts';
 
 const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url)));
 const office = defaultOffice();

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { defaultOffice, officeSchema } from '../../src/config/office.ts';
+import { defaultOffice, officeSchema } from '../../src/office/config.ts';
 import {
   defaultScoring, scoreLead, scoreSummaryLines, scoringFingerprint, scoringSchema, tierLabel, type ScoringLead,
-} from '../../src/domain/scoring.ts';
+} from '../../src/features/leads/scoring.ts';
 
 const office = defaultOffice();
 const scoring = scoringSchema.parse({});
 
-// The defaults (src/domain/scoring.ts): chain fit town 20 / park 10; 项目阶段 产业化 20, 中试 12, 研发 5;
+// The defaults (src/features/leads/scoring.ts): chain fit town 20 / park 10; 项目阶段 产业化 20, 中试 12, 研发 5;
 // 人才层次 国家级 25, 海外高层次 20, 省级 15, 市级 8; 合作单位 央企/龙头企业 15, 高校/科研院所 12;
 // 发明专利 3 each up to 15, 实用新型 1 each up to 5; 投资 ≥10000 → 20, ≥5000 → 15, ≥1000 → 10, ≥100 → 5;
 // 落地即带投资需求 5; 重点类 ≥ 60, 常规类 ≥ 35.

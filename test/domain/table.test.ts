@@ -1,8 +1,8 @@
 // Reading uploaded tables within limits: the sheet's real cells, not its stated size; the zip's stated
 // unpacked size before anything is inflated; and the worker that bounds memory and time.
 import { describe, expect, it } from 'vitest';
-import { checkZip, MAX_TABLE_COLUMNS, readTable } from '../../src/domain/table.ts';
-import { readTableIsolated } from '../../src/imports/read.ts';
+import { checkZip, MAX_TABLE_COLUMNS, readTable } from '../../src/platform/imports/table.ts';
+import { readTableIsolated } from '../../src/platform/imports/read.ts';
 import { xlsx, zipBomb } from '../support/tables.ts';
 
 describe('reading an XLSX within limits', () => {

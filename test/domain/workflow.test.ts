@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultOffice, officeSchema, type LeadKind, type OfficeConfig } from '../../src/config/office.ts';
+import { defaultOffice, officeSchema, type LeadKind, type OfficeConfig } from '../../src/office/config.ts';
 import {
   canAct,
   canWithdraw,
@@ -23,7 +23,7 @@ import {
   type Transition,
   type WorkflowAction,
   type WorkflowState,
-} from '../../src/domain/workflow.ts';
+} from '../../src/features/approval/workflow.ts';
 
 const office = defaultOffice(); // prereview for tech & talent, major from 10000 万元, remind after 24 h, 09–18
 const T0 = new Date('2026-03-02T01:00:00Z'); // Monday 09:00 in Asia/Shanghai

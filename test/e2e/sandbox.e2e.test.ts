@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.ts';
-import { parseEnv } from '../../src/config/env.ts';
-import { defaultOffice } from '../../src/config/office.ts';
+import { parseEnv } from '../../src/platform/config/env.ts';
+import { defaultOffice } from '../../src/office/config.ts';
 import { testDatabase, type TestDatabaseUrl } from '../support/db.ts';
 import { ROOT } from '../support/process.ts';
 

@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBot, cardOf } from '../support/harness.ts';
 import { cardText } from '../support/cards.ts';
 import { ROOT, runScript, type Finished } from '../support/process.ts';
-import { validateCard } from '../../src/cards/validate.ts';
-import { activityRemindersJob } from '../../src/jobs/activity-reminders.ts';
-import type { DeliveredMessage } from '../../src/lark/standin.ts';
+import { validateCard } from '../../src/platform/cards/validate.ts';
+import { activityRemindersJob } from '../../src/features/activities/reminders.ts';
+import type { DeliveredMessage } from '../../src/sandbox/standin.ts';
 
 const ADMIN = 'ou_admin0001';
 const STAFF = 'ou_staff0001';

@@ -3,14 +3,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBot, cardOf } from '../support/harness.ts';
 import { buttons, cardText, findButton } from '../support/cards.ts';
-import { validateCard } from '../../src/cards/validate.ts';
-import type { DeliveredMessage } from '../../src/lark/standin.ts';
-import type { CardJson } from '../../src/lark/types.ts';
-import { startApproval, startResubmission } from '../../src/bot/approval/start.ts';
-import { runReminders } from '../../src/bot/approval/reminders.ts';
-import { submitterButtons } from '../../src/bot/approval/cards.ts';
-import { createLead } from '../../src/db/leads.ts';
-import type { LeadKind } from '../../src/config/office.ts';
+import { validateCard } from '../../src/platform/cards/validate.ts';
+import type { DeliveredMessage } from '../../src/sandbox/standin.ts';
+import type { CardJson } from '../../src/platform/lark/types.ts';
+import { startApproval, startResubmission } from '../../src/features/approval/start.ts';
+import { runReminders } from '../../src/features/approval/reminders.ts';
+import { submitterButtons } from '../../src/features/approval/cards.ts';
+import { createLead } from '../../src/features/leads/store.ts';
+import type { LeadKind } from '../../src/office/config.ts';
 
 const ADMIN = 'ou_admin0001';
 const STAFF = 'ou_staff0001'; // 陈登记, 白蒲镇

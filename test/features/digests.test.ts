@@ -8,14 +8,14 @@ import { TestBot, cardOf } from '../support/harness.ts';
 import { cardText } from '../support/cards.ts';
 import { ROOT, runToEnd, type Finished } from '../support/process.ts';
 import { testProvider } from '../support/db.ts';
-import { assertValidCard, cardSize, CARD_MAX_BYTES } from '../../src/cards/validate.ts';
-import { bimonthlyDigestJob, monthlyReportJob, weeklyDigestJob } from '../../src/jobs/digests.ts';
-import { STANDIN_APP_ID, STANDIN_APP_SECRET, type DeliveredMessage } from '../../src/lark/standin.ts';
-import type { Services } from '../../src/bot/services.ts';
-import { createScheduler } from '../../src/jobs/scheduler.ts';
-import { JOBS } from '../../src/jobs/index.ts';
-import { activityRemindersJob } from '../../src/jobs/activity-reminders.ts';
-import type { JobDef, JobResult } from '../../src/jobs/ledger.ts';
+import { assertValidCard, cardSize, CARD_MAX_BYTES } from '../../src/platform/cards/validate.ts';
+import { bimonthlyDigestJob, monthlyReportJob, weeklyDigestJob } from '../../src/features/digests/jobs.ts';
+import { STANDIN_APP_ID, STANDIN_APP_SECRET, type DeliveredMessage } from '../../src/sandbox/standin.ts';
+import type { Services } from '../../src/platform/bot/services.ts';
+import { createScheduler } from '../../src/platform/jobs/scheduler.ts';
+import { JOBS } from '../../src/jobs.ts';
+import { activityRemindersJob } from '../../src/features/activities/reminders.ts';
+import type { JobDef, JobResult } from '../../src/platform/delivery/ledger.ts';
 
 const ADMIN = 'ou_admin0001';
 const STAFF = 'ou_staff0001';
@@ -179,7 +179,7 @@ async function seed(): Promise<void> {
 
 beforeAll(async () => {
   bot = await TestBot.start({ name: 'digests', admins: [ADMIN], clock });
-  // The feature registers itself in src/bot/index.ts; register it here when that line is not there yet.
+  // The feature registers itself in src/bot.ts; register it here when that line is not there yet.
   await bot.app.scheduler.idle(); // the catch-up on start: no subscriber yet, nothing sent
   await seed();
 });
@@ -608,8 +608,8 @@ describe('scheduler', () => {
 
   it('does not keep the process alive: a process with armed timers exits on its own after stop()', async () => {
     const code = [
-      `import { createScheduler } from ${JSON.stringify(`${ROOT}/src/jobs/scheduler.ts`)};`,
-      `import { defaultOffice } from ${JSON.stringify(`${ROOT}/src/config/office.ts`)};`,
+      `import { createScheduler } from ${JSON.stringify(`${ROOT}/src/platform/jobs/scheduler.ts`)};`,
+      `import { defaultOffice } from ${JSON.stringify(`${ROOT}/src/office/config.ts`)};`,
       `const log = { debug() {}, info() {}, warn() {}, error() {} };`,
       `const services = { log, clock: () => new Date() };`,
       `const database = { withLock: (_name, fn) => fn() };`,

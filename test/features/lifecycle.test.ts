@@ -3,15 +3,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBot, cardOf } from '../support/harness.ts';
 import { buttons, cardText } from '../support/cards.ts';
-import { validateCard } from '../../src/cards/validate.ts';
-import { onLeadApproved } from '../../src/bot/push.ts';
-import { followUpsJob, overdueFollowUps } from '../../src/jobs/follow-ups.ts';
-import { monthlyReportJob } from '../../src/jobs/digests.ts';
-import { rescoreIfChanged, scoreAndStore } from '../../src/db/lifecycle.ts';
-import { defaultOffice } from '../../src/config/office.ts';
-import { scoringSchema } from '../../src/domain/scoring.ts';
-import type { DeliveredMessage } from '../../src/lark/standin.ts';
-import type { CardJson } from '../../src/lark/types.ts';
+import { validateCard } from '../../src/platform/cards/validate.ts';
+import { onLeadApproved } from '../../src/features/push/push.ts';
+import { followUpsJob, overdueFollowUps } from '../../src/features/lifecycle/follow-ups.ts';
+import { monthlyReportJob } from '../../src/features/digests/jobs.ts';
+import { rescoreIfChanged, scoreAndStore } from '../../src/features/lifecycle/store.ts';
+import { defaultOffice } from '../../src/office/config.ts';
+import { scoringSchema } from '../../src/features/leads/scoring.ts';
+import type { DeliveredMessage } from '../../src/sandbox/standin.ts';
+import type { CardJson } from '../../src/platform/lark/types.ts';
 
 const ADMIN = 'ou_admin0001';
 const OWNER = 'ou_owner0001';

@@ -4,17 +4,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { TestBot, cardOf, VERIFICATION_TOKEN } from '../support/harness.ts';
 import { cardEvent } from '../support/lark-sign.ts';
-import { normaliseEvent } from '../../src/lark/intake.ts';
+import { normaliseEvent } from '../../src/platform/lark/intake.ts';
 import { testProvider } from '../support/db.ts';
 import { ROOT } from '../support/process.ts';
-import { parseDatabaseUrl } from '../../src/db/url.ts';
+import { parseDatabaseUrl } from '../../src/platform/db/url.ts';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { buttons, cardText, fieldValue, findButton, formFieldNames, replyCard, validCard } from '../support/cards.ts';
-import { assertValidCard, cardSize, CARD_MAX_BYTES } from '../../src/cards/validate.ts';
-import { creditCodeCheckChar, LEAD_KIND_LABELS, type LeadKind } from '../../src/domain/lead.ts';
-import type { CardJson, CardReply } from '../../src/lark/types.ts';
-import type { DeliveredMessage } from '../../src/lark/standin.ts';
+import { assertValidCard, cardSize, CARD_MAX_BYTES } from '../../src/platform/cards/validate.ts';
+import { creditCodeCheckChar, LEAD_KIND_LABELS, type LeadKind } from '../../src/features/leads/lead.ts';
+import type { CardJson, CardReply } from '../../src/platform/lark/types.ts';
+import type { DeliveredMessage } from '../../src/sandbox/standin.ts';
 
 const ADMIN = 'ou_admin0001';
 const STAFF_DY = 'ou_staffdy01'; // 丁堰镇

@@ -3,10 +3,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBot, cardOf } from '../support/harness.ts';
 import { buttons, cardText } from '../support/cards.ts';
-import { validateCard } from '../../src/cards/validate.ts';
-import type { DeliveredMessage } from '../../src/lark/standin.ts';
-import { startApproval } from '../../src/bot/approval/start.ts';
-import { unknownUserName } from '../../src/db/roles.ts';
+import { validateCard } from '../../src/platform/cards/validate.ts';
+import type { DeliveredMessage } from '../../src/sandbox/standin.ts';
+import { startApproval } from '../../src/features/approval/start.ts';
+import { unknownUserName } from '../../src/platform/people.ts';
 
 const ADMIN = 'ou_admin0001';
 const ZHANG = 'ou_zhang0001';

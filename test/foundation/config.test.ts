@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, larkReadiness, parseEnv, requireCallbackSecrets } from '../../src/config/env.ts';
-import { defaultOffice, loadOffice, resolveTown } from '../../src/config/office.ts';
+import { ConfigError, larkReadiness, parseEnv, requireCallbackSecrets } from '../../src/platform/config/env.ts';
+import { defaultOffice, loadOffice, resolveTown } from '../../src/office/config.ts';
 import { startService } from '../support/process.ts';
 
 describe('environment', () => {

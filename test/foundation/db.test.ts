@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDb } from '../support/db.ts';
-import { openDatabase, type Database } from '../../src/db/client.ts';
+import { openDatabase, type Database } from '../../src/platform/db/client.ts';
 
 let db: Database;
 let cleanup: () => Promise<void>;

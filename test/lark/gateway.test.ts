@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBot, ENCRYPT_KEY, VERIFICATION_TOKEN, cardOf } from '../support/harness.ts';
 import { encryptBody, signedHeaders, textEvent, cardEvent } from '../support/lark-sign.ts';
 import { cardText } from '../support/cards.ts';
-import { p2pChatId, STANDIN_BOT, startLarkStandIn } from '../../src/lark/standin.ts';
+import { p2pChatId, STANDIN_BOT, startLarkStandIn } from '../../src/sandbox/standin.ts';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { testDatabase } from '../support/db.ts';

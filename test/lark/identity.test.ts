@@ -1,6 +1,6 @@
 // Learning the bot's own open_id: once, in the background; a failure is logged once and retried later.
 import { describe, expect, it } from 'vitest';
-import { BotIdentityLoader } from '../../src/lark/identity.ts';
+import { BotIdentityLoader } from '../../src/platform/lark/identity.ts';
 
 function logger() {
   const lines: string[] = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AESCipher } from '@larksuiteoapi/node-sdk';
-import { normaliseEvent, splitCommand, verifyRequest } from '../../src/lark/intake.ts';
+import { normaliseEvent, splitCommand, verifyRequest } from '../../src/platform/lark/intake.ts';
 import { cardEvent, encryptBody, signedHeaders, textEvent } from '../support/lark-sign.ts';
 
 const secrets = { encryptKey: 'test-encrypt-key', verificationToken: 'test-verification-token' };

@@ -4,9 +4,9 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../../src/db/client.ts';
-import { parseDatabaseUrl } from '../../src/db/url.ts';
-import { createLarkApi } from '../../src/lark/api.ts';
+import { openDatabase, type Database } from '../../src/platform/db/client.ts';
+import { parseDatabaseUrl } from '../../src/platform/db/url.ts';
+import { createLarkApi } from '../../src/platform/lark/api.ts';
 import {
   cardContent,
   DEFAULT_PACING,
@@ -17,10 +17,10 @@ import {
   textContent,
   type OutboxLog,
   type OutboxWorkerOptions,
-} from '../../src/lark/outbox.ts';
-import { FEISHU_RATE_LIMITS, startLarkStandIn, STANDIN_APP_ID, STANDIN_APP_SECRET, type RecordedCall, type RunningStandIn, type StandInOptions } from '../../src/lark/standin.ts';
-import type { CardJson, OutgoingMessage } from '../../src/lark/types.ts';
-import { createMetrics, type Metrics } from '../../src/metrics.ts';
+} from '../../src/platform/delivery/outbox.ts';
+import { FEISHU_RATE_LIMITS, startLarkStandIn, STANDIN_APP_ID, STANDIN_APP_SECRET, type RecordedCall, type RunningStandIn, type StandInOptions } from '../../src/sandbox/standin.ts';
+import type { CardJson, OutgoingMessage } from '../../src/platform/lark/types.ts';
+import { createMetrics, type Metrics } from '../../src/platform/metrics.ts';
 import { openTestDb, type TestDb } from '../support/db.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');

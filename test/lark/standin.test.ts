@@ -3,8 +3,8 @@
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cardText } from '../support/cards.ts';
-import { noticeCard } from '../../src/cards/kit.ts';
-import { createLarkApi, LarkApiError, type LarkApi } from '../../src/lark/api.ts';
+import { noticeCard } from '../../src/platform/cards/kit.ts';
+import { createLarkApi, LarkApiError, type LarkApi } from '../../src/platform/lark/api.ts';
 import {
   FEISHU_RATE_LIMITS,
   larkStandInPlugin,
@@ -16,7 +16,7 @@ import {
   STANDIN_BOT,
   type RunningStandIn,
   type StandInOptions,
-} from '../../src/lark/standin.ts';
+} from '../../src/sandbox/standin.ts';
 
 const running: RunningStandIn[] = [];
 afterEach(async () => {

@@ -1,8 +1,8 @@
 // Reading cards the bot sent, as a person would: visible text, buttons, forms.
 import { expect } from 'vitest';
-import { assertValidCard, cardSize, CARD_MAX_BYTES } from '../../src/cards/validate.ts';
-import type { DeliveredMessage } from '../../src/lark/standin.ts';
-import type { CardJson, CardReply } from '../../src/lark/types.ts';
+import { assertValidCard, cardSize, CARD_MAX_BYTES } from '../../src/platform/cards/validate.ts';
+import type { DeliveredMessage } from '../../src/sandbox/standin.ts';
+import type { CardJson, CardReply } from '../../src/platform/lark/types.ts';
 
 type Node = Record<string, unknown>;
 

@@ -1,10 +1,10 @@
 // Runs the real service (createApp: fastify, database, inbox, outbox worker) against a stand-in of the Lark
 // Open Platform, and talks to it the way Lark does: signed, encrypted callbacks over HTTP.
 import { createApp, type App } from '../../src/app.ts';
-import { parseEnv } from '../../src/config/env.ts';
-import { defaultOffice, type OfficeConfig } from '../../src/config/office.ts';
-import { startLarkStandIn, p2pChatId, STANDIN_APP_ID, STANDIN_APP_SECRET, type DeliveredMessage, type LarkStandInState, type RunningStandIn } from '../../src/lark/standin.ts';
-import type { CardJson, CardReply } from '../../src/lark/types.ts';
+import { parseEnv } from '../../src/platform/config/env.ts';
+import { defaultOffice, type OfficeConfig } from '../../src/office/config.ts';
+import { startLarkStandIn, p2pChatId, STANDIN_APP_ID, STANDIN_APP_SECRET, type DeliveredMessage, type LarkStandInState, type RunningStandIn } from '../../src/sandbox/standin.ts';
+import type { CardJson, CardReply } from '../../src/platform/lark/types.ts';
 import { cardEvent, encryptBody, signedHeaders, textEvent, fileEvent } from './lark-sign.ts';
 import { testDatabase } from './db.ts';
 import { findButton, messageText, validCard } from './cards.ts';

@@ -3,9 +3,9 @@
 //   DATABASE_URL, LARK_DOMAIN (the test's stand-in), CLOCK_OFFSET_MS (this process's clock runs ahead by it,
 //   so a lock taken by an earlier, killed child has expired)
 import { createApp } from '../../src/app.ts';
-import { parseEnv } from '../../src/config/env.ts';
-import { defaultOffice } from '../../src/config/office.ts';
-import { STANDIN_APP_ID, STANDIN_APP_SECRET } from '../../src/lark/standin.ts';
+import { parseEnv } from '../../src/platform/config/env.ts';
+import { defaultOffice } from '../../src/office/config.ts';
+import { STANDIN_APP_ID, STANDIN_APP_SECRET } from '../../src/sandbox/standin.ts';
 
 function need(name: string): string {
   const v = process.env[name];

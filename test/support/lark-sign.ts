@@ -1,5 +1,5 @@
 // Builds callbacks the way Lark does: AES-256-CBC encryption (key = SHA-256 of the encrypt key, random IV
-// in front) and the X-Lark-Signature headers. Written independently of src/lark/intake.ts.
+// in front) and the X-Lark-Signature headers. Written independently of src/platform/lark/intake.ts.
 import { createCipheriv, createHash, randomBytes, randomUUID } from 'node:crypto';
 
 export function encryptBody(encryptKey: string, payload: unknown): string {

@@ -2,11 +2,11 @@
 //   CRASH_MODE=before-send  enqueue (in a transaction, as a decision would) and never start a worker
 //   CRASH_MODE=during-send  enqueue and start a worker; the stand-in holds its answer, so the row stays 'sending'
 // Prints "ENQUEUED <id>" once the row is committed, then waits to be killed.
-import { openDatabase } from '../../src/db/client.ts';
-import { parseDatabaseUrl } from '../../src/db/url.ts';
-import { createLarkApi } from '../../src/lark/api.ts';
-import { enqueue, textContent, OutboxWorker } from '../../src/lark/outbox.ts';
-import { createMetrics } from '../../src/metrics.ts';
+import { openDatabase } from '../../src/platform/db/client.ts';
+import { parseDatabaseUrl } from '../../src/platform/db/url.ts';
+import { createLarkApi } from '../../src/platform/lark/api.ts';
+import { enqueue, textContent, OutboxWorker } from '../../src/platform/delivery/outbox.ts';
+import { createMetrics } from '../../src/platform/metrics.ts';
 
 function need(name: string): string {
   const v = process.env[name];

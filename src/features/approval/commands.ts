@@ -1,0 +1,121 @@
+// 双层签批 in chat: the decision buttons of the step card (同意 / 同意并提交一事一议 / 退回修改 / 驳回 / 转交),
+// the submitter's 撤回 and 催办, 我的待办 (/pending) and 审批记录 (/history <code>).
+import type { ActionContext, Bot } from '../../platform/bot/router.ts';
+import type { CardReply } from '../../platform/lark/types.ts';
+import { act, resendStepCard, type ActRequest, type ActResult } from '../approval/service.ts';
+import { APPROVAL_ACTIONS, historyCard, historyIds, pendingCard } from '../approval/cards.ts';
+import { auditTrail, loadWorkflow, waitingFor } from './store.ts';
+import { namesOf } from '../../platform/people.ts';
+import { canSee } from '../leads/store.ts';
+import { formatLeadCode, parseLeadCode } from '../leads/lead.ts';
+import type { StepKind } from './workflow.ts';
+import { userText } from '../../platform/lark/text.ts';
+
+const EXPIRED: CardReply = { toast: { type: 'warning', content: '该卡片已过期，请以最新卡片为准。' } };
+const DECISIONS = new Set(['approve', 'reject', 'return', 'transfer']);
+
+const int = (v: unknown): number | undefined => {
+  const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
+  return typeof n === 'number' && Number.isSafeInteger(n) && n > 0 ? n : undefined;
+};
+const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+function answer(r: ActResult): CardReply {
+  if (r.ok) return { toast: { type: 'success', content: r.toast }, ...(r.card ? { card: r.card } : {}) };
+  return { toast: { type: r.toastType, content: r.reason }, ...(r.card ? { card: r.card } : {}) };
+}
+
+async function onDecide(ctx: ActionContext): Promise<CardReply> {
+  const leadId = int(ctx.value.leadId);
+  const stepId = int(ctx.value.stepId);
+  const decision = text(ctx.value.decision);
+  if (!leadId || !stepId || !decision || !DECISIONS.has(decision)) return EXPIRED;
+  // Too long a comment is refused by the workflow (意见不能超过 500 字).
+  const comment = text(ctx.form.comment);
+  const req: ActRequest = {
+    leadId,
+    stepId,
+    action: decision as ActRequest['action'],
+    comment,
+    major: decision === 'approve' && ctx.value.major === true,
+    to: decision === 'transfer' ? text(ctx.form.to) : undefined,
+  };
+  return answer(await act(ctx.services, ctx.person, req));
+}
+
+export function registerApproval(bot: Bot): void {
+  bot.action(APPROVAL_ACTIONS.decide, onDecide);
+
+  bot.action(APPROVAL_ACTIONS.withdraw, async (ctx) => {
+    const leadId = int(ctx.value.leadId);
+    if (!leadId) return EXPIRED;
+    return answer(await act(ctx.services, ctx.person, { leadId, action: 'withdraw' }));
+  });
+
+  bot.action(APPROVAL_ACTIONS.remind, async (ctx) => {
+    const leadId = int(ctx.value.leadId);
+    if (!leadId) return EXPIRED;
+    return answer(await act(ctx.services, ctx.person, { leadId, action: 'remind' }));
+  });
+
+  bot.action(APPROVAL_ACTIONS.open, async (ctx) => {
+    const stepId = int(ctx.value.stepId);
+    if (!stepId) return EXPIRED;
+    return answer(await resendStepCard(ctx.services, ctx.person.openId, stepId));
+  });
+
+  bot.command({
+    name: 'pending',
+    words: ['待办', '我的待办'],
+    summary: '查看等待我审批的项目（最早的在前）',
+    usage: '/pending',
+    roles: ['expert', 'reviewer', 'approver', 'leader'],
+    async run(ctx) {
+      const items = await waitingFor(ctx.services.db, ctx.person.openId);
+      const card = pendingCard(
+        items.map(({ step, lead }) => ({
+          leadId: lead.id,
+          stepId: step.id,
+          code: lead.code,
+          projectName: lead.projectName,
+          kind: lead.kind,
+          town: lead.town,
+          step: step.step as StepKind,
+          startedAt: step.startedAt,
+        })),
+        ctx.services.clock(),
+      );
+      await ctx.reply(card);
+    },
+  });
+
+  bot.command({
+    name: 'history',
+    words: ['历史', '审批记录'],
+    summary: '查看项目的审批记录（谁、何时、什么意见）',
+    usage: '/history <项目编号>',
+    async run(ctx) {
+      const input = ctx.args.join(' ').trim();
+      if (!input) {
+        await ctx.reply('请在指令后写项目编号，例如：/history KZ-2026-0001');
+        return;
+      }
+      const parts = parseLeadCode(input);
+      const code = parts ? formatLeadCode(parts.year, parts.seq) : undefined;
+      const lead = code ? await ctx.services.db.lead.findUnique({ where: { code } }) : null;
+      if (!lead || !canSee(ctx.person, lead)) {
+        await ctx.reply(`未找到项目「${userText(input)}」，或您无权查看该项目。`);
+        return;
+      }
+      const [loaded, entries] = await Promise.all([loadWorkflow(ctx.services.db, lead.id), auditTrail(ctx.services.db, lead.id)]);
+      const ids = entries.flatMap((e) => [e.actorId, ...historyIds(e.data)]);
+      const names = await namesOf(ctx.services.db, ids);
+      await ctx.reply(historyCard(
+        { code: lead.code, projectName: lead.projectName, status: lead.status, steps: loaded?.steps ?? [] },
+        entries.map((e) => ({ at: e.createdAt, actorId: e.actorId, action: e.action, role: e.role, comment: e.comment, data: e.data })),
+        names,
+        ctx.services.env.BOT_TIMEZONE,
+      ));
+    },
+  });
+}

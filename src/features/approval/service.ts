@@ -1,0 +1,341 @@
+// Runs workflow transitions against the database: ONE transaction per action. The transaction reads the
+// lead's state, asks the pure workflow (src/features/approval/workflow.ts) what to do, applies the effects with
+// conditional updates (src/features/approval/store.ts) and writes every card and notice to the outbox, so a decision
+// and its messages commit together.
+//
+// A decision is taken exactly once. The first effect of every transition is a conditional update of the
+// lead's version; when it misses (another transaction changed the lead meanwhile), the transaction is rolled
+// back and the action runs again on the fresh state, where the workflow answers with its refusal
+// ("该环节已由 张三 处理（同意）"). On PostgreSQL concurrent transactions really interleave and this guard
+// decides. On SQLite transactions already run one at a time (src/platform/db/sqlite-serial.ts), so the guard never
+// misses there; actions on one lead are still queued in-process, so 50 concurrent clicks on one card wait
+// their turn in memory instead of all waiting on the connection's transaction lock, where every wait counts
+// against TX_OPTIONS.maxWait. Never call these functions inside another transaction.
+import { onLeadApproved } from '../push/push.ts';
+import type { Tx } from '../../platform/db/client.ts';
+import { enqueue, enqueuePatchRef, cardContent } from '../../platform/delivery/outbox.ts';
+import type { CardJson, OutgoingMessage, ToastType } from '../../platform/lark/types.ts';
+import { loadHolders, namesOf, type Person } from '../../platform/people.ts';
+import {
+  applyEffects, auditTrail, loadStep, loadWorkflow, WorkflowConflict, type LoadedWorkflow, type MessageEffect, type StepRow,
+} from './store.ts';
+import {
+  decide, restaff, STEP_LABELS, type Holders, type RefusalCode, type Role, type StepKind, type WorkflowAction,
+} from './workflow.ts';
+import type { Services } from '../../platform/bot/services.ts';
+import {
+  doneToast, idsToName, noAssigneeNotice, stepCard, submitterLeadCard, submitterNotice, transferNoteKey, withdrawnNotice,
+  type ApprovalView, type PreviousReturn,
+} from './cards.ts';
+import { leadsWithPendingStepOf } from './store.ts';
+
+/** Interactive-transaction limits: generous, since actions on one lead queue behind each other. */
+export const TX_OPTIONS = { maxWait: 20_000, timeout: 20_000 } as const;
+const MAX_ATTEMPTS = 25;
+
+/** Every copy of a step card is sent with refType 'step' and this refId, so each person's copies can be re-rendered for him. */
+export const STEP_REF_TYPE = 'step';
+export function stepCopyRef(stepId: number, userId: string): string {
+  return `${stepId}:${userId}`;
+}
+
+/**
+ * The submitter's progress notices ("初审已通过", with 催办) are sent with refType 'submitter' and this refId, so
+ * they can be re-rendered without 催办 once the lead leaves approval, as the step cards are.
+ */
+export const SUBMITTER_REF_TYPE = 'submitter';
+export function submitterNoticeRef(leadId: number, round: number, step: StepKind): string {
+  return `${leadId}:${round}:${step}`;
+}
+
+// ---- serialising and retrying ------------------------------------------------------------------------
+
+const queues = new WeakMap<object, Map<number, Promise<void>>>();
+
+/**
+ * Runs `fn` after every earlier call for the same lead (SQLite only; elsewhere at once): a burst of clicks on
+ * one lead waits here rather than on the SQLite transaction lock and its maxWait.
+ */
+export async function withLeadQueue<T>(services: Services, leadId: number, fn: () => Promise<T>): Promise<T> {
+  if (services.database.target.provider !== 'sqlite') return fn();
+  let byLead = queues.get(services.database);
+  if (!byLead) queues.set(services.database, (byLead = new Map()));
+  const before = byLead.get(leadId) ?? Promise.resolve();
+  let release!: () => void;
+  const mine = new Promise<void>((resolve) => (release = resolve));
+  const tail = before.then(() => mine);
+  byLead.set(leadId, tail);
+  await before;
+  try {
+    return await fn();
+  } finally {
+    release();
+    if (byLead.get(leadId) === tail) byLead.delete(leadId);
+  }
+}
+
+/**
+ * One transaction about one lead, queued per lead on SQLite and run again (from scratch) when a conditional
+ * update finds the lead changed. `body` must do everything through `tx`.
+ */
+export async function runLeadTransaction<T>(services: Services, leadId: number, body: (tx: Tx) => Promise<T>): Promise<T> {
+  return withLeadQueue(services, leadId, async () => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await services.db.$transaction(async (tx) => {
+          // Take the lead's row lock first (a no-op UPDATE, valid on both providers): on PostgreSQL two
+          // clicks on one lead then run one after the other, so the loser reads the step and its
+          // assignees as the winner committed them, never a mix of before and after. SQLite already has
+          // one writer at a time.
+          await tx.$executeRaw`UPDATE "Lead" SET "version" = "version" WHERE "id" = ${leadId}`;
+          return body(tx);
+        }, TX_OPTIONS);
+      } catch (err) {
+        if (err instanceof WorkflowConflict && attempt < MAX_ATTEMPTS) {
+          services.log.debug({ leadId, attempt }, 'approval: lead changed meanwhile, deciding again');
+          continue;
+        }
+        throw err;
+      }
+    }
+  });
+}
+
+// ---- rendering and enqueueing ------------------------------------------------------------------------
+
+/** What the cards need, read in the transaction: the lead, its current round, names and role holders. */
+export async function loadView(tx: Tx, services: Services, loaded: LoadedWorkflow, holders: Holders, extraIds: string[] = []): Promise<ApprovalView> {
+  const { transferNotes, previousReturn } = await notesOf(tx, loaded);
+  const ids = [...idsToName(loaded.lead, loaded.steps, holders), ...extraIds, ...(previousReturn ? [previousReturn.by] : [])];
+  const names = await namesOf(tx, ids);
+  return { lead: loaded.lead, steps: loaded.steps, names, holders, tz: services.env.BOT_TIMEZONE, transferNotes, previousReturn };
+}
+
+/** From the audit trail: the 转交 notes of this round's steps, and the 退回修改 that ended the previous round. */
+async function notesOf(tx: Tx, loaded: LoadedWorkflow): Promise<{ transferNotes: Map<string, string>; previousReturn?: PreviousReturn }> {
+  const transferNotes = new Map<string, string>();
+  let previousReturn: PreviousReturn | undefined;
+  const stepIds = new Set(loaded.steps.map((s) => s.id));
+  const round = loaded.lead.round;
+  for (const e of await auditTrail(tx, loaded.lead.id)) {
+    const data = e.data && typeof e.data === 'object' && !Array.isArray(e.data) ? (e.data as Record<string, unknown>) : {};
+    if (e.action === 'transfer' && e.stepId !== null && stepIds.has(e.stepId) && typeof data.to === 'string') {
+      if (e.comment) transferNotes.set(transferNoteKey(e.stepId, data.to), e.comment);
+      else transferNotes.delete(transferNoteKey(e.stepId, data.to));
+    } else if (e.action === 'return' && e.comment && round > 1 && data.round === round - 1) {
+      previousReturn = { round: round - 1, by: e.actorId, step: typeof data.step === 'string' ? (data.step as StepKind) : null, comment: e.comment };
+    }
+  }
+  return { transferNotes, ...(previousReturn ? { previousReturn } : {}) };
+}
+
+async function stepIn(tx: Tx, view: ApprovalView, stepId: number | null): Promise<StepRow | undefined> {
+  if (stepId === null) return undefined;
+  return view.steps.find((s) => s.id === stepId) ?? (await loadStep(tx, stepId)) ?? undefined;
+}
+
+function sendCard(to: string, c: CardJson, ref?: { refType: string; refId: string }): OutgoingMessage {
+  return { op: 'send', receiveIdType: 'open_id', receiveId: to, msgType: 'interactive', content: cardContent(c), ...ref };
+}
+
+/**
+ * Renders and enqueues the people-facing effects of a transition that was just applied: step cards to
+ * assignees (one tracked copy per person), in-place updates of every copy, notices. Returns the view
+ * it rendered from (the state after the transition).
+ */
+export async function deliver(tx: Tx, services: Services, leadId: number, messages: readonly MessageEffect[], holders: Holders, now: Date): Promise<ApprovalView | undefined> {
+  if (messages.length === 0) return undefined;
+  const loaded = await loadWorkflow(tx, leadId);
+  if (!loaded) return undefined;
+  const view = await loadView(tx, services, loaded, holders, messages.flatMap((m) => (m.type === 'notify_submitter' ? [m.by] : [])));
+  const out: OutgoingMessage[] = [];
+  for (const m of messages) {
+    switch (m.type) {
+      case 'send_step_cards': {
+        const step = await stepIn(tx, view, m.stepId);
+        if (!step) break;
+        for (const userId of m.userIds) {
+          out.push(sendCard(userId, stepCard(view, step, userId, { reason: m.reason, now }), { refType: STEP_REF_TYPE, refId: stepCopyRef(step.id, userId) }));
+        }
+        break;
+      }
+      case 'update_step_cards': {
+        const step = await stepIn(tx, view, m.stepId);
+        if (!step) break;
+        for (const userId of new Set(step.assignees.map((a) => a.userId))) {
+          await enqueuePatchRef(tx, STEP_REF_TYPE, stepCopyRef(step.id, userId), stepCard(view, step, userId));
+        }
+        break;
+      }
+      case 'notify_assignees':
+        for (const userId of m.userIds) out.push(sendCard(userId, withdrawnNotice(view, m.step)));
+        break;
+      case 'notify_submitter': {
+        const notice = submitterNotice({ view, event: m.event, step: m.step, by: m.by, comment: m.comment });
+        // A progress notice carries 催办: tracked, so it loses the button once the lead leaves approval.
+        const ref = m.event === 'step_approved' ? { refType: SUBMITTER_REF_TYPE, refId: submitterNoticeRef(leadId, view.lead.round, m.step) } : undefined;
+        out.push(sendCard(m.userId, notice, ref));
+        break;
+      }
+      case 'notify_admins_no_assignee':
+        for (const admin of holders.admin ?? []) out.push(sendCard(admin, noAssigneeNotice(view, m.step, m.role)));
+        break;
+    }
+  }
+  await enqueue(tx, out);
+  return view;
+}
+
+/**
+ * Once the lead leaves approval (approved, rejected, returned, withdrawn), the submitter's progress notices of
+ * this round still carry 催办: every copy is re-rendered (enqueuePatchRef, as for the step cards) with the
+ * lead's state and without buttons.
+ */
+async function updateSubmitterNotices(tx: Tx, leadId: number, view: ApprovalView): Promise<void> {
+  if (view.lead.status === 'pending') return;
+  for (const s of view.steps) {
+    if (s.status !== 'approved' || !s.decidedBy) continue;
+    const decider = s.assignees.find((a) => a.userId === s.decidedBy);
+    const notice = submitterNotice({ view, event: 'step_approved', step: s.step as StepKind, by: s.decidedBy, comment: decider?.comment ?? null });
+    await enqueuePatchRef(tx, SUBMITTER_REF_TYPE, submitterNoticeRef(leadId, view.lead.round, s.step as StepKind), notice);
+  }
+}
+
+/** Applies a transition's effects and delivers its messages, in the caller's transaction. */
+export async function applyTransition(tx: Tx, services: Services, leadId: number, effects: Parameters<typeof applyEffects>[2], holders: Holders, now: Date): Promise<ApprovalView | undefined> {
+  const messages = await applyEffects(tx, leadId, effects, now);
+  // 靶向推送: chats following the lead's industry chain hear of it once it is approved.
+  if (effects.some((e) => e.type === 'lead_status' && e.to === 'approved')) await onLeadApproved(tx, services, leadId);
+  let view = await deliver(tx, services, leadId, messages, holders, now);
+  if (effects.some((e) => e.type === 'lead_status' && e.from === 'pending')) {
+    if (!view) {
+      const loaded = await loadWorkflow(tx, leadId);
+      view = loaded ? await loadView(tx, services, loaded, holders) : undefined;
+    }
+    if (view) await updateSubmitterNotices(tx, leadId, view);
+  }
+  return view;
+}
+
+// ---- actions -----------------------------------------------------------------------------------------
+
+export interface ActRequest {
+  leadId: number;
+  /** The step whose card was clicked; absent for the submitter's 撤回 / 催办. */
+  stepId?: number;
+  action: WorkflowAction;
+  comment?: string;
+  /** 一事一议 with approve on the review step. */
+  major?: boolean;
+  /** Transfer target. */
+  to?: string;
+}
+
+export type ActResult =
+  | { ok: true; toast: string; card?: CardJson }
+  | { ok: false; code: RefusalCode | 'no_lead'; reason: string; toastType: ToastType; card?: CardJson };
+
+/** Refusals that mean the clicked card is out of date: answer with the card as it is now. */
+const STALE: ReadonlySet<string> = new Set(['stale_card', 'step_settled', 'step_not_started', 'lead_closed', 'transferred_away', 'already_voted', 'role_lost']);
+/** Refusals of the submitter's 撤回 / 催办 that mean his card is out of date: answer with his card as it is now. */
+const SUBMITTER_STALE: ReadonlySet<string> = new Set(['lead_closed', 'already_acted']);
+/** Refusals of someone who may not act at all. */
+const FORBIDDEN: ReadonlySet<string> = new Set(['not_assignee', 'not_submitter', 'not_allowed', 'role_lost', 'transferred_away']);
+
+/** "已催办初审（2 位审批人）。" for the submitter's card after his 催办. */
+function remindedLine(view: ApprovalView): string | undefined {
+  const step = view.steps.find((s) => s.status === 'pending');
+  if (!step) return undefined;
+  const waiting = step.assignees.filter((a) => a.active && !a.decision).length;
+  return `已催办${STEP_LABELS[step.step as StepKind]}（${waiting} 位审批人）。`;
+}
+
+/** One person's action on a lead, in one transaction; returns what to answer the click with. */
+export async function act(services: Services, person: Person, req: ActRequest): Promise<ActResult> {
+  const now = services.clock();
+  const result = await runLeadTransaction(services, req.leadId, async (tx): Promise<ActResult> => {
+    const loaded = await loadWorkflow(tx, req.leadId);
+    if (!loaded) return { ok: false, code: 'no_lead', reason: '该项目不存在', toastType: 'error' };
+    const holders = await loadHolders(tx, services.env.BOT_ADMINS);
+    const view = await loadView(tx, services, loaded, holders, req.to ? [req.to] : []);
+    const actor = { id: person.openId, roles: [...person.roles] };
+    const r = decide(loaded.state, actor, req.action, {
+      holders,
+      stepId: req.stepId,
+      comment: req.comment,
+      major: req.major,
+      to: req.to,
+      nameOf: (id) => view.names.get(id),
+    }, now);
+
+    const submitter = req.stepId === undefined && person.openId === loaded.lead.submitterId;
+    if (!r.ok) {
+      let card: CardJson | undefined;
+      if (req.stepId !== undefined && STALE.has(r.code)) {
+        const step = await stepIn(tx, view, req.stepId);
+        if (step && step.assignees.some((a) => a.userId === person.openId)) card = stepCard(view, step, person.openId);
+      }
+      if (submitter && SUBMITTER_STALE.has(r.code)) card = submitterLeadCard(view);
+      return { ok: false, code: r.code, reason: r.reason, toastType: FORBIDDEN.has(r.code) ? 'error' : 'warning', ...(card ? { card } : {}) };
+    }
+
+    const after = (await applyTransition(tx, services, req.leadId, r.effects, holders, now)) ?? view;
+    let card: CardJson | undefined;
+    let stepAfter: StepRow | undefined;
+    if (req.stepId !== undefined) {
+      stepAfter = await stepIn(tx, after, req.stepId);
+      if (stepAfter) card = stepCard(after, stepAfter, person.openId);
+    } else if (submitter) {
+      // 撤回 / 催办 on one of the submitter's cards: that card now shows the lead as it is.
+      card = submitterLeadCard(after, req.action === 'remind' ? remindedLine(after) : undefined);
+    }
+    const toast = stepAfter ? doneToast(req.action, { step: stepAfter.step as StepKind, status: stepAfter.status as never, mode: stepAfter.mode as never }) : doneToast(req.action);
+    return { ok: true, toast, ...(card ? { card } : {}) };
+  });
+  if (result.ok) services.kickOutbox();
+  return result;
+}
+
+/**
+ * After a grant or removal of `role`, IN THE TRANSACTION THAT CHANGED THE ROLE (so the change and its
+ * re-staffing commit together): re-staffs every pending step taken by that role (a step left without a
+ * holder gets the new one; people who lost the role drop out), audited as done by `by`. A no-op for steps
+ * that need no change, so it may run after a command that changed nothing. Each lead's row is locked
+ * first, as runLeadTransaction does. Returns how many leads changed; the caller kicks the outbox after commit.
+ */
+export async function restaffRoleIn(tx: Tx, services: Services, role: Role, by: string): Promise<number> {
+  // Ascending ids: two role commands at once lock the leads in the same order (no deadlock on PostgreSQL).
+  const leadIds = (await leadsWithPendingStepOf(tx, role)).sort((a, b) => a - b);
+  let changed = 0;
+  for (const leadId of leadIds) {
+    await tx.$executeRaw`UPDATE "Lead" SET "version" = "version" WHERE "id" = ${leadId}`;
+    const loaded = await loadWorkflow(tx, leadId);
+    if (!loaded || loaded.state.lead.status !== 'pending') continue;
+    const holders = await loadHolders(tx, services.env.BOT_ADMINS);
+    const now = services.clock();
+    const t = restaff(loaded.state, holders, now, by);
+    if (t.effects.length === 0) continue;
+    await applyTransition(tx, services, leadId, t.effects, holders, now);
+    if (t.effects.some((e) => e.type === 'lead_version')) changed++;
+  }
+  return changed;
+}
+
+/** Sends `userId` a fresh copy of a step card he may act on (from 我的待办). */
+export async function resendStepCard(services: Services, userId: string, stepId: number): Promise<ActResult> {
+  const step = await loadStep(services.db, stepId);
+  if (!step) return { ok: false, code: 'stale_card', reason: '该审批环节不存在', toastType: 'warning' };
+  const result = await runLeadTransaction(services, step.leadId, async (tx): Promise<ActResult> => {
+    const loaded = await loadWorkflow(tx, step.leadId);
+    if (!loaded) return { ok: false, code: 'no_lead', reason: '该项目不存在', toastType: 'error' };
+    const holders = await loadHolders(tx, services.env.BOT_ADMINS);
+    const view = await loadView(tx, services, loaded, holders);
+    const current = view.steps.find((s) => s.id === stepId);
+    const mine = current?.status === 'pending' && loaded.lead.status === 'pending' && current.assignees.some((a) => a.userId === userId && a.active && !a.decision);
+    if (!current || !mine) return { ok: false, code: 'step_settled', reason: '该环节已处理或已不需要您处理', toastType: 'warning' };
+    await enqueue(tx, [sendCard(userId, stepCard(view, current, userId), { refType: STEP_REF_TYPE, refId: stepCopyRef(current.id, userId) })]);
+    return { ok: true, toast: '已重新发送审批卡片' };
+  });
+  if (result.ok) services.kickOutbox();
+  return result;
+}

@@ -1,0 +1,311 @@
+// Approval persistence: reads a lead's workflow state (the lead and the steps of its current round with their
+// assignees), applies the database effects of a workflow transition (src/features/approval/workflow.ts) with conditional
+// updates, and the queries behind /pending, /history, reminders and re-staffing.
+import type { Db, Prisma, Tx } from '../../platform/db/client.ts';
+import type { Role } from '../../platform/people.ts';
+import {
+  STEP_ROLE, type AssigneeState, type Decision, type Effect, type LeadFacts, type LeadStatus,
+  type StepKind, type StepMode, type StepRef, type StepState, type StepStatus, type WorkflowState,
+} from './workflow.ts';
+import type { LeadKind } from '../../office/config.ts';
+import { inChunks } from '../../platform/db/chunks.ts';
+
+type DbOrTx = Db | Tx;
+
+export type LeadRow = Prisma.LeadModel;
+export type StepRow = Prisma.ApprovalStepModel & { assignees: Prisma.StepAssigneeModel[] };
+
+/** A lead with the steps of its current round, as stored and as the workflow sees it. */
+export interface LoadedWorkflow {
+  lead: LeadRow;
+  /** Steps of the current round, by position, assignees by userId. */
+  steps: StepRow[];
+  state: WorkflowState;
+}
+
+/** Effects that talk to people; the service renders and enqueues them. */
+export type MessageEffect = Extract<
+  Effect,
+  { type: 'send_step_cards' | 'update_step_cards' | 'notify_assignees' | 'notify_submitter' | 'notify_admins_no_assignee' }
+>;
+
+/** A conditional update found the row changed: roll the transaction back, reload and decide again. */
+export class WorkflowConflict extends Error {
+  constructor(what: string) {
+    super(`workflow conflict: ${what}`);
+    this.name = 'WorkflowConflict';
+  }
+}
+
+// ---- reading -----------------------------------------------------------------------------------------
+
+const stepInclude = { assignees: { orderBy: { userId: 'asc' } } } satisfies Prisma.ApprovalStepInclude;
+
+export function toAssigneeState(a: Prisma.StepAssigneeModel): AssigneeState {
+  return {
+    userId: a.userId,
+    active: a.active,
+    decision: (a.decision as Decision | null) ?? null,
+    comment: a.comment,
+    decidedAt: a.decidedAt,
+    transferredFrom: a.transferredFrom,
+  };
+}
+
+export function toStepState(s: StepRow): StepState {
+  return {
+    id: s.id,
+    round: s.round,
+    position: s.position,
+    step: s.step as StepKind,
+    mode: s.mode as StepMode,
+    status: s.status as StepStatus,
+    startedAt: s.startedAt,
+    decidedAt: s.decidedAt,
+    decidedBy: s.decidedBy,
+    lastRemindedAt: s.lastRemindedAt,
+    assignees: s.assignees.map(toAssigneeState),
+  };
+}
+
+export function toLeadFacts(lead: LeadRow): LeadFacts {
+  return {
+    id: lead.id,
+    kind: lead.kind as LeadKind,
+    investmentWan: lead.investmentWan,
+    major: lead.major,
+    status: lead.status as LeadStatus,
+    round: lead.round,
+    submitterId: lead.submitterId,
+    version: lead.version,
+  };
+}
+
+/** The lead (read first: its version guards what follows) and the steps of its current round. */
+export async function loadWorkflow(db: DbOrTx, leadId: number): Promise<LoadedWorkflow | null> {
+  const lead = await db.lead.findUnique({ where: { id: leadId } });
+  if (!lead) return null;
+  const steps = await db.approvalStep.findMany({
+    where: { leadId, round: lead.round },
+    include: stepInclude,
+    orderBy: { position: 'asc' },
+  });
+  return { lead, steps, state: { lead: toLeadFacts(lead), steps: steps.map(toStepState) } };
+}
+
+/** One step with its assignees (any round). */
+export async function loadStep(db: DbOrTx, stepId: number): Promise<StepRow | null> {
+  return db.approvalStep.findUnique({ where: { id: stepId }, include: stepInclude });
+}
+
+/** Kept here for older importers (src/sandbox/seed.ts); the one implementation lives in roles.ts. */
+export { loadHolders } from '../../platform/people.ts';
+
+/** Ids of leads with a pending step taken by `role` (to re-staff after a role change). */
+export async function leadsWithPendingStepOf(db: DbOrTx, role: Role): Promise<number[]> {
+  const kinds = (Object.keys(STEP_ROLE) as StepKind[]).filter((k) => STEP_ROLE[k] === role);
+  if (kinds.length === 0) return [];
+  const rows = await db.approvalStep.findMany({
+    where: { status: 'pending', step: { in: kinds }, lead: { status: 'pending' } },
+    select: { leadId: true },
+    orderBy: { id: 'asc' },
+  });
+  return [...new Set(rows.map((r) => r.leadId))];
+}
+
+/** Pending steps of pending leads (reminder candidates), with what a reminder needs. */
+export async function pendingSteps(db: DbOrTx): Promise<Array<StepRow & { lead: { round: number } }>> {
+  // Ids first, then the steps with their assignees in chunks: the include binds one parameter per step.
+  const ids = await db.approvalStep.findMany({
+    where: { status: 'pending', lead: { status: 'pending' } },
+    select: { id: true },
+    orderBy: [{ startedAt: 'asc' }, { id: 'asc' }],
+  });
+  const rows = await inChunks(ids.map((r) => r.id), (chunk) =>
+    db.approvalStep.findMany({
+      where: { id: { in: chunk }, status: 'pending', lead: { status: 'pending' } },
+      include: { ...stepInclude, lead: { select: { round: true } } },
+      orderBy: [{ startedAt: 'asc' }, { id: 'asc' }],
+    }),
+  );
+  return rows.filter((r) => r.round === r.lead.round);
+}
+
+export interface WaitingItem {
+  step: Prisma.ApprovalStepModel;
+  lead: LeadRow;
+}
+
+/** Steps waiting for this user's decision (active, undecided, step pending), oldest first. */
+export async function waitingFor(db: DbOrTx, userId: string): Promise<WaitingItem[]> {
+  const rows = await db.stepAssignee.findMany({
+    where: { userId, active: true, decision: null, step: { status: 'pending', lead: { status: 'pending' } } },
+    include: { step: { include: { lead: true } } },
+  });
+  return rows
+    .filter((r) => r.step.round === r.step.lead.round)
+    .map((r) => {
+      const { lead, ...step } = r.step;
+      return { step, lead };
+    })
+    .sort((a, b) => (a.step.startedAt?.getTime() ?? 0) - (b.step.startedAt?.getTime() ?? 0) || a.step.id - b.step.id);
+}
+
+/** The audit trail of a lead, oldest first. */
+export async function auditTrail(db: DbOrTx, leadId: number): Promise<Prisma.AuditEventModel[]> {
+  return db.auditEvent.findMany({ where: { leadId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+}
+
+// ---- writing -----------------------------------------------------------------------------------------
+
+/**
+ * Applies the database effects of one transition, in order, inside the caller's transaction. Every update is
+ * conditional on what the effect expects; a miss throws WorkflowConflict (roll back, reload, decide again).
+ * Returns the effects that talk to people, for the caller to render and enqueue in the same transaction.
+ */
+export async function applyEffects(tx: Tx, leadId: number, effects: readonly Effect[], now: Date): Promise<MessageEffect[]> {
+  const created = new Map<string, number>();
+  const key = (round: number, step: StepKind) => `${round}:${step}`;
+  const stepIdOf = async (ref: StepRef): Promise<number> => {
+    if (ref.stepId !== null) return ref.stepId;
+    const known = created.get(key(ref.round, ref.step));
+    if (known !== undefined) return known;
+    const row = await tx.approvalStep.findUnique({ where: { leadId_round_step: { leadId, round: ref.round, step: ref.step } }, select: { id: true } });
+    if (!row) throw new Error(`applyEffects: no step ${ref.step} in round ${ref.round} of lead ${leadId}`);
+    created.set(key(ref.round, ref.step), row.id);
+    return row.id;
+  };
+  const must = (count: number, what: string) => {
+    if (count !== 1) throw new WorkflowConflict(`${what} (lead ${leadId})`);
+  };
+  const messages: MessageEffect[] = [];
+
+  for (const e of effects) {
+    switch (e.type) {
+      case 'lead_version': {
+        const r = await tx.lead.updateMany({ where: { id: leadId, version: e.expected }, data: { version: e.next } });
+        must(r.count, `lead version ${e.expected} → ${e.next}`);
+        break;
+      }
+      case 'lead_status': {
+        const r = await tx.lead.updateMany({
+          where: { id: leadId, status: e.from },
+          data: {
+            status: e.to,
+            round: e.round,
+            ...(e.approvedAt ? { approvedAt: e.approvedAt } : {}),
+            ...(e.closedAt ? { closedAt: e.closedAt } : {}),
+          },
+        });
+        must(r.count, `lead status ${e.from} → ${e.to}`);
+        break;
+      }
+      case 'lead_major':
+        await tx.lead.update({ where: { id: leadId }, data: { major: true } });
+        break;
+      case 'step_created': {
+        const row = await tx.approvalStep.create({
+          data: { leadId, round: e.round, position: e.position, step: e.step, mode: e.mode, status: 'waiting', createdAt: now },
+          select: { id: true },
+        });
+        created.set(key(e.round, e.step), row.id);
+        break;
+      }
+      case 'step_started': {
+        const id = await stepIdOf(e);
+        const r = await tx.approvalStep.updateMany({ where: { id, status: 'waiting' }, data: { status: 'pending', startedAt: e.at } });
+        must(r.count, `step ${id} waiting → pending`);
+        for (const userId of e.assignees) {
+          await tx.stepAssignee.create({ data: { stepId: id, userId, active: true } });
+        }
+        break;
+      }
+      case 'assignee_decided': {
+        const id = await stepIdOf(e);
+        const r = await tx.stepAssignee.updateMany({
+          where: { stepId: id, userId: e.userId, active: true, decision: null },
+          data: { decision: e.decision, comment: e.comment, decidedAt: e.at },
+        });
+        must(r.count, `assignee ${e.userId} of step ${id} decides`);
+        break;
+      }
+      case 'step_decided': {
+        const id = await stepIdOf(e);
+        const r = await tx.approvalStep.updateMany({
+          where: { id, status: 'pending' },
+          data: { status: e.outcome, decidedAt: e.at, decidedBy: e.by, version: { increment: 1 } },
+        });
+        must(r.count, `step ${id} pending → ${e.outcome}`);
+        break;
+      }
+      case 'step_cancelled': {
+        const id = await stepIdOf(e);
+        const r = await tx.approvalStep.updateMany({ where: { id, status: e.from }, data: { status: 'cancelled', version: { increment: 1 } } });
+        must(r.count, `step ${id} ${e.from} → cancelled`);
+        break;
+      }
+      case 'assignee_transferred': {
+        const id = await stepIdOf(e);
+        const r = await tx.stepAssignee.updateMany({ where: { stepId: id, userId: e.from, active: true, decision: null }, data: { active: false } });
+        must(r.count, `assignee ${e.from} of step ${id} transfers`);
+        const fresh = { active: true, decision: null, comment: null, decidedAt: null, transferredFrom: e.from };
+        await tx.stepAssignee.upsert({
+          where: { stepId_userId: { stepId: id, userId: e.to } },
+          create: { stepId: id, userId: e.to, ...fresh },
+          update: fresh,
+        });
+        break;
+      }
+      case 'assignees_added': {
+        const id = await stepIdOf(e);
+        const fresh = { active: true, decision: null, comment: null, decidedAt: null, transferredFrom: null };
+        for (const userId of e.userIds) {
+          await tx.stepAssignee.upsert({ where: { stepId_userId: { stepId: id, userId } }, create: { stepId: id, userId, ...fresh }, update: fresh });
+        }
+        break;
+      }
+      case 'assignees_removed': {
+        const id = await stepIdOf(e);
+        await tx.stepAssignee.updateMany({ where: { stepId: id, userId: { in: e.userIds }, active: true, decision: null }, data: { active: false } });
+        break;
+      }
+      case 'step_reminded': {
+        const id = await stepIdOf(e);
+        const r = await tx.approvalStep.updateMany({
+          where: { id, status: 'pending', lastRemindedAt: e.previous },
+          data: { lastRemindedAt: e.at },
+        });
+        must(r.count, `step ${id} reminded`);
+        break;
+      }
+      case 'audit': {
+        const stepId = e.step ? await stepIdOf({ stepId: e.stepId, round: e.round, step: e.step }) : null;
+        await tx.auditEvent.create({
+          data: {
+            actorId: e.actorId,
+            action: e.action,
+            role: e.role,
+            leadId,
+            stepId,
+            comment: e.comment,
+            data: { round: e.round, ...(e.step ? { step: e.step } : {}), ...(e.data ?? {}) },
+            createdAt: now,
+          },
+        });
+        break;
+      }
+      case 'notify_submitter':
+        messages.push(e);
+        break;
+      case 'send_step_cards':
+      case 'update_step_cards':
+      case 'notify_assignees':
+      case 'notify_admins_no_assignee': {
+        const stepId = await stepIdOf(e);
+        messages.push({ ...e, stepId });
+        break;
+      }
+    }
+  }
+  return messages;
+}

@@ -1,0 +1,669 @@
+// The content of the scheduled digests as plain data: 周例会 (weekly), 双月例会 (bimonthly) and 一月一报
+// (monthly report). Pure: the caller passes the rows (leads, audit events, steps, quotas, activities) and
+// `now`; every function returns numbers and lists, ready for src/features/digests/cards.ts to render. No I/O.
+import { LEAD_KINDS, type LeadKind } from '../../office/config.ts';
+import { LEAD_KIND_LABELS } from '../leads/lead.ts';
+import { upcomingActivities, type ActivityLike } from '../activities/activity.ts';
+import {
+  computeProgress, laggingTowns, METRIC_LABELS,
+  type ApprovedLeadFact, type LaggingEntry, type QuotaProgress, type QuotaTarget,
+} from '../quotas/quota.ts';
+import { addMonths, localParts, zonedInstant } from '../../platform/time.ts';
+import { STEP_KINDS, type StepKind } from '../approval/workflow.ts';
+
+export const DIGEST_KINDS = ['weekly', 'bimonthly', 'monthly'] as const;
+export type DigestKind = (typeof DIGEST_KINDS)[number];
+
+/** What users see for each digest. */
+export const DIGEST_LABELS: Readonly<Record<DigestKind, string>> = {
+  weekly: '周例会简报',
+  bimonthly: '双月例会简报',
+  monthly: '一月一报',
+};
+
+const DAY_MS = 86_400_000;
+/** Activities listed in the weekly digest: the next 14 days. */
+export const ACTIVITY_DAYS = 14;
+
+// ---------------------------------------------------------------------------------------------------------
+// Calendar
+
+export { zonedInstant } from '../../platform/time.ts';
+
+/** ISO 8601 week of a calendar date: the year that owns the week, and its number (1-53). */
+export function isoWeek(year: number, month: number, day: number): { year: number; week: number } {
+  const date = Date.UTC(year, month - 1, day);
+  const monday = date - ((new Date(date).getUTCDay() + 6) % 7) * DAY_MS;
+  const thursday = monday + 3 * DAY_MS;
+  const weekYear = new Date(thursday).getUTCFullYear();
+  const jan4 = Date.UTC(weekYear, 0, 4);
+  const week1 = jan4 - ((new Date(jan4).getUTCDay() + 6) % 7) * DAY_MS;
+  return { year: weekYear, week: 1 + Math.round((monday - week1) / (7 * DAY_MS)) };
+}
+
+/** Two-month block (1-6) of a month: Jan–Feb = 1 … Nov–Dec = 6. */
+export function bimonthOf(month: number): number {
+  return Math.ceil(month / 2);
+}
+
+const pad2 = (n: number) => String(n).padStart(2, '0');
+
+/**
+ * The period a digest run at `now` belongs to, as recorded in the run ledger: weekly "2026-W48" (ISO week
+ * of the local date), bimonthly "2026-B6" (Nov–Dec), monthly the previous month "2026-10" (run on 1 Nov).
+ */
+export function digestPeriod(kind: DigestKind, now: Date, tz: string): string {
+  const p = localParts(now, tz);
+  switch (kind) {
+    case 'weekly': {
+      const w = isoWeek(p.year, p.month, p.day);
+      return `${w.year}-W${pad2(w.week)}`;
+    }
+    case 'bimonthly':
+      return `${p.year}-B${bimonthOf(p.month)}`;
+    case 'monthly': {
+      const prev = addMonths(p.year, p.month, -1);
+      return `${prev.year}-${pad2(prev.month)}`;
+    }
+  }
+}
+
+/** [from, to) with a label such as "2026年10月" or "9月–10月". */
+export interface Window {
+  from: Date;
+  to: Date;
+}
+
+/** Weekly: the 7 days before the run (back-to-back Monday runs neither overlap nor leave a gap). */
+export function weeklyWindow(now: Date): Window {
+  return { from: new Date(now.getTime() - 7 * DAY_MS), to: now };
+}
+
+/** Bimonthly: the whole two-month block before the one `now` is in (a run in Nov covers Sep–Oct). */
+export function bimonthlyWindow(now: Date, tz: string): Window & { firstMonth: { year: number; month: number }; lastMonth: { year: number; month: number } } {
+  const p = localParts(now, tz);
+  const blockStart = addMonths(p.year, p.month, -((p.month - 1) % 2));
+  const first = addMonths(blockStart.year, blockStart.month, -2);
+  const last = addMonths(blockStart.year, blockStart.month, -1);
+  return {
+    from: zonedInstant(first.year, first.month, 1, tz),
+    to: zonedInstant(blockStart.year, blockStart.month, 1, tz),
+    firstMonth: first,
+    lastMonth: last,
+  };
+}
+
+/**
+ * The year whose quota progress a bimonthly digest shows, and the moment it is measured at: the year of the
+ * window's last month (measured as of the window's end − 1 ms, as the monthly report does). In that same
+ * year the progress is measured as of `now`; when the window ended in the year before (the first Monday of
+ * January covers Nov–Dec), as of that year's last moment.
+ */
+export function bimonthlyProgressMoment(now: Date, tz: string): { year: number; at: Date } {
+  const lastMoment = new Date(bimonthlyWindow(now, tz).to.getTime() - 1);
+  const year = localParts(lastMoment, tz).year;
+  return { year, at: localParts(now, tz).year === year ? now : lastMoment };
+}
+
+/** A local calendar month as an instant range. */
+export function monthWindow(year: number, month: number, tz: string): Window {
+  const next = addMonths(year, month, 1);
+  return { from: zonedInstant(year, month, 1, tz), to: zonedInstant(next.year, next.month, 1, tz) };
+}
+
+/** Monthly: the previous month (reported) and the month before it (for the change). */
+export function monthlyWindows(now: Date, tz: string): { year: number; month: number; current: Window; previous: Window; prevYear: number; prevMonth: number } {
+  const p = localParts(now, tz);
+  const cur = addMonths(p.year, p.month, -1);
+  const prev = addMonths(p.year, p.month, -2);
+  return {
+    year: cur.year,
+    month: cur.month,
+    current: monthWindow(cur.year, cur.month, tz),
+    previous: monthWindow(prev.year, prev.month, tz),
+    prevYear: prev.year,
+    prevMonth: prev.month,
+  };
+}
+
+const within = (at: Date | null | undefined, w: Window) => !!at && at.getTime() >= w.from.getTime() && at.getTime() < w.to.getTime();
+
+// ---------------------------------------------------------------------------------------------------------
+// Input rows
+
+/** A lead as counted by the digests. */
+export interface LeadFact {
+  town: string;
+  kind: string;
+  industry?: string | null;
+  createdAt: Date;
+}
+
+/** One AuditEvent row (approve / reject / return / …). */
+export interface AuditFact {
+  action: string;
+  leadId: number | null;
+  createdAt: Date;
+}
+
+/** A lead still open: pending (at its pending step) or returned to the submitter. */
+export interface OpenLeadFact {
+  leadId: number;
+  code: string;
+  projectName: string;
+  town: string;
+  kind: string;
+  status: string; // pending | returned
+  /** The pending step of a pending lead. */
+  step: string | null;
+  /** When that step started. */
+  stepStartedAt: Date | null;
+  /** When the lead was last changed (fallback for a returned lead without a return audit). */
+  updatedAt: Date;
+}
+
+export interface KeyProjectFact {
+  leadId: number;
+  code: string;
+  projectName: string;
+  town: string;
+  kind: string;
+  tier: string | null;
+  major: boolean;
+  status: string;
+  /** The pending step of a pending lead. */
+  step: string | null;
+  stage: string | null;
+  investmentWan: number | null;
+}
+
+export interface StageFact {
+  leadId: number;
+  code: string;
+  projectName: string;
+  town: string;
+  stage: string;
+  /** The date the stage happened. */
+  date: Date;
+  /** When it was recorded. */
+  createdAt: Date;
+}
+
+export interface ActivityFact extends ActivityLike {
+  name: string;
+  organizer?: string | null;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Shared pieces
+
+export type KindCounts = Record<LeadKind, number>;
+
+export function zeroKinds(): KindCounts {
+  return { tech: 0, talent: 0, platform: 0, service: 0, fund: 0 };
+}
+
+const isKind = (k: string): k is LeadKind => (LEAD_KINDS as readonly string[]).includes(k);
+const isStep = (s: string | null): s is StepKind => s !== null && (STEP_KINDS as readonly string[]).includes(s);
+
+/** Sorts names in the office's order, unknown names after them by name. */
+function officeOrder(order: readonly string[]): (a: string, b: string) => number {
+  const rank = new Map(order.map((n, i) => [n, i]));
+  return (a, b) => (rank.get(a) ?? order.length) - (rank.get(b) ?? order.length) || a.localeCompare(b, 'zh-CN');
+}
+
+export interface TownKindRow {
+  town: string;
+  byKind: KindCounts;
+  total: number;
+}
+
+/** Leads per town and kind: towns with leads only, most first (the office's order breaks ties). */
+export function countByTownAndKind(leads: readonly Pick<LeadFact, 'town' | 'kind'>[], towns: readonly string[]): { rows: TownKindRow[]; byKind: KindCounts; total: number } {
+  const map = new Map<string, TownKindRow>();
+  const byKind = zeroKinds();
+  let total = 0;
+  for (const l of leads) {
+    if (!isKind(l.kind)) continue;
+    let row = map.get(l.town);
+    if (!row) map.set(l.town, (row = { town: l.town, byKind: zeroKinds(), total: 0 }));
+    row.byKind[l.kind]++;
+    row.total++;
+    byKind[l.kind]++;
+    total++;
+  }
+  const order = officeOrder(towns);
+  return { rows: [...map.values()].sort((a, b) => b.total - a.total || order(a.town, b.town)), byKind, total };
+}
+
+/** One open lead with how long it has been waiting. */
+export interface WaitingItem {
+  leadId: number;
+  code: string;
+  projectName: string;
+  town: string;
+  kind: string;
+  status: 'pending' | 'returned';
+  /** The pending step (null for a returned lead: it waits for its submitter). */
+  step: StepKind | null;
+  since: Date;
+  /** Whole days waited (floor). */
+  days: number;
+}
+
+function waitingItems(open: readonly OpenLeadFact[], returns: readonly AuditFact[], now: Date): WaitingItem[] {
+  const lastReturn = new Map<number, number>();
+  for (const a of returns) {
+    if (a.action !== 'return' || a.leadId === null) continue;
+    lastReturn.set(a.leadId, Math.max(lastReturn.get(a.leadId) ?? 0, a.createdAt.getTime()));
+  }
+  const out: WaitingItem[] = [];
+  for (const l of open) {
+    let since: number;
+    let step: StepKind | null = null;
+    if (l.status === 'pending') {
+      if (!isStep(l.step)) continue; // between steps: nothing to wait for
+      step = l.step;
+      since = (l.stepStartedAt ?? l.updatedAt).getTime();
+    } else if (l.status === 'returned') {
+      since = lastReturn.get(l.leadId) ?? l.updatedAt.getTime();
+    } else continue;
+    if (since > now.getTime()) continue; // not waiting yet as of `now` (a run as of an earlier time)
+    out.push({
+      leadId: l.leadId,
+      code: l.code,
+      projectName: l.projectName,
+      town: l.town,
+      kind: l.kind,
+      status: l.status,
+      step,
+      since: new Date(since),
+      days: Math.max(0, Math.floor((now.getTime() - since) / DAY_MS)),
+    });
+  }
+  // Oldest first; the code keeps equal ages in a stable order.
+  return out.sort((a, b) => a.since.getTime() - b.since.getTime() || a.code.localeCompare(b.code));
+}
+
+/** Waiting longer than `stuckDays` whole days. */
+function isStuck(item: WaitingItem, now: Date, stuckDays: number): boolean {
+  return now.getTime() - item.since.getTime() > stuckDays * DAY_MS;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// 周例会 (weekly)
+
+export interface WeeklyInput {
+  now: Date;
+  tz: string;
+  /** Town names in the office's order. */
+  towns: readonly string[];
+  stuckDays: number;
+  /** Leads created in the window (more may be passed; only the window counts). */
+  newLeads: readonly LeadFact[];
+  /** approve / reject / return audit events (only the window counts). */
+  decisions: readonly AuditFact[];
+  /** approvedAt of leads that completed approval (only the window counts). */
+  approvals: readonly { approvedAt: Date | null }[];
+  /** Open leads (pending and returned). */
+  open: readonly OpenLeadFact[];
+  /** 'return' audit events of those leads (for how long a returned lead has waited). */
+  returns: readonly AuditFact[];
+  activities: readonly ActivityFact[];
+}
+
+export interface UpcomingItem {
+  name: string;
+  organizer: string | null;
+  /** YYYY-MM-DD */
+  startsOn: string;
+  daysAway: number;
+  monthOnly: boolean;
+}
+
+export interface WeeklyDigest {
+  kind: 'weekly';
+  period: string;
+  /** The moment the digest is as of. */
+  asOf: Date;
+  window: Window;
+  newLeads: { total: number; rows: TownKindRow[]; byKind: KindCounts };
+  decisions: { approve: number; reject: number; return: number; approvedLeads: number };
+  /** Pending leads at their current step, oldest first. */
+  queue: WaitingItem[];
+  stuckDays: number;
+  /** Pending or returned leads waiting longer than stuckDays, oldest first. */
+  stuck: WaitingItem[];
+  activities: UpcomingItem[];
+}
+
+export function weeklyDigest(input: WeeklyInput): WeeklyDigest {
+  const { now, tz } = input;
+  const window = weeklyWindow(now);
+  const counted = countByTownAndKind(input.newLeads.filter((l) => within(l.createdAt, window)), input.towns);
+  const decisions = { approve: 0, reject: 0, return: 0, approvedLeads: 0 };
+  for (const d of input.decisions) {
+    if (!within(d.createdAt, window)) continue;
+    if (d.action === 'approve' || d.action === 'reject' || d.action === 'return') decisions[d.action]++;
+  }
+  decisions.approvedLeads = input.approvals.filter((a) => within(a.approvedAt, window)).length;
+  const waiting = waitingItems(input.open, input.returns, now);
+  return {
+    kind: 'weekly',
+    period: digestPeriod('weekly', now, tz),
+    asOf: now,
+    window,
+    newLeads: { total: counted.total, rows: counted.rows, byKind: counted.byKind },
+    decisions,
+    queue: waiting.filter((w) => w.status === 'pending'),
+    stuckDays: input.stuckDays,
+    stuck: waiting.filter((w) => isStuck(w, now, input.stuckDays)),
+    activities: upcomingActivities([...input.activities], now, ACTIVITY_DAYS, tz).map((u) => ({
+      name: u.activity.name,
+      organizer: u.activity.organizer ?? null,
+      startsOn: u.startsOn,
+      daysAway: u.daysAway,
+      monthOnly: u.monthOnly,
+    })),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// 双月例会 (bimonthly)
+
+export interface BimonthlyInput {
+  now: Date;
+  tz: string;
+  towns: readonly string[];
+  stuckDays: number;
+  /** A town lags on a metric below this share of the expected pace (office.quota.alertShare). */
+  alertShare: number;
+  quotas: readonly QuotaTarget[];
+  /** Approved leads of the window's year (only those approved by the progress moment count). */
+  approvedLeads: readonly ApprovedLeadFact[];
+  keyProjects: readonly KeyProjectFact[];
+  open: readonly OpenLeadFact[];
+  /** Every 'return' audit event of the open leads. */
+  returns: readonly AuditFact[];
+  /** LeadStage rows (only those created in the window count). */
+  stages: readonly StageFact[];
+}
+
+export interface CoordinationItem extends WaitingItem {
+  /** Times the lead was returned for changes (all rounds). */
+  returns: number;
+  stuck: boolean;
+}
+
+export interface BimonthlyDigest {
+  kind: 'bimonthly';
+  period: string;
+  /** The moment the digest is as of (waiting times). */
+  asOf: Date;
+  /**
+   * The moment the progress is measured at: `asOf`, or the window's last moment when the window ends in the
+   * year before (a January run covers Nov–Dec and shows that year's final progress).
+   */
+  progressAsOf: Date;
+  window: Window;
+  /** "2026年9月–10月" */
+  windowLabel: string;
+  /** Progress of the year the window's last month is in. */
+  progress: QuotaProgress;
+  lagging: LaggingEntry[];
+  /** tier 'key' or major, not closed; major first, then by code. */
+  keyProjects: KeyProjectFact[];
+  stuckDays: number;
+  /** Stuck, or returned twice or more; oldest first. */
+  coordination: CoordinationItem[];
+  /** Stage rows recorded in the window, newest first. */
+  movements: StageFact[];
+  /** Movements per stage code. */
+  movementCounts: Record<string, number>;
+}
+
+/** Returned at least this many times: the lead needs the meeting's attention. */
+export const RETURNS_NEEDING_COORDINATION = 2;
+
+export function bimonthlyDigest(input: BimonthlyInput): BimonthlyDigest {
+  const { now, tz } = input;
+  const w = bimonthlyWindow(now, tz);
+  const { year, at: progressAsOf } = bimonthlyProgressMoment(now, tz);
+  const approvedByThen = input.approvedLeads.filter((l) => l.approvedAt && l.approvedAt.getTime() <= progressAsOf.getTime());
+  const progress = computeProgress(year, [...input.quotas], approvedByThen, progressAsOf, tz);
+  const returnCounts = new Map<number, number>();
+  for (const a of input.returns) if (a.action === 'return' && a.leadId !== null) returnCounts.set(a.leadId, (returnCounts.get(a.leadId) ?? 0) + 1);
+  const coordination = waitingItems(input.open, input.returns, now)
+    .map((item) => ({ ...item, returns: returnCounts.get(item.leadId) ?? 0, stuck: isStuck(item, now, input.stuckDays) }))
+    .filter((item) => item.stuck || item.returns >= RETURNS_NEEDING_COORDINATION);
+  const movements = input.stages
+    .filter((s) => within(s.createdAt, w))
+    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.leadId - a.leadId);
+  const movementCounts: Record<string, number> = {};
+  for (const m of movements) movementCounts[m.stage] = (movementCounts[m.stage] ?? 0) + 1;
+  const keyProjects = input.keyProjects
+    .filter((k) => (k.tier === 'key' || k.major) && k.status !== 'rejected' && k.status !== 'withdrawn')
+    .sort((a, b) => Number(b.major) - Number(a.major) || a.code.localeCompare(b.code));
+  const sameYear = w.firstMonth.year === w.lastMonth.year;
+  return {
+    kind: 'bimonthly',
+    period: digestPeriod('bimonthly', now, tz),
+    asOf: now,
+    progressAsOf,
+    window: { from: w.from, to: w.to },
+    windowLabel: sameYear
+      ? `${w.firstMonth.year}年${w.firstMonth.month}月–${w.lastMonth.month}月`
+      : `${w.firstMonth.year}年${w.firstMonth.month}月–${w.lastMonth.year}年${w.lastMonth.month}月`,
+    progress,
+    lagging: laggingTowns(progress, input.alertShare),
+    keyProjects,
+    stuckDays: input.stuckDays,
+    coordination,
+    movements,
+    movementCounts,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// 一月一报 (monthly)
+
+export interface MonthlyInput {
+  now: Date;
+  tz: string;
+  towns: readonly string[];
+  /** Industry chains in the office's order. */
+  industries: readonly string[];
+  /** Leads created in the reported month and the month before (others are ignored). */
+  leads: readonly LeadFact[];
+  /** approvedAt of leads approved in those two months. */
+  approvals: readonly { approvedAt: Date | null }[];
+  /** 'reject' audit events of those two months. */
+  rejections: readonly AuditFact[];
+  /** A town lags on a metric below this share of the expected pace (office.quota.alertShare). */
+  alertShare: number;
+  quotas: readonly QuotaTarget[];
+  /** Approved leads of the reported month's year (only those approved before the month ends count). */
+  approvedLeads: readonly ApprovedLeadFact[];
+  /** 一月一报 cards of the reported month that their owners left unanswered for 7 days or more. */
+  silentFollowUps?: readonly SilentFollowUp[];
+}
+
+/** One unanswered 一月一报 card: which project, whose. */
+export interface SilentFollowUp {
+  code: string;
+  projectName: string;
+  town: string;
+  ownerName: string;
+}
+
+export interface Change {
+  current: number;
+  previous: number;
+  /** current − previous */
+  change: number;
+  /** change / previous, null when previous is 0. */
+  ratio: number | null;
+}
+
+export interface NamedChange extends Change {
+  /** Kind code or industry name. */
+  key: string;
+  label: string;
+}
+
+export interface MonthlyDigest {
+  kind: 'monthly';
+  period: string;
+  /** The moment the report was made (its numbers stop at the end of the reported month). */
+  asOf: Date;
+  /** "2026年10月" */
+  monthLabel: string;
+  /** "2026年9月" */
+  previousLabel: string;
+  window: Window;
+  totals: { newLeads: Change; approved: Change; rejected: Change };
+  byKind: NamedChange[];
+  /** Industries with leads in either month, most this month first; "未填写" for leads without one. */
+  byIndustry: NamedChange[];
+  /** Progress as of the end of the reported month. */
+  progress: QuotaProgress;
+  lagging: LaggingEntry[];
+  /** The analysis paragraph, sentence by sentence. */
+  analysis: string[];
+  /** Owners who did not answer the month's 一月一报 within 7 days. */
+  silentFollowUps: SilentFollowUp[];
+}
+
+export const NO_INDUSTRY = '未填写';
+
+function change(current: number, previous: number): Change {
+  return { current, previous, change: current - previous, ratio: previous === 0 ? null : (current - previous) / previous };
+}
+
+export function monthlyDigest(input: MonthlyInput): MonthlyDigest {
+  const { now, tz } = input;
+  const w = monthlyWindows(now, tz);
+  const kindCur = zeroKinds();
+  const kindPrev = zeroKinds();
+  const indCur = new Map<string, number>();
+  const indPrev = new Map<string, number>();
+  let newCur = 0;
+  let newPrev = 0;
+  for (const l of input.leads) {
+    const cur = within(l.createdAt, w.current);
+    if (!cur && !within(l.createdAt, w.previous)) continue;
+    const industry = l.industry?.trim() || NO_INDUSTRY;
+    if (cur) newCur++;
+    else newPrev++;
+    if (isKind(l.kind)) (cur ? kindCur : kindPrev)[l.kind]++;
+    const m = cur ? indCur : indPrev;
+    m.set(industry, (m.get(industry) ?? 0) + 1);
+  }
+  const count = <T>(rows: readonly T[], at: (r: T) => Date | null, win: Window) => rows.filter((r) => within(at(r), win)).length;
+  const totals = {
+    newLeads: change(newCur, newPrev),
+    approved: change(count(input.approvals, (a) => a.approvedAt, w.current), count(input.approvals, (a) => a.approvedAt, w.previous)),
+    rejected: change(
+      count(input.rejections.filter((r) => r.action === 'reject'), (r) => r.createdAt, w.current),
+      count(input.rejections.filter((r) => r.action === 'reject'), (r) => r.createdAt, w.previous),
+    ),
+  };
+  const byKind: NamedChange[] = LEAD_KINDS.map((k) => ({ key: k, label: LEAD_KIND_LABELS[k], ...change(kindCur[k], kindPrev[k]) }));
+  const order = officeOrder([...input.industries, NO_INDUSTRY]);
+  const byIndustry: NamedChange[] = [...new Set([...indCur.keys(), ...indPrev.keys()])]
+    .map((name) => ({ key: name, label: name, ...change(indCur.get(name) ?? 0, indPrev.get(name) ?? 0) }))
+    .sort((a, b) => b.current - a.current || b.previous - a.previous || order(a.key, b.key));
+
+  // Progress as it stood when the reported month ended.
+  const asOf = new Date(w.current.to.getTime() - 1);
+  const approvedByThen = input.approvedLeads.filter((l) => l.approvedAt && l.approvedAt.getTime() < w.current.to.getTime());
+  const progress = computeProgress(w.year, [...input.quotas], approvedByThen, asOf, tz);
+  const lagging = laggingTowns(progress, input.alertShare);
+  const monthLabel = `${w.year}年${w.month}月`;
+  const previousLabel = `${w.prevYear}年${w.prevMonth}月`;
+  return {
+    kind: 'monthly',
+    period: digestPeriod('monthly', now, tz),
+    asOf: now,
+    monthLabel,
+    previousLabel,
+    window: w.current,
+    totals,
+    byKind,
+    byIndustry,
+    progress,
+    lagging,
+    analysis: analyse(`${w.month}月`, totals, byKind, byIndustry, progress, lagging, input.towns, input.alertShare),
+    silentFollowUps: [...(input.silentFollowUps ?? [])],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Analysis text
+
+/** "增加 5 项（+25.0%）" / "减少 2 项（−20.0%）" / "持平" / "增加 3 项（上月为 0）". */
+export function changeText(c: Change, unit = '项'): string {
+  if (c.change === 0) return '与上月持平';
+  const verb = c.change > 0 ? '增加' : '减少';
+  const pct = c.ratio === null ? '上月为 0' : `${c.change > 0 ? '+' : '−'}${(Math.abs(c.ratio) * 100).toFixed(1)}%`;
+  return `环比${verb} ${Math.abs(c.change)} ${unit}（${pct}）`;
+}
+
+function extremes(items: readonly NamedChange[]): { rise?: NamedChange; fall?: NamedChange } {
+  let rise: NamedChange | undefined;
+  let fall: NamedChange | undefined;
+  for (const i of items) {
+    if (i.change > 0 && (!rise || i.change > rise.change)) rise = i;
+    if (i.change < 0 && (!fall || i.change < fall.change)) fall = i;
+  }
+  return { rise, fall };
+}
+
+function extremesSentence(what: string, items: readonly NamedChange[]): string {
+  const { rise, fall } = extremes(items);
+  if (!rise && !fall) return `按${what}看，各${what}新增项目数与上月持平。`;
+  const parts: string[] = [];
+  if (rise) parts.push(`${rise.label}增幅最大（${rise.previous} → ${rise.current}，+${rise.change} 项）`);
+  else parts.push(`没有${what}增长`);
+  if (fall) parts.push(`${fall.label}降幅最大（${fall.previous} → ${fall.current}，−${Math.abs(fall.change)} 项）`);
+  else parts.push(`没有${what}下降`);
+  return `按${what}看，${parts.join('，')}。`;
+}
+
+/** Lagging towns, each with the metrics it lags on: "丁堰镇（总数、发明专利实审数）". */
+export function laggingSummary(lagging: readonly LaggingEntry[], towns: readonly string[]): string[] {
+  const byTown = new Map<string, string[]>();
+  for (const e of lagging) byTown.set(e.town, [...(byTown.get(e.town) ?? []), METRIC_LABELS[e.metric]]);
+  const order = officeOrder(towns);
+  return [...byTown.entries()].sort((a, b) => order(a[0], b[0])).map(([town, metrics]) => `${town}（${metrics.join('、')}）`);
+}
+
+function analyse(
+  month: string,
+  totals: MonthlyDigest['totals'],
+  byKind: readonly NamedChange[],
+  byIndustry: readonly NamedChange[],
+  progress: QuotaProgress,
+  lagging: readonly LaggingEntry[],
+  towns: readonly string[],
+  alertShare: number,
+): string[] {
+  const out = [
+    `${month}新增项目 ${totals.newLeads.current} 项，${changeText(totals.newLeads)}；审批通过 ${totals.approved.current} 项，${changeText(totals.approved)}；驳回 ${totals.rejected.current} 项，${changeText(totals.rejected)}。`,
+    extremesSentence('类别', byKind),
+    extremesSentence('产业方向', byIndustry),
+  ];
+  // No target for the year at all: nobody can be behind (or on) the pace.
+  if (progress.city.completion === null) {
+    out.push(`尚未导入 ${progress.year} 年任务分解表，无法评估序时进度。`);
+    return out;
+  }
+  const lag = laggingSummary(lagging, towns);
+  const share = `${Math.round(alertShare * 100)}%`;
+  out.push(
+    lag.length === 0
+      ? `截至月末，各镇区各项指标均达到序时进度的 ${share} 以上。`
+      : `截至月末，低于序时进度 ${share} 的镇区 ${lag.length} 个：${lag.join('；')}。`,
+  );
+  return out;
+}

@@ -1,0 +1,201 @@
+// Queries behind the digests (rows for src/features/digests/digest.ts) and the subscriptions that say who gets them.
+import type { Db, Tx } from '../../platform/db/client.ts';
+import { isUniqueViolation } from '../../platform/db/client.ts';
+import { holdersOf } from '../../platform/people.ts';
+import type {
+  ActivityFact, AuditFact, BimonthlyInput, KeyProjectFact, LeadFact, MonthlyInput, OpenLeadFact, StageFact, WeeklyInput, Window,
+} from './digest.ts';
+import { approvedLeadFacts, quotasOfYear } from '../quotas/store.ts';
+import { inChunks } from '../../platform/db/chunks.ts';
+
+type DbOrTx = Db | Tx;
+
+// ---- subscriptions ----------------------------------------------------------------------------------------
+
+export const SUBSCRIPTION_TOPICS = ['weekly', 'bimonthly', 'monthly', 'alerts', 'leads'] as const;
+export type SubscriptionTopic = (typeof SUBSCRIPTION_TOPICS)[number];
+
+export interface SubscriptionRow {
+  id: number;
+  chatId: string;
+  topic: string;
+  filter: string;
+  createdBy: string;
+  createdAt: Date;
+}
+
+/** This chat's subscriptions, in the order of SUBSCRIPTION_TOPICS, then by filter. */
+export async function chatSubscriptions(db: DbOrTx, chatId: string): Promise<SubscriptionRow[]> {
+  const rows = await db.subscription.findMany({ where: { chatId } });
+  const rank = (t: string) => {
+    const i = (SUBSCRIPTION_TOPICS as readonly string[]).indexOf(t);
+    return i < 0 ? SUBSCRIPTION_TOPICS.length : i;
+  };
+  return rows.sort((a, b) => rank(a.topic) - rank(b.topic) || a.filter.localeCompare(b.filter, 'zh-CN'));
+}
+
+/** Adds a subscription; false when the chat already had it. */
+export async function subscribe(db: DbOrTx, s: { chatId: string; topic: SubscriptionTopic; filter: string; createdBy: string }): Promise<boolean> {
+  const existing = await db.subscription.findFirst({ where: { chatId: s.chatId, topic: s.topic, filter: s.filter } });
+  if (existing) return false;
+  try {
+    await db.subscription.create({ data: s });
+    return true;
+  } catch (err) {
+    if (isUniqueViolation(err)) return false; // two admins at once
+    throw err;
+  }
+}
+
+/** Removes this chat's subscriptions to `topic` (only the one with `filter` when given); returns how many. */
+export async function unsubscribe(db: DbOrTx, chatId: string, topic: SubscriptionTopic, filter?: string): Promise<number> {
+  const res = await db.subscription.deleteMany({ where: { chatId, topic, ...(filter !== undefined ? { filter } : {}) } });
+  return res.count;
+}
+
+/** Where a digest goes: a chat (chat_id) or a leader's p2p chat (open_id). `id` is also the ledger target. */
+export interface DigestRecipient {
+  receiveIdType: 'chat_id' | 'open_id';
+  id: string;
+}
+
+/** Chats subscribed to `topic`, then (with leadersByP2p) every leader by p2p. */
+export async function digestRecipients(db: DbOrTx, topic: 'weekly' | 'bimonthly' | 'monthly', leadersByP2p: boolean): Promise<DigestRecipient[]> {
+  const subs = await db.subscription.findMany({ where: { topic }, orderBy: { id: 'asc' }, select: { chatId: true } });
+  const chats = [...new Set(subs.map((s) => s.chatId))].map((id): DigestRecipient => ({ receiveIdType: 'chat_id', id }));
+  if (!leadersByP2p) return chats;
+  const leaders = (await holdersOf(db, 'leader')).map((id): DigestRecipient => ({ receiveIdType: 'open_id', id }));
+  return [...chats, ...leaders];
+}
+
+// ---- digest rows ------------------------------------------------------------------------------------------
+
+const range = (w: Window) => ({ gte: w.from, lt: w.to });
+
+async function openLeads(db: DbOrTx): Promise<OpenLeadFact[]> {
+  const rows = await db.lead.findMany({
+    where: { status: { in: ['pending', 'returned'] } },
+    select: {
+      id: true, code: true, projectName: true, town: true, kind: true, status: true, round: true, updatedAt: true,
+      steps: { where: { status: 'pending' }, select: { step: true, startedAt: true, round: true } },
+    },
+  });
+  return rows.map((r) => {
+    const step = r.steps.find((s) => s.round === r.round) ?? r.steps[0];
+    return {
+      leadId: r.id,
+      code: r.code,
+      projectName: r.projectName,
+      town: r.town,
+      kind: r.kind,
+      status: r.status,
+      step: step?.step ?? null,
+      stepStartedAt: step?.startedAt ?? null,
+      updatedAt: r.updatedAt,
+    };
+  });
+}
+
+async function auditsOf(db: DbOrTx, actions: string[], where: { createdAt?: { gte: Date; lt: Date }; leadIds?: number[] }): Promise<AuditFact[]> {
+  return db.auditEvent.findMany({
+    where: {
+      action: { in: actions },
+      ...(where.createdAt ? { createdAt: where.createdAt } : {}),
+      ...(where.leadIds ? { leadId: { in: where.leadIds } } : {}),
+    },
+    select: { action: true, leadId: true, createdAt: true },
+  });
+}
+
+/** 'return' audit events of the given leads, fetched in chunks (SQLite's bind-parameter limit). */
+async function returnsOf(db: DbOrTx, leadIds: number[]): Promise<AuditFact[]> {
+  return inChunks(leadIds, (chunk) => auditsOf(db, ['return'], { leadIds: chunk }));
+}
+
+async function newLeads(db: DbOrTx, w: Window): Promise<LeadFact[]> {
+  return db.lead.findMany({ where: { createdAt: range(w) }, select: { town: true, kind: true, industry: true, createdAt: true } });
+}
+
+async function approvals(db: DbOrTx, w: Window): Promise<{ approvedAt: Date | null }[]> {
+  return db.lead.findMany({ where: { approvedAt: range(w) }, select: { approvedAt: true } });
+}
+
+/** Rows for weeklyDigest(): the caller adds now, tz, towns and stuckDays. */
+export async function loadWeeklyRows(db: DbOrTx, window: Window, localYear: number): Promise<Pick<WeeklyInput, 'newLeads' | 'decisions' | 'approvals' | 'open' | 'returns' | 'activities'>> {
+  const [leads, decisions, approved, open, activities] = await Promise.all([
+    newLeads(db, window),
+    auditsOf(db, ['approve', 'reject', 'return'], { createdAt: range(window) }),
+    approvals(db, window),
+    openLeads(db),
+    db.activity.findMany({ where: { year: { in: [localYear, localYear + 1] } } }),
+  ]);
+  const returns = await returnsOf(db, open.filter((o) => o.status === 'returned').map((o) => o.leadId));
+  return {
+    newLeads: leads,
+    decisions,
+    approvals: approved,
+    open,
+    returns,
+    activities: activities.map((a): ActivityFact => ({ year: a.year, month: a.month, date: a.date, allYear: a.allYear, name: a.name, organizer: a.organizer })),
+  };
+}
+
+/** Rows for bimonthlyDigest(): `year` is the year whose quota progress it shows (bimonthlyProgressMoment). */
+export async function loadBimonthlyRows(
+  db: DbOrTx,
+  window: Window,
+  year: number,
+): Promise<Pick<BimonthlyInput, 'quotas' | 'approvedLeads' | 'keyProjects' | 'open' | 'returns' | 'stages'>> {
+  const [quotas, approvedLeads, key, open, stages] = await Promise.all([
+    quotasOfYear(db, year),
+    approvedLeadFacts(db, year),
+    db.lead.findMany({
+      where: { OR: [{ tier: 'key' }, { major: true }], status: { notIn: ['rejected', 'withdrawn'] } },
+      select: {
+        id: true, code: true, projectName: true, town: true, kind: true, tier: true, major: true, status: true, stage: true, investmentWan: true, round: true,
+        steps: { where: { status: 'pending' }, select: { step: true, round: true } },
+      },
+    }),
+    openLeads(db),
+    db.leadStage.findMany({ where: { createdAt: range(window) }, include: { lead: { select: { code: true, projectName: true, town: true } } } }),
+  ]);
+  const returns = await returnsOf(db, open.map((o) => o.leadId));
+  return {
+    quotas,
+    approvedLeads,
+    keyProjects: key.map((k): KeyProjectFact => ({
+      leadId: k.id,
+      code: k.code,
+      projectName: k.projectName,
+      town: k.town,
+      kind: k.kind,
+      tier: k.tier,
+      major: k.major,
+      status: k.status,
+      step: (k.steps.find((s) => s.round === k.round) ?? k.steps[0])?.step ?? null,
+      stage: k.stage,
+      investmentWan: k.investmentWan,
+    })),
+    open,
+    returns,
+    stages: stages.map((s): StageFact => ({
+      leadId: s.leadId, code: s.lead.code, projectName: s.lead.projectName, town: s.lead.town, stage: s.stage, date: s.date, createdAt: s.createdAt,
+    })),
+  };
+}
+
+/** Rows for monthlyDigest(): both months in `twoMonths`; quotas and approved leads of `year`, the reported month's. */
+export async function loadMonthlyRows(
+  db: DbOrTx,
+  twoMonths: Window,
+  year: number,
+): Promise<Pick<MonthlyInput, 'leads' | 'approvals' | 'rejections' | 'quotas' | 'approvedLeads'>> {
+  const [leads, approved, rejections, quotas, approvedLeads] = await Promise.all([
+    newLeads(db, twoMonths),
+    approvals(db, twoMonths),
+    auditsOf(db, ['reject'], { createdAt: range(twoMonths) }),
+    quotasOfYear(db, year),
+    approvedLeadFacts(db, year),
+  ]);
+  return { leads, approvals: approved, rejections, quotas, approvedLeads };
+}

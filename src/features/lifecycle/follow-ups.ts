@@ -1,0 +1,150 @@
+// 一月一报: on the 1st of each month, the owner (登记人) of every approved project not yet 投产 gets a card
+// asking for the progress of the month that just ended (sent on 1 December: 2026年11月): one tap 「无变化」,
+// a short note, or 「登记新阶段」. One FollowUp row per (lead, reported month) and one ledger row per
+// (reported month, lead) make it once; the answer is filed under the reported month. Owners who have not
+// answered within 7 days are listed by overdueFollowUps (for the monthly report).
+import type { Db, Tx } from '../../platform/db/client.ts';
+import type { CardJson } from '../../platform/lark/types.ts';
+import { cardContent } from '../../platform/delivery/outbox.ts';
+import { button, buttonRow, card, form, greyText, header, hr, input, keyValues, markdown, submitButton } from '../../platform/cards/kit.ts';
+import { assertValidCard } from '../../platform/cards/validate.ts';
+import { md } from '../../platform/cards/template.ts';
+import { FOLLOW_UP_ANSWER_DAYS, followUpPeriod, isLifecycleStage, periodLabel, previousMonth, STAGE_LABELS } from './lifecycle.ts';
+import { localDateTime, localMonth } from '../../platform/time.ts';
+import { queueOnce, type JobDef } from '../../platform/delivery/ledger.ts';
+import { inChunks } from '../../platform/db/chunks.ts';
+
+export const FOLLOW_UP_JOB = 'follow-ups';
+export const NOTE_MAX = 500;
+
+/** Stages after which no follow-up is asked for. */
+const DONE_STAGES = ['producing'];
+
+export interface FollowUpView {
+  id: number;
+  period: string;
+  answeredAt: Date | null;
+  answer: string | null;
+  note: string | null;
+}
+
+export interface FollowUpLead {
+  id: number;
+  code: string;
+  projectName: string;
+  town: string;
+  stage: string | null;
+}
+
+function stageText(stage: string | null): string {
+  return isLifecycleStage(stage) ? STAGE_LABELS[stage] : '已审批通过，尚未签约';
+}
+
+/** The follow-up card: asking (with buttons and the note form), or answered (no buttons). */
+export function followUpCard(f: FollowUpView, lead: FollowUpLead, tz: string, error?: string): CardJson {
+  const month = periodLabel(f.period);
+  const title = `一月一报：${month}项目进展`;
+  const facts = keyValues([
+    ['项目编号', lead.code],
+    ['项目名称', lead.projectName],
+    ['所属镇区', lead.town],
+    ['当前阶段', stageText(lead.stage)],
+  ]);
+  let c: CardJson;
+  if (f.answeredAt) {
+    const what = f.answer === 'unchanged' ? '无变化' : `有进展${f.note ? `：${f.note}` : ''}`;
+    c = card(header(title, 'green', '已反馈'), [facts, hr(), markdown(`**已反馈**：${md(what)}`), markdown(greyText(`反馈时间 ${localDateTime(f.answeredAt, tz)}`), 'notation')], title);
+  } else {
+    c = card(header(title, 'orange'), [
+      facts,
+      markdown(`请在 ${FOLLOW_UP_ANSWER_DAYS} 天内反馈上月（${month}）的项目进展：没有变化请点「无变化」；有进展请填写说明后提交，或点「登记新阶段」记录签约、注册、落地（开工）、投产或企业资质。`),
+      buttonRow([
+        button('无变化', { action: 'followup.unchanged', followUpId: f.id }, 'primary'),
+        button('登记新阶段', { action: 'lifecycle.show', leadId: lead.id }),
+      ]),
+      form('followup_form', [input({ name: 'note', label: `${month}进展`, multiline: true, maxLength: NOTE_MAX, placeholder: '如：已完成厂房选址，预计近期签约', error })], submitButton('提交进展', { action: 'followup.update', followUpId: f.id })),
+    ], title);
+  }
+  assertValidCard(c);
+  return c;
+}
+
+/** Approved leads that owe a monthly report on `period`: not 投产, not closed, approved by the end of that month. */
+async function leadsToFollow(db: Db, period: string, now: Date, tz: string) {
+  const rows = await db.lead.findMany({
+    where: { status: 'approved', closedAt: null, approvedAt: { lt: now }, OR: [{ stage: null }, { stage: { notIn: DONE_STAGES } }] },
+    orderBy: { id: 'asc' },
+    select: { id: true, code: true, projectName: true, town: true, stage: true, submitterId: true, approvedAt: true },
+  });
+  return rows.filter((r) => r.approvedAt && localMonth(r.approvedAt, tz) <= period);
+}
+
+export const followUpsJob: JobDef = {
+  name: FOLLOW_UP_JOB,
+  async run({ services, now, force }) {
+    const tz = services.env.BOT_TIMEZONE;
+    const period = followUpPeriod(now, tz);
+    const leads = await leadsToFollow(services.db, period, now, tz);
+    let sent = 0;
+    let skipped = 0;
+    for (const lead of leads) {
+      const queued = await queueOnce(services.db, {
+        job: FOLLOW_UP_JOB,
+        force,
+        items: [{ period, target: `lead:${lead.id}`, item: lead }],
+        message: async (_fresh, tx: Tx) => {
+          let f = await tx.followUp.findUnique({ where: { leadId_period: { leadId: lead.id, period } } });
+          if (!f) f = await tx.followUp.create({ data: { leadId: lead.id, period, sentAt: now } });
+          return {
+            op: 'send',
+            receiveIdType: 'open_id',
+            receiveId: lead.submitterId,
+            msgType: 'interactive',
+            content: cardContent(followUpCard(f, lead, tz)),
+            refType: 'followup',
+            refId: String(f.id),
+          };
+        },
+      });
+      if (queued) sent++;
+      else skipped++;
+    }
+    if (sent > 0) services.kickOutbox();
+    return { sent, skipped, summary: `一月一报 ${period}：发出 ${sent} 份，已发过跳过 ${skipped} 份` };
+  },
+};
+
+export interface OverdueFollowUp {
+  followUpId: number;
+  leadId: number;
+  code: string;
+  projectName: string;
+  town: string;
+  ownerId: string;
+  sentAt: Date;
+}
+
+/**
+ * The follow-ups sent in `month` ("YYYY-MM", the monthly report's month; they ask about the month before it)
+ * that were sent at least 7 days before `now` and are still unanswered, by town then code.
+ */
+export async function overdueFollowUps(db: Db | Tx, month: string, now: Date): Promise<OverdueFollowUp[]> {
+  const before = new Date(now.getTime() - FOLLOW_UP_ANSWER_DAYS * 86_400_000);
+  const period = previousMonth(month);
+  const rows = await db.followUp.findMany({ where: { period, answeredAt: null, sentAt: { lte: before } }, orderBy: { id: 'asc' } });
+  if (rows.length === 0) return [];
+  const leads = await inChunks([...new Set(rows.map((r) => r.leadId))], (chunk) =>
+    db.lead.findMany({
+      where: { id: { in: chunk } },
+      select: { id: true, code: true, projectName: true, town: true, submitterId: true, status: true },
+    }),
+  );
+  const byId = new Map(leads.map((l) => [l.id, l]));
+  const out: OverdueFollowUp[] = [];
+  for (const r of rows) {
+    const l = byId.get(r.leadId);
+    if (!l || l.status !== 'approved') continue;
+    out.push({ followUpId: r.id, leadId: l.id, code: l.code, projectName: l.projectName, town: l.town, ownerId: l.submitterId, sentAt: r.sentAt });
+  }
+  return out.sort((a, b) => (a.town === b.town ? (a.code < b.code ? -1 : 1) : a.town < b.town ? -1 : 1));
+}

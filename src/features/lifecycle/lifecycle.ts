@@ -1,0 +1,329 @@
+// After approval (seed 003 成长路径): the stages 签约 → 注册 → 落地（开工）→ 投产 and the growth milestones
+// 科技型中小企业入库 / 高新技术企业认定 / 领军企业. Pure: which update is allowed next, who may make it, the
+// small form of each update and its validation (zod, Chinese messages), and the 一月一报 period. No I/O.
+import { z } from 'zod';
+import { checkCreditCode } from '../leads/creditCode.ts';
+import { MAX_WAN } from '../leads/fields.ts';
+import { formatNumber, formatWan } from '../leads/format.ts';
+import { parseAmount, parseDay } from '../leads/values.ts';
+import { addMonths, isoDate, localMonth } from '../../platform/time.ts';
+
+export const LIFECYCLE_STAGES = ['signed', 'registered', 'landed', 'producing'] as const;
+export type LifecycleStage = (typeof LIFECYCLE_STAGES)[number];
+
+export const MILESTONES = ['tech_sme', 'high_tech', 'leading'] as const;
+export type Milestone = (typeof MILESTONES)[number];
+
+/** What one LeadStage row records: a stage or a milestone. */
+export type StageCode = LifecycleStage | Milestone;
+export const STAGE_CODES: readonly StageCode[] = [...LIFECYCLE_STAGES, ...MILESTONES];
+
+export const STAGE_LABELS: Readonly<Record<StageCode, string>> = {
+  signed: '签约',
+  registered: '注册',
+  landed: '落地（开工）',
+  producing: '投产',
+  tech_sme: '科技型中小企业入库',
+  high_tech: '高新技术企业认定',
+  leading: '领军企业',
+};
+
+/** Words a user may type for each code (besides the code and the label). */
+const STAGE_WORDS: Readonly<Record<StageCode, string[]>> = {
+  signed: ['签约'],
+  registered: ['注册'],
+  landed: ['落地', '开工', '落地开工'],
+  producing: ['投产'],
+  tech_sme: ['科技型中小企业', '科小', '入库'],
+  high_tech: ['高新技术企业', '高企', '高企认定'],
+  leading: ['领军企业', '创新型领军企业', '领军'],
+};
+
+export function isStageCode(value: unknown): value is StageCode {
+  return typeof value === 'string' && (STAGE_CODES as readonly string[]).includes(value);
+}
+
+export function isLifecycleStage(value: unknown): value is LifecycleStage {
+  return typeof value === 'string' && (LIFECYCLE_STAGES as readonly string[]).includes(value);
+}
+
+export function isMilestone(value: unknown): value is Milestone {
+  return typeof value === 'string' && (MILESTONES as readonly string[]).includes(value);
+}
+
+/** A stage as typed: code, label or a common word (落地, 高企, ...). */
+export function parseStageCode(input: string): StageCode | undefined {
+  const t = input.normalize('NFKC').replace(/\s+/g, '').replace(/[()（）]/g, '').toLowerCase();
+  if (!t) return undefined;
+  return STAGE_CODES.find((c) => c === t || STAGE_LABELS[c].replace(/[（）]/g, '') === t || STAGE_WORDS[c].includes(t));
+}
+
+/** The stage after `current` (null = none yet); undefined once 投产. */
+export function nextStage(current: string | null | undefined): LifecycleStage | undefined {
+  if (current === null || current === undefined || current === '') return LIFECYCLE_STAGES[0];
+  const i = LIFECYCLE_STAGES.indexOf(current as LifecycleStage);
+  return i < 0 ? undefined : LIFECYCLE_STAGES[i + 1];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Who and when
+
+/** Besides the lead's owner (登记人), these roles may record stages. */
+export const LIFECYCLE_EDITOR_ROLES = ['reviewer', 'admin'] as const;
+
+export function mayUpdateLifecycle(person: { openId: string; roles: ReadonlySet<string> }, lead: { submitterId: string }): boolean {
+  return lead.submitterId === person.openId || LIFECYCLE_EDITOR_ROLES.some((r) => person.roles.has(r));
+}
+
+export const NOT_ALLOWED = '只有项目登记人、初审人员或管理员可以更新项目进度。';
+
+/** A recorded stage, as LeadStage stores it (date: UTC midnight of the day). */
+export interface StageRecord {
+  stage: string;
+  date: Date;
+  data?: unknown;
+}
+
+export interface LifecycleLead {
+  status: string;
+  stage: string | null;
+}
+
+const LEAD_NOT_APPROVED: Record<string, string> = {
+  pending: '项目尚在审批中，审批通过后才能登记进度。',
+  returned: '项目已退回修改，审批通过后才能登记进度。',
+  rejected: '项目已被驳回，不能登记进度。',
+  withdrawn: '项目已撤回，不能登记进度。',
+};
+
+/**
+ * Why `target` cannot be recorded now, or undefined: the lead must be approved; stages go forward one at a
+ * time and never twice; milestones need 注册 first and are recorded once each.
+ */
+export function stageRefusal(lead: LifecycleLead, done: readonly StageRecord[], target: StageCode): string | undefined {
+  if (lead.status !== 'approved') return LEAD_NOT_APPROVED[lead.status] ?? '项目尚未审批通过，不能登记进度。';
+  const label = STAGE_LABELS[target];
+  const already = done.find((d) => d.stage === target);
+  if (isMilestone(target)) {
+    if (already) return `「${label}」已于 ${isoDate(already.date)} 登记，不能重复登记。`;
+    if (!done.some((d) => d.stage === 'registered')) return `企业完成「注册」后才能登记「${label}」。`;
+    return undefined;
+  }
+  const current = isLifecycleStage(lead.stage) ? LIFECYCLE_STAGES.indexOf(lead.stage) : -1;
+  const wanted = LIFECYCLE_STAGES.indexOf(target);
+  if (wanted < current) return `项目已到「${STAGE_LABELS[LIFECYCLE_STAGES[current]]}」阶段，不能回到「${label}」。`;
+  if (already) return `「${label}」已于 ${isoDate(already.date)} 登记，不能重复登记。`;
+  if (wanted === current) return `「${label}」已登记，不能重复登记。`;
+  if (wanted > current + 1) return `请先登记「${STAGE_LABELS[LIFECYCLE_STAGES[current + 1]]}」，再登记「${label}」。`;
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The forms
+
+export type StageFieldType = 'date' | 'wan' | 'text' | 'credit_code';
+
+export interface StageFieldDef {
+  name: string;
+  label: string;
+  type: StageFieldType;
+  required: boolean;
+  maxLength?: number;
+  placeholder?: string;
+}
+
+const dateField = (label: string): StageFieldDef => ({ name: 'date', label, type: 'date', required: true });
+
+export const STAGE_FIELDS: Readonly<Record<StageCode, readonly StageFieldDef[]>> = {
+  signed: [
+    dateField('签约日期'),
+    { name: 'investment_wan', label: '协议投资额（万元）', type: 'wan', required: true, placeholder: '单位：万元，如 5000' },
+  ],
+  registered: [
+    { name: 'credit_code', label: '统一社会信用代码', type: 'credit_code', required: true, placeholder: '18 位' },
+    dateField('注册日期'),
+  ],
+  landed: [
+    { name: 'carrier', label: '落地载体', type: 'text', required: true, maxLength: 100, placeholder: '如：皋加速科创园、氢能孵化器' },
+    { name: 'address', label: '地址', type: 'text', required: true, maxLength: 200, placeholder: '门牌号或厂房、楼栋' },
+    dateField('开工日期'),
+  ],
+  producing: [dateField('投产日期')],
+  tech_sme: [dateField('入库日期')],
+  high_tech: [dateField('认定日期'), { name: 'certificate_no', label: '证书编号', type: 'text', required: false, maxLength: 40 }],
+  leading: [dateField('认定日期')],
+};
+
+export interface StageFormContext {
+  /** Today in the office time zone, YYYY-MM-DD: dates may not be later. */
+  today: string;
+  /** Stages already recorded: a stage's date may not be earlier than the stage before it. */
+  done: readonly StageRecord[];
+}
+
+/** The validated update: the date (UTC midnight) and what LeadStage.data keeps. */
+export interface StageUpdate {
+  stage: StageCode;
+  date: Date;
+  data: Record<string, string | number>;
+}
+
+export type StageFormResult =
+  | { ok: true; update: StageUpdate }
+  | { ok: false; errors: Record<string, string>; values: Record<string, string> };
+
+function text(raw: unknown): string {
+  if (typeof raw === 'number' && Number.isFinite(raw)) return String(raw);
+  if (typeof raw !== 'string') return '';
+  return raw.replace(/[\u0000-\u001F\u007F-\u009F]/g, ' ').trim();
+}
+
+export { isoDate };
+
+export function dayToDate(day: string): Date {
+  return new Date(`${day}T00:00:00.000Z`);
+}
+
+function fieldSchema(f: StageFieldDef, ctx: StageFormContext, floor: { day: string; label: string } | undefined) {
+  const need = f.required ? `请填写${f.label}` : '';
+  return z.unknown().transform((raw, c) => {
+    const s = text(raw);
+    if (s === '') {
+      if (f.required) c.addIssue({ code: 'custom', message: need });
+      return undefined;
+    }
+    switch (f.type) {
+      case 'date': {
+        const day = parseDay(s);
+        if (!day) c.addIssue({ code: 'custom', message: `${f.label}格式不正确，请按 2026-03-01 填写` });
+        else if (day > ctx.today) c.addIssue({ code: 'custom', message: `${f.label}不能晚于今天（${ctx.today}）` });
+        else if (floor && day < floor.day) c.addIssue({ code: 'custom', message: `${f.label}不能早于${floor.label}日期（${floor.day}）` });
+        else return day;
+        return z.NEVER;
+      }
+      case 'wan': {
+        // As registration reads 计划投资额: 5,000 / 5000万元 / 1.5亿.
+        const amount = parseAmount(s, '万元');
+        const n = 'value' in amount ? amount.value : NaN;
+        if (!Number.isFinite(n)) c.addIssue({ code: 'custom', message: `${f.label}应为数字，单位万元，如 5000` });
+        else if (n <= 0) c.addIssue({ code: 'custom', message: `${f.label}应大于 0` });
+        else if (n > MAX_WAN) c.addIssue({ code: 'custom', message: `${f.label}超过 ${formatNumber(MAX_WAN)} 万元，请确认单位是万元` });
+        else return n;
+        return z.NEVER;
+      }
+      case 'credit_code': {
+        const r = checkCreditCode(s);
+        if (!r.ok) {
+          c.addIssue({ code: 'custom', message: r.message });
+          return z.NEVER;
+        }
+        return r.code;
+      }
+      case 'text': {
+        const max = f.maxLength ?? 200;
+        if (Array.from(s).length > max) {
+          c.addIssue({ code: 'custom', message: `${f.label}不能超过 ${max} 个字` });
+          return z.NEVER;
+        }
+        return s;
+      }
+    }
+  });
+}
+
+/** The latest recorded main stage before `stage`, whose date bounds the new one from below. */
+function previousStage(stage: StageCode, done: readonly StageRecord[]): { day: string; label: string } | undefined {
+  const order: readonly StageCode[] = isMilestone(stage) ? ['registered'] : LIFECYCLE_STAGES.slice(0, LIFECYCLE_STAGES.indexOf(stage));
+  for (let i = order.length - 1; i >= 0; i--) {
+    const rec = done.find((d) => d.stage === order[i]);
+    if (rec) return { day: isoDate(rec.date), label: STAGE_LABELS[order[i]].replace(/（.*）/, '') };
+  }
+  return undefined;
+}
+
+/** Validates the small form of one update. Keys that are not fields of the form are ignored. */
+export function validateStageForm(stage: StageCode, raw: Record<string, unknown>, ctx: StageFormContext): StageFormResult {
+  const input = raw && typeof raw === 'object' && !Array.isArray(raw) ? raw : {};
+  const fields = STAGE_FIELDS[stage];
+  const floor = previousStage(stage, ctx.done);
+  const schema = z.object(Object.fromEntries(fields.map((f) => [f.name, fieldSchema(f, ctx, floor)])));
+  const parsed = schema.safeParse(Object.fromEntries(fields.map((f) => [f.name, Object.hasOwn(input, f.name) ? input[f.name] : undefined])));
+  const values: Record<string, string> = {};
+  for (const f of fields) {
+    const s = text(input[f.name]);
+    if (s) values[f.name] = f.type === 'date' ? (parseDay(s) ?? Array.from(s).slice(0, 40).join('')) : Array.from(s).slice(0, 300).join('');
+  }
+  if (!parsed.success) {
+    const errors: Record<string, string> = {};
+    for (const issue of parsed.error.issues) {
+      const key = String(issue.path[0] ?? '');
+      if (key && !errors[key]) errors[key] = issue.message;
+    }
+    return { ok: false, errors, values };
+  }
+  const data: Record<string, string | number> = {};
+  let day = '';
+  for (const [k, v] of Object.entries(parsed.data as Record<string, string | number | undefined>)) {
+    if (v === undefined) continue;
+    if (k === 'date') day = String(v);
+    else data[k] = v;
+  }
+  return { ok: true, update: { stage, date: dayToDate(day), data } };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Display
+
+/** "签约 ✓ → 注册 ✓ → 落地（开工） → 投产". */
+export function stageProgressLine(done: readonly StageRecord[]): string {
+  return LIFECYCLE_STAGES.map((s) => (done.some((d) => d.stage === s) ? `${STAGE_LABELS[s]} ✓` : STAGE_LABELS[s])).join(' → ');
+}
+
+/** What a recorded update says besides its date: "协议投资额 5,000 万元", "统一社会信用代码 …". */
+export function stageDataText(stage: string, data: unknown): string {
+  if (!isStageCode(stage) || !data || typeof data !== 'object') return '';
+  const d = data as Record<string, unknown>;
+  const parts: string[] = [];
+  for (const f of STAGE_FIELDS[stage]) {
+    if (f.name === 'date') continue;
+    const v = d[f.name];
+    if (v === undefined || v === null || v === '') continue;
+    const label = f.label.replace(/（万元）$/, '');
+    parts.push(f.type === 'wan' && typeof v === 'number' ? `${label} ${formatWan(v)}` : `${label} ${String(v)}`);
+  }
+  return parts.join('，');
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// 一月一报
+
+/**
+ * The month a 一月一报 sent at `now` asks about, "YYYY-MM": the local month before `now`'s. The job runs at
+ * the start of a month (the 1st), so it asks about the month that just ended; the FollowUp row and the run
+ * ledger are keyed by that month, and the answers are filed under it.
+ */
+export function followUpPeriod(now: Date, tz: string): string {
+  return previousMonth(localMonth(now, tz));
+}
+
+/** "2026-01" → "2025-12". */
+export function previousMonth(period: string): string {
+  const m = /^(\d{4})-(\d{2})$/.exec(period);
+  if (!m) throw new Error(`not a month: ${period}`);
+  const prev = addMonths(Number(m[1]), Number(m[2]), -1);
+  return `${prev.year}-${String(prev.month).padStart(2, '0')}`;
+}
+
+/** "2026-03" → "2026年3月". */
+export function periodLabel(period: string): string {
+  const m = /^(\d{4})-(\d{2})$/.exec(period);
+  return m ? `${m[1]}年${Number(m[2])}月` : period;
+}
+
+/** Days an owner has to answer a follow-up before it counts as overdue. */
+export const FOLLOW_UP_ANSWER_DAYS = 7;
+
+/** Whether a follow-up sent at `sentAt` and not answered is overdue at `now`. */
+export function followUpOverdue(sentAt: Date, answeredAt: Date | null, now: Date): boolean {
+  return answeredAt === null && now.getTime() - sentAt.getTime() >= FOLLOW_UP_ANSWER_DAYS * 86_400_000;
+}

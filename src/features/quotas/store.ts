@@ -1,0 +1,228 @@
+// 任务分解表 in the database: replacing a year's quotas atomically (with its AuditEvent), correcting one
+// target, reading a year back with the approved leads that count against it, and the import drafts kept
+// while an admin looks at the preview.
+//
+// Drafts live in LeadDraft: kind 'quota_import' holds a validated table waiting for 确认导入
+// (values = QuotaDraft), kind 'quota_import_year' holds the year chosen by `/quota import <year>` for the
+// next file the same admin sends (values = { year }). The housekeeping job drops both after KEEP.drafts.
+import type { Db, Prisma, Tx } from '../../platform/db/client.ts';
+import {
+  computeProgress, isQuotaMetric, QUOTA_METRICS, quotaRecords,
+  type ApprovedLeadFact, type MetricValues, type QuotaMetric, type QuotaProgress, type QuotaTarget,
+} from './quota.ts';
+
+type DbOrTx = Db | Tx;
+
+/** A town's targets as stored in a draft and imported. */
+export type TownTargets = { town: string } & MetricValues;
+
+export interface QuotaImportInput {
+  year: number;
+  rows: TownTargets[];
+  actorId: string;
+  /** Where the import came from: the chat upload or the command line. */
+  via: 'chat' | 'cli';
+  fileName?: string;
+  totals: MetricValues;
+  statedTotals?: Partial<MetricValues>;
+  warnings: string[];
+  now: Date;
+}
+
+export interface QuotaImportOutcome {
+  /** Quota records of the year before the import. */
+  replaced: number;
+  /** Quota records written. */
+  created: number;
+}
+
+/**
+ * Replaces every quota of `input.year` with the imported rows and records the AuditEvent 'quota_import',
+ * inside the caller's transaction: the year is either wholly the old table or wholly the new one.
+ */
+export async function replaceQuotaYear(tx: Tx, input: QuotaImportInput): Promise<QuotaImportOutcome> {
+  const records = quotaRecords(input.year, input.rows.map((r) => ({ ...r, sourceName: r.town, rowNumber: 0 })));
+  const deleted = await tx.quota.deleteMany({ where: { year: input.year } });
+  if (records.length > 0) {
+    await tx.quota.createMany({ data: records.map((r) => ({ ...r, updatedAt: input.now })) });
+  }
+  await tx.auditEvent.create({
+    data: {
+      actorId: input.actorId,
+      action: 'quota_import',
+      role: input.via === 'chat' ? 'admin' : null,
+      data: {
+        year: input.year,
+        via: input.via,
+        fileName: input.fileName ?? null,
+        towns: input.rows.map((r) => r.town),
+        records: records.length,
+        replaced: deleted.count,
+        totals: input.totals,
+        statedTotals: input.statedTotals ?? null,
+        warnings: input.warnings,
+      } as Prisma.InputJsonObject,
+      createdAt: input.now,
+    },
+  });
+  return { replaced: deleted.count, created: records.length };
+}
+
+export interface QuotaSetInput {
+  year: number;
+  town: string;
+  metric: QuotaMetric;
+  target: number;
+  actorId: string;
+  now: Date;
+}
+
+/** Sets one target (creating it when the year has none for that town and metric); audited as 'quota_set'. */
+export async function setQuota(tx: Tx, input: QuotaSetInput): Promise<{ previous: number | null }> {
+  const key = { year: input.year, town: input.town, metric: input.metric };
+  const before = await tx.quota.findUnique({ where: { year_town_metric: key } });
+  await tx.quota.upsert({
+    where: { year_town_metric: key },
+    create: { ...key, target: input.target, updatedAt: input.now },
+    update: { target: input.target, updatedAt: input.now },
+  });
+  const previous = before?.target ?? null;
+  await tx.auditEvent.create({
+    data: {
+      actorId: input.actorId,
+      action: 'quota_set',
+      role: 'admin',
+      data: { ...key, from: previous, to: input.target } as Prisma.InputJsonObject,
+      createdAt: input.now,
+    },
+  });
+  return { previous };
+}
+
+/** The quota records of a year. */
+export async function quotasOfYear(db: DbOrTx, year: number): Promise<QuotaTarget[]> {
+  const rows = await db.quota.findMany({ where: { year }, orderBy: [{ town: 'asc' }, { metric: 'asc' }] });
+  return rows.map((r) => ({ year: r.year, town: r.town, metric: r.metric, target: r.target }));
+}
+
+/** How many towns have quotas in a year (0: the year was never imported). */
+export async function quotaTownCount(db: DbOrTx, year: number): Promise<number> {
+  const rows = await db.quota.findMany({ where: { year }, select: { town: true }, distinct: ['town'] });
+  return rows.length;
+}
+
+/**
+ * Approved leads that may fall in `year` on the office calendar. The window is a day wider on each side
+ * than the UTC year; computeProgress keeps exactly those of the year in the office time zone.
+ */
+export async function approvedLeadFacts(db: DbOrTx, year: number): Promise<ApprovedLeadFact[]> {
+  const rows = await db.lead.findMany({
+    where: { status: 'approved', approvedAt: { gte: new Date(Date.UTC(year - 1, 11, 31)), lt: new Date(Date.UTC(year + 1, 0, 2)) } },
+    select: { town: true, kind: true, approvedAt: true, inventionPatents: true, utilityModels: true, status: true },
+  });
+  return rows;
+}
+
+export interface LoadedProgress {
+  progress: QuotaProgress;
+  /** Towns with quotas this year; 0 means nothing was imported for it. */
+  quotaTowns: number;
+}
+
+/** The year's quotas against the leads approved by `now` (a run as of an earlier time counts none after it). */
+export async function loadQuotaProgress(db: DbOrTx, year: number, now: Date, tz: string): Promise<LoadedProgress> {
+  const [quotas, leads] = await Promise.all([quotasOfYear(db, year), approvedLeadFacts(db, year)]);
+  const quotaTowns = new Set(quotas.filter((q) => isQuotaMetric(q.metric)).map((q) => q.town)).size;
+  const approvedByNow = leads.filter((l) => l.approvedAt && l.approvedAt.getTime() <= now.getTime());
+  return { progress: computeProgress(year, quotas, approvedByNow, now, tz), quotaTowns };
+}
+
+// ---- import drafts -----------------------------------------------------------------------------------
+
+export const QUOTA_DRAFT_KIND = 'quota_import';
+export const YEAR_INTENT_KIND = 'quota_import_year';
+
+/** A validated table waiting for 确认导入. */
+export interface QuotaDraft {
+  year: number;
+  /** How the year was chosen (see src/features/quotas/import.ts). */
+  yearSource: string;
+  fileName: string;
+  rows: TownTargets[];
+  totals: MetricValues;
+  statedTotals?: Partial<MetricValues>;
+  warnings: string[];
+}
+
+const asObject = (v: unknown): Record<string, unknown> =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+
+function metricValues(v: unknown): MetricValues {
+  const o = asObject(v);
+  return Object.fromEntries(QUOTA_METRICS.map((m) => [m, Number(o[m]) || 0])) as MetricValues;
+}
+
+function toDraft(values: unknown): QuotaDraft | undefined {
+  const v = asObject(values);
+  if (typeof v.year !== 'number' || !Array.isArray(v.rows)) return undefined;
+  const stated = v.statedTotals === undefined || v.statedTotals === null ? undefined : asObject(v.statedTotals);
+  return {
+    year: v.year,
+    yearSource: String(v.yearSource ?? ''),
+    fileName: String(v.fileName ?? ''),
+    rows: v.rows.map((r) => ({ ...metricValues(r), town: String(asObject(r).town) })),
+    totals: metricValues(v.totals),
+    ...(stated ? { statedTotals: Object.fromEntries(QUOTA_METRICS.filter((m) => typeof stated[m] === 'number').map((m) => [m, stated[m]])) } : {}),
+    warnings: Array.isArray(v.warnings) ? v.warnings.map(String) : [],
+  };
+}
+
+/** Keeps a validated table for the admin who sent it; returns the draft id. */
+export async function saveQuotaDraft(db: DbOrTx, userId: string, draft: QuotaDraft, now: Date): Promise<number> {
+  const row = await db.leadDraft.create({
+    data: { userId, kind: QUOTA_DRAFT_KIND, values: JSON.parse(JSON.stringify(draft)) as Prisma.InputJsonObject, createdAt: now },
+  });
+  return row.id;
+}
+
+/** A quota draft and its owner. */
+export async function findQuotaDraft(db: DbOrTx, id: number): Promise<(QuotaDraft & { userId: string }) | undefined> {
+  const row = await db.leadDraft.findFirst({ where: { id, kind: QUOTA_DRAFT_KIND } });
+  const draft = row ? toDraft(row.values) : undefined;
+  return row && draft ? { ...draft, userId: row.userId } : undefined;
+}
+
+/** Uses up a quota draft of `userId` (once: of two concurrent takes one gets undefined). Call in the import transaction. */
+export async function takeQuotaDraft(tx: Tx, id: number, userId: string): Promise<QuotaDraft | undefined> {
+  const row = await tx.leadDraft.findFirst({ where: { id, userId, kind: QUOTA_DRAFT_KIND } });
+  if (!row) return undefined;
+  const deleted = await tx.leadDraft.deleteMany({ where: { id, userId, kind: QUOTA_DRAFT_KIND } });
+  if (deleted.count !== 1) return undefined;
+  return toDraft(row.values);
+}
+
+/** Discards a quota draft of `userId`; false when it was already used or discarded. */
+export async function dropQuotaDraft(db: DbOrTx, id: number, userId: string): Promise<boolean> {
+  const res = await db.leadDraft.deleteMany({ where: { id, userId, kind: QUOTA_DRAFT_KIND } });
+  return res.count === 1;
+}
+
+/** Remembers the year `/quota import <year>` chose for the next file this user sends (replacing an earlier choice). */
+export async function saveYearIntent(db: Db, userId: string, year: number, now: Date): Promise<void> {
+  await db.$transaction([
+    db.leadDraft.deleteMany({ where: { userId, kind: YEAR_INTENT_KIND } }),
+    db.leadDraft.create({ data: { userId, kind: YEAR_INTENT_KIND, values: { year }, createdAt: now } }),
+  ]);
+}
+
+/** The year this user chose with `/quota import <year>` since `since`, if any. */
+export async function yearIntent(db: DbOrTx, userId: string, since: Date): Promise<number | undefined> {
+  const row = await db.leadDraft.findFirst({ where: { userId, kind: YEAR_INTENT_KIND }, orderBy: { id: 'desc' } });
+  const year = row ? asObject(row.values).year : undefined;
+  return row && row.createdAt >= since && typeof year === 'number' ? year : undefined;
+}
+
+/** Forgets the user's year choice (it applied to the file just read). */
+export async function clearYearIntent(db: DbOrTx, userId: string): Promise<void> {
+  await db.leadDraft.deleteMany({ where: { userId, kind: YEAR_INTENT_KIND } });
+}

@@ -1,0 +1,44 @@
+// Lead registration (登记) on interactive cards, and looking at leads (我的项目 / 查询 / 项目).
+// The conversation lives in ./register/flow.ts, the lists and the lead card in ./register/views.ts.
+import type { Bot } from '../../platform/bot/router.ts';
+import { onBack, onConfirm, onEdit, onKind, onSubmit, runRegister } from './flow.ts';
+import { runFind, runLead, runMy } from './views.ts';
+
+export function registerRegistration(bot: Bot): void {
+  bot.command({
+    name: 'register',
+    words: ['登记', '登记项目'],
+    summary: '登记一个科技招商项目（科创类、人才类、平台类、服务类、基金类）',
+    usage: '/register [tech|talent|platform|service|fund]',
+    // Not `roles`: run() tells everyone else why not and whom to ask (registrationRefusal).
+    listedFor: ['staff', 'admin'],
+    run: runRegister,
+  });
+  bot.command({
+    name: 'my',
+    words: ['我的项目'],
+    summary: '查看我登记的项目及其状态和下一步',
+    usage: '/my',
+    run: runMy,
+  });
+  bot.command({
+    name: 'find',
+    words: ['查询'],
+    summary: '按项目名称或企业名称查询项目',
+    usage: '/find <关键词>',
+    roles: ['staff', 'reviewer', 'approver', 'expert', 'leader', 'admin'],
+    run: runFind,
+  });
+  bot.command({
+    name: 'lead',
+    words: ['项目'],
+    summary: '查看一个项目的详情和审批进度',
+    usage: '/lead <项目编号>',
+    run: runLead,
+  });
+  bot.action('register.kind', onKind);
+  bot.action('register.submit', onSubmit);
+  bot.action('register.confirm', onConfirm);
+  bot.action('register.back', onBack);
+  bot.action('register.edit', onEdit);
+}

@@ -1,0 +1,76 @@
+// Looking at leads: 我的项目 (/my), 查询 (/find <keyword>), 项目 (/lead <code>), with the visibility rule:
+// town staff see their own town's leads (and their own), reviewers, approvers, experts, leaders and admins see all.
+import { loadWorkflow } from '../approval/store.ts';
+import { nameOf } from '../../platform/people.ts';
+import { canWithdraw } from '../approval/workflow.ts';
+import {
+  canSee, findLeadByCode, lastReturnComment, listLeadsBySubmitter, loadLeadWithSteps, searchLeads, seesAll,
+} from '../leads/store.ts';
+import { formatLeadCode, normalizeCompanyName, parseLeadCode } from '../leads/lead.ts';
+import type { MessageContext } from '../../platform/bot/router.ts';
+import { md } from '../../platform/cards/template.ts';
+import { leadCard, leadLine, leadListCard } from './cards.ts';
+
+/** How many leads a list reads at most; the rest is counted ("另有 N 项…"). */
+const LIST_LIMIT = 200;
+const MAX_KEYWORD = 50;
+
+export async function runMy(ctx: MessageContext): Promise<void> {
+  const { leads, total } = await listLeadsBySubmitter(ctx.services.db, ctx.person.openId, LIST_LIMIT);
+  await ctx.reply(leadListCard(
+    `我的项目（共 ${total} 项）`,
+    leads.map((l) => leadLine(l)),
+    total,
+    '您还没有登记过项目。发送「登记」开始登记。',
+    total > 0 ? '发送「项目 项目编号」查看详情和审批进度。' : '',
+  ));
+}
+
+export async function runFind(ctx: MessageContext): Promise<void> {
+  const keyword = Array.from(ctx.args.join(' ').replace(/[\u0000-\u001F\u007F-\u009F]/g, '').trim()).slice(0, MAX_KEYWORD).join('');
+  if (!keyword) {
+    await ctx.reply('请在指令后写上关键词，如：查询 氢能 或 /find 如皋光电。可按项目名称或企业名称查询。');
+    return;
+  }
+  const parsed = parseLeadCode(keyword);
+  const code = parsed ? formatLeadCode(parsed.year, parsed.seq) : undefined;
+  const { leads, total } = await searchLeads(ctx.services.db, ctx.person, keyword, normalizeCompanyName(keyword), code, LIST_LIMIT);
+  const scope = seesAll(ctx.person) ? '' : ctx.person.town ? `（${ctx.person.town}及您登记的项目）` : '（您登记的项目）';
+  await ctx.reply(leadListCard(
+    `查询「${keyword}」：共 ${total} 项`,
+    leads.map((l) => leadLine(l, { town: true })),
+    total,
+    `没有找到项目名称或企业名称含「${md(keyword)}」的项目${scope}。`,
+    scope ? `查询范围${scope}` : '',
+  ));
+}
+
+export async function runLead(ctx: MessageContext): Promise<void> {
+  const typed = ctx.args.join(' ').trim();
+  const parsed = typed ? parseLeadCode(typed) : undefined;
+  if (!parsed) {
+    await ctx.reply('请在指令后写上项目编号，如：项目 KZ-2026-0001');
+    return;
+  }
+  const code = formatLeadCode(parsed.year, parsed.seq);
+  const { db, env } = ctx.services;
+  const found = await findLeadByCode(db, code);
+  if (!found || !canSee(ctx.person, found)) {
+    await ctx.reply(`未找到项目 ${code}，或您无权查看该项目。`);
+    return;
+  }
+  const lead = (await loadLeadWithSteps(db, found.id))!;
+  const isSubmitter = lead.submitterId === ctx.person.openId;
+  await ctx.reply(leadCard({
+    lead,
+    submitterName: await nameOf(db, lead.submitterId),
+    tz: env.BOT_TIMEZONE,
+    returnComment: lead.status === 'returned' ? await lastReturnComment(db, lead.id) : undefined,
+    canEdit: isSubmitter && (lead.status === 'returned' || lead.status === 'withdrawn'),
+    canRemind: isSubmitter && lead.status === 'pending',
+    // As the withdrawal itself decides: only while nobody has acted in this round.
+    canWithdraw: isSubmitter && lead.status === 'pending' && canWithdraw((await loadWorkflow(db, lead.id))!.state),
+    // Visibility is checked for the requester, but in a group the whole group reads the card.
+    inGroup: ctx.event.chatType === 'group',
+  }));
+}

@@ -1,0 +1,278 @@
+// A small listener router in the spirit of bolt-js: global middleware, commands with an English slash
+// form and a Chinese word, card actions keyed by `value.action`, and a file listener. The transports
+// (webhook route, long connection) hand it normalised events; nothing here knows which one delivered.
+import type { CardActionEvent, CardJson, CardReply, MessageEvent, Mention } from '../lark/types.ts';
+import type { IdentitySource } from '../lark/identity.ts';
+import { enqueue, cardContent, textContent } from '../delivery/outbox.ts';
+import { loadPerson, rememberName, type Person, type Role } from '../people.ts';
+import { splitCommand } from '../lark/intake.ts';
+import type { Services } from './services.ts';
+import { z } from 'zod';
+import { SUBMIT_NAME_PREFIX } from '../cards/kit.ts';
+
+export interface MessageContext {
+  services: Services;
+  event: MessageEvent;
+  person: Person;
+  /** Arguments after the command word (mention keys stay as they are; see `mentioned`). */
+  args: string[];
+  /** People @mentioned in the arguments. */
+  mentioned: Mention[];
+  /** Replies under the user's message: text, a card, or `{ fileKey }` of a file uploaded to Lark. */
+  reply(message: CardJson | string | { fileKey: string }): Promise<void>;
+  /** Sends to the sender in the private chat with the bot (from a group: what the group should not read). */
+  replyPrivately(message: CardJson | string): Promise<void>;
+}
+
+export interface CommandDef {
+  /** English name: `/name`. */
+  name: string;
+  /** Chinese words that also run it, e.g. ['登记']. */
+  words: string[];
+  /** One line for /help, in Chinese. */
+  summary: string;
+  /** Usage line for /help, e.g. "/register [tech|talent|platform|service|fund]". */
+  usage: string;
+  /** Who may run it; empty or undefined = everyone. */
+  roles?: Role[];
+  /**
+   * For a command open to everyone whose run() refuses others with its own explanation (登记 names whom to
+   * ask): /help lists it under these roles, and not at all for people with none of them.
+   */
+  listedFor?: Role[];
+  run(ctx: MessageContext): Promise<void>;
+}
+
+export interface ActionContext {
+  services: Services;
+  event: CardActionEvent;
+  person: Person;
+  value: Record<string, unknown>;
+  form: Record<string, unknown>;
+}
+
+export type ActionHandler = (ctx: ActionContext) => Promise<CardReply>;
+
+/** A card-callback answer with only a toast. */
+export const toast = (type: NonNullable<CardReply['toast']>['type'], content: string): CardReply => ({ toast: { type, content } });
+
+/** A positive id from a card callback's value (they arrive as numbers or digit strings). */
+export function idOf(v: unknown): number | undefined {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d{1,12}$/.test(v) ? Number(v) : NaN;
+  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+}
+export type FileHandler = (ctx: MessageContext) => Promise<void>;
+export type Middleware = (ctx: MessageContext, next: () => Promise<void>) => Promise<void>;
+
+export const HINT = '未识别的指令。发送 /help 或「帮助」查看您可以使用的指令。';
+
+export class Bot {
+  readonly commands: CommandDef[] = [];
+  private readonly actions = new Map<string, ActionHandler>();
+  private readonly middleware: Middleware[] = [];
+  private fileHandler?: FileHandler;
+  /** Who the bot is (its open_id), to tell a group message to the bot from one that mentions only people. */
+  private identity?: IdentitySource;
+
+  constructor(readonly services: Services) {}
+
+  /** Sets where the bot learns its own open_id (set by the composition root, whatever the transport). */
+  setIdentity(identity: IdentitySource): this {
+    this.identity = identity;
+    return this;
+  }
+
+  use(mw: Middleware): this {
+    this.middleware.push(mw);
+    return this;
+  }
+
+  command(def: CommandDef): this {
+    this.commands.push(def);
+    return this;
+  }
+
+  action(name: string, handler: ActionHandler): this {
+    if (this.actions.has(name)) throw new Error(`card action ${name} registered twice`);
+    this.actions.set(name, handler);
+    return this;
+  }
+
+  file(handler: FileHandler): this {
+    this.fileHandler = handler;
+    return this;
+  }
+
+  /** Commands `person` may run. */
+  commandsFor(person: Person): CommandDef[] {
+    return this.commands.filter((c) => mayRun(c, person));
+  }
+
+  /**
+   * The command a word names: `/name`, the bare name or one of the Chinese words, in any letter case.
+   * `splitCommand` has already turned the input-method forms (`／my`, `、help`) into `/`.
+   */
+  findCommand(word: string): CommandDef | undefined {
+    const w = (word.startsWith('/') ? word.slice(1) : word).toLowerCase();
+    if (!w) return undefined;
+    return this.commands.find((c) => c.name === w || c.words.some((x) => x.toLowerCase() === w));
+  }
+
+  /**
+   * Whether a group message is addressed to the bot: it @mentions the bot. Until the bot knows its own
+   * open_id (see src/platform/lark/identity.ts), any @mention counts.
+   */
+  private async addressed(event: MessageEvent): Promise<boolean> {
+    if (event.mentions.length === 0) return false;
+    const self = await this.identity?.current();
+    return self ? event.mentions.some((m) => m.openId === self.openId) : true;
+  }
+
+  async handleMessage(event: MessageEvent): Promise<void> {
+    const { services } = this;
+    // In a group the bot answers only when addressed. Lark delivers just the messages that @mention it,
+    // unless the app was also granted every group message (im:message.group_msg): then the rest is chat
+    // between people (also when they @mention each other), and a hint under each of them would be noise.
+    if (event.chatType === 'group' && !(await this.addressed(event))) return;
+    for (const m of event.mentions) await rememberName(services.db, m.openId, m.name);
+    const person = await loadPerson(services.db, event.senderId, services.env.BOT_ADMINS);
+    const { word, args, mentioned } = splitCommand(event.text, event.mentions);
+    let replies = 0;
+    const ctx: MessageContext = {
+      services,
+      event,
+      person,
+      args,
+      mentioned,
+      reply: async (message) => {
+        await enqueue(services.db, [{
+          op: 'reply',
+          targetId: event.messageId,
+          // The chat, so replies are paced per chat (5/s) like sends.
+          receiveIdType: 'chat_id',
+          receiveId: event.chatId,
+          ...(typeof message === 'string'
+            ? { msgType: 'text' as const, content: textContent(message) }
+            : 'fileKey' in message && typeof message.fileKey === 'string'
+              ? { msgType: 'file' as const, content: JSON.stringify({ file_key: message.fileKey }) }
+              : { msgType: 'interactive' as const, content: cardContent(message) }),
+          // Deterministic: if a crash makes us handle this event again, Lark drops the repeat.
+          uuid: `re:${event.messageId}:${replies++}`,
+        }]);
+        services.kickOutbox();
+      },
+      replyPrivately: async (message) => {
+        await enqueue(services.db, [{
+          op: 'send',
+          receiveIdType: 'open_id',
+          receiveId: event.senderId,
+          ...(typeof message === 'string'
+            ? { msgType: 'text' as const, content: textContent(message) }
+            : { msgType: 'interactive' as const, content: cardContent(message) }),
+          uuid: `pm:${event.messageId}:${replies++}`,
+        }]);
+        services.kickOutbox();
+      },
+    };
+    const final = async () => {
+      if (event.messageType === 'file') {
+        if (this.fileHandler) await this.fileHandler(ctx);
+        else await ctx.reply('暂不支持处理此类文件。');
+        return;
+      }
+      if (event.messageType !== 'text') {
+        await ctx.reply(HINT);
+        return;
+      }
+      const command = this.findCommand(word);
+      if (!command) {
+        await ctx.reply(HINT);
+        return;
+      }
+      if (!mayRun(command, person)) {
+        await ctx.reply(`您没有权限使用「${command.words[0] ?? command.name}」指令。如需开通，请联系管理员。`);
+        return;
+      }
+      await command.run(ctx);
+    };
+    await compose(this.middleware, ctx, final);
+  }
+
+  async handleCardAction(event: CardActionEvent): Promise<CardReply> {
+    const value = routingValue(event);
+    const name = typeof value?.action === 'string' ? value.action : undefined;
+    const handler = name ? this.actions.get(name) : undefined;
+    if (!value || !handler) return { toast: { type: 'warning', content: '该卡片已过期，请重新发送指令。' } };
+    const person = await loadPerson(this.services.db, event.operatorId, this.services.env.BOT_ADMINS);
+    return handler({ services: this.services, event, person, value, form: event.formValue ?? {} });
+  }
+}
+
+/** A submit button's name as submitName (src/platform/cards/kit.ts) writes it: letters, digits and `_XX` escapes. */
+const SUBMIT_NAME = new RegExp(`^${SUBMIT_NAME_PREFIX}(?:[A-Za-z0-9]|_[0-9A-F]{2}){1,1000}$`);
+const submitValueSchema = z
+  .record(z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,31}$/), z.union([z.string().max(200), z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), z.boolean()]))
+  .refine((v) => typeof v.action === 'string' && v.action !== '');
+
+/**
+ * The routing value of a submit button's name (see submitName), or undefined when the name is garbled:
+ * not our shape, bad escapes or UTF-8, a repeated or malformed key.
+ */
+export function decodeSubmitName(name: string): Record<string, unknown> | undefined {
+  if (!SUBMIT_NAME.test(name)) return undefined;
+  const body = name.slice(SUBMIT_NAME_PREFIX.length);
+  const bytes: number[] = [];
+  for (let i = 0; i < body.length; i++) {
+    if (body[i] === '_') {
+      bytes.push(parseInt(body.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else bytes.push(body.charCodeAt(i));
+  }
+  let plain: string;
+  try {
+    plain = new TextDecoder('utf-8', { fatal: true }).decode(new Uint8Array(bytes));
+  } catch {
+    return undefined;
+  }
+  const out: Record<string, unknown> = {};
+  for (const pair of plain.split('&')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) return undefined;
+    const key = pair.slice(0, eq);
+    if (Object.hasOwn(out, key)) return undefined;
+    let v: string;
+    try {
+      v = decodeURIComponent(pair.slice(eq + 1));
+    } catch {
+      return undefined;
+    }
+    out[key] = /^\d{1,15}$/.test(v) ? Number(v) : v === 'true' ? true : v === 'false' ? false : v;
+  }
+  const parsed = submitValueSchema.safeParse(out);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/**
+ * What a card action routes on. A form submit is routed by the submit button's `name`, which is what Feishu
+ * documents for it (action.name + action.form_value); a plain button by its callback `value`. A name in our
+ * shape that does not decode is a forged or garbled card: no route (the "expired" toast).
+ */
+function routingValue(event: CardActionEvent): Record<string, unknown> | undefined {
+  if (event.name?.startsWith(SUBMIT_NAME_PREFIX)) return decodeSubmitName(event.name);
+  return typeof event.value.action === 'string' ? event.value : undefined;
+}
+
+function mayRun(c: CommandDef, p: Person): boolean {
+  return !c.roles?.length || c.roles.some((r) => p.roles.has(r));
+}
+
+async function compose(mws: Middleware[], ctx: MessageContext, final: () => Promise<void>): Promise<void> {
+  let index = -1;
+  const dispatch = async (i: number): Promise<void> => {
+    if (i <= index) throw new Error('next() called twice');
+    index = i;
+    if (i === mws.length) return final();
+    await mws[i](ctx, () => dispatch(i + 1));
+  };
+  await dispatch(0);
+}

@@ -1,0 +1,257 @@
+// Durable inbox: every event is recorded by id before it is answered, so a re-sent event (Lark re-sends
+// what it did not get a 200 for within 3 s), a restart or a second process never handles it twice.
+import { assertValidCard } from '../cards/validate.ts';
+import type { Db } from '../db/client.ts';
+import { isUniqueViolation } from '../db/client.ts';
+import { CARD_TOKEN_REF, CARD_TOKEN_TTL_MS, type CardActionEvent, type CardReply, type MessageEvent, type OutgoingMessage } from '../lark/types.ts';
+import { cardContent, enqueue, textContent } from './outbox.ts';
+import type { Normalised } from '../lark/intake.ts';
+import type { Bot } from '../bot/router.ts';
+import type { Services } from '../bot/services.ts';
+import { userText } from '../lark/text.ts';
+
+const CARD_BUDGET_MS = 2500;
+const LOCK_MS = 60_000;
+const MAX_ATTEMPTS = 5;
+
+export const BUSY_REPLY: CardReply = { toast: { type: 'info', content: '已收到，正在处理，请稍候。' } };
+const FAILED_TEXT = '处理失败，请稍后重试。如多次失败，请联系管理员。';
+const FAILED_REPLY: CardReply = { toast: { type: 'error', content: FAILED_TEXT } };
+
+export class Inbox {
+  private readonly inFlight = new Set<Promise<void>>();
+  private closed = false;
+  private retryTimer?: NodeJS.Timeout;
+
+  constructor(private readonly services: Services, private readonly bot: Bot) {}
+
+  private get db(): Db {
+    return this.services.db;
+  }
+
+  /**
+   * Takes one verified event. Messages: recorded, then handled in the background (the caller answers 200
+   * at once). Card actions: recorded and handled within the 3 s budget; the answer is kept, so a re-sent
+   * callback gets the same answer. Returns the card answer, or undefined for other events.
+   *
+   * `answered` (card actions) settles once the transport has handed the answer to Lark: the HTTP 200 was
+   * written, or the long connection's ACK was sent. A delayed card update waits for it: Feishu says an
+   * update before or in parallel with the answer fails or reverts
+   * (https://open.feishu.cn/document/ukTMukTMukTM/uMDO1YjLzgTN24yM4UjN).
+   */
+  async accept(ev: Normalised, answered: Promise<unknown> = Promise.resolve()): Promise<CardReply | undefined> {
+    const { metrics } = this.services;
+    if (ev.kind === 'ignored') {
+      metrics.eventsReceived.inc({ type: ev.eventType, outcome: 'ignored' });
+      return undefined;
+    }
+    if (ev.kind === 'card') return this.answerCard(ev, answered);
+    if (!(await this.record(ev))) {
+      metrics.eventsReceived.inc({ type: 'message', outcome: 'duplicate' });
+      return undefined;
+    }
+    metrics.eventsReceived.inc({ type: 'message', outcome: 'accepted' });
+    this.track(this.process(ev.eventId));
+    return undefined;
+  }
+
+  /** Handles events a crash left unhandled. Called on start. */
+  async resume(): Promise<number> {
+    const rows = await this.db.processedEvent.findMany({
+      where: { status: 'received', eventType: 'message', OR: [{ lockedUntil: null }, { lockedUntil: { lt: this.services.clock() } }] },
+      select: { eventId: true },
+      orderBy: { receivedAt: 'asc' },
+      take: 500,
+    });
+    for (const r of rows) await this.process(r.eventId);
+    return rows.length;
+  }
+
+  /**
+   * Every `intervalMs`, hands events whose handling failed (or whose process died) to `resume` again,
+   * up to MAX_ATTEMPTS tries each.
+   */
+  startRetries(intervalMs = 60_000): void {
+    if (this.closed) return;
+    clearInterval(this.retryTimer);
+    this.retryTimer = setInterval(() => {
+      this.track(this.resume().then(
+        () => undefined,
+        (err) => this.services.log.error({ err }, 'retrying unhandled events failed'),
+      ));
+    }, intervalMs);
+    this.retryTimer.unref();
+  }
+
+  /** Waits for background handling to finish (graceful shutdown, tests). */
+  async idle(): Promise<void> {
+    while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.retryTimer);
+    await this.idle();
+  }
+
+  private track(p: Promise<void>): void {
+    this.inFlight.add(p);
+    p.finally(() => this.inFlight.delete(p));
+  }
+
+  private async record(ev: MessageEvent | CardActionEvent): Promise<boolean> {
+    try {
+      await this.db.processedEvent.create({
+        data: {
+          eventId: ev.eventId,
+          eventType: ev.kind,
+          payload: ev.kind === 'message' ? JSON.stringify(ev) : null,
+          lockedUntil: ev.kind === 'card' ? new Date(this.services.clock().getTime() + LOCK_MS) : null,
+        },
+      });
+      return true;
+    } catch (err) {
+      if (isUniqueViolation(err)) return false;
+      throw err;
+    }
+  }
+
+  private async previousAnswer(eventId: string): Promise<CardReply> {
+    const row = await this.db.processedEvent.findUnique({ where: { eventId } });
+    if (row?.response) return JSON.parse(row.response) as CardReply;
+    return BUSY_REPLY;
+  }
+
+  /**
+   * Records and handles a card action, answering within CARD_BUDGET_MS of its arrival (the budget covers
+   * recording too: a slow database must not make Lark wait). When the budget runs out first, the user sees
+   * "正在处理" and the real answer follows when it is ready (`deliverLate`).
+   */
+  private async answerCard(ev: CardActionEvent, answered: Promise<unknown>): Promise<CardReply> {
+    const { metrics } = this.services;
+    const arrivedAt = Date.now(); // Lark's time for the token's 30 minutes, not the app clock
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), CARD_BUDGET_MS);
+    });
+    const work = (async (): Promise<{ reply: CardReply; fresh: boolean }> => {
+      if (!(await this.record(ev))) {
+        metrics.eventsReceived.inc({ type: 'card', outcome: 'duplicate' });
+        return { reply: await this.previousAnswer(ev.eventId), fresh: false };
+      }
+      metrics.eventsReceived.inc({ type: 'card', outcome: 'accepted' });
+      return { reply: await this.handleCard(ev), fresh: true };
+    })();
+    this.track(work.then(() => undefined, () => undefined));
+    const first = await Promise.race([work, late]);
+    clearTimeout(timer);
+    const reply = first === 'late' ? BUSY_REPLY : first.reply;
+    if (first === 'late') {
+      this.track(work.then(
+        // Only once Lark has the "正在处理" answer may the token update the card.
+        ({ reply: answer, fresh }) => (fresh ? answered.then(() => this.deliverLate(ev, answer, arrivedAt)) : undefined),
+        (err) => this.services.log.error({ err, eventId: ev.eventId }, 'card action failed after its answer'),
+      ));
+    }
+    metrics.callbacksAnswered.inc({ toast: reply.toast?.type ?? 'none' });
+    return reply;
+  }
+
+  /** Runs the card action's handler and keeps its answer for a re-sent callback. */
+  private async handleCard(ev: CardActionEvent): Promise<CardReply> {
+    let reply: CardReply;
+    try {
+      reply = await this.bot.handleCardAction(ev);
+      // The replacement card obeys the same rules as a sent one (Lark would show the user an error).
+      if (reply.card) assertValidCard(reply.card);
+    } catch (err) {
+      this.services.log.error({ err, eventId: ev.eventId }, 'card action failed');
+      reply = FAILED_REPLY;
+    }
+    await this.db.processedEvent.update({
+      where: { eventId: ev.eventId },
+      data: { status: 'done', response: JSON.stringify(reply), doneAt: this.services.clock(), lockedUntil: null },
+    });
+    return reply;
+  }
+
+  /**
+   * The answer to a card action that came after the user was told "正在处理": its card replaces the clicked
+   * card through the callback's delayed-update token (or a patch of the clicked message); a toast, which
+   * can no longer be shown, becomes a reply under the card.
+   */
+  private async deliverLate(ev: CardActionEvent, reply: CardReply, arrivedAt: number): Promise<void> {
+    const uuid = `late-${ev.eventId}`;
+    let msg: OutgoingMessage | undefined;
+    const expiresAt = arrivedAt + CARD_TOKEN_TTL_MS;
+    if (reply.card && ev.token && Date.now() < expiresAt) {
+      // The outbox patches the clicked message instead once the token is spent or expired.
+      msg = {
+        op: 'card_update',
+        targetId: ev.token,
+        msgType: 'interactive',
+        content: cardContent(reply.card),
+        uuid,
+        ...(ev.messageId ? { receiveIdType: 'message_id' as const, receiveId: ev.messageId } : {}),
+        refType: CARD_TOKEN_REF,
+        refId: String(expiresAt),
+      };
+    } else if (reply.card && ev.messageId) {
+      msg = { op: 'patch', targetId: ev.messageId, msgType: 'interactive', content: cardContent(reply.card), uuid };
+    } else if (reply.toast && ev.messageId) {
+      msg = { op: 'reply', targetId: ev.messageId, receiveId: ev.chatId, msgType: 'text', content: textContent(userText(reply.toast.content)), uuid };
+    }
+    if (!msg) return;
+    await enqueue(this.db, [msg]);
+    this.services.kickOutbox();
+  }
+
+  private async process(eventId: string): Promise<void> {
+    if (this.closed) return;
+    const now = this.services.clock();
+    const free = { OR: [{ lockedUntil: null }, { lockedUntil: { lt: now } }] };
+    // Claim: only one process (and one call) handles a row at a time. The attempt is counted in the same
+    // write, before the handler runs, so a try whose process died (a poison message) counts too.
+    const claimed = await this.db.processedEvent.updateMany({
+      where: { eventId, status: 'received', attempts: { lt: MAX_ATTEMPTS }, ...free },
+      data: { lockedUntil: new Date(now.getTime() + LOCK_MS), attempts: { increment: 1 } },
+    });
+    if (claimed.count !== 1) return this.giveUpIfExhausted(eventId, free);
+    const row = await this.db.processedEvent.findUnique({ where: { eventId } });
+    if (!row?.payload) return;
+    const ev = JSON.parse(row.payload, (k, v) => (k === 'createdAt' ? new Date(v) : v)) as MessageEvent;
+    try {
+      await this.bot.handleMessage(ev);
+      await this.db.processedEvent.update({ where: { eventId }, data: { status: 'done', payload: null, doneAt: this.services.clock(), lockedUntil: null } });
+    } catch (err) {
+      this.services.log.error({ err, eventId }, 'message handling failed');
+      // `row` was read after the claim counted this attempt.
+      const failed = row.attempts >= MAX_ATTEMPTS;
+      await this.db.processedEvent.update({ where: { eventId }, data: { status: failed ? 'failed' : 'received', lockedUntil: null } }).catch(() => {});
+      // The last try failed: say so rather than leave the person waiting for an answer that never comes.
+      if (failed) await this.tellFailed(ev).catch((e) => this.services.log.error({ err: e, eventId }, 'could not tell the sender'));
+    }
+  }
+
+  /**
+   * A row whose every try was taken and none finished (each process died while handling it, or its
+   * lock ran out): given up, once, with the usual reply, instead of being tried again forever.
+   */
+  private async giveUpIfExhausted(eventId: string, free: object): Promise<void> {
+    const gaveUp = await this.db.processedEvent.updateMany({
+      where: { eventId, status: 'received', attempts: { gte: MAX_ATTEMPTS }, ...free },
+      data: { status: 'failed', lockedUntil: null },
+    });
+    if (gaveUp.count !== 1) return;
+    const row = await this.db.processedEvent.findUnique({ where: { eventId } });
+    this.services.log.error({ eventId, attempts: row?.attempts }, 'message given up: its handling never finished');
+    if (!row?.payload) return;
+    const ev = JSON.parse(row.payload) as MessageEvent;
+    await this.tellFailed(ev).catch((e) => this.services.log.error({ err: e, eventId }, 'could not tell the sender'));
+  }
+
+  private async tellFailed(ev: MessageEvent): Promise<void> {
+    await enqueue(this.db, [{ op: 'reply', targetId: ev.messageId, receiveId: ev.chatId, msgType: 'text', content: textContent(FAILED_TEXT), uuid: `failed-${ev.eventId}` }]);
+    this.services.kickOutbox();
+  }
+}

@@ -1,0 +1,94 @@
+// The run ledger: one JobRun row per (job, period, target) — e.g. ('weekly-digest', '2026-W48', chat id).
+// A row is written BEFORE the message is queued, in the same transaction, so a restart or a second
+// process never sends the same thing twice. `force` (npm run job -- … --force) bypasses it.
+import { createHash, randomUUID } from 'node:crypto';
+import type { Db, Tx } from '../db/client.ts';
+import type { Services } from '../bot/services.ts';
+import { enqueue } from './outbox.ts';
+import type { OutgoingMessage } from '../lark/types.ts';
+
+export const JOB_NAMES = ['weekly-digest', 'bimonthly-digest', 'monthly-report', 'quota-alerts', 'reminders', 'follow-ups', 'activity-reminders', 'housekeeping'] as const;
+export type JobName = (typeof JOB_NAMES)[number];
+
+export interface JobContext {
+  services: Services;
+  /** The moment the run is "as of" (schedulers pass the scheduled time; `--at` sets it). */
+  now: Date;
+  /** Ignore the ledger (operators re-sending on purpose). */
+  force: boolean;
+}
+
+export interface JobResult {
+  /** Messages queued by this run. */
+  sent: number;
+  /** Targets skipped because the ledger already had them. */
+  skipped: number;
+  /** One plain line for logs and `npm run job`. */
+  summary: string;
+}
+
+export interface JobDef {
+  name: JobName;
+  run(ctx: JobContext): Promise<JobResult>;
+}
+
+/**
+ * Records (job, period, target) inside `tx`; returns false when it was already recorded, in which case
+ * the caller must not send. With `force` the row is kept but the send goes ahead.
+ */
+export async function claimRun(tx: Db | Tx, job: string, period: string, target: string, force = false): Promise<boolean> {
+  // ON CONFLICT DO NOTHING rather than catching a unique violation: on PostgreSQL a failed statement
+  // would abort the surrounding transaction.
+  const inserted = await tx.$executeRaw`INSERT INTO "JobRun" ("job", "period", "target", "status") VALUES (${job}, ${period}, ${target}, 'done') ON CONFLICT DO NOTHING`;
+  return inserted === 1 || force;
+}
+
+/** Whether (job, period, target) is in the ledger. */
+export async function hasRun(db: Db | Tx, job: string, period: string, target: string): Promise<boolean> {
+  return (await db.jobRun.count({ where: { job, period, target } })) > 0;
+}
+
+/** Interactive-transaction limits for one ledger claim and its message (a large card, writers queued on SQLite). */
+export const TX_OPTIONS = { maxWait: 20_000, timeout: 20_000 } as const;
+
+/** One ledger entry of a job: (period, target). */
+export interface LedgerKey {
+  period: string;
+  target: string;
+}
+
+/**
+ * Lark's de-duplication key of the message about some ledger entries of `job`: the same entries always give
+ * the same key (at most 50 characters), so Lark drops a repeat; a forced re-send gets a fresh random one.
+ */
+export function ledgerUuid(job: string, keys: readonly LedgerKey[], force: boolean): string {
+  if (force) return randomUUID();
+  const text = keys.map((k) => `${job}\u0000${k.period}\u0000${k.target}`).join('\n');
+  return `run-${createHash('sha256').update(text).digest('hex').slice(0, 40)}`;
+}
+
+export interface QueueOnce<T> {
+  job: string;
+  force: boolean;
+  /** What the message may carry, each with its ledger entry. */
+  items: ReadonlyArray<LedgerKey & { item: T }>;
+  /** The message (its uuid is set here) built from the items whose entry was new; may write rows through `tx`. */
+  message: (fresh: T[], tx: Tx) => Omit<OutgoingMessage, 'uuid'> | Promise<Omit<OutgoingMessage, 'uuid'>>;
+}
+
+/**
+ * Claim the ledger, then queue the message, in ONE transaction: every entry of `items` is recorded, and the
+ * message is built from the items whose entry was new and queued with them, so a restart, a catch-up run or
+ * a second process never sends it twice. Returns false (nothing queued) when every entry was already there.
+ * With `force` the entries count as new and the message gets a fresh uuid.
+ */
+export async function queueOnce<T>(db: Db, q: QueueOnce<T>): Promise<boolean> {
+  return db.$transaction(async (tx) => {
+    const fresh: Array<LedgerKey & { item: T }> = [];
+    for (const entry of q.items) if (await claimRun(tx, q.job, entry.period, entry.target, q.force)) fresh.push(entry);
+    if (fresh.length === 0) return false;
+    const message = await q.message(fresh.map((f) => f.item), tx);
+    await enqueue(tx, [{ ...message, uuid: ledgerUuid(q.job, fresh, q.force) }]);
+    return true;
+  }, TX_OPTIONS);
+}

@@ -1,0 +1,627 @@
+// Durable outbox: every message and card update to Lark is first a row in OutboxMessage, written in the
+// same transaction as the decision that caused it; the worker delivers the rows.
+//
+// Delivery is at-least-once towards Lark and exactly-once as users see it: a send/reply carries the row's
+// `uuid`, which Lark uses to drop a repeat, so re-sending after a crash is safe. Rows are claimed with a
+// conditional update (status + attempts as a version), so two processes on one PostgreSQL never send the
+// same row at the same time; a row left 'sending' past `lockedUntil` (its process died) is claimed again.
+import { assertValidCard, CARD_MAX_BYTES, contentWireSize } from '../cards/validate.ts';
+import { createHash, randomUUID } from 'node:crypto';
+import type { Db, Tx } from '../db/client.ts';
+import type { Metrics } from '../metrics.ts';
+import { LarkApiError, LOAD_LIMIT_CODE, RATE_LIMIT_CODE, type LarkApi } from '../lark/api.ts';
+import { CARD_TOKEN_REF, CARD_TOKEN_USES, type CardJson, type OutgoingMessage } from '../lark/types.ts';
+
+type DbOrTx = Db | Tx;
+
+/** A stored outbox row, as the worker reads it. */
+export interface OutboxRow {
+  id: number;
+  uuid: string;
+  op: string;
+  receiveIdType: string | null;
+  receiveId: string | null;
+  msgType: string;
+  content: string;
+  targetId: string | null;
+  refType: string | null;
+  refId: string | null;
+  status: string;
+  attempts: number;
+  nextAttemptAt: Date;
+  lockedUntil: Date | null;
+  lastError: string | null;
+  messageId: string | null;
+  createdAt: Date;
+  sentAt: Date | null;
+}
+
+/** A patch whose card is not sent yet targets the outbox row: `outbox:<id>`. */
+const OUTBOX_TARGET = 'outbox:';
+
+/** Lark updates only messages sent in the last 14 days; a day's margin for the time between queueing and sending. */
+const PATCHABLE_MS = 13 * 24 * 3_600_000;
+
+/** Lark's de-duplication `uuid` is at most 50 characters: a longer key is replaced by a stable hash of it. */
+export function larkUuid(key: string): string {
+  return key.length <= 50 ? key : `h-${createHash('sha256').update(key).digest('hex').slice(0, 48)}`;
+}
+
+export function cardContent(card: CardJson): string {
+  return JSON.stringify(card);
+}
+
+export function textContent(text: string): string {
+  return JSON.stringify({ text });
+}
+
+function check(m: OutgoingMessage): void {
+  const where = `outbox ${m.op}`;
+  if (typeof m.content !== 'string' || !m.content) throw new Error(`${where}: content must be a non-empty JSON string`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(m.content);
+  } catch {
+    throw new Error(`${where}: content is not JSON`);
+  }
+  // Lark rejects a card that breaks the Card JSON 2.0 rules or whose request body is over 30 KB: refuse it
+  // here, before anything is written, so the mistake shows where it was made. The size is that of `content`
+  // as it will sit, escaped, in the request body (validate.ts keeps a margin for the other body fields).
+  if (m.msgType === 'interactive') {
+    assertValidCard(parsed);
+    const size = contentWireSize(m.content);
+    if (size > CARD_MAX_BYTES) throw new Error(`${where}: card content is ${size} bytes in the request body; the limit is ${CARD_MAX_BYTES}`);
+  }
+  if (m.op === 'send' && (!m.receiveIdType || !m.receiveId)) throw new Error(`${where}: receiveIdType and receiveId are required`);
+  if (m.op !== 'send' && !m.targetId) throw new Error(`${where}: targetId is required`);
+  if ((m.op === 'patch' || m.op === 'card_update') && m.msgType !== 'interactive') throw new Error(`${where}: only cards can be updated`);
+}
+
+/**
+ * Writes messages to the outbox. Pass the transaction that records the decision, so both commit together.
+ * A message whose `uuid` is already in the outbox is skipped (the same decision handled twice).
+ * Returns the uuid of every message, in order.
+ */
+export async function enqueue(db: DbOrTx, msgs: OutgoingMessage[]): Promise<string[]> {
+  const withIds = msgs.map((m) => {
+    check(m);
+    return { ...m, uuid: larkUuid(m.uuid ?? randomUUID()) };
+  });
+  if (withIds.length === 0) return [];
+  const existing = await db.outboxMessage.findMany({ where: { uuid: { in: withIds.map((m) => m.uuid) } }, select: { uuid: true } });
+  const seen = new Set(existing.map((r) => r.uuid));
+  const now = new Date();
+  for (const m of withIds) {
+    if (seen.has(m.uuid)) continue;
+    seen.add(m.uuid);
+    await db.outboxMessage.create({
+      data: {
+        uuid: m.uuid,
+        op: m.op,
+        receiveIdType: m.receiveIdType ?? null,
+        receiveId: m.receiveId ?? null,
+        msgType: m.msgType,
+        content: m.content,
+        targetId: m.targetId ?? null,
+        refType: m.refType ?? null,
+        refId: m.refId ?? null,
+        status: 'pending',
+        nextAttemptAt: now,
+        createdAt: now,
+      },
+    });
+  }
+  return withIds.map((m) => m.uuid);
+}
+
+/**
+ * "Update every copy of this card": each delivered card about (refType, refId) gets a patch; cards still
+ * waiting in the outbox go out with the new card instead; a card being sent right now is patched once it
+ * has a message id. Several updates in a row collapse: a waiting patch of the same message gets the newest card.
+ * Returns the number of copies affected.
+ */
+export async function enqueuePatchRef(db: DbOrTx, refType: string, refId: string, card: CardJson): Promise<number> {
+  assertValidCard(card);
+  const content = cardContent(card);
+  const rows = await db.outboxMessage.findMany({
+    where: { refType, refId, op: { in: ['send', 'reply'] }, msgType: 'interactive', status: { in: ['pending', 'sending', 'sent'] } },
+    orderBy: { id: 'asc' },
+  });
+  const now = new Date();
+  const patch = async (targets: string[]) => {
+    const waiting = await db.outboxMessage.updateMany({ where: { op: 'patch', status: 'pending', targetId: { in: targets } }, data: { content } });
+    if (waiting.count > 0) return;
+    await db.outboxMessage.create({
+      data: { uuid: randomUUID(), op: 'patch', msgType: 'interactive', content, targetId: targets[0], refType, refId, status: 'pending', nextAttemptAt: now, createdAt: now },
+    });
+  };
+  for (const row of rows) {
+    if (row.status === 'pending' && row.attempts === 0) {
+      // Never tried: it goes out with the new card. (A row already tried may have reached Lark, which
+      // would drop the retry as a repeat of its uuid and keep the old card: that one is patched instead.)
+      const replaced = await db.outboxMessage.updateMany({ where: { id: row.id, status: 'pending', attempts: 0 }, data: { content } });
+      if (replaced.count === 1) continue;
+      // Claimed by a worker meanwhile: patch it once it is sent.
+      await patch([`${OUTBOX_TARGET}${row.id}`]);
+    } else if (row.status === 'sent' && row.createdAt.getTime() < now.getTime() - PATCHABLE_MS) {
+      // Lark refuses to update a message older than 14 days: that copy keeps what it shows.
+      continue;
+    } else if (row.status === 'sent' && row.messageId) {
+      await patch([row.messageId, `${OUTBOX_TARGET}${row.id}`]);
+    } else {
+      await patch([`${OUTBOX_TARGET}${row.id}`]);
+    }
+  }
+  return rows.length;
+}
+
+/** Lark message ids of every delivered message about (refType, refId), oldest first. */
+export async function messageIdsForRef(db: DbOrTx, refType: string, refId: string): Promise<string[]> {
+  const rows = await db.outboxMessage.findMany({
+    where: { refType, refId, op: { in: ['send', 'reply'] }, status: 'sent', messageId: { not: null } },
+    orderBy: { id: 'asc' },
+    select: { messageId: true },
+  });
+  return rows.map((r) => r.messageId).filter((id): id is string => id !== null);
+}
+
+/** Messages waiting (pending or being sent). */
+export async function outboxDepth(db: DbOrTx): Promise<number> {
+  return db.outboxMessage.count({ where: { status: { in: ['pending', 'sending'] } } });
+}
+
+/** Sets the outbox-depth gauge (for /metrics' `beforeMetrics`). */
+export async function refreshOutboxDepth(db: DbOrTx, metrics: Metrics): Promise<void> {
+  metrics.outboxDepth.set(await outboxDepth(db));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Pacing
+
+/** At most `max` requests per `windowMs`, over any window (sliding, as the stand-in counts). */
+export interface WindowLimit {
+  max: number;
+  windowMs: number;
+}
+
+/**
+ * Pacing per key, in real time: a minimum spacing between sends (smooth token buckets of size 1) and
+ * sliding windows. A send counts in a window from when it starts until `windowMs` after its answer came:
+ * Lark counts it when it arrives, which is somewhere in between, so the limit holds whatever the latency.
+ */
+class Pacer {
+  private readonly next = new Map<string, number>();
+  /** key → answer times of finished sends still within the longest window, oldest first. */
+  private readonly done = new Map<string, number[]>();
+  private readonly inflight = new Map<string, number>();
+
+  constructor(
+    private readonly intervalOf: (key: string) => number,
+    private readonly windowsOf: (key: string) => WindowLimit[],
+  ) {}
+
+  /** Milliseconds until every key allows a send; Infinity while only a send in flight can free a window. */
+  wait(keys: string[], now: number): number {
+    let wait = Math.max(0, ...keys.map((k) => (this.next.get(k) ?? 0) - now));
+    for (const k of keys) {
+      const done = this.done.get(k) ?? [];
+      const inflight = this.inflight.get(k) ?? 0;
+      for (const w of this.windowsOf(k)) {
+        let from = 0;
+        while (from < done.length && done[from] <= now - w.windowMs) from++;
+        const over = inflight + (done.length - from) - w.max; // free one more than this
+        if (over < 0) continue;
+        const i = from + over;
+        wait = Math.max(wait, i < done.length ? done[i] + w.windowMs - now + 1 : Infinity);
+      }
+    }
+    return wait;
+  }
+
+  take(keys: string[], now: number): void {
+    for (const k of keys) {
+      this.next.set(k, Math.max(this.next.get(k) ?? 0, now) + this.intervalOf(k));
+      this.inflight.set(k, (this.inflight.get(k) ?? 0) + 1);
+    }
+    if (this.next.size > 10_000) for (const [k, t] of this.next) if (t < now) this.next.delete(k);
+  }
+
+  /** The send taken for these keys got its answer (or failed) at `now`. */
+  finish(keys: string[], now: number): void {
+    for (const k of keys) {
+      const n = (this.inflight.get(k) ?? 1) - 1;
+      if (n > 0) this.inflight.set(k, n);
+      else this.inflight.delete(k);
+      const longest = Math.max(0, ...this.windowsOf(k).map((w) => w.windowMs));
+      const done = (this.done.get(k) ?? []).filter((t) => t > now - longest);
+      done.push(now);
+      this.done.set(k, done);
+    }
+    if (this.done.size > 10_000) {
+      for (const [k, times] of this.done) {
+        const longest = Math.max(0, ...this.windowsOf(k).map((w) => w.windowMs));
+        if (!this.inflight.has(k) && times.every((t) => t <= now - longest)) this.done.delete(k);
+      }
+    }
+  }
+
+  /** Nothing for these keys before `until` (Lark said so). */
+  block(keys: string[], until: number): void {
+    for (const k of keys) this.next.set(k, Math.max(this.next.get(k) ?? 0, until));
+  }
+}
+
+/**
+ * Lark's send limits (频控策略 and the message API pages): 50/s and 1000/min per app, 5/s per chat or user
+ * (all bots in a group share it) and 5/s per updated message. The outbox keeps to all of them at once.
+ */
+export const DEFAULT_PACING = Object.freeze({ appRate: 50, appPerMinute: 1000, minuteMs: 60_000, chatRate: 5 });
+
+const APP_KEY = 'app';
+const PAGE_SIZE = 100;
+const PAGES_PER_PASS = 10;
+
+/** The queue a row is paced in besides the app: its chat/user (5 QPS), or the message it updates. */
+function laneOf(row: OutboxRow): string | undefined {
+  if (row.op === 'send') return `to:${row.receiveId}`;
+  if (row.op === 'reply') return row.receiveId ? `to:${row.receiveId}` : `msg:${row.targetId}`;
+  if (row.op === 'patch') return `msg:${row.targetId}`;
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Worker
+
+export interface OutboxLog {
+  info(msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface OutboxWorkerOptions {
+  db: Db;
+  api: LarkApi;
+  metrics: Metrics;
+  log: OutboxLog;
+  /**
+   * The app's clock, recorded as `sentAt`. Retry, lock and pacing times always use real time: they must
+   * agree between processes, and a test that freezes its clock must not stall delivery.
+   */
+  clock?: () => Date;
+  /** Requests per second for the whole app (Lark: 50). */
+  appRate?: number;
+  /** Requests per minute for the whole app (Lark: 1000), over any `minuteMs` window. */
+  appPerMinute?: number;
+  /** The length of that window (60 000; tests shrink it). */
+  minuteMs?: number;
+  /** Requests per second per chat/user and per updated message (Lark: 5). */
+  chatRate?: number;
+  /** Attempts before a row is given up ('dead'). Rate-limit answers do not count. */
+  maxAttempts?: number;
+  /** First retry delay; doubles each attempt up to retryMaxMs. */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** How long a claimed row is ours; after that another worker may claim it again. Keep it above the API timeout. */
+  lockMs?: number;
+  /** Sends in flight at once. */
+  concurrency?: number;
+  /** Longest sleep between looks at the table (rows written by other processes are seen within this). */
+  pollMs?: number;
+}
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve: () => void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+function failureReason(e: LarkApiError): string {
+  if (e.retryAfterSec !== undefined) return 'rate_limited';
+  if (e.status !== undefined && e.status >= 500) return 'server_error';
+  if (e.retryable) return 'network';
+  return 'rejected';
+}
+
+type Outcome =
+  | { kind: 'sent'; messageId: string | null; targetId?: string }
+  | { kind: 'defer'; why: string }
+  | { kind: 'dead'; why: string };
+
+export class OutboxWorker {
+  private readonly db: Db;
+  private readonly api: LarkApi;
+  private readonly metrics: Metrics;
+  private readonly log: OutboxLog;
+  private readonly clock: () => Date;
+  private readonly maxAttempts: number;
+  private readonly retryBaseMs: number;
+  private readonly retryMaxMs: number;
+  private readonly lockMs: number;
+  private readonly concurrency: number;
+  private readonly pollMs: number;
+  private readonly pacer: Pacer;
+
+  private running = false;
+  private loop?: Promise<void>;
+  private wake?: Deferred;
+  private kicked = false;
+  private readonly inflight = new Map<number, Promise<void>>();
+  private readonly busyLanes = new Set<string>();
+  private depthAt = 0;
+
+  constructor(opts: OutboxWorkerOptions) {
+    this.db = opts.db;
+    this.api = opts.api;
+    this.metrics = opts.metrics;
+    this.log = opts.log;
+    this.clock = opts.clock ?? (() => new Date());
+    this.maxAttempts = opts.maxAttempts ?? 8;
+    this.retryBaseMs = opts.retryBaseMs ?? 1000;
+    this.retryMaxMs = opts.retryMaxMs ?? 5 * 60_000;
+    this.lockMs = opts.lockMs ?? 60_000;
+    this.concurrency = opts.concurrency ?? 8;
+    this.pollMs = opts.pollMs ?? 1000;
+    const appRate = opts.appRate ?? DEFAULT_PACING.appRate;
+    const chatRate = opts.chatRate ?? DEFAULT_PACING.chatRate;
+    const appWindows: WindowLimit[] = [
+      { max: appRate, windowMs: 1000 },
+      { max: opts.appPerMinute ?? DEFAULT_PACING.appPerMinute, windowMs: opts.minuteMs ?? DEFAULT_PACING.minuteMs },
+    ];
+    const laneWindows: WindowLimit[] = [{ max: chatRate, windowMs: 1000 }];
+    this.pacer = new Pacer(
+      (key) => (key === APP_KEY ? 1000 / appRate : 1000 / chatRate),
+      (key) => (key === APP_KEY ? appWindows : laneWindows),
+    );
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Stops claiming; waits for the sends in flight to finish and be recorded. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.kick();
+    await this.loop;
+    await Promise.all(this.inflight.values());
+  }
+
+  /** Look at the table now (e.g. right after enqueueing). */
+  kick(): void {
+    this.kicked = true;
+    this.wake?.resolve();
+  }
+
+  /** For tests: resolves once no message is waiting (none pending or being sent); rejects after timeoutMs. */
+  async drain(timeoutMs = 10_000): Promise<void> {
+    if (!this.running) throw new Error('outbox worker is not started');
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      this.kick();
+      if (this.inflight.size === 0) {
+        const waiting = await outboxDepth(this.db);
+        this.metrics.outboxDepth.set(waiting);
+        if (waiting === 0 && this.inflight.size === 0) return;
+        if (Date.now() >= deadline) throw new Error(`outbox not drained within ${timeoutMs} ms: ${waiting} message(s) waiting`);
+      } else if (Date.now() >= deadline) {
+        throw new Error(`outbox not drained within ${timeoutMs} ms: ${this.inflight.size} send(s) in flight`);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      this.kicked = false;
+      let waitMs = this.pollMs;
+      try {
+        waitMs = await this.pass();
+      } catch (err) {
+        this.log.error({ err }, 'outbox: reading the outbox failed');
+      }
+      if (!this.running) break;
+      await this.sleep(waitMs);
+    }
+  }
+
+  private async sleep(ms: number): Promise<void> {
+    if (this.kicked) return; // woken while the last pass ran
+    const wake = deferred();
+    this.wake = wake;
+    const timer = setTimeout(wake.resolve, Math.max(1, ms));
+    await wake.promise;
+    clearTimeout(timer);
+  }
+
+  /** Starts every send that is due and allowed now; returns how long to sleep. */
+  private async pass(): Promise<number> {
+    const now = new Date();
+    let waitMs = this.pollMs;
+    // Page through due rows so a long queue for one paced chat does not hide the rows behind it.
+    let afterId = 0;
+    for (let page = 0; page < PAGES_PER_PASS && this.running && this.inflight.size < this.concurrency; page++) {
+      const due = await this.db.outboxMessage.findMany({
+        where: { id: { gt: afterId }, OR: [{ status: 'pending', nextAttemptAt: { lte: now } }, { status: 'sending', lockedUntil: { lt: now } }] },
+        orderBy: { id: 'asc' },
+        take: PAGE_SIZE,
+      });
+      for (const row of due) {
+        afterId = row.id;
+        if (!this.running || this.inflight.size >= this.concurrency) break;
+        if (this.inflight.has(row.id)) continue;
+        const lane = laneOf(row);
+        if (lane && this.busyLanes.has(lane)) continue; // one at a time per chat keeps the order; woken when done
+        const keys = lane ? [APP_KEY, lane] : [APP_KEY];
+        const wait = this.pacer.wait(keys, Date.now());
+        if (wait > 0) {
+          waitMs = Math.min(waitMs, wait);
+          continue;
+        }
+        const attempts = await this.claim(row, now);
+        if (attempts === undefined) continue;
+        this.pacer.take(keys, Date.now());
+        if (lane) this.busyLanes.add(lane);
+        const job = this.deliver(row.id, attempts, keys)
+          .catch((err) => this.log.error({ err, outboxId: row.id }, 'outbox: recording a delivery failed'))
+          .finally(() => {
+            this.pacer.finish(keys, Date.now());
+            this.inflight.delete(row.id);
+            if (lane) this.busyLanes.delete(lane);
+            this.kick();
+          });
+        this.inflight.set(row.id, job);
+      }
+      if (due.length < PAGE_SIZE) break;
+    }
+    const [nextPending, nextLock] = await Promise.all([
+      this.db.outboxMessage.findFirst({ where: { status: 'pending', nextAttemptAt: { gt: now } }, orderBy: { nextAttemptAt: 'asc' }, select: { nextAttemptAt: true } }),
+      this.db.outboxMessage.findFirst({ where: { status: 'sending', lockedUntil: { gte: now } }, orderBy: { lockedUntil: 'asc' }, select: { lockedUntil: true } }),
+    ]);
+    for (const at of [nextPending?.nextAttemptAt, nextLock?.lockedUntil]) {
+      if (at) waitMs = Math.min(waitMs, at.getTime() - now.getTime() + 1);
+    }
+    if (Date.now() - this.depthAt >= 1000) {
+      this.depthAt = Date.now();
+      await refreshOutboxDepth(this.db, this.metrics);
+    }
+    return Math.max(1, waitMs);
+  }
+
+  /** Takes the row if nobody else did; returns the attempt number it now carries. */
+  private async claim(row: OutboxRow, now: Date): Promise<number | undefined> {
+    const res = await this.db.outboxMessage.updateMany({
+      where: { id: row.id, status: row.status, attempts: row.attempts },
+      data: { status: 'sending', lockedUntil: new Date(now.getTime() + this.lockMs), attempts: { increment: 1 } },
+    });
+    return res.count === 1 ? row.attempts + 1 : undefined;
+  }
+
+  /** Sends one claimed row and records the outcome (only while the claim is still ours). */
+  private async deliver(id: number, attempts: number, keys: string[]): Promise<void> {
+    // Read again after claiming: enqueuePatchRef may have replaced a pending card just before.
+    const row: OutboxRow | null = await this.db.outboxMessage.findUnique({ where: { id } });
+    if (!row || row.status !== 'sending' || row.attempts !== attempts) return;
+    const mine = { id, status: 'sending', attempts };
+    let outcome: Outcome;
+    try {
+      outcome = await this.send(row);
+    } catch (err) {
+      const e = err instanceof LarkApiError ? err : new LarkApiError(err instanceof Error ? err.message : String(err), { retryable: true });
+      this.metrics.messagesFailed.inc({ reason: failureReason(e) });
+      const rateLimited = e.retryAfterSec !== undefined;
+      if (e.retryable && (rateLimited || attempts < this.maxAttempts)) {
+        const delayMs = rateLimited ? e.retryAfterSec! * 1000 : this.backoff(attempts);
+        // The app's limit or Lark's load holds back every send; a chat's limit only that chat's.
+        const appWide = e.code === RATE_LIMIT_CODE || e.code === LOAD_LIMIT_CODE;
+        if (rateLimited) this.pacer.block(appWide ? keys : keys.slice(1), Date.now() + delayMs);
+        await this.db.outboxMessage.updateMany({
+          where: mine,
+          data: {
+            status: 'pending',
+            lockedUntil: null,
+            nextAttemptAt: new Date(Date.now() + delayMs),
+            lastError: e.message.slice(0, 1000),
+            // Being throttled is not the message's fault: it does not use up an attempt.
+            ...(rateLimited ? { attempts: { decrement: 1 } } : {}),
+          },
+        });
+        this.log.warn({ outboxId: id, op: row.op, attempt: attempts, retryInMs: delayMs, err: e.message }, 'outbox: delivery failed, will retry');
+        return;
+      }
+      await this.db.outboxMessage.updateMany({ where: mine, data: { status: 'dead', lockedUntil: null, lastError: e.message.slice(0, 1000) } });
+      this.log.error(
+        { outboxId: id, uuid: row.uuid, op: row.op, receiveId: row.receiveId, targetId: row.targetId, attempts, status: e.status, code: e.code, err: e.message },
+        'outbox: message given up',
+      );
+      return;
+    }
+    if (outcome.kind === 'sent') {
+      const done = await this.db.outboxMessage.updateMany({
+        where: mine,
+        data: { status: 'sent', lockedUntil: null, lastError: null, messageId: outcome.messageId, sentAt: this.clock(), ...(outcome.targetId ? { targetId: outcome.targetId } : {}) },
+      });
+      if (done.count === 1) this.metrics.messagesSent.inc({ op: row.op });
+      else this.log.warn({ outboxId: id }, 'outbox: claim expired during the send; another worker owns the row now');
+    } else if (outcome.kind === 'defer') {
+      // Not an attempt: waiting for something else to happen first.
+      await this.db.outboxMessage.updateMany({
+        where: mine,
+        data: { status: 'pending', lockedUntil: null, nextAttemptAt: new Date(Date.now() + this.retryBaseMs), attempts: { decrement: 1 }, lastError: outcome.why },
+      });
+    } else {
+      await this.db.outboxMessage.updateMany({ where: mine, data: { status: 'dead', lockedUntil: null, lastError: outcome.why } });
+      this.log.error({ outboxId: id, op: row.op, targetId: row.targetId, err: outcome.why }, 'outbox: message given up');
+    }
+  }
+
+  private backoff(attempts: number): number {
+    const base = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** Math.max(0, attempts - 1));
+    return Math.round(base * (1 + Math.random() * 0.1)); // jitter only adds, so two workers spread out
+  }
+
+  private async send(row: OutboxRow): Promise<Outcome> {
+    switch (row.op) {
+      case 'send': {
+        if (row.receiveIdType !== 'open_id' && row.receiveIdType !== 'chat_id') return { kind: 'dead', why: `unsupported receiveIdType ${row.receiveIdType}` };
+        const { messageId } = await this.api.send(row.receiveIdType, row.receiveId ?? '', row.msgType, row.content, row.uuid);
+        return { kind: 'sent', messageId };
+      }
+      case 'reply': {
+        const { messageId } = await this.api.reply(row.targetId ?? '', row.msgType, row.content, row.uuid);
+        return { kind: 'sent', messageId };
+      }
+      case 'patch': {
+        const target = await this.patchTarget(row);
+        if (target.kind !== 'ready') return target;
+        await this.api.patch(target.messageId, row.content);
+        return { kind: 'sent', messageId: target.messageId, targetId: target.messageId };
+      }
+      case 'card_update': {
+        // The token works 30 minutes and twice (each attempt may have used it); after that, or when Lark
+        // refuses it, the clicked card is patched by its message id (our cards carry update_multi).
+        const fallback = row.receiveIdType === 'message_id' && row.receiveId ? row.receiveId : undefined;
+        const expiresAt = row.refType === CARD_TOKEN_REF ? Number(row.refId) : NaN;
+        const tokenUsable = row.attempts <= CARD_TOKEN_USES && !(Date.now() >= expiresAt);
+        if (tokenUsable || !fallback) {
+          try {
+            await this.api.cardUpdate(row.targetId ?? '', JSON.parse(row.content) as CardJson);
+            return { kind: 'sent', messageId: null };
+          } catch (err) {
+            if (!fallback || (err instanceof LarkApiError && err.retryable)) throw err;
+            this.log.warn({ outboxId: row.id, err: err instanceof Error ? err.message : String(err) }, 'outbox: delayed card update refused; patching the card instead');
+          }
+        }
+        await this.api.patch(fallback, row.content);
+        return { kind: 'sent', messageId: fallback, targetId: fallback };
+      }
+      default:
+        return { kind: 'dead', why: `unknown op ${row.op}` };
+    }
+  }
+
+  /** The message a patch applies to; waits while that card is unsent or an earlier patch of it is unfinished. */
+  private async patchTarget(row: OutboxRow): Promise<{ kind: 'ready'; messageId: string } | Exclude<Outcome, { kind: 'sent' }>> {
+    let messageId = row.targetId ?? '';
+    if (messageId.startsWith(OUTBOX_TARGET)) {
+      const source = await this.db.outboxMessage.findUnique({ where: { id: Number(messageId.slice(OUTBOX_TARGET.length)) } });
+      if (!source || source.status === 'dead') return { kind: 'dead', why: 'the card to update was never delivered' };
+      if (!source.messageId) return { kind: 'defer', why: 'waiting for the card to be delivered' };
+      messageId = source.messageId;
+    }
+    const earlier = await this.db.outboxMessage.count({
+      where: { op: 'patch', id: { lt: row.id }, status: { in: ['pending', 'sending'] }, targetId: { in: [messageId, row.targetId ?? messageId] } },
+    });
+    if (earlier > 0) return { kind: 'defer', why: 'waiting for an earlier update of this card' };
+    return { kind: 'ready', messageId };
+  }
+}

@@ -56,7 +56,6 @@ describe('card callbacks: the 3 s run from arrival', () => {
 
   it('past the bound on card actions in flight, a click is answered 正在处理 at once', async () => {
     const hold = await holdDatabase();
-    const t0 = Date.now();
     let replies;
     try {
       replies = await Promise.all(Array.from({ length: 80 }, (_, i) => {
@@ -71,7 +70,7 @@ describe('card callbacks: the 3 s run from arrival', () => {
     // The first 64 wait out their budget (the database is held); those past the bound do not.
     const fast = replies.filter((x) => x.ms < 1000);
     expect(fast.length).toBeGreaterThanOrEqual(16);
-    expect(Date.now() - t0).toBeLessThan(3000 + 1000);
+    expect(Math.max(...replies.map((x) => x.ms))).toBeLessThan(3000);
   });
 });
 

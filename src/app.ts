@@ -12,7 +12,6 @@ import { healthPlugin } from './platform/http/health.ts';
 import { larkRoutes } from './platform/http/lark.ts';
 import { createMetrics, type Metrics } from './platform/metrics.ts';
 import { createLarkApi } from './platform/lark/api.ts';
-import { mountSandbox } from './sandbox/index.ts';
 import { OutboxWorker, refreshOutboxDepth } from './platform/delivery/outbox.ts';
 import { createBot } from './bot.ts';
 import { Inbox } from './platform/delivery/inbox.ts';
@@ -79,7 +78,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
 
   // ---- Effective Lark settings, decided once: from LARK_* or, without LARK_APP_ID, the local sandbox's
   // (src/sandbox/: the Open Platform stand-in and the /sandbox page on this server, with generated secrets).
-  const sandbox = readiness.ready ? undefined : await mountSandbox(server, { db: database.prisma, log });
+  // Loaded only without Lark credentials: a production bot never carries the sandbox and its stand-in.
+  const sandbox = readiness.ready ? undefined : await (await import('./sandbox/index.ts')).mountSandbox(server, { db: database.prisma, log });
   const lark = sandbox?.api ?? createLarkApi({ appId: env.LARK_APP_ID!, appSecret: env.LARK_APP_SECRET!, domain: env.LARK_DOMAIN });
   const larkSecrets = sandbox?.secrets ?? { encryptKey: env.LARK_ENCRYPT_KEY, verificationToken: env.LARK_VERIFICATION_TOKEN };
   // ---- end of Lark settings

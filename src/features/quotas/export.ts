@@ -1,6 +1,7 @@
 // 任务进度 as an XLSX workbook (`/quota export`): one row per town with done, target, completion and the
 // pace for every metric, ranked, and the city total. Returns the bytes; the caller uploads them.
-import ExcelJS from 'exceljs';
+// exceljs is loaded on the first export, not when the bot starts.
+import type ExcelJS from 'exceljs';
 import { METRIC_LABELS, QUOTA_METRICS, yearPace, type MetricProgress, type QuotaProgress } from './quota.ts';
 
 export const EXPORT_SHEET = '任务进度';
@@ -28,7 +29,8 @@ export interface ExportInput {
 
 export async function quotaWorkbook(input: ExportInput): Promise<Buffer> {
   const { progress } = input;
-  const wb = new ExcelJS.Workbook();
+  const { default: Excel } = await import('exceljs');
+  const wb = new Excel.Workbook();
   wb.creator = '科招助手';
   const ws = wb.addWorksheet(EXPORT_SHEET, { views: [{ state: 'frozen', xSplit: 2, ySplit: 3 }] });
   const width = 2 + QUOTA_METRICS.length * EXPORT_SUBCOLUMNS.length + 1;

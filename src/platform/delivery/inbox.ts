@@ -11,8 +11,14 @@ import type { Services } from '../bot/services.ts';
 import { userText } from '../lark/text.ts';
 
 const CARD_BUDGET_MS = 2500;
+/** Card actions worked on at once; past it a click is answered "正在处理" at once and handled after. */
+const MAX_CARDS_IN_FLIGHT = 64;
 const LOCK_MS = 60_000;
 const MAX_ATTEMPTS = 5;
+/** Messages handled at the same time by one process; the rest wait their turn (already recorded). */
+const MAX_HANDLING = 4;
+/** Event ids written by one statement at most. */
+const RECORD_BATCH = 500;
 
 export const BUSY_REPLY: CardReply = { toast: { type: 'info', content: '已收到，正在处理，请稍候。' } };
 const FAILED_TEXT = '处理失败，请稍后重试。如多次失败，请联系管理员。';
@@ -23,7 +29,15 @@ export class Inbox {
   private closed = false;
   private retryTimer?: NodeJS.Timeout;
 
-  constructor(private readonly services: Services, private readonly bot: Bot) {}
+  private readonly recorder: EventRecorder;
+  /** Messages being handled now, and those waiting for a slot (at most MAX_HANDLING at a time). */
+  private handling = 0;
+  private cardsInFlight = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly services: Services, private readonly bot: Bot) {
+    this.recorder = new EventRecorder(() => this.services.db);
+  }
 
   private get db(): Db {
     return this.services.db;
@@ -39,19 +53,19 @@ export class Inbox {
    * update before or in parallel with the answer fails or reverts
    * (https://open.feishu.cn/document/ukTMukTMukTM/uMDO1YjLzgTN24yM4UjN).
    */
-  async accept(ev: Normalised, answered: Promise<unknown> = Promise.resolve()): Promise<CardReply | undefined> {
+  async accept(ev: Normalised, answered: Promise<unknown> = Promise.resolve(), arrivedAt = Date.now()): Promise<CardReply | undefined> {
     const { metrics } = this.services;
     if (ev.kind === 'ignored') {
       metrics.eventsReceived.inc({ type: ev.eventType, outcome: 'ignored' });
       return undefined;
     }
-    if (ev.kind === 'card') return this.answerCard(ev, answered);
+    if (ev.kind === 'card') return this.answerCard(ev, answered, arrivedAt);
     if (!(await this.record(ev))) {
       metrics.eventsReceived.inc({ type: 'message', outcome: 'duplicate' });
       return undefined;
     }
     metrics.eventsReceived.inc({ type: 'message', outcome: 'accepted' });
-    this.track(this.process(ev.eventId));
+    this.track(this.slot(() => this.process(ev.eventId, ev)));
     return undefined;
   }
 
@@ -99,21 +113,14 @@ export class Inbox {
     p.finally(() => this.inFlight.delete(p));
   }
 
-  private async record(ev: MessageEvent | CardActionEvent): Promise<boolean> {
-    try {
-      await this.db.processedEvent.create({
-        data: {
-          eventId: ev.eventId,
-          eventType: ev.kind,
-          payload: ev.kind === 'message' ? JSON.stringify(ev) : null,
-          lockedUntil: ev.kind === 'card' ? new Date(this.services.clock().getTime() + LOCK_MS) : null,
-        },
-      });
-      return true;
-    } catch (err) {
-      if (isUniqueViolation(err)) return false;
-      throw err;
-    }
+  /** Records the event's id; false when it was recorded before (a re-delivery). Group-committed: see EventRecorder. */
+  private record(ev: MessageEvent | CardActionEvent): Promise<boolean> {
+    return this.recorder.record({
+      eventId: ev.eventId,
+      eventType: ev.kind,
+      payload: ev.kind === 'message' ? JSON.stringify(ev) : null,
+      lockedUntil: ev.kind === 'card' ? new Date(this.services.clock().getTime() + LOCK_MS) : null,
+    });
   }
 
   private async previousAnswer(eventId: string): Promise<CardReply> {
@@ -123,16 +130,20 @@ export class Inbox {
   }
 
   /**
-   * Records and handles a card action, answering within CARD_BUDGET_MS of its arrival (the budget covers
-   * recording too: a slow database must not make Lark wait). When the budget runs out first, the user sees
-   * "正在处理" and the real answer follows when it is ready (`deliverLate`).
+   * Records and handles a card action, answering within CARD_BUDGET_MS of its arrival (`arrivedAt`, when
+   * the request reached the server: time spent queued before this call counts, and so does recording: a
+   * slow database must not make Lark wait). When the budget runs out first, or MAX_CARDS_IN_FLIGHT actions
+   * are already being worked on, the user sees "正在处理" at once and the real answer follows when it is
+   * ready (`deliverLate`).
    */
-  private async answerCard(ev: CardActionEvent, answered: Promise<unknown>): Promise<CardReply> {
+  private async answerCard(ev: CardActionEvent, answered: Promise<unknown>, arrivedAt: number): Promise<CardReply> {
     const { metrics } = this.services;
-    const arrivedAt = Date.now(); // Lark's time for the token's 30 minutes, not the app clock
+    // arrivedAt is also Lark's time for the token's 30 minutes, not the app clock.
+    const budget = this.cardsInFlight >= MAX_CARDS_IN_FLIGHT ? 0 : Math.max(0, CARD_BUDGET_MS - (Date.now() - arrivedAt));
+    this.cardsInFlight++;
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => {
-      timer = setTimeout(() => resolve('late'), CARD_BUDGET_MS);
+      timer = setTimeout(() => resolve('late'), budget);
     });
     const work = (async (): Promise<{ reply: CardReply; fresh: boolean }> => {
       if (!(await this.record(ev))) {
@@ -142,7 +153,7 @@ export class Inbox {
       metrics.eventsReceived.inc({ type: 'card', outcome: 'accepted' });
       return { reply: await this.handleCard(ev), fresh: true };
     })();
-    this.track(work.then(() => undefined, () => undefined));
+    this.track(work.then(() => undefined, () => undefined).finally(() => this.cardsInFlight--));
     const first = await Promise.race([work, late]);
     clearTimeout(timer);
     const reply = first === 'late' ? BUSY_REPLY : first.reply;
@@ -206,7 +217,23 @@ export class Inbox {
     this.services.kickOutbox();
   }
 
-  private async process(eventId: string): Promise<void> {
+  /**
+   * Runs `fn` when fewer than MAX_HANDLING messages are being handled: a burst is recorded at once (and
+   * answered), and handled a few at a time, so handling never starves the intake of the database.
+   */
+  private async slot(fn: () => Promise<void>): Promise<void> {
+    if (this.handling >= MAX_HANDLING) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.handling++;
+    try {
+      await fn();
+    } finally {
+      this.handling--;
+      this.waiting.shift()?.();
+    }
+  }
+
+  /** Handles one recorded message; `fresh` is the event itself when it was recorded just now (saves reading it back). */
+  private async process(eventId: string, fresh?: MessageEvent): Promise<void> {
     if (this.closed) return;
     const now = this.services.clock();
     const free = { OR: [{ lockedUntil: null }, { lockedUntil: { lt: now } }] };
@@ -217,9 +244,9 @@ export class Inbox {
       data: { lockedUntil: new Date(now.getTime() + LOCK_MS), attempts: { increment: 1 } },
     });
     if (claimed.count !== 1) return this.giveUpIfExhausted(eventId, free);
-    const row = await this.db.processedEvent.findUnique({ where: { eventId } });
-    if (!row?.payload) return;
-    const ev = JSON.parse(row.payload, (k, v) => (k === 'createdAt' ? new Date(v) : v)) as MessageEvent;
+    const row = fresh ? { attempts: 1 } : await this.db.processedEvent.findUnique({ where: { eventId } });
+    const ev = fresh ?? (row && 'payload' in row && row.payload ? (JSON.parse(row.payload, (k, v) => (k === 'createdAt' ? new Date(v) : v)) as MessageEvent) : undefined);
+    if (!row || !ev) return;
     try {
       await this.bot.handleMessage(ev);
       await this.db.processedEvent.update({ where: { eventId }, data: { status: 'done', payload: null, doneAt: this.services.clock(), lockedUntil: null } });
@@ -253,5 +280,75 @@ export class Inbox {
   private async tellFailed(ev: MessageEvent): Promise<void> {
     await enqueue(this.db, [{ op: 'reply', targetId: ev.messageId, receiveId: ev.chatId, msgType: 'text', content: textContent(FAILED_TEXT), uuid: `failed-${ev.eventId}` }]);
     this.services.kickOutbox();
+  }
+}
+
+interface EventRow {
+  eventId: string;
+  eventType: string;
+  payload: string | null;
+  lockedUntil: Date | null;
+}
+
+/**
+ * Group commit of event ids: the events that arrive while one write is under way are recorded together by
+ * the next one (one read of the ids already known, one INSERT of the new ones), so a burst costs a few
+ * database round trips instead of one per event, and every event is durable before it is answered.
+ * Writes run one after another, so within this process no two can insert the same id; another process
+ * inserting it meanwhile (PostgreSQL, two bots) makes the batch fail as a whole, and its events are then
+ * recorded one by one, where the unique key decides.
+ */
+class EventRecorder {
+  private queue: { row: EventRow; resolve: (fresh: boolean) => void; reject: (err: unknown) => void }[] = [];
+  private flushing = false;
+
+  constructor(private readonly db: () => Db) {}
+
+  record(row: EventRow): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ row, resolve, reject });
+      if (!this.flushing) {
+        this.flushing = true;
+        // Let the events that arrived in the same turn of the event loop join this write.
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    while (this.queue.length) {
+      const batch = this.queue.splice(0, RECORD_BATCH);
+      try {
+        const fresh = await this.write(batch.map((b) => b.row));
+        for (const b of batch) b.resolve(fresh.delete(b.row));
+      } catch {
+        for (const b of batch) this.one(b.row).then(b.resolve, b.reject);
+      }
+    }
+    this.flushing = false;
+  }
+
+  /** Inserts the rows whose ids are new (the first of a repeated id); returns the rows inserted. */
+  private async write(rows: EventRow[]): Promise<Set<EventRow>> {
+    const ids = [...new Set(rows.map((r) => r.eventId))];
+    const known = new Set((await this.db().processedEvent.findMany({ where: { eventId: { in: ids } }, select: { eventId: true } })).map((r) => r.eventId));
+    const fresh = new Set<EventRow>();
+    for (const r of rows) {
+      if (known.has(r.eventId)) continue;
+      known.add(r.eventId);
+      fresh.add(r);
+    }
+    if (fresh.size) await this.db().processedEvent.createMany({ data: [...fresh] });
+    return fresh;
+  }
+
+  private async one(row: EventRow): Promise<boolean> {
+    try {
+      await this.db().processedEvent.create({ data: row });
+      return true;
+    } catch (err) {
+      if (isUniqueViolation(err)) return false;
+      throw err;
+    }
   }
 }

@@ -19,6 +19,12 @@ export const larkRoutes: FastifyPluginAsync<LarkRoutesDeps> = async (app, deps) 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 1024 * 1024 }, (_req, body, done) => done(null, body));
 
+  // When each request arrived: a card action's 3 s run from here, not from when its handler got the CPU.
+  const arrivals = new WeakMap<object, number>();
+  app.addHook('onRequest', async (req) => {
+    arrivals.set(req.raw, Date.now());
+  });
+
   const handle = async (req: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
     const raw = typeof req.body === 'string' ? req.body : '';
     const result = verifyRequest(raw, req.headers, deps.secrets, (deps.now ?? Date.now)());
@@ -36,7 +42,7 @@ export const larkRoutes: FastifyPluginAsync<LarkRoutesDeps> = async (app, deps) 
       reply.raw.once('finish', resolve);
       reply.raw.once('close', resolve);
     });
-    const answer = await deps.inbox.accept(event, answered);
+    const answer = await deps.inbox.accept(event, answered, arrivals.get(req.raw));
     return reply.send(toLarkAnswer(answer));
   };
 

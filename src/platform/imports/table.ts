@@ -1,6 +1,7 @@
 // Turns an uploaded spreadsheet (CSV or XLSX, given as bytes) into rows of text cells, keeping the row
 // numbers the user sees in Excel or WPS. No file system access: callers hand over the buffer.
-import ExcelJS from 'exceljs';
+// exceljs (megabytes of code) is loaded on the first workbook read, not when the bot starts.
+import type ExcelJS from 'exceljs';
 import { parse as parseCsv } from 'csv-parse/sync';
 
 export interface TableRow {
@@ -99,7 +100,8 @@ function readCsv(bytes: Buffer): TableResult {
 }
 
 async function readXlsx(bytes: Buffer): Promise<TableResult> {
-  const workbook = new ExcelJS.Workbook();
+  const { default: Excel } = await import('exceljs');
+  const workbook = new Excel.Workbook();
   try {
     await workbook.xlsx.load(bytes as unknown as Parameters<typeof workbook.xlsx.load>[0]);
   } catch {

@@ -13,6 +13,8 @@ import type { JobDef, JobName, JobResult } from '../delivery/ledger.ts';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
+/** How far ahead the scheduler looks for the next due job (6 h: a few thousand matches, a few ms). */
+const ARM_HORIZON_MS = 6 * 3_600_000;
 
 export type JobOutcome =
   | { job: JobName; at: Date; status: 'done'; result: JobResult }
@@ -77,7 +79,9 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   const running = new Set<Promise<unknown>>();
   let stopped = false;
 
-  // One node-cron task per scheduled job; also used to match times for the catch-up.
+  // One node-cron task per scheduled job: node-cron parses the expression and matches times (in the time
+  // zone), for the timer below and for the catch-up. Its own timers are never started: they tick every
+  // second per task, also while idle.
   const tasks = new Map<JobName, ScheduledTask>();
   for (const job of opts.jobs) {
     const expression = (office.schedules as Record<string, string | undefined>)[job.name];
@@ -129,6 +133,31 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     return undefined;
   }
 
+  // One timer for all jobs, set for the next minute at which one of them is due (looked for up to
+  // ARM_HORIZON_MS ahead; with none due by then it wakes there and looks again). Idle costs nothing.
+  let timer: NodeJS.Timeout | undefined;
+  let lastFired = 0;
+  function arm(): void {
+    clearTimeout(timer);
+    if (stopped || tasks.size === 0) return;
+    const from = Math.max(Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS + MINUTE_MS, lastFired + MINUTE_MS);
+    const horizon = from + ARM_HORIZON_MS;
+    let at = horizon;
+    const due: JobName[] = [];
+    for (let t = from; t < horizon && due.length === 0; t += MINUTE_MS) {
+      const d = new Date(t);
+      for (const [name, task] of tasks) if (task.match(d)) due.push(name);
+      if (due.length) at = t;
+    }
+    timer = setTimeout(() => {
+      if (stopped) return;
+      lastFired = at;
+      for (const name of due) void run(name, new Date(at));
+      arm();
+    }, Math.max(0, at - Date.now()));
+    timer.unref();
+  }
+
   async function catchUp(now: Date): Promise<JobOutcome[]> {
     const windowMs = office.digests.missedRunDays * DAY_MS;
     const outcomes: JobOutcome[] = [];
@@ -144,11 +173,12 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   return {
     async start() {
       if (stopped) return [];
-      if (opts.cron !== false) for (const task of tasks.values()) await task.start();
+      if (opts.cron !== false) arm();
       return track(catchUp(services.clock()));
     },
     async stop() {
       stopped = true;
+      clearTimeout(timer);
       for (const task of tasks.values()) await task.destroy();
       tasks.clear();
       await Promise.allSettled([...running]);

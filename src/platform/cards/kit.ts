@@ -309,6 +309,24 @@ export function form(name: string, fields: Array<CardElement | CardElement[]>, s
   };
 }
 
+// ---- collapsible panel -------------------------------------------------------------------------------
+
+/**
+ * A folded panel for detail a phone reader opens on demand (Card JSON 2.0 collapsible_panel). It may not hold a
+ * form or a table (tables sit at the body root only): put markdown in it.
+ */
+export function collapsible(title: string, elements: CardElement[], expanded = false): CardElement {
+  return {
+    tag: 'collapsible_panel',
+    expanded,
+    header: { title: { tag: 'markdown', content: title }, width: 'fill' },
+    border: { color: 'grey', corner_radius: '5px' },
+    vertical_spacing: '8px',
+    padding: '8px 8px 8px 8px',
+    elements,
+  };
+}
+
 // ---- charts ------------------------------------------------------------------------------------------
 
 /** A chart element around a VChart spec (no functions; at most 5 per card). */

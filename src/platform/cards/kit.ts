@@ -339,8 +339,14 @@ export interface BarSeries {
   values: number[]; // one per category
 }
 
-/** Grouped bar chart: one bar per series for each category. */
-export function barChart(title: string, categories: string[], series: BarSeries[]): CardElement {
+/** A horizontal reference line across a bar chart (VChart markLine at a value), e.g. 序时进度. */
+export interface ReferenceLine {
+  value: number;
+  label: string;
+}
+
+/** Grouped bar chart: one bar per series for each category; `reference` draws a dashed line at a value. */
+export function barChart(title: string, categories: string[], series: BarSeries[], reference?: ReferenceLine): CardElement {
   const values = series.flatMap((s) => categories.map((c, i) => ({ category: c, series: s.name, value: s.values[i] ?? 0 })));
   const grouped = series.length > 1;
   return chart({
@@ -352,6 +358,9 @@ export function barChart(title: string, categories: string[], series: BarSeries[
     seriesField: 'series',
     label: { visible: true },
     legends: { visible: grouped, orient: 'bottom' },
+    ...(reference
+      ? { markLine: [{ y: reference.value, label: { visible: true, text: reference.label, position: 'insideEndTop' }, line: { style: { lineDash: [6, 4] } } }] }
+      : {}),
   });
 }
 

@@ -156,7 +156,7 @@ describe('weekly digest', () => {
     expect(text).toContain('合计 | 5 | 科创类 3、人才类 1、基金类 1');
     expect(text).toContain('审批通过 1 项 · 通过某一环节、仍在审批 1 项 · 驳回 1 项 · 退回修改 1 项');
     expect(text).toContain('待审批 3 项');
-    expect(text).toContain('KZ-2026-0005 | 项目5（丁堰镇） | 待审签 | ⚠️ 19'); // stuck: marked in the queue, not listed twice
+    expect(text).toContain('KZ-2026-0005 | 项目5（丁堰镇） | 待审签 | ⚠️\u00a019'); // stuck: marked in the queue, not listed twice
     expect(text).toContain('停滞超过 7 天 2 项');
     expect(text).toContain('待审批 1 项（上表 ⚠️ 标出）；退回待修改 1 项：');
     expect(text).toContain('KZ-2026-0007 | 项目7（丁堰镇） | 退回修改（待登记人修改） | 20');
@@ -164,15 +164,16 @@ describe('weekly digest', () => {
     // Every table is at most four columns, and a code has a column wide enough not to wrap.
     const tables = (card.body as { elements: Array<{ tag: string; columns?: Array<{ name: string; width?: string }> }> }).elements.filter((e) => e.tag === 'table');
     for (const t of tables) expect(t.columns!.length).toBeLessThanOrEqual(4);
-    for (const t of tables) for (const c of t.columns!) if (c.name === 'code') expect(c.width).toBe('120px');
+    for (const t of tables) for (const c of t.columns!) if (c.name === 'code') expect(c.width).toBe('110px');
     expect(text).toContain('11月28日（5 天后） 科技招商推介会');
     expect(text).toContain('12月（具体日期待定） 十二月专场 · 主办：市科技局');
     expect(text).not.toContain('远期活动');
     expect(text).not.toContain('另有');
     const charts = (card.body as { elements: Array<{ tag: string; chart_spec?: { title: { text: string }; data: Array<{ values: unknown[] }> } }> }).elements.filter((e) => e.tag === 'chart');
-    // The new leads per town are in the table; the chart shows the queue only (nothing said twice).
-    expect(charts.map((c) => c.chart_spec!.title.text)).toEqual(['待审批项目按环节（项）']);
-    expect(charts[0].chart_spec!.data[0].values).toEqual([
+    // One bar per town (kinds are in the table: five bars per town do not fit a phone).
+    expect(charts.map((c) => c.chart_spec!.title.text)).toEqual(['本周新增项目按镇区（项）', '待审批项目按环节（项）']);
+    expect(charts[0].chart_spec!.data[0].values).toContainEqual({ category: '白蒲镇', series: '新增', value: 2 });
+    expect(charts[1].chart_spec!.data[0].values).toEqual([
       { category: '待预审', series: '待审批', value: 1 }, { category: '待初审', series: '待审批', value: 1 }, { category: '待审签', series: '待审批', value: 1 },
     ]);
   });
@@ -263,8 +264,8 @@ describe('bimonthly digest', () => {
     expect(text).toContain('**丁堰镇**：发明专利 4/5 · 实用新型 — · 平台类 — · 基金类 —'); // in the folded panel
     // Lagging towns: one ranked line, each town once, the furthest behind first.
     expect(text).toContain('**滞后镇区 2 个**（综合完成率由低到高）：白蒲镇 25.0% · 丁堰镇 50.0%');
-    expect(text).toContain('KZ-2026-0011 | 【重大】项目11（丁堰镇） | 科创类 · 常规类 | 待审签');
-    expect(text).toContain('KZ-2026-0009 | 项目9（丁堰镇） | 科创类 · 重点类 | 注册');
+    expect(text).toContain('KZ-2026-0011 | 【重大】项目11（丁堰镇，科创类） | 待审签');
+    expect(text).toContain('KZ-2026-0009 | 项目9（丁堰镇，科创类） | 注册');
     expect(text).not.toContain('KZ-2026-0012');
     expect(text).toContain('需协调事项 3 项');
     expect(text).toContain('KZ-2026-0005 | 项目5（丁堰镇） | 待审签 | 停滞 22 天');

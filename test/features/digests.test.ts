@@ -283,7 +283,7 @@ describe('weekly digest (周例会)', () => {
     expect(text).toContain('长江镇 | 1 | 基金类 1');
     expect(text).toContain('审批通过 1 项 · 通过某一环节、仍在审批 1 项 · 驳回 1 项 · 退回修改 1 项');
     expect(text).toContain('待审批 3 项');
-    const queue = ['KZ-2026-0005 | 测试项目5（丁堰镇） | 待审签 | ⚠️ 19', 'KZ-2026-0001 | 测试项目1（丁堰镇） | 待初审 | 4', 'KZ-2026-0002 | 测试项目2（丁堰镇） | 待预审 | 2'];
+    const queue = ['KZ-2026-0005 | 测试项目5（丁堰镇） | 待审签 | ⚠️\u00a019', 'KZ-2026-0001 | 测试项目1（丁堰镇） | 待初审 | 4', 'KZ-2026-0002 | 测试项目2（丁堰镇） | 待预审 | 2'];
     const at = queue.map((row) => text.indexOf(row));
     expect(at.every((i) => i >= 0)).toBe(true);
     expect([...at].sort((a, b) => a - b)).toEqual(at); // oldest first
@@ -318,8 +318,8 @@ describe('bimonthly digest (双月例会)', () => {
     expect(text).toContain('**丁堰镇**：发明专利 2/5 · 实用新型 — · 平台类 1/2 · 基金类 —');
     expect(text).toContain('**滞后镇区 2 个**（综合完成率由低到高）：白蒲镇 25.0% · 丁堰镇 33.3%');
     expect(text).toContain('重点项目 2 项');
-    expect(text).toContain('KZ-2026-0011 | 【重大】测试项目11（长江镇） | 科创类 · 常规类 | 待审签');
-    expect(text).toContain('KZ-2026-0009 | 测试项目9（丁堰镇） | 科创类 · 重点类 | 注册');
+    expect(text).toContain('KZ-2026-0011 | 【重大】测试项目11（长江镇，科创类） | 待审签');
+    expect(text).toContain('KZ-2026-0009 | 测试项目9（丁堰镇，科创类） | 注册');
     expect(text).not.toContain('KZ-2026-0012');
     expect(text).toContain('需协调事项 2 项');
     expect(text).toContain('KZ-2026-0005 | 测试项目5（丁堰镇） | 待审签 | 停滞 22 天');

@@ -328,19 +328,19 @@ describe('/quota: progress against the 2023 quotas', () => {
     const table = (card.body as { elements: Array<Record<string, unknown>> }).elements.find((e) => e.tag === 'table')!;
     expect((table.columns as Array<{ display_name: string }>).map((c) => c.display_name)).toEqual(['排名', '镇区', '总数', '综合完成率']);
     const dy = rowOf(rows, '丁堰镇');
-    expect(dy.projects).toBe('⚠️ 3/22'); // behind its pace: marked ⚠️ (no colour in table cells)
-    expect(rowOf(rows, '东陈镇').projects).toBe('⚠️ 0/19');
+    expect(dy.projects).toBe('⚠️\u00a03/22'); // behind its pace: marked ⚠️ (no colour in table cells)
+    expect(rowOf(rows, '东陈镇').projects).toBe('⚠️\u00a00/19');
     expect(rowOf(rows, '高新区')).toMatchObject({ rank: '1' });
     expect(dy.rank).toBe('2');
     expect(rowOf(rows, '白蒲镇').rank).toBe('3');
     expect(rowOf(rows, '吴窑镇').rank).toBe('4');
-    expect(rowOf(rows, '全市合计').projects).toMatch(/^(⚠️ )?4\/398$/);
+    expect(rowOf(rows, '全市合计').projects).toMatch(/^(⚠️\u00a0)?4\/398$/);
     const elements = (card.body as { elements: Array<Record<string, unknown>> }).elements;
     const panel = elements.find((e) => e.tag === 'collapsible_panel')!;
     expect(panel.expanded).toBe(false);
     const detail = cardText({ schema: '2.0', body: { elements: panel.elements } } as unknown as CardJson);
     // The pace: on 2 July 12:00 half of 2023 has passed, so 22 × 182.5/365 = 11 are expected of 丁堰镇: whole numbers only.
-    expect(detail).toContain('**丁堰镇**：总数 ⚠️ 3/22（13.6%，应 11） · 发明专利 ⚠️ 3/22（13.6%，应 11） · 实用新型 ⚠️ 8/110（7.3%，应 55） · 平台类 1（无目标）');
+    expect(detail).toContain('**丁堰镇**：总数 ⚠️\u00a03/22（13.6%，应 11） · 发明专利 ⚠️\u00a03/22（13.6%，应 11） · 实用新型 ⚠️\u00a08/110（7.3%，应 55） · 平台类 1（无目标）');
     expect(detail).toContain('基金类 2/2（100%，应 1）'); // 高新区: 0.5 of a fund is shown as 1, never 应0.5
     expect(detail).not.toMatch(/应 ?\d+\.\d/);
     expect(detail).not.toContain('1/—');
@@ -353,7 +353,7 @@ describe('/quota: progress against the 2023 quotas', () => {
 
     // The Chinese word without a year means this year (2023 on the office clock).
     await bot.say(LEADER, '任务进度');
-    expect(tableRows(lastCard(LEADER).card).find((r) => r.town === '丁堰镇')?.projects).toMatch(/^⚠️ 3\/22/);
+    expect(tableRows(lastCard(LEADER).card).find((r) => r.town === '丁堰镇')?.projects).toMatch(/^⚠️\u00a03\/22/);
   });
 
   it('tells a person without a role to ask for one, and says when a year has no table', async () => {
@@ -393,7 +393,7 @@ describe('/quota set', () => {
     expect(await prisma().auditEvent.count({ where: { action: 'quota_set' } })).toBe(2);
 
     await bot.say(STAFF, '/quota 2023');
-    expect(rowOf(tableRows(lastCard(STAFF).card), '丁堰镇').projects).toBe('⚠️ 3/30');
+    expect(rowOf(tableRows(lastCard(STAFF).card), '丁堰镇').projects).toBe('⚠️\u00a03/30');
   });
 });
 
@@ -685,8 +685,8 @@ describe('/quota for a year that is over or has not begun', () => {
     expect(text).toContain('**全市合计**（全年）');
     expect(text).toContain('2023 年已结束，应完成数即全年目标');
     // 丁堰镇: 3 of 22 by the end of 2023; the whole target was due.
-    expect(rowOf(tableRows(card), '丁堰镇').projects).toBe('⚠️ 3/22');
-    expect(text).toContain('总数 ⚠️ 3/22（13.6%，应 22）');
+    expect(rowOf(tableRows(card), '丁堰镇').projects).toBe('⚠️\u00a03/22');
+    expect(text).toContain('总数 ⚠️\u00a03/22（13.6%，应 22）');
 
     await bot.say(STAFF, '/quota export 2023');
     const file = bot.state.files.get(JSON.parse(bot.lastMessageTo(STAFF).content).file_key as string)!;

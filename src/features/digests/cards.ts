@@ -17,7 +17,6 @@ import { LEAD_STATUS_LABELS, PENDING_STEP_LABELS, STEP_KINDS, type LeadStatus, t
 import { METRIC_LABELS, QUOTA_METRICS, type MetricProgress, type TownProgress } from '../quotas/quota.ts';
 import { localParts } from '../../platform/time.ts';
 import { FOLLOW_UP_ANSWER_DAYS, STAGE_LABELS, isoDate, isStageCode } from '../lifecycle/lifecycle.ts';
-import { tierLabel } from '../leads/scoring.ts';
 
 export type Digest = WeeklyDigest | BimonthlyDigest | MonthlyDigest;
 
@@ -49,7 +48,7 @@ export function formatDate(at: Date, tz: string): string {
 }
 
 /** A project code never wraps: its column is wide enough for 「KZ-2026-0001」 on a phone. */
-const CODE_COLUMN: TableColumn = { name: 'code', label: '项目编号', width: '120px' };
+const CODE_COLUMN: TableColumn = { name: 'code', label: '项目编号', width: '110px' };
 
 /** "滞后镇区 2 个（综合完成率由低到高）：白蒲镇 25.0% · 丁堰镇 33.3%": every lagging town once, on one line. */
 function laggingLine(lag: readonly RankedLagging[]): string {
@@ -98,12 +97,12 @@ function section(title: string): CardElement {
 const WAITING_COLUMNS: TableColumn[] = [
   CODE_COLUMN,
   { name: 'name', label: '项目名称' },
-  { name: 'step', label: '当前环节' },
-  { name: 'days', label: '等待天数', type: 'markdown', width: '80px' },
+  { name: 'step', label: '环节' },
+  { name: 'days', label: '天数', type: 'markdown' },
 ];
 
 function waitingRows(items: readonly WaitingItem[], stuck: (i: WaitingItem) => boolean = () => false): TableRow[] {
-  return items.map((i) => ({ code: i.code, name: `${i.projectName}（${i.town}）`, step: waitingLabel(i), days: stuck(i) ? `⚠️ ${i.days}` : String(i.days) }));
+  return items.map((i) => ({ code: i.code, name: `${i.projectName}（${i.town}）`, step: waitingLabel(i), days: stuck(i) ? `⚠️\u00a0${i.days}` : String(i.days) }));
 }
 
 /** "科创类 2、基金类 1": the kinds a town's new leads are, without the zeros. */
@@ -140,8 +139,11 @@ export function weeklyCard(d: WeeklyDigest, tz: string): CardJson {
       els.push(markdown(kindLine, 'notation'));
       const rows: TableRow[] = d.newLeads.rows.map((r) => ({ town: r.town, total: r.total, kinds: kindsText(r.byKind) }));
       const { shown, left } = cut(rows, max);
-      els.push(table([{ name: 'town', label: '镇区', width: 'auto' }, { name: 'total', label: '项目数', type: 'number', width: '80px' }, { name: 'kinds', label: '类别' }], [...shown, { town: '合计', total: d.newLeads.total, kinds: kindsText(d.newLeads.byKind) }]));
+      els.push(table([{ name: 'town', label: '镇区', width: 'auto' }, { name: 'total', label: '项目数', type: 'number' }, { name: 'kinds', label: '类别' }], [...shown, { town: '合计', total: d.newLeads.total, kinds: kindsText(d.newLeads.byKind) }]));
       if (left > 0) els.push(markdown(`${moreItems(left)}（其余镇区已计入合计）`, 'notation'));
+      // One bar per town (the busiest, the rest as 其他): kinds are in the table, a phone cannot show 5 bars per town.
+      const townChart = topCategories(d.newLeads.rows.map((r) => ({ label: r.town, total: r.total })), (r) => [r.total], CHART_MAX_CATEGORIES);
+      els.push(barChart('本周新增项目按镇区（项）', townChart.labels, [{ name: '新增', values: townChart.series.map((v) => v[0]) }]));
     }
     els.push(section('本周审批（按项目计）'));
     els.push(markdown(`审批通过 ${dec.approved} 项 · 通过某一环节、仍在审批 ${dec.advanced} 项 · 驳回 ${dec.rejected} 项 · 退回修改 ${dec.returned} 项`));
@@ -180,7 +182,7 @@ const PROGRESS_COLUMNS: TableColumn[] = [
   { name: 'town', label: '镇区', width: 'auto' },
   { name: 'projects', label: '总数', width: 'auto' },
   { name: 'completion', label: '综合完成率', width: 'auto' },
-  { name: 'state', label: '进度', width: '80px' },
+  { name: 'state', label: '进度', width: 'auto' },
 ];
 
 function progressRow(name: string, metrics: TownProgress['metrics'], completion: number | null, lagging: boolean | null): TableRow {
@@ -208,8 +210,8 @@ export function bimonthlyCard(d: BimonthlyDigest, tz: string): CardJson {
   const progressRows = d.progress.towns.map((t) => progressRow(t.town, t.metrics, t.completion, t.completion === null ? null : laggingTownsSet.has(t.town)));
   const keyRows: TableRow[] = d.keyProjects.map((k) => ({
     code: k.code,
-    name: `${k.major ? '【重大】' : ''}${k.projectName}（${k.town}）`,
-    kind: [leadKindLabel(k.kind), tierLabel(k.tier)].filter(Boolean).join(' · '),
+    // Every listed project is 重点类 or 重大; the major ones say so. Three columns leave the name room on a phone.
+    name: `${k.major ? '【重大】' : ''}${k.projectName}（${k.town}，${leadKindLabel(k.kind)}）`,
     stage: progressLabel(k),
   }));
   const coordRows: TableRow[] = d.coordination.map((c) => ({
@@ -250,7 +252,7 @@ export function bimonthlyCard(d: BimonthlyDigest, tz: string): CardJson {
     if (keyRows.length === 0) els.push(markdown('暂无重点类或重大项目。'));
     else {
       els.push(...cutTable(
-        [CODE_COLUMN, { name: 'name', label: '项目名称' }, { name: 'kind', label: '类别' }, { name: 'stage', label: '进展' }],
+        [CODE_COLUMN, { name: 'name', label: '项目名称' }, { name: 'stage', label: '进展' }],
         keyRows, max, `，${SEE_LEADS}`,
       ));
     }
@@ -259,7 +261,7 @@ export function bimonthlyCard(d: BimonthlyDigest, tz: string): CardJson {
     else {
       els.push(markdown(`停滞超过 ${d.stuckDays} 天，或退回修改 ${RETURNS_NEEDING_COORDINATION} 次以上`, 'notation'));
       els.push(...cutTable(
-        [CODE_COLUMN, { name: 'name', label: '项目名称' }, { name: 'step', label: '当前状态' }, { name: 'why', label: '原因' }],
+        [CODE_COLUMN, { name: 'name', label: '项目名称' }, { name: 'step', label: '状态' }, { name: 'why', label: '原因' }],
         coordRows, max, `，${SEE_LEADS}`,
       ));
     }
@@ -269,7 +271,7 @@ export function bimonthlyCard(d: BimonthlyDigest, tz: string): CardJson {
     else {
       els.push(markdown(moveCounts, 'notation'));
       els.push(...cutTable(
-        [CODE_COLUMN, { name: 'name', label: '项目名称' }, { name: 'stage', label: '进展' }, { name: 'date', label: '日期', width: '80px' }],
+        [CODE_COLUMN, { name: 'name', label: '项目名称' }, { name: 'stage', label: '进展' }, { name: 'date', label: '日期' }],
         moveRows, max, `，${SEE_LEADS}`,
       ));
     }

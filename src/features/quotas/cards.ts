@@ -148,13 +148,13 @@ function progressCell(p: MetricProgress, alertShare: number) {
   if (p.target === 0) return p.done > 0 ? `${p.done}（无目标）` : '—';
   const text = `${p.done}/${p.target}`;
   // No <font> colour in table cells (not documented for them, see validate.ts): a lagging cell is marked ⚠️.
-  return raw(isLagging(p, alertShare) ? `${LAG_MARK} ${md(text)}` : md(text));
+  return raw(isLagging(p, alertShare) ? `${LAG_MARK}\u00a0${md(text)}` : md(text)); // the mark never sits alone on a line
 }
 
 /** One metric in the detail panel: "发明专利 ⚠️ 3/22（13.6%，应 11）", "平台类 1（无目标）". */
 function detailPart(metric: string, p: MetricProgress, alertShare: number, showExpected: boolean): string {
   if (p.target === 0) return `${SHORT_LABELS[metric]} ${p.done > 0 ? `${p.done}（无目标）` : '—'}`;
-  const mark = isLagging(p, alertShare) ? `${LAG_MARK} ` : '';
+  const mark = isLagging(p, alertShare) ? `${LAG_MARK}\u00a0` : '';
   return `${SHORT_LABELS[metric]} ${mark}${p.done}/${p.target}（${pct(p.percent)}${showExpected ? `，应 ${expectedWhole(p)}` : ''}）`;
 }
 
@@ -190,7 +190,7 @@ export function quotaProgressCard(input: ProgressCardInput): CardJson {
   const phase = yearPace(progress.year, input.now, input.tz).phase;
   const headline = paceHeadline(progress.year, progress.share, input.now, input.tz);
   const columns: TableColumn[] = [
-    { name: 'rank', label: '排名', width: '80px' }, // table column width: auto, [80,600]px or a percentage
+    { name: 'rank', label: '排名', width: 'auto' }, // table column width: auto, [80,600]px or a percentage
     { name: 'town', label: '镇区', width: 'auto' },
     { name: 'projects', label: '总数', type: 'markdown', width: 'auto' },
     { name: 'completion', label: '综合完成率', width: 'auto' },

@@ -402,6 +402,8 @@ function renderTable(e) {
   const thead = el('thead', {}, el('tr', {}, columns.map((c) => {
     const th = el('th', { scope: 'col', className: c.data_type === 'number' ? 'num' : undefined, text: String(c.display_name ?? c.name ?? '') });
     if (typeof c.width === 'string' && /^\d+(px|%)$/.test(c.width)) th.style.width = c.width;
+    // A fixed pixel width is kept as Lark keeps it (the column does not shrink below it).
+    if (typeof c.width === 'string' && /^\d+px$/.test(c.width)) th.style.minWidth = c.width;
     return th;
   })));
   const tbody = el('tbody');

@@ -335,6 +335,9 @@ describe('/quota: progress against the 2023 quotas', () => {
     expect(rowOf(rows, '白蒲镇').rank).toBe('3');
     expect(rowOf(rows, '吴窑镇').rank).toBe('4');
     expect(rowOf(rows, '全市合计').projects).toMatch(/^(⚠️\u00a0)?4\/398$/);
+    // The city target as 附件2 states it (合计 400/400/2000) is kept beside the towns' sum (398/398/1990).
+    expect(cardText(card)).toContain('全市目标（任务分解表合计行）：总数 400 · 发明专利 400 · 实用新型 2000');
+    expect(cardText(card)).toContain('各镇区目标之和：总数 398 · 发明专利 398 · 实用新型 1990');
     const elements = (card.body as { elements: Array<Record<string, unknown>> }).elements;
     const panel = elements.find((e) => e.tag === 'collapsible_panel')!;
     expect(panel.expanded).toBe(false);

@@ -126,6 +126,8 @@ export interface ProgressCardInput {
   tz: string;
   /** A metric below this share of its pace is shown in red (office.quota.alertShare). */
   alertShare: number;
+  /** The city targets as the imported table's 合计 row stated them (kept beside the towns' sum). */
+  statedTargets?: Partial<MetricValues>;
 }
 
 /** Marks a lagging progress cell (tables cannot colour text). */
@@ -181,6 +183,17 @@ function paceHeadline(year: number, share: number, now: Date, tz: string): { asO
   return { asOf: `截至 ${p.asOf}`, pace };
 }
 
+/** "全市目标（任务分解表合计行）：总数 400 · 发明专利 400 · 实用新型 2000；各镇区目标之和 398 · 398 · 1990". */
+function statedLine(stated: Partial<MetricValues> | undefined, progress: QuotaProgress): CardElement[] {
+  if (!stated) return [];
+  const metrics = QUOTA_METRICS.filter((m) => stated[m] !== undefined);
+  if (metrics.length === 0) return [];
+  const statedText = metrics.map((m) => `${SHORT_LABELS[m]} ${stated[m]}`).join(' · ');
+  const sumText = metrics.map((m) => `${SHORT_LABELS[m]} ${progress.city.metrics[m].target}`).join(' · ');
+  const same = metrics.every((m) => stated[m] === progress.city.metrics[m].target);
+  return [markdown(same ? `全市目标（任务分解表合计行）：${statedText}` : `全市目标（任务分解表合计行）：${statedText}\n各镇区目标之和：${sumText}（完成率按各镇区之和计算）`, 'notation')];
+}
+
 /**
  * `/quota`, phone-first (≈ 360 px): the city's figures first, then a four-column table (排名, 镇区, 总数,
  * 综合完成率), every town's other metrics in a folded panel, and the completion chart with 序时进度 as a line.
@@ -212,6 +225,7 @@ export function quotaProgressCard(input: ProgressCardInput): CardJson {
             return `- ${METRIC_LABELS[m]}：${p.done} / ${p.target}（${pct(p.percent)}）${phase === 'current' ? `，应完成 ${expectedWhole(p)}` : ''}`;
           }).join('\n'),
       ),
+      ...statedLine(input.statedTargets, progress),
       table(columns, [...shown.map((t) => townRow(t, alertShare)), townRow(city, alertShare)], 10),
       collapsible(`**各镇区分项明细**（发明专利、实用新型、平台类、基金类）`, [markdown(detailLines.join('\n'))]),
     ];

@@ -196,6 +196,18 @@ describe('validateCard', () => {
     expect(errorsOf(cardWith([cell])).join()).toMatch(/rows\[0\]\.a: <font> colour is not documented for table cells/);
   });
 
+  it('accepts a collapsible panel of markdown, and refuses a table, a form or an unknown property in it', () => {
+    const panel = (elements: El[], extra: El = {}): El => ({
+      tag: 'collapsible_panel', expanded: false, header: { title: { tag: 'markdown', content: '**明细**' }, width: 'fill' },
+      border: { color: 'grey', corner_radius: '5px' }, vertical_spacing: '8px', padding: '8px', elements, ...extra,
+    });
+    expect(errorsOf(cardWith([panel([md('丁堰镇 3/10')])]))).toEqual([]);
+    expect(errorsOf(cardWith([panel([table()])])).join()).toMatch(/a table may only sit at the body root/);
+    expect(errorsOf(cardWith([panel([form('f', [input('a'), submit()])])])).join()).toMatch(/a form may not sit inside a collapsible_panel/);
+    expect(errorsOf(cardWith([panel([md('x')], { folded: true })])).join()).toMatch(/unknown property "folded"/);
+    expect(errorsOf(cardWith([panel([md('x')], { header: { title: { tag: 'markdown', content: 'x' }, width: 'wide' } })])).join()).toMatch(/"width" "wide"/);
+  });
+
   it('assertValidCard throws with every error listed', () => {
     expect(() => assertValidCard(cardWith([{ tag: 'note' }, { tag: 'markdown', content: 1 }]))).toThrow(
       /unknown tag "note"[\s\S]*"content" must be a string/,

@@ -76,7 +76,7 @@ describe('weekly digest', () => {
       { action: 'transfer', leadId: 6, createdAt: sh('2026-11-17T11:00:00') },
       { action: 'approve', leadId: 9, createdAt: sh('2026-11-10T10:00:00') },
     ],
-    approvals: [{ approvedAt: sh('2026-11-22T10:00:00') }, { approvedAt: sh('2026-11-01T10:00:00') }, { approvedAt: null }],
+    approvals: [{ leadId: 3, approvedAt: sh('2026-11-22T10:00:00') }, { approvedAt: sh('2026-11-01T10:00:00') }, { approvedAt: null }],
     open: [
       open({ leadId: 1, status: 'pending', step: 'review', stepStartedAt: sh('2026-11-18T14:00:00') }),
       open({ leadId: 2, status: 'pending', step: 'prereview', stepStartedAt: sh('2026-11-20T10:00:00') }),
@@ -108,6 +108,27 @@ describe('weekly digest', () => {
     expect(digest.decisions).toEqual({ approve: 2, reject: 1, return: 1, approvedLeads: 1 });
   });
 
+  it('counts the decisions per lead, not per step approval', () => {
+    const twoSteps = weeklyDigest({
+      now: sh('2026-11-23T09:17:00'), tz: TZ, towns, stuckDays: 7, newLeads: [], open: [], returns: [], activities: [],
+      decisions: [
+        // Lead 1 passed 预审, 初审 and 审签 this week: one lead approved, not three approvals.
+        { action: 'approve', leadId: 1, createdAt: sh('2026-11-17T10:00:00') },
+        { action: 'approve', leadId: 1, createdAt: sh('2026-11-18T10:00:00') },
+        { action: 'approve', leadId: 1, createdAt: sh('2026-11-19T10:00:00') },
+        // Lead 2 passed two steps and waits at 审签; lead 3 passed one and was then returned.
+        { action: 'approve', leadId: 2, createdAt: sh('2026-11-18T10:00:00') },
+        { action: 'approve', leadId: 2, createdAt: sh('2026-11-20T10:00:00') },
+        { action: 'approve', leadId: 3, createdAt: sh('2026-11-18T10:00:00') },
+        { action: 'return', leadId: 3, createdAt: sh('2026-11-19T10:00:00') },
+      ],
+      approvals: [{ leadId: 1, approvedAt: sh('2026-11-19T10:00:00') }],
+    });
+    expect(twoSteps.leadDecisions).toEqual({ approved: 1, advanced: 1, rejected: 0, returned: 1 });
+    expect(cardText(weeklyCard(twoSteps, TZ))).toContain('审批通过 1 项 · 通过某一环节、仍在审批 1 项 · 驳回 0 项 · 退回修改 1 项');
+    expect(cardText(weeklyCard(twoSteps, TZ))).not.toMatch(/同意 \d+ 次/);
+  });
+
   it('lists the pending queue oldest first with whole days waited, and what is stuck', () => {
     expect(digest.queue.map((q) => [q.leadId, q.step, q.days])).toEqual([[5, 'signoff', 19], [1, 'review', 4], [2, 'prereview', 2]]);
     // 5: signoff 19 days; 7: returned 20 days ago (its last return); 6 waits 5 days: not stuck.
@@ -126,24 +147,32 @@ describe('weekly digest', () => {
     assertValidCard(card);
     const text = cardText(card);
     expect(text).toContain('周例会简报 · 2026年第48周');
-    expect(text).toContain('统计区间：11月16日 09:17 — 11月23日 09:17');
+    expect(text).toContain('统计区间：11月16日 — 11月23日'); // days, no clock times
+    expect(text).not.toMatch(/\d{2}:\d{2}/);
+    expect(text).toContain('**新增 5 项 · 审批通过 1 项 · 待审批 3 项 · 停滞 2 项**'); // key figures first
     expect(text).toContain('本周新增项目 5 项');
     expect(text).toContain('科创类 3 · 人才类 1 · 平台类 0 · 服务类 0 · 基金类 1');
-    expect(text).toContain('丁堰镇 | 1 | 1 | 0 | 0 | 0 | 2');
-    expect(text).toContain('合计 | 3 | 1 | 0 | 0 | 1 | 5');
-    expect(text).toContain('同意 2 次 · 驳回 1 次 · 退回修改 1 次；完成全部审批 1 项');
+    expect(text).toContain('丁堰镇 | 2 | 科创类 1、人才类 1');
+    expect(text).toContain('合计 | 5 | 科创类 3、人才类 1、基金类 1');
+    expect(text).toContain('审批通过 1 项 · 通过某一环节、仍在审批 1 项 · 驳回 1 项 · 退回修改 1 项');
     expect(text).toContain('待审批 3 项');
-    expect(text).toContain('KZ-2026-0005 | 项目5 | 丁堰镇 | 待审签 | 19');
+    expect(text).toContain('KZ-2026-0005 | 项目5（丁堰镇） | 待审签 | ⚠️\u00a019'); // stuck: marked in the queue, not listed twice
     expect(text).toContain('停滞超过 7 天 2 项');
-    expect(text).toContain('KZ-2026-0007 | 项目7 | 丁堰镇 | 退回修改（待登记人修改） | 20');
+    expect(text).toContain('待审批 1 项（上表 ⚠️ 标出）；退回待修改 1 项：');
+    expect(text).toContain('KZ-2026-0007 | 项目7（丁堰镇） | 退回修改（待登记人修改） | 20');
+    expect(text.split('KZ-2026-0005')).toHaveLength(2);
+    // Every table is at most four columns, and a code has a column wide enough not to wrap.
+    const tables = (card.body as { elements: Array<{ tag: string; columns?: Array<{ name: string; width?: string }> }> }).elements.filter((e) => e.tag === 'table');
+    for (const t of tables) expect(t.columns!.length).toBeLessThanOrEqual(4);
+    for (const t of tables) for (const c of t.columns!) if (c.name === 'code') expect(c.width).toBe('110px');
     expect(text).toContain('11月28日（5 天后） 科技招商推介会');
     expect(text).toContain('12月（具体日期待定） 十二月专场 · 主办：市科技局');
     expect(text).not.toContain('远期活动');
     expect(text).not.toContain('另有');
     const charts = (card.body as { elements: Array<{ tag: string; chart_spec?: { title: { text: string }; data: Array<{ values: unknown[] }> } }> }).elements.filter((e) => e.tag === 'chart');
+    // One bar per town (kinds are in the table: five bars per town do not fit a phone).
     expect(charts.map((c) => c.chart_spec!.title.text)).toEqual(['本周新增项目按镇区（项）', '待审批项目按环节（项）']);
-    expect(charts[0].chart_spec!.data[0].values).toContainEqual({ category: '白蒲镇', series: '科创类', value: 2 });
-    expect(charts[0].chart_spec!.data[0].values).toContainEqual({ category: '长江镇', series: '基金类', value: 1 });
+    expect(charts[0].chart_spec!.data[0].values).toContainEqual({ category: '白蒲镇', series: '新增', value: 2 });
     expect(charts[1].chart_spec!.data[0].values).toEqual([
       { category: '待预审', series: '待审批', value: 1 }, { category: '待初审', series: '待审批', value: 1 }, { category: '待审签', series: '待审批', value: 1 },
     ]);
@@ -224,17 +253,28 @@ describe('bimonthly digest', () => {
     const card = bimonthlyCard(digest, TZ);
     assertValidCard(card);
     const text = cardText(card);
-    expect(text).toContain('双月例会简报 · 2026年11–12月');
-    expect(text).toContain('丁堰镇 | 2/10 | 4/5 | — | — | — | 50.0% | 滞后');
-    expect(text).toContain('白蒲镇 | 1/4 | — | — | — | — | 25.0% | 滞后');
-    expect(text).toContain('全市 | 3/14 | 4/5 | — | — | — | 50.7% | ');
-    expect(text).toContain('KZ-2026-0011 | 项目11 | 丁堰镇 | 科创类 | 重大项目、常规类 | 待审签 | —');
-    expect(text).toContain('KZ-2026-0009 | 项目9 | 丁堰镇 | 科创类 | 重点类 | 已通过 | 注册');
+    // One period label: the title and the body name the same two months.
+    expect(text).toContain('双月例会简报 · 2026年9月–10月');
+    expect(text).toContain('统计区间：2026年9月–10月；任务进度截至 11月25日');
+    expect(text).not.toContain('11–12月');
+    expect(text).not.toMatch(/\d{2}:\d{2}/);
+    expect(text).toContain('丁堰镇 | 2/10 | 50.0% | 滞后');
+    expect(text).toContain('白蒲镇 | 1/4 | 25.0% | 滞后');
+    expect(text).toContain('全市 | 3/14 | 50.7% | ');
+    expect(text).toContain('**丁堰镇**：发明专利 4/5 · 实用新型 — · 平台类 — · 基金类 —'); // in the folded panel
+    // Lagging towns: one ranked line, each town once, the furthest behind first.
+    expect(text).toContain('**滞后镇区 2 个**（综合完成率由低到高）：白蒲镇 25.0% · 丁堰镇 50.0%');
+    expect(text).toContain('KZ-2026-0011 | 【重大】项目11（丁堰镇，科创类） | 待审签');
+    expect(text).toContain('KZ-2026-0009 | 项目9（丁堰镇，科创类） | 注册');
     expect(text).not.toContain('KZ-2026-0012');
     expect(text).toContain('需协调事项 3 项');
-    expect(text).toContain('KZ-2026-0005 | 项目5 | 丁堰镇 | 待审签 | 22 | 0 | 停滞 22 天');
-    expect(text).toContain('KZ-2026-0006 | 项目6 | 丁堰镇 | 退回修改（待登记人修改） | 5 | 2 | 退回 2 次');
-    expect(text).toContain('项目进展（2026年9月–10月）2 项');
+    expect(text).toContain('KZ-2026-0005 | 项目5（丁堰镇） | 待审签 | 停滞 22 天');
+    expect(text).toContain('KZ-2026-0006 | 项目6（丁堰镇） | 退回修改（待登记人修改） | 退回 2 次');
+    expect(text).toContain('项目进展 2 项');
+    expect(text).toContain('KZ-2026-0009 | 项目9（白蒲镇） | 注册 | 10月20日');
+    const els = (card.body as { elements: Array<{ tag: string; columns?: Array<{ name: string; width?: string }> }> }).elements;
+    for (const t of els.filter((e) => e.tag === 'table')) expect(t.columns!.length).toBeLessThanOrEqual(4);
+    expect(els.filter((e) => e.tag === 'collapsible_panel')).toHaveLength(1);
     expect(text).toContain('签约 1');
   });
 
@@ -264,7 +304,7 @@ describe('bimonthly digest', () => {
     expect(dy.metrics.projects).toMatchObject({ done: 2, target: 10 });
     const text = cardText(bimonthlyCard(january, TZ));
     expect(text).toContain('2026 年任务进度');
-    expect(text).toContain('任务进度截至 12月31日 23:59');
+    expect(text).toContain('任务进度截至 12月31日');
     expect(text).toContain('丁堰镇 | 2/10 |');
     // Any other month measures the current year as of the run.
     expect(digest.progress.year).toBe(2026);
@@ -332,7 +372,7 @@ describe('monthly report', () => {
       '11月新增项目 6 项，环比增加 2 项（+50.0%）；审批通过 2 项，环比增加 1 项（+100.0%）；驳回 0 项，环比减少 2 项（−100.0%）。',
       '按类别看，人才类增幅最大（0 → 2，+2 项），服务类降幅最大（2 → 0，−2 项）。',
       '按产业方向看，氢能增幅最大（1 → 3，+2 项），大健康降幅最大（3 → 0，−3 项）。',
-      '截至月末，低于序时进度 80% 的镇区 1 个：丁堰镇（总数）。',
+      '截至月末，1 个镇区有指标低于序时进度的 80%。',
     ]);
   });
 
@@ -350,6 +390,13 @@ describe('monthly report', () => {
     expect(charts[1].chart_spec!.data[0].values).toContainEqual({ category: '大健康', series: '上月', value: 3 });
     expect(charts[2].chart_spec!.data[0].values).toContainEqual({ category: '白蒲镇', series: '综合完成率', value: 100 });
     expect(charts[2].chart_spec!.data[0].values).toContainEqual({ category: '丁堰镇', series: '综合完成率', value: 8.3 });
+    // 序时进度 is a reference line, not a bar beside every town.
+    expect(charts[2].chart_spec!.data[0].values).not.toContainEqual(expect.objectContaining({ series: '序时进度' }));
+    expect(JSON.stringify(charts[2].chart_spec)).toContain('"markLine":[{"y":91.5,"label":{"visible":true,"text":"序时进度 91.5%"');
+    // The lagging towns are named once: the analysis counts them, the ranked line names them.
+    expect(text.split('丁堰镇 8.3%')).toHaveLength(2);
+    expect(text).toContain('**滞后镇区 1 个**（综合完成率由低到高）：丁堰镇 8.3%');
+    expect(text).not.toContain('丁堰镇（总数）');
   });
 
   it('says so when nothing changed', () => {
@@ -427,7 +474,7 @@ describe(`cards over ${N.toLocaleString('en-US')} leads`, () => {
     expect(byTown.rest).toBe(0);
     expect(queue.rows).toBeGreaterThan(10);
     expect(queue.rows + queue.rest).toBe(N / 2);
-    expect(stuck.rows + stuck.rest).toBe(N);
+    expect(stuck.rows + stuck.rest).toBe(N / 2); // the returned ones; the pending ones are marked ⚠️ in the queue
     const text = cardText(card);
     expect(text).toContain(`待审批 ${N / 2} 项`);
     expect(text).toContain(`停滞超过 7 天 ${N} 项`);

@@ -40,7 +40,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the sandbox in Chromium', () => {
       executablePath: CHROMIUM,
       headless: true,
       locale: 'zh-CN',
-      viewport: { width: 1280, height: 900 },
+      viewport: { width: 390, height: 844 }, // a phone: leaders read the cards there (issue 17)
       args: [
         '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run',
         '--disable-component-update', '--disable-sync',

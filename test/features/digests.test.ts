@@ -275,15 +275,15 @@ describe('weekly digest (周例会)', () => {
     expect(result).toMatchObject({ sent: 2, skipped: 0 });
     expect(titles(GROUP_B)).toContain(TITLE);
     const text = textOf(lastCard(GROUP_A, TITLE));
-    expect(text).toContain('统计区间：11月16日 09:17 — 11月23日 09:17');
+    expect(text).toContain('统计区间：11月16日 — 11月23日');
     expect(text).toContain('本周新增项目 4 项');
     expect(text).toContain('科创类 2 · 人才类 1 · 平台类 0 · 服务类 0 · 基金类 1');
-    expect(text).toContain('丁堰镇 | 1 | 1 | 0 | 0 | 0 | 2');
-    expect(text).toContain('白蒲镇 | 1 | 0 | 0 | 0 | 0 | 1');
-    expect(text).toContain('长江镇 | 0 | 0 | 0 | 0 | 1 | 1');
-    expect(text).toContain('同意 3 次 · 驳回 1 次 · 退回修改 1 次；完成全部审批 1 项');
+    expect(text).toContain('丁堰镇 | 2 | 科创类 1、人才类 1');
+    expect(text).toContain('白蒲镇 | 1 | 科创类 1');
+    expect(text).toContain('长江镇 | 1 | 基金类 1');
+    expect(text).toContain('审批通过 1 项 · 通过某一环节、仍在审批 1 项 · 驳回 1 项 · 退回修改 1 项');
     expect(text).toContain('待审批 3 项');
-    const queue = ['KZ-2026-0005 | 测试项目5 | 丁堰镇 | 待审签 | 19', 'KZ-2026-0001 | 测试项目1 | 丁堰镇 | 待初审 | 4', 'KZ-2026-0002 | 测试项目2 | 丁堰镇 | 待预审 | 2'];
+    const queue = ['KZ-2026-0005 | 测试项目5（丁堰镇） | 待审签 | ⚠️\u00a019', 'KZ-2026-0001 | 测试项目1（丁堰镇） | 待初审 | 4', 'KZ-2026-0002 | 测试项目2（丁堰镇） | 待预审 | 2'];
     const at = queue.map((row) => text.indexOf(row));
     expect(at.every((i) => i >= 0)).toBe(true);
     expect([...at].sort((a, b) => a - b)).toEqual(at); // oldest first
@@ -304,25 +304,27 @@ describe('weekly digest (周例会)', () => {
 });
 
 describe('bimonthly digest (双月例会)', () => {
-  const TITLE = '双月例会简报 · 2026年11–12月';
+  const TITLE = '双月例会简报 · 2026年9月–10月';
 
   it('shows quota progress, key projects, items to coordinate and lifecycle movements', async () => {
     const now = sh('2026-11-25T10:00:00');
     expect(await runJob(bimonthlyDigestJob, now)).toMatchObject({ sent: 1, skipped: 0 });
     expect(titles(GROUP_B)).not.toContain(TITLE);
     const text = textOf(lastCard(GROUP_A, TITLE));
-    expect(text).toContain('项目动态：2026年9月–10月；任务进度截至 11月25日 10:00');
-    expect(text).toContain('丁堰镇 | 1/10 | 2/5 | — | 1/2 | — | 33.3% | 滞后');
-    expect(text).toContain('白蒲镇 | 1/4 | — | — | — | — | 25.0% | 滞后');
-    expect(text).toContain('全市 | 3/14 | 2/5 | — | 1/2 | — | 37.1% | ');
+    expect(text).toContain('统计区间：2026年9月–10月；任务进度截至 11月25日');
+    expect(text).toContain('丁堰镇 | 1/10 | 33.3% | 滞后');
+    expect(text).toContain('白蒲镇 | 1/4 | 25.0% | 滞后');
+    expect(text).toContain('全市 | 3/14 | 37.1% | ');
+    expect(text).toContain('**丁堰镇**：发明专利 2/5 · 实用新型 — · 平台类 1/2 · 基金类 —');
+    expect(text).toContain('**滞后镇区 2 个**（综合完成率由低到高）：白蒲镇 25.0% · 丁堰镇 33.3%');
     expect(text).toContain('重点项目 2 项');
-    expect(text).toContain('KZ-2026-0011 | 测试项目11 | 长江镇 | 科创类 | 重大项目、常规类 | 待审签 | —');
-    expect(text).toContain('KZ-2026-0009 | 测试项目9 | 丁堰镇 | 科创类 | 重点类 | 已通过 | 注册');
+    expect(text).toContain('KZ-2026-0011 | 【重大】测试项目11（长江镇，科创类） | 待审签');
+    expect(text).toContain('KZ-2026-0009 | 测试项目9（丁堰镇，科创类） | 注册');
     expect(text).not.toContain('KZ-2026-0012');
     expect(text).toContain('需协调事项 2 项');
-    expect(text).toContain('KZ-2026-0005 | 测试项目5 | 丁堰镇 | 待审签 | 22 | 0 | 停滞 22 天');
-    expect(text).toContain('KZ-2026-0006 | 测试项目6 | 白蒲镇 | 退回修改（待登记人修改） | 8 | 2 | 停滞 8 天，退回 2 次');
-    expect(text).toContain('项目进展（2026年9月–10月）2 项');
+    expect(text).toContain('KZ-2026-0005 | 测试项目5（丁堰镇） | 待审签 | 停滞 22 天');
+    expect(text).toContain('KZ-2026-0006 | 测试项目6（白蒲镇） | 退回修改（待登记人修改） | 停滞 8 天，退回 2 次');
+    expect(text).toContain('项目进展 2 项');
     expect(text).toContain('注册 1 · 签约 1');
 
     expect(await runJob(bimonthlyDigestJob, now)).toMatchObject({ sent: 0, skipped: 1 });
@@ -330,10 +332,10 @@ describe('bimonthly digest (双月例会)', () => {
 
   it('in January shows how the year of its Nov–Dec window ended, not the new year', async () => {
     expect(await runJob(bimonthlyDigestJob, sh('2027-01-04T09:23:00'))).toMatchObject({ sent: 1, skipped: 0 });
-    const text = textOf(lastCard(GROUP_A, '双月例会简报 · 2027年1–2月'));
-    expect(text).toContain('项目动态：2026年11月–12月；任务进度截至 12月31日 23:59');
+    const text = textOf(lastCard(GROUP_A, '双月例会简报 · 2026年11月–12月'));
+    expect(text).toContain('统计区间：2026年11月–12月；任务进度截至 12月31日');
     expect(text).toContain('2026 年任务进度');
-    expect(text).toContain('丁堰镇 | 1/10 | 2/5 | — | 1/2 | — | 33.3% | 滞后');
+    expect(text).toContain('丁堰镇 | 1/10 | 33.3% | 滞后');
     expect(text).not.toContain('尚未导入');
   });
 });
@@ -349,7 +351,8 @@ describe('monthly report (一月一报)', () => {
     expect(text).toContain('11月新增项目 8 项，环比增加 5 项（+166.7%）；审批通过 1 项，与上月持平；驳回 1 项，环比增加 1 项（上月为 0）。');
     expect(text).toContain('按类别看，科创类增幅最大（2 → 4，+2 项），服务类降幅最大（1 → 0，−1 项）。');
     expect(text).toContain('按产业方向看，合成生物学增幅最大（0 → 2，+2 项），大健康降幅最大（1 → 0，−1 项）。');
-    expect(text).toContain('截至月末，低于序时进度 80% 的镇区 2 个：丁堰镇（总数、发明专利实审数、平台类项目）；白蒲镇（总数）。');
+    expect(text).toContain('截至月末，2 个镇区有指标低于序时进度的 80%。');
+    expect(text).toContain('**滞后镇区 2 个**（综合完成率由低到高）：白蒲镇 25.0% · 丁堰镇 33.3%');
     const charts = (cardOf(message).body as { elements: Array<{ tag: string; chart_spec?: { type: string; data: Array<{ values: unknown[] }> } }> }).elements.filter((e) => e.tag === 'chart');
     expect(charts.map((c) => c.chart_spec!.type)).toEqual(['pie', 'bar', 'bar']);
     expect(charts[0].chart_spec!.data[0].values).toEqual([
@@ -409,7 +412,7 @@ describe('exactly once across restarts and processes', () => {
     // The monthly report of November was already sent: the catch-up of 1 December sent it no second time.
     expect(titles(GROUP_A).filter((t) => t === '一月一报 · 2026年11月')).toHaveLength(1);
     const W49text = textOf(lastCard(GROUP_A, W49));
-    expect(W49text).toContain('统计区间：11月23日 09:17 — 11月30日 09:17');
+    expect(W49text).toContain('统计区间：11月23日 — 11月30日');
 
     const before = bot.state.messages.length;
     await bot.app.outbox.stop();
@@ -465,7 +468,7 @@ describe('npm run job', () => {
     expect(first.stdout).toContain(`delivered 2 message(s) to ${bot.lark.url}`);
     const text = textOf(lastCard(GROUP_A, W51));
     expect(text).toContain('本周新增项目 1 项');
-    expect(text).toContain('丁堰镇 | 0 | 1 | 0 | 0 | 0 | 1');
+    expect(text).toContain('丁堰镇 | 1 | 人才类 1');
     expect(text).toContain('待审批 5 项');
     expect(titles(GROUP_B).filter((t) => t === W51)).toHaveLength(1);
 

@@ -324,30 +324,39 @@ describe('/quota: progress against the 2023 quotas', () => {
     const rows = tableRows(card);
     expect(rows.map((r) => r.town)).toEqual(expect.arrayContaining([...TOWNS_2023, '全市合计']));
     expect(rows).toHaveLength(14);
+    // Phone-first: four narrow columns (排名, 镇区, 总数, 综合完成率); the other metrics are in the folded panel.
+    const table = (card.body as { elements: Array<Record<string, unknown>> }).elements.find((e) => e.tag === 'table')!;
+    expect((table.columns as Array<{ display_name: string }>).map((c) => c.display_name)).toEqual(['排名', '镇区', '总数', '综合完成率']);
     const dy = rowOf(rows, '丁堰镇');
-    expect(dy.projects).toMatch(/^⚠️ 3\/22（13\.6%）应/); // behind its pace: marked ⚠️ (no colour in table cells)
-    expect(dy.invention_patents).toMatch(/^⚠️ 3\/22（/);
-    expect(dy.utility_models).toMatch(/^⚠️ 8\/110（/);
-    expect(dy.platforms).toBe('1/—');
-    expect(rowOf(rows, '东陈镇').projects).toMatch(/^⚠️ 0\/19（0%）/);
-    expect(rowOf(rows, '高新区')).toMatchObject({ rank: '1', funds: expect.stringMatching(/^2\/2（100%）/) });
+    expect(dy.projects).toBe('⚠️\u00a03/22'); // behind its pace: marked ⚠️ (no colour in table cells)
+    expect(rowOf(rows, '东陈镇').projects).toBe('⚠️\u00a00/19');
+    expect(rowOf(rows, '高新区')).toMatchObject({ rank: '1' });
     expect(dy.rank).toBe('2');
     expect(rowOf(rows, '白蒲镇').rank).toBe('3');
     expect(rowOf(rows, '吴窑镇').rank).toBe('4');
-    const city = rowOf(rows, '全市合计');
-    expect(city.projects).toMatch(/^(⚠️ )?4\/398（/);
-    expect(city.invention_patents).toMatch(/^(⚠️ )?4\/398（/);
-    expect(city.platforms).toMatch(/^(⚠️ )?1\/3（/);
-    expect(city.funds).toMatch(/^(⚠️ )?2\/4（50%）/);
-    // The pace: on 2 July 12:00 half of 2023 has passed, so 22 × 182.5/365 = 11 are expected of 丁堰镇.
-    expect(dy.projects).toContain('应11');
+    expect(rowOf(rows, '全市合计').projects).toMatch(/^(⚠️\u00a0)?4\/398$/);
+    // The city target as 附件2 states it (合计 400/400/2000) is kept beside the towns' sum (398/398/1990).
+    expect(cardText(card)).toContain('全市目标（任务分解表合计行）：总数 400 · 发明专利 400 · 实用新型 2000');
+    expect(cardText(card)).toContain('各镇区目标之和：总数 398 · 发明专利 398 · 实用新型 1990');
     const elements = (card.body as { elements: Array<Record<string, unknown>> }).elements;
-    const chart = elements.find((e) => e.tag === 'chart');
-    expect(JSON.stringify(chart)).toContain('综合完成率');
+    const panel = elements.find((e) => e.tag === 'collapsible_panel')!;
+    expect(panel.expanded).toBe(false);
+    const detail = cardText({ schema: '2.0', body: { elements: panel.elements } } as unknown as CardJson);
+    // The pace: on 2 July 12:00 half of 2023 has passed, so 22 × 182.5/365 = 11 are expected of 丁堰镇: whole numbers only.
+    expect(detail).toContain('**丁堰镇**：总数 ⚠️\u00a03/22（13.6%，应 11） · 发明专利 ⚠️\u00a03/22（13.6%，应 11） · 实用新型 ⚠️\u00a08/110（7.3%，应 55） · 平台类 1（无目标）');
+    expect(detail).toContain('基金类 2/2（100%，应 1）'); // 高新区: 0.5 of a fund is shown as 1, never 应0.5
+    expect(detail).not.toMatch(/应 ?\d+\.\d/);
+    expect(detail).not.toContain('1/—');
+    // 序时进度 is a reference line on the chart, not a bar beside every town.
+    const chart = elements.find((e) => e.tag === 'chart')!;
+    const spec = chart.chart_spec as { data: Array<{ values: Array<{ series: string }> }>; markLine: Array<{ y: number; label: { text: string } }> };
+    expect(new Set(spec.data[0].values.map((v) => v.series))).toEqual(new Set(['综合完成率']));
+    expect(spec.markLine[0].label.text).toMatch(/^序时进度 \d+(\.\d)?%$/);
+    expect(spec.markLine[0].y).toBeCloseTo(50, 0);
 
     // The Chinese word without a year means this year (2023 on the office clock).
     await bot.say(LEADER, '任务进度');
-    expect(tableRows(lastCard(LEADER).card).find((r) => r.town === '丁堰镇')?.projects).toMatch(/^⚠️ 3\/22/);
+    expect(tableRows(lastCard(LEADER).card).find((r) => r.town === '丁堰镇')?.projects).toMatch(/^⚠️\u00a03\/22/);
   });
 
   it('tells a person without a role to ask for one, and says when a year has no table', async () => {
@@ -387,7 +396,7 @@ describe('/quota set', () => {
     expect(await prisma().auditEvent.count({ where: { action: 'quota_set' } })).toBe(2);
 
     await bot.say(STAFF, '/quota 2023');
-    expect(rowOf(tableRows(lastCard(STAFF).card), '丁堰镇').projects).toMatch(/^⚠️ 3\/30（10%）/);
+    expect(rowOf(tableRows(lastCard(STAFF).card), '丁堰镇').projects).toBe('⚠️\u00a03/30');
   });
 });
 
@@ -529,7 +538,6 @@ describe('quota-alerts job', () => {
   const july = new Date('2024-07-25T01:47:00Z'); // 25 July 09:47 in Shanghai
   const run = (now: Date) => quotaAlertsJob.run({ services: bot.app.services, now, force: false });
   const cardsTo = (chat: string) => bot.messagesTo(chat).filter((m) => m.msgType === 'interactive').map((m) => valid(cardOf(m)));
-  const one = (n: number) => (Math.round(n * 10) / 10).toFixed(1);
 
   beforeAll(async () => {
     nowMs = Date.parse('2024-07-20T02:00:00Z');
@@ -559,13 +567,13 @@ describe('quota-alerts job', () => {
     const dy = cardsTo(DY);
     expect(dy.map(title)).toEqual(['任务进度预警 · 丁堰镇']);
     const dyText = cardText(dy[0]);
-    expect(dyText).toContain(`总数**：已完成 3，序时应完成 ${one(10 * share)}，差 ${one(10 * share - 3)}（全年目标 10）`);
+    expect(dyText).toContain(`总数**：已完成 3，序时应完成 ${Math.ceil(10 * share)}，差 ${Math.ceil(10 * share) - 3}（全年目标 10）`);
     expect(dyText).not.toContain('白蒲镇');
 
     const bp = cardsTo(BP);
     expect(bp.map(title).sort()).toEqual(['任务进度预警 · 白蒲镇', '表彰 · 白蒲镇'].sort());
     const bpAlert = cardText(bp.find((c) => title(c).startsWith('任务进度预警'))!);
-    expect(bpAlert).toContain(`基金类项目**：已完成 0，序时应完成 ${one(share)}，差 ${one(share)}（全年目标 1）`);
+    expect(bpAlert).toContain(`基金类项目**：已完成 0，序时应完成 1，差 1（全年目标 1）`);
     expect(bpAlert).not.toContain('**总数**');
     // The praise names the metric reached: 白蒲镇 still lags on 基金类项目, so the year is not complete.
     const praise = cardText(bp.find((c) => title(c).startsWith('表彰'))!);
@@ -680,7 +688,8 @@ describe('/quota for a year that is over or has not begun', () => {
     expect(text).toContain('**全市合计**（全年）');
     expect(text).toContain('2023 年已结束，应完成数即全年目标');
     // 丁堰镇: 3 of 22 by the end of 2023; the whole target was due.
-    expect(rowOf(tableRows(card), '丁堰镇').projects).toBe('⚠️ 3/22（13.6%）应22');
+    expect(rowOf(tableRows(card), '丁堰镇').projects).toBe('⚠️\u00a03/22');
+    expect(text).toContain('总数 ⚠️\u00a03/22（13.6%，应 22）');
 
     await bot.say(STAFF, '/quota export 2023');
     const file = bot.state.files.get(JSON.parse(bot.lastMessageTo(STAFF).content).file_key as string)!;
@@ -697,7 +706,8 @@ describe('/quota for a year that is over or has not begun', () => {
     expect(subtitle(card)).toBe('截至 2024-11-25 · 2025 年尚未开始，暂无序时进度要求');
     expect(cardText(card)).toContain('**全市合计**（尚未开始）');
     expect(cardText(card)).not.toContain('，序时应完成');
-    expect(rowOf(tableRows(card), '丁堰镇').projects).toBe('0/12（0%）应0');
+    expect(rowOf(tableRows(card), '丁堰镇').projects).toBe('0/12');
+    expect(cardText(card)).toContain('**丁堰镇**：总数 0/12（0%）');
 
     // The current year is still as of today with its pace.
     await bot.say(STAFF, '/quota 2024');

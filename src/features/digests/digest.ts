@@ -303,8 +303,8 @@ export interface WeeklyInput {
   newLeads: readonly LeadFact[];
   /** approve / reject / return audit events (only the window counts). */
   decisions: readonly AuditFact[];
-  /** approvedAt of leads that completed approval (only the window counts). */
-  approvals: readonly { approvedAt: Date | null }[];
+  /** approvedAt of leads that completed approval (only the window counts); leadId to count each lead once. */
+  approvals: readonly { leadId?: number; approvedAt: Date | null }[];
   /** Open leads (pending and returned). */
   open: readonly OpenLeadFact[];
   /** 'return' audit events of those leads (for how long a returned lead has waited). */
@@ -328,7 +328,13 @@ export interface WeeklyDigest {
   asOf: Date;
   window: Window;
   newLeads: { total: number; rows: TownKindRow[]; byKind: KindCounts };
+  /** Audit events of the week (one per step decision) and the leads that completed approval. */
   decisions: { approve: number; reject: number; return: number; approvedLeads: number };
+  /**
+   * The week's decisions per lead, as a meeting counts them: leads that completed approval, leads that passed
+   * a step and are still under approval, leads rejected, leads returned for changes (each lead once per line).
+   */
+  leadDecisions: { approved: number; advanced: number; rejected: number; returned: number };
   /** Pending leads at their current step, oldest first. */
   queue: WaitingItem[];
   stuckDays: number;
@@ -347,6 +353,16 @@ export function weeklyDigest(input: WeeklyInput): WeeklyDigest {
     if (d.action === 'approve' || d.action === 'reject' || d.action === 'return') decisions[d.action]++;
   }
   decisions.approvedLeads = input.approvals.filter((a) => within(a.approvedAt, window)).length;
+  const leadsWith = (action: string) => new Set(input.decisions.filter((d) => d.action === action && d.leadId !== null && within(d.createdAt, window)).map((d) => d.leadId));
+  const approvedIds = new Set(input.approvals.filter((a) => within(a.approvedAt, window) && a.leadId !== undefined).map((a) => a.leadId));
+  const rejected = leadsWith('reject');
+  const returned = leadsWith('return');
+  const leadDecisions = {
+    approved: decisions.approvedLeads,
+    advanced: [...leadsWith('approve')].filter((id) => !approvedIds.has(id as number) && !rejected.has(id) && !returned.has(id)).length,
+    rejected: rejected.size,
+    returned: returned.size,
+  };
   const waiting = waitingItems(input.open, input.returns, now);
   return {
     kind: 'weekly',
@@ -355,6 +371,7 @@ export function weeklyDigest(input: WeeklyInput): WeeklyDigest {
     window,
     newLeads: { total: counted.total, rows: counted.rows, byKind: counted.byKind },
     decisions,
+    leadDecisions,
     queue: waiting.filter((w) => w.status === 'pending'),
     stuckDays: input.stuckDays,
     stuck: waiting.filter((w) => isStuck(w, now, input.stuckDays)),
@@ -638,6 +655,22 @@ export function laggingSummary(lagging: readonly LaggingEntry[], towns: readonly
   return [...byTown.entries()].sort((a, b) => order(a[0], b[0])).map(([town, metrics]) => `${town}（${metrics.join('、')}）`);
 }
 
+/** A lagging town with its overall completion, for the one ranked line of lagging towns. */
+export interface RankedLagging {
+  town: string;
+  completion: number | null;
+}
+
+/** The towns that lag on any metric, each once, the furthest behind (lowest completion) first. */
+export function rankedLagging(lagging: readonly LaggingEntry[], progress: QuotaProgress, towns: readonly string[]): RankedLagging[] {
+  const names = [...new Set(lagging.map((e) => e.town))];
+  const completion = new Map(progress.towns.map((t) => [t.town, t.completion]));
+  const order = officeOrder(towns);
+  return names
+    .map((town) => ({ town, completion: completion.get(town) ?? null }))
+    .sort((a, b) => (a.completion ?? 0) - (b.completion ?? 0) || order(a.town, b.town));
+}
+
 function analyse(
   month: string,
   totals: MonthlyDigest['totals'],
@@ -658,12 +691,13 @@ function analyse(
     out.push(`尚未导入 ${progress.year} 年任务分解表，无法评估序时进度。`);
     return out;
   }
-  const lag = laggingSummary(lagging, towns);
+  // The towns themselves are named once, on the card's ranked line of lagging towns.
+  const lag = rankedLagging(lagging, progress, towns);
   const share = `${Math.round(alertShare * 100)}%`;
   out.push(
     lag.length === 0
       ? `截至月末，各镇区各项指标均达到序时进度的 ${share} 以上。`
-      : `截至月末，低于序时进度 ${share} 的镇区 ${lag.length} 个：${lag.join('；')}。`,
+      : `截至月末，${lag.length} 个镇区有指标低于序时进度的 ${share}。`,
   );
   return out;
 }

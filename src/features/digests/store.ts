@@ -116,8 +116,9 @@ async function newLeads(db: DbOrTx, w: Window): Promise<LeadFact[]> {
   return db.lead.findMany({ where: { createdAt: range(w) }, select: { town: true, kind: true, industry: true, createdAt: true } });
 }
 
-async function approvals(db: DbOrTx, w: Window): Promise<{ approvedAt: Date | null }[]> {
-  return db.lead.findMany({ where: { approvedAt: range(w) }, select: { approvedAt: true } });
+async function approvals(db: DbOrTx, w: Window): Promise<{ leadId: number; approvedAt: Date | null }[]> {
+  const rows = await db.lead.findMany({ where: { approvedAt: range(w) }, select: { id: true, approvedAt: true } });
+  return rows.map((r) => ({ leadId: r.id, approvedAt: r.approvedAt }));
 }
 
 /** Rows for weeklyDigest(): the caller adds now, tz, towns and stuckDays. */

@@ -2,7 +2,7 @@
 // chart, and the cards of the quota-alerts job (预警 per town, the leaders' ranking, 表彰).
 import type { CardJson } from '../../platform/lark/types.ts';
 import {
-  barChart, button, buttonRow, card, fitCard, greyText, header, hr, keyValues, markdown, moreItems, noticeCard,
+  barChart, button, buttonRow, card, collapsible, fitCard, greyText, header, hr, keyValues, markdown, moreItems, noticeCard,
   raw, table, type CardElement, type TableColumn, type TableRow,
 } from '../../platform/cards/kit.ts';
 import { md } from '../../platform/cards/template.ts';
@@ -126,6 +126,8 @@ export interface ProgressCardInput {
   tz: string;
   /** A metric below this share of its pace is shown in red (office.quota.alertShare). */
   alertShare: number;
+  /** The city targets as the imported table's 合计 row stated them (kept beside the towns' sum). */
+  statedTargets?: Partial<MetricValues>;
 }
 
 /** Marks a lagging progress cell (tables cannot colour text). */
@@ -135,11 +137,27 @@ function isLagging(p: MetricProgress, alertShare: number): boolean {
   return p.target > 0 && p.done < alertShare * p.expected;
 }
 
+/**
+ * What a town should have done by now, as a whole number (a fraction of a project means nothing to a reader):
+ * rounded up, so a town behind its pace always falls short of the number shown (0.9 of a platform → 1).
+ */
+export function expectedWhole(p: Pick<MetricProgress, 'expected'>): number {
+  return Math.max(0, Math.ceil(p.expected - 1e-9));
+}
+
+/** The narrow table cell: "3/22", "⚠️ 3/22" when behind the pace, "1（无目标）" when done without a target. */
 function progressCell(p: MetricProgress, alertShare: number) {
-  if (p.target === 0) return p.done > 0 ? `${p.done}/—` : '—';
-  const text = `${p.done}/${p.target}（${pct(p.percent)}）应${fmt(p.expected)}`;
+  if (p.target === 0) return p.done > 0 ? `${p.done}（无目标）` : '—';
+  const text = `${p.done}/${p.target}`;
   // No <font> colour in table cells (not documented for them, see validate.ts): a lagging cell is marked ⚠️.
-  return raw(isLagging(p, alertShare) ? `${LAG_MARK} ${md(text)}` : md(text));
+  return raw(isLagging(p, alertShare) ? `${LAG_MARK}\u00a0${md(text)}` : md(text)); // the mark never sits alone on a line
+}
+
+/** One metric in the detail panel: "发明专利 ⚠️ 3/22（13.6%，应 11）", "平台类 1（无目标）". */
+function detailPart(metric: string, p: MetricProgress, alertShare: number, showExpected: boolean): string {
+  if (p.target === 0) return `${SHORT_LABELS[metric]} ${p.done > 0 ? `${p.done}（无目标）` : '—'}`;
+  const mark = isLagging(p, alertShare) ? `${LAG_MARK}\u00a0` : '';
+  return `${SHORT_LABELS[metric]} ${mark}${p.done}/${p.target}（${pct(p.percent)}${showExpected ? `，应 ${expectedWhole(p)}` : ''}）`;
 }
 
 function completionText(c: number | null): string {
@@ -150,7 +168,7 @@ function townRow(t: { rank: number | null; town: string; metrics: Record<string,
   return {
     rank: t.rank === null ? '—' : String(t.rank),
     town: t.town,
-    ...Object.fromEntries(QUOTA_METRICS.map((m) => [m, progressCell(t.metrics[m], alertShare)])),
+    projects: progressCell(t.metrics.projects, alertShare),
     completion: completionText(t.completion),
   };
 }
@@ -165,31 +183,51 @@ function paceHeadline(year: number, share: number, now: Date, tz: string): { asO
   return { asOf: `截至 ${p.asOf}`, pace };
 }
 
-/** `/quota`: per town done/target, completion and pace, rank, the city total, and a completion chart. */
+/** "全市目标（任务分解表合计行）：总数 400 · 发明专利 400 · 实用新型 2000；各镇区目标之和 398 · 398 · 1990". */
+function statedLine(stated: Partial<MetricValues> | undefined, progress: QuotaProgress): CardElement[] {
+  if (!stated) return [];
+  const metrics = QUOTA_METRICS.filter((m) => stated[m] !== undefined);
+  if (metrics.length === 0) return [];
+  const statedText = metrics.map((m) => `${SHORT_LABELS[m]} ${stated[m]}`).join(' · ');
+  const sumText = metrics.map((m) => `${SHORT_LABELS[m]} ${progress.city.metrics[m].target}`).join(' · ');
+  const same = metrics.every((m) => stated[m] === progress.city.metrics[m].target);
+  return [markdown(same ? `全市目标（任务分解表合计行）：${statedText}` : `全市目标（任务分解表合计行）：${statedText}\n各镇区目标之和：${sumText}（完成率按各镇区之和计算）`, 'notation')];
+}
+
+/**
+ * `/quota`, phone-first (≈ 360 px): the city's figures first, then a four-column table (排名, 镇区, 总数,
+ * 综合完成率), every town's other metrics in a folded panel, and the completion chart with 序时进度 as a line.
+ */
 export function quotaProgressCard(input: ProgressCardInput): CardJson {
   const { progress, alertShare } = input;
   const phase = yearPace(progress.year, input.now, input.tz).phase;
   const headline = paceHeadline(progress.year, progress.share, input.now, input.tz);
   const columns: TableColumn[] = [
-    { name: 'rank', label: '排名', width: '80px' }, // table column width: auto, [80,600]px or a percentage
+    { name: 'rank', label: '排名', width: 'auto' }, // table column width: auto, [80,600]px or a percentage
     { name: 'town', label: '镇区', width: 'auto' },
-    ...QUOTA_METRICS.map((m) => ({ name: m, label: SHORT_LABELS[m], type: 'markdown' as const, width: 'auto' })),
+    { name: 'projects', label: '总数', type: 'markdown', width: 'auto' },
     { name: 'completion', label: '综合完成率', width: 'auto' },
   ];
   const city = { rank: null, town: '全市合计', metrics: progress.city.metrics, completion: progress.city.completion };
   const ranked = progress.towns.filter((t) => t.completion !== null);
   const pace = fmt(progress.share * 100);
+  const showExpected = phase !== 'future';
   return fitCard((max) => {
     const shown = Number.isFinite(max) ? progress.towns.slice(0, Math.max(0, max)) : progress.towns;
+    const detailLines = [...shown, city].map(
+      (t) => `**${md(t.town)}**：${QUOTA_METRICS.map((m) => detailPart(m, t.metrics[m], alertShare, showExpected)).join(' · ')}`,
+    );
     const elements: CardElement[] = [
       markdown(
-        `**全市合计**（${phase === 'current' ? `序时进度 ${pace}%` : phase === 'past' ? '全年' : '尚未开始'}）\n` +
+        `**全市合计**（${phase === 'current' ? `序时进度 ${pace}%` : phase === 'past' ? '全年' : '尚未开始'}）· 综合完成率 ${completionText(progress.city.completion)}\n` +
           QUOTA_METRICS.map((m) => {
             const p = progress.city.metrics[m];
-            return `- ${METRIC_LABELS[m]}：完成 ${p.done} / 目标 ${p.target}（${pct(p.percent)}）${phase === 'current' ? `，序时应完成 ${fmt(p.expected)}` : ''}`;
+            return `- ${METRIC_LABELS[m]}：${p.done} / ${p.target}（${pct(p.percent)}）${phase === 'current' ? `，应完成 ${expectedWhole(p)}` : ''}`;
           }).join('\n'),
       ),
+      ...statedLine(input.statedTargets, progress),
       table(columns, [...shown.map((t) => townRow(t, alertShare)), townRow(city, alertShare)], 10),
+      collapsible(`**各镇区分项明细**（发明专利、实用新型、平台类、基金类）`, [markdown(detailLines.join('\n'))]),
     ];
     if (shown.length < progress.towns.length) {
       elements.push(markdown(greyText(`${moreItems(progress.towns.length - shown.length)} 完整表格请发送「/quota export ${progress.year}」导出。`), 'notation'));
@@ -199,17 +237,15 @@ export function quotaProgressCard(input: ProgressCardInput): CardJson {
         barChart(
           '各镇区综合完成率（%）',
           ranked.map((t) => t.town),
-          [
-            { name: '综合完成率', values: ranked.map((t) => Math.round(t.completion! * 1000) / 10) },
-            { name: '序时进度', values: ranked.map(() => Math.round(progress.share * 1000) / 10) },
-          ],
+          [{ name: '综合完成率', values: ranked.map((t) => Math.round(t.completion! * 1000) / 10) }],
+          phase === 'current' ? { value: Math.round(progress.share * 1000) / 10, label: `序时进度 ${pace}%` } : undefined,
         ),
       );
     }
     elements.push(
       markdown(
         greyText(
-          `单元格为「完成/目标（完成率）应序时应完成数」；${
+          `「3/22」为完成/目标，「应」为序时应完成数（取整），「无目标」表示该镇区此项目标为 0 但已有完成；${
             phase === 'past' ? `${progress.year} 年已结束，应完成数即全年目标，${LAG_MARK} 表示完成不足全年目标的 ${fmt(alertShare * 100)}%` : `${LAG_MARK} 表示低于序时进度的 ${fmt(alertShare * 100)}%`
           }。完成数按审签通过日期计入当年；综合完成率为各指标完成率（封顶 100%）的平均值。`,
         ),
@@ -223,7 +259,8 @@ export function quotaProgressCard(input: ProgressCardInput): CardJson {
 // ---- quota-alerts job --------------------------------------------------------------------------------
 
 function metricLine(e: LaggingEntry): string {
-  return `- **${METRIC_LABELS[e.metric]}**：已完成 ${e.done}，序时应完成 ${fmt(e.expected)}，差 ${fmt(e.gap)}（全年目标 ${e.target}）`;
+  const expected = expectedWhole(e); // whole projects and patents
+  return `- **${METRIC_LABELS[e.metric]}**：已完成 ${e.done}，序时应完成 ${expected}，差 ${Math.max(0, expected - e.done)}（全年目标 ${e.target}）`;
 }
 
 /** One town's metrics that lag behind the pace. */

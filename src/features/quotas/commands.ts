@@ -13,7 +13,7 @@ import type { CardReply } from '../../platform/lark/types.ts';
 import { resolveTown } from '../../office/config.ts';
 import { ROLES } from '../../platform/people.ts';
 import {
-  clearYearIntent, dropQuotaDraft, findQuotaDraft, loadQuotaProgress, quotaTownCount, replaceQuotaYear,
+  clearYearIntent, dropQuotaDraft, findQuotaDraft, loadQuotaProgress, quotaTownCount, replaceQuotaYear, statedCityTargets,
   saveQuotaDraft, saveYearIntent, setQuota, takeQuotaDraft, yearIntent, type QuotaDraft,
 } from './store.ts';
 import { noticeCard } from '../../platform/cards/kit.ts';
@@ -120,7 +120,7 @@ async function showProgress(ctx: MessageContext, year: number): Promise<void> {
   const { progress, quotaTowns } = await loadQuotaProgress(services.db, year, now, services.env.BOT_TIMEZONE);
   if (quotaTowns === 0) return noQuotaReply(ctx, year);
   await ctx.reply(
-    quotaProgressCard({ officeName: services.office.name, progress, now, tz: services.env.BOT_TIMEZONE, alertShare: services.office.quota.alertShare }),
+    quotaProgressCard({ officeName: services.office.name, progress, now, tz: services.env.BOT_TIMEZONE, alertShare: services.office.quota.alertShare, statedTargets: await statedCityTargets(services.db, year) }),
   );
 }
 

@@ -123,6 +123,20 @@ export async function approvedLeadFacts(db: DbOrTx, year: number): Promise<Appro
   return rows;
 }
 
+/**
+ * The city targets as the year's last imported 任务分解表 stated them in its 合计 row (附件2 states 400/400/2000
+ * while its towns add up to 398/398/1990), metric by metric; undefined when that file had no 合计 row.
+ */
+export async function statedCityTargets(db: DbOrTx, year: number): Promise<Partial<MetricValues> | undefined> {
+  const rows = await db.auditEvent.findMany({ where: { action: 'quota_import' }, orderBy: { id: 'desc' }, take: 100, select: { data: true } });
+  const last = rows.map((r) => asObject(r.data)).find((d) => d.year === year);
+  if (!last || !last.statedTotals || typeof last.statedTotals !== 'object') return undefined;
+  const stated = asObject(last.statedTotals);
+  const out: Partial<MetricValues> = {};
+  for (const m of QUOTA_METRICS) if (typeof stated[m] === 'number') out[m] = stated[m];
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
 export interface LoadedProgress {
   progress: QuotaProgress;
   /** Towns with quotas this year; 0 means nothing was imported for it. */

@@ -309,6 +309,24 @@ export function form(name: string, fields: Array<CardElement | CardElement[]>, s
   };
 }
 
+// ---- collapsible panel -------------------------------------------------------------------------------
+
+/**
+ * A folded panel for detail a phone reader opens on demand (Card JSON 2.0 collapsible_panel). It may not hold a
+ * form or a table (tables sit at the body root only): put markdown in it.
+ */
+export function collapsible(title: string, elements: CardElement[], expanded = false): CardElement {
+  return {
+    tag: 'collapsible_panel',
+    expanded,
+    header: { title: { tag: 'markdown', content: title }, width: 'fill' },
+    border: { color: 'grey', corner_radius: '5px' },
+    vertical_spacing: '8px',
+    padding: '8px 8px 8px 8px',
+    elements,
+  };
+}
+
 // ---- charts ------------------------------------------------------------------------------------------
 
 /** A chart element around a VChart spec (no functions; at most 5 per card). */
@@ -321,8 +339,14 @@ export interface BarSeries {
   values: number[]; // one per category
 }
 
-/** Grouped bar chart: one bar per series for each category. */
-export function barChart(title: string, categories: string[], series: BarSeries[]): CardElement {
+/** A horizontal reference line across a bar chart (VChart markLine at a value), e.g. 序时进度. */
+export interface ReferenceLine {
+  value: number;
+  label: string;
+}
+
+/** Grouped bar chart: one bar per series for each category; `reference` draws a dashed line at a value. */
+export function barChart(title: string, categories: string[], series: BarSeries[], reference?: ReferenceLine): CardElement {
   const values = series.flatMap((s) => categories.map((c, i) => ({ category: c, series: s.name, value: s.values[i] ?? 0 })));
   const grouped = series.length > 1;
   return chart({
@@ -334,6 +358,9 @@ export function barChart(title: string, categories: string[], series: BarSeries[
     seriesField: 'series',
     label: { visible: true },
     legends: { visible: grouped, orient: 'bottom' },
+    ...(reference
+      ? { markLine: [{ y: reference.value, label: { visible: true, text: reference.label, position: 'insideEndTop' }, line: { style: { lineDash: [6, 4] } } }] }
+      : {}),
   });
 }
 

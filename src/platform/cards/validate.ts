@@ -61,6 +61,8 @@ const ELEMENT_PROPS: Record<string, string[]> = {
   table: ['page_size', 'row_height', 'row_max_height', 'freeze_first_column', 'header_style', 'columns', 'rows'],
   chart: ['chart_spec', 'aspect_ratio', 'color_theme', 'preview', 'height'],
   form: ['name', 'elements', ...CONTAINER_LAYOUT],
+  // https://open.feishu.cn/document/uAjLw4CM/ukzMukzMukzM/feishu-cards/card-json-v2-components/containers/collapsible-panel
+  collapsible_panel: ['expanded', 'background_color', 'header', 'border', 'elements', ...CONTAINER_LAYOUT],
   button: [
     'text', 'type', 'size', 'width', 'icon', 'hover_tips', 'disabled', 'disabled_tips', 'confirm', 'behaviors',
     'form_action_type', 'name',
@@ -88,6 +90,9 @@ const ELEMENT_PROPS: Record<string, string[]> = {
 const COLUMN_PROPS = [
   'tag', 'element_id', 'margin', 'width', 'weight', 'background_style', 'elements', 'action', ...CONTAINER_LAYOUT,
 ];
+// collapsible_panel header and border (same page as the panel).
+const PANEL_HEADER_PROPS = ['title', 'background_color', 'vertical_align', 'padding', 'width', 'icon', 'icon_position', 'icon_expanded_angle'];
+const PANEL_BORDER_PROPS = ['color', 'corner_radius'];
 const FIELD_TAGS = new Set(['input', 'select_static', 'multi_select_static', 'date_picker', 'checker']);
 const TOP_PROPS = ['schema', 'config', 'card_link', 'header', 'body'];
 const CONFIG_PROPS = [
@@ -359,6 +364,37 @@ function checkElement(ctx: Ctx, path: string, el: unknown, place: Place): void {
       checkElements(ctx, `${at}.elements`, el.elements, { root: false, inForm: true });
       if (!containsSubmit(el.elements)) ctx.errors.push(`${at}: has no button with form_action_type "submit"`);
       break;
+    case 'collapsible_panel': {
+      // Collapsible panel (JSON 2.0): a header with a plain_text or markdown title; "折叠面板不支持内嵌表单容器（form）组件";
+      // a table may only sit at the body root (table page: "表格组件不可被内嵌在其它组件内，只可放在卡片根节点下").
+      // https://open.feishu.cn/document/uAjLw4CM/ukzMukzMukzM/feishu-cards/card-json-v2-components/containers/collapsible-panel
+      if (place.inForm) ctx.errors.push(`${at}: a collapsible_panel may not sit inside a form`);
+      if (el.expanded !== undefined && typeof el.expanded !== 'boolean') ctx.errors.push(`${at}: "expanded" must be a boolean`);
+      if (!isObj(el.header)) ctx.errors.push(`${at}: "header" must be an object`);
+      else {
+        unknownProps(ctx, `${at}.header`, el.header, PANEL_HEADER_PROPS);
+        const title = el.header.title;
+        if (title !== undefined) {
+          if (!isObj(title) || (title.tag !== 'plain_text' && title.tag !== 'markdown') || typeof title.content !== 'string') {
+            ctx.errors.push(`${at}.header.title: must be {tag: "plain_text" | "markdown", content}`);
+          } else unknownProps(ctx, `${at}.header.title`, title, TEXT_PROPS);
+        }
+        checkRange(ctx, `${at}.header`, 'width', el.header.width, (v) => ['fill', 'auto', 'auto_when_fold'].includes(v as string), 'fill/auto/auto_when_fold');
+        checkRange(ctx, `${at}.header`, 'icon_position', el.header.icon_position, (v) => ['left', 'right', 'follow_text'].includes(v as string), 'left/right/follow_text');
+        checkRange(ctx, `${at}.header`, 'icon_expanded_angle', el.header.icon_expanded_angle, (v) => [-180, -90, 90, 180].includes(v as number), '-180/-90/90/180');
+      }
+      if (el.border !== undefined) {
+        if (!isObj(el.border)) ctx.errors.push(`${at}: "border" must be an object`);
+        else unknownProps(ctx, `${at}.border`, el.border, PANEL_BORDER_PROPS);
+      }
+      if (Array.isArray(el.elements)) {
+        el.elements.forEach((child, i) => {
+          if (isObj(child) && child.tag === 'form') ctx.errors.push(`${at}.elements[${i}]: a form may not sit inside a collapsible_panel`);
+        });
+      }
+      checkElements(ctx, `${at}.elements`, el.elements ?? [], nested);
+      break;
+    }
     case 'table':
       ctx.tables++;
       if (!place.root) {

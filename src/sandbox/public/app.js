@@ -298,6 +298,8 @@ function renderElement(e, ctx) {
       return el('div', { className: 'img-placeholder', role: 'img', 'aria-label': textOf(e.alt) || '图片' }, `［图片${textOf(e.alt) ? `：${textOf(e.alt)}` : ''}，沙盒中不显示］`);
     case 'column_set':
       return renderColumns(e, ctx);
+    case 'collapsible_panel':
+      return renderPanel(e, ctx);
     case 'table':
       return renderTable(e);
     case 'chart':
@@ -333,6 +335,20 @@ function renderDiv(e) {
     }
     box.append(grid);
   }
+  return box;
+}
+
+/** collapsible_panel: a <details> folded unless `expanded`, its header title as the summary. */
+function renderPanel(e, ctx) {
+  const box = el('details', { className: 'fold', open: e.expanded === true || undefined });
+  const title = isObj(e.header) && isObj(e.header.title) ? e.header.title : null;
+  const summary = el('summary');
+  if (title && title.tag === 'markdown') summary.append(markdown(title.content, 'md inline'));
+  else summary.textContent = title ? textOf(title) : '展开';
+  box.append(summary);
+  const inner = el('div', { className: 'fold-body' });
+  renderElements(Array.isArray(e.elements) ? e.elements : [], inner, ctx);
+  box.append(inner);
   return box;
 }
 
@@ -386,6 +402,8 @@ function renderTable(e) {
   const thead = el('thead', {}, el('tr', {}, columns.map((c) => {
     const th = el('th', { scope: 'col', className: c.data_type === 'number' ? 'num' : undefined, text: String(c.display_name ?? c.name ?? '') });
     if (typeof c.width === 'string' && /^\d+(px|%)$/.test(c.width)) th.style.width = c.width;
+    // A fixed pixel width is kept as Lark keeps it (the column does not shrink below it).
+    if (typeof c.width === 'string' && /^\d+px$/.test(c.width)) th.style.minWidth = c.width;
     return th;
   })));
   const tbody = el('tbody');
@@ -492,7 +510,11 @@ function drawCartesian(spec, values, label) {
   const valueAt = (c, s) => values.filter((v) => String(v[cat] ?? '') === c && (!series || String(v[series] ?? '') === s)).reduce((sum, v) => sum + num(v[val]), 0);
   const stacked = spec.stack === true || (spec.type === 'area' && spec.stack !== false && seriesNames.length > 1);
   const totals = categories.map((c) => seriesNames.map((s) => valueAt(c, s)));
-  const highest = Math.max(0, ...totals.map((row) => (stacked ? row.reduce((a, b) => a + Math.max(0, b), 0) : Math.max(0, ...row))));
+  // markLine: horizontal reference lines ({y, label: {text}}) such as 序时进度, drawn dashed across the plot.
+  const refLines = (Array.isArray(spec.markLine) ? spec.markLine : isObj(spec.markLine) ? [spec.markLine] : [])
+    .filter((m) => isObj(m) && Number.isFinite(Number(m.y)))
+    .map((m) => ({ y: Number(m.y), text: isObj(m.label) && typeof m.label.text === 'string' ? m.label.text : '' }));
+  const highest = Math.max(0, ...refLines.map((r) => r.y), ...totals.map((row) => (stacked ? row.reduce((a, b) => a + Math.max(0, b), 0) : Math.max(0, ...row))));
   const { step, top: maxValue } = niceScale(highest, values.every((v) => Number.isInteger(num(v[val]))));
   const rotate = categories.length > 6;
   const W = 600;
@@ -548,6 +570,10 @@ function drawCartesian(spec, values, label) {
         root.append(dot);
       });
     });
+  }
+  for (const r of refLines) {
+    root.append(svg('line', { x1: left, x2: W - right, y1: y(r.y), y2: y(r.y), class: 'ref-line' }));
+    if (r.text) root.append(svg('text', { x: W - right, y: y(r.y) - 4, 'text-anchor': 'end', class: 'ref-label' }, r.text));
   }
   const out = [root];
   if (series && seriesNames.length > 1) out.push(legend(seriesNames));

@@ -12,6 +12,7 @@ import {
   DEFAULT_PACING,
   enqueue,
   enqueuePatchRef,
+  LEASE_MS,
   messageIdsForRef,
   OutboxWorker,
   textContent,
@@ -392,6 +393,36 @@ describe('crashes', () => {
     const row = await rowByUuid(uuid);
     expect(row.status).toBe('sent');
     expect(row.messageId).toBe(delivered[0].messageId);
+  });
+
+  it('a replica takes over the send of a process killed mid-send within 15 s, and not while the holder lives', async () => {
+    const { lark, worker } = await setup();
+    lark.state.delayMs = 60_000; // the answer never reaches the child
+    worker.start(); // the other replica, running all along
+    const uuid = randomUUID();
+    const child = runChild({
+      CRASH_MODE: 'during-send',
+      OUTBOX_UUID: uuid,
+      OUTBOX_CHAT: 'oc_crash3',
+      OUTBOX_TEXT: '副本接手',
+      LARK_APP_ID: STANDIN_APP_ID,
+      LARK_APP_SECRET: STANDIN_APP_SECRET,
+      LARK_DOMAIN: lark.url,
+    });
+    await until('the child to send', () => sendCallsFor(lark, uuid).length > 0);
+    // Longer than a lease: the living holder keeps renewing its claim, so the replica leaves the row alone.
+    await new Promise((r) => setTimeout(r, LEASE_MS + 1500));
+    expect(sendCallsFor(lark, uuid)).toHaveLength(1);
+    expect((await rowByUuid(uuid)).status).toBe('sending');
+
+    child.proc.kill('SIGKILL');
+    expect(await child.exited).toBe('SIGKILL');
+    const killedAt = Date.now();
+    lark.state.delayMs = 0;
+    await until('the replica to deliver', async () => (await rowByUuid(uuid)).status === 'sent', 15_000);
+    expect(Date.now() - killedAt).toBeLessThan(15_000);
+    expect(lark.state.messages.filter((m) => m.uuid === uuid)).toHaveLength(1);
+    expect(lark.state.deliveriesTo('oc_crash3')).toHaveLength(1);
   });
 
   it('stop() lets the send in flight finish and records it', async () => {

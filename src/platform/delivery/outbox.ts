@@ -4,7 +4,9 @@
 // Delivery is at-least-once towards Lark and exactly-once as users see it: a send/reply carries the row's
 // `uuid`, which Lark uses to drop a repeat, so re-sending after a crash is safe. Rows are claimed with a
 // conditional update (status + attempts as a version), so two processes on one PostgreSQL never send the
-// same row at the same time; a row left 'sending' past `lockedUntil` (its process died) is claimed again.
+// same row at the same time. A claim is a short lease (`lockedUntil`, LEASE_MS) that the worker renews
+// while the send is in flight; a row left 'sending' past it (its process died) is claimed again by any
+// worker, so another replica takes the work over within seconds.
 import { assertValidCard, CARD_MAX_BYTES, contentWireSize } from '../cards/validate.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Db, Tx } from '../db/client.ts';
@@ -258,6 +260,8 @@ class Pacer {
 export const DEFAULT_PACING = Object.freeze({ appRate: 50, appPerMinute: 1000, minuteMs: 60_000, chatRate: 5 });
 
 const APP_KEY = 'app';
+/** A claim's lease: renewed every third of it while the send runs, so a dead holder's row is free again within it. */
+export const LEASE_MS = 5_000;
 const PAGE_SIZE = 100;
 const PAGES_PER_PASS = 10;
 
@@ -301,7 +305,10 @@ export interface OutboxWorkerOptions {
   /** First retry delay; doubles each attempt up to retryMaxMs. */
   retryBaseMs?: number;
   retryMaxMs?: number;
-  /** How long a claimed row is ours; after that another worker may claim it again. Keep it above the API timeout. */
+  /**
+   * The lease on a claimed row (LEASE_MS). It is renewed while the send is in flight; once a holder stops
+   * renewing it (its process died) another worker claims the row again.
+   */
   lockMs?: number;
   /** Sends in flight at once. */
   concurrency?: number;
@@ -365,7 +372,7 @@ export class OutboxWorker {
     this.maxAttempts = opts.maxAttempts ?? 8;
     this.retryBaseMs = opts.retryBaseMs ?? 1000;
     this.retryMaxMs = opts.retryMaxMs ?? 5 * 60_000;
-    this.lockMs = opts.lockMs ?? 60_000;
+    this.lockMs = opts.lockMs ?? LEASE_MS;
     this.concurrency = opts.concurrency ?? 8;
     this.pollMs = opts.pollMs ?? 1000;
     const appRate = opts.appRate ?? DEFAULT_PACING.appRate;
@@ -467,7 +474,7 @@ export class OutboxWorker {
           waitMs = Math.min(waitMs, wait);
           continue;
         }
-        const attempts = await this.claim(row, now);
+        const attempts = await this.claim(row);
         if (attempts === undefined) continue;
         this.pacer.take(keys, Date.now());
         if (lane) this.busyLanes.add(lane);
@@ -498,16 +505,36 @@ export class OutboxWorker {
   }
 
   /** Takes the row if nobody else did; returns the attempt number it now carries. */
-  private async claim(row: OutboxRow, now: Date): Promise<number | undefined> {
+  private async claim(row: OutboxRow): Promise<number | undefined> {
     const res = await this.db.outboxMessage.updateMany({
       where: { id: row.id, status: row.status, attempts: row.attempts },
-      data: { status: 'sending', lockedUntil: new Date(now.getTime() + this.lockMs), attempts: { increment: 1 } },
+      data: { status: 'sending', lockedUntil: new Date(Date.now() + this.lockMs), attempts: { increment: 1 } },
     });
     return res.count === 1 ? row.attempts + 1 : undefined;
   }
 
   /** Sends one claimed row and records the outcome (only while the claim is still ours). */
   private async deliver(id: number, attempts: number, keys: string[]): Promise<void> {
+    const heartbeat = this.renewWhileWorking(id, attempts);
+    try {
+      await this.deliverClaimed(id, attempts, keys);
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  /** Renews the lease on a claimed row every third of it until cleared; a row no longer ours is left alone. */
+  private renewWhileWorking(id: number, attempts: number): NodeJS.Timeout {
+    const timer = setInterval(() => {
+      this.db.outboxMessage
+        .updateMany({ where: { id, status: 'sending', attempts }, data: { lockedUntil: new Date(Date.now() + this.lockMs) } })
+        .catch((err) => this.log.warn({ err, outboxId: id }, 'outbox: renewing a claim failed'));
+    }, Math.max(50, Math.floor(this.lockMs / 3)));
+    timer.unref();
+    return timer;
+  }
+
+  private async deliverClaimed(id: number, attempts: number, keys: string[]): Promise<void> {
     // Read again after claiming: enqueuePatchRef may have replaced a pending card just before.
     const row: OutboxRow | null = await this.db.outboxMessage.findUnique({ where: { id } });
     if (!row || row.status !== 'sending' || row.attempts !== attempts) return;

@@ -254,6 +254,50 @@ class Pacer {
 }
 
 /**
+ * Pacing shared by every replica on one PostgreSQL: per key (the app, a chat, an updated message) one row
+ * of "Lease" named `pace:<key>` whose expiresAt is the next free slot. A sender reserves its slot with one
+ * atomic upsert (GREATEST(next, now) + interval, on the database's clock, so the replicas' clocks do not
+ * matter) and waits until it comes. The chat's slot is taken first and the app's no earlier than it, so the
+ * send happens at the app slot it holds: sends are spaced by the interval whatever the number of replicas.
+ */
+class SharedPacer {
+  constructor(
+    private readonly db: Db,
+    private readonly intervalOf: (key: string) => number,
+  ) {}
+
+  /** Reserves a slot of every key (the lane first, the app last); resolves when the last has come. */
+  async pace(keys: string[]): Promise<void> {
+    let waitMs = 0;
+    for (const key of [...keys].reverse()) waitMs = await this.reserve(key, waitMs);
+    if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
+  }
+
+  /** Milliseconds from now until this key's reserved slot, which is at least `notBeforeMs` from now. */
+  private async reserve(key: string, notBeforeMs: number): Promise<number> {
+    const secs = this.intervalOf(key) / 1000;
+    const after = notBeforeMs / 1000;
+    const rows = await this.db.$queryRaw<Array<{ wait: number }>>`
+      INSERT INTO "Lease" ("name", "holder", "expiresAt")
+      VALUES (${`pace:${key}`}, 'pace', clock_timestamp() + make_interval(secs => ${after}::float8) + make_interval(secs => ${secs}::float8))
+      ON CONFLICT ("name") DO UPDATE SET "expiresAt" =
+        GREATEST("Lease"."expiresAt", clock_timestamp() + make_interval(secs => ${after}::float8)) + make_interval(secs => ${secs}::float8)
+      RETURNING (EXTRACT(EPOCH FROM ("expiresAt" - clock_timestamp())) * 1000 - ${secs * 1000}::float8)::float8 AS wait`;
+    return Math.max(0, Math.ceil(Number(rows[0]?.wait ?? 0)));
+  }
+
+  /** No slot of these keys before `untilMs` from now (Lark said so). */
+  async block(keys: string[], untilMs: number): Promise<void> {
+    for (const key of keys) {
+      const after = untilMs / 1000;
+      await this.db.$executeRaw`
+        INSERT INTO "Lease" ("name", "holder", "expiresAt") VALUES (${`pace:${key}`}, 'pace', clock_timestamp() + make_interval(secs => ${after}::float8))
+        ON CONFLICT ("name") DO UPDATE SET "expiresAt" = GREATEST("Lease"."expiresAt", clock_timestamp() + make_interval(secs => ${after}::float8))`;
+    }
+  }
+}
+
+/**
  * Lark's send limits (频控策略 and the message API pages): 50/s and 1000/min per app, 5/s per chat or user
  * (all bots in a group share it) and 5/s per updated message. The outbox keeps to all of them at once.
  */
@@ -314,6 +358,12 @@ export interface OutboxWorkerOptions {
   concurrency?: number;
   /** Longest sleep between looks at the table (rows written by other processes are seen within this). */
   pollMs?: number;
+  /**
+   * Pace in the database, across every process on it (PostgreSQL: several replicas), and keep each chat's
+   * order across them: a row waits while an earlier one of its chat is unsent. Off: pacing in this process
+   * only (SQLite, where one process owns the file).
+   */
+  sharedPacing?: boolean;
 }
 
 interface Deferred {
@@ -354,6 +404,7 @@ export class OutboxWorker {
   private readonly concurrency: number;
   private readonly pollMs: number;
   private readonly pacer: Pacer;
+  private readonly shared?: SharedPacer;
 
   private running = false;
   private loop?: Promise<void>;
@@ -386,6 +437,12 @@ export class OutboxWorker {
       (key) => (key === APP_KEY ? 1000 / appRate : 1000 / chatRate),
       (key) => (key === APP_KEY ? appWindows : laneWindows),
     );
+    if (opts.sharedPacing) {
+      // Even spacing that keeps every window: the app's second and minute, the chat's second, with a tenth
+      // to spare for the time between a slot and the request reaching Lark.
+      const appInterval = 1.1 * Math.max(1000 / appRate, appWindows[1].windowMs / appWindows[1].max);
+      this.shared = new SharedPacer(this.db, (key) => (key === APP_KEY ? appInterval : 1.1 * (1000 / chatRate)));
+    }
   }
 
   start(): void {
@@ -468,6 +525,7 @@ export class OutboxWorker {
         if (this.inflight.has(row.id)) continue;
         const lane = laneOf(row);
         if (lane && this.busyLanes.has(lane)) continue; // one at a time per chat keeps the order; woken when done
+        if (this.shared && lane && (await this.earlierInLane(row, lane))) continue; // another replica's turn first
         const keys = lane ? [APP_KEY, lane] : [APP_KEY];
         const wait = this.pacer.wait(keys, Date.now());
         if (wait > 0) {
@@ -502,6 +560,13 @@ export class OutboxWorker {
       await refreshOutboxDepth(this.db, this.metrics);
     }
     return Math.max(1, waitMs);
+  }
+
+  /** Whether a row of the same chat (or updated message) queued before this one is still unsent. */
+  private async earlierInLane(row: OutboxRow, lane: string): Promise<boolean> {
+    const same = lane.startsWith('to:') ? { receiveId: row.receiveId } : { targetId: row.targetId };
+    const earlier = await this.db.outboxMessage.findFirst({ where: { ...same, id: { lt: row.id }, status: { in: ['pending', 'sending'] } }, select: { id: true } });
+    return earlier !== null;
   }
 
   /** Takes the row if nobody else did; returns the attempt number it now carries. */
@@ -541,6 +606,7 @@ export class OutboxWorker {
     const mine = { id, status: 'sending', attempts };
     let outcome: Outcome;
     try {
+      if (this.shared) await this.shared.pace(keys);
       outcome = await this.send(row);
     } catch (err) {
       const e = err instanceof LarkApiError ? err : new LarkApiError(err instanceof Error ? err.message : String(err), { retryable: true });
@@ -551,6 +617,7 @@ export class OutboxWorker {
         // The app's limit or Lark's load holds back every send; a chat's limit only that chat's.
         const appWide = e.code === RATE_LIMIT_CODE || e.code === LOAD_LIMIT_CODE;
         if (rateLimited) this.pacer.block(appWide ? keys : keys.slice(1), Date.now() + delayMs);
+        if (rateLimited && this.shared) await this.shared.block(appWide ? keys : keys.slice(1), delayMs).catch(() => {});
         await this.db.outboxMessage.updateMany({
           where: mine,
           data: {

@@ -627,10 +627,16 @@ describe('scheduler', () => {
       expect(ran).toEqual([at]);
       await replica.idle();
       // A run that finished is not done again by a replica that was turned away from it.
-      const finisher = make([{ name: 'weekly-digest', run: async (): Promise<JobResult> => { entered(); await new Promise((r) => setTimeout(r, 300)); return { sent: 0, skipped: 0, summary: 'done' }; } }]);
+      let finish!: () => void;
+      const finishing = new Promise<void>((r) => (finish = r));
+      let started!: () => void;
+      const running = new Promise<void>((r) => (started = r));
+      const finisher = make([{ name: 'weekly-digest', run: async (): Promise<JobResult> => { started(); await finishing; return { sent: 0, skipped: 0, summary: 'done' }; } }]);
       const next = sh('2031-03-10T09:17:00');
       const first = finisher.run('weekly-digest', next);
+      await running;
       expect((await replica.run('weekly-digest', next)).status).toBe('busy');
+      finish();
       expect((await first).status).toBe('done');
       await replica.idle();
       expect(ran).toEqual([at]);

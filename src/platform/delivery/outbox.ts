@@ -562,10 +562,17 @@ export class OutboxWorker {
     return Math.max(1, waitMs);
   }
 
-  /** Whether a row of the same chat (or updated message) queued before this one is still unsent. */
+  /**
+   * Whether a row of the same chat (or updated message) queued before this one is being sent or is due:
+   * it goes first, whichever replica has it. (A row waiting out a retry delay does not hold the chat up,
+   * as within one process.)
+   */
   private async earlierInLane(row: OutboxRow, lane: string): Promise<boolean> {
     const same = lane.startsWith('to:') ? { receiveId: row.receiveId } : { targetId: row.targetId };
-    const earlier = await this.db.outboxMessage.findFirst({ where: { ...same, id: { lt: row.id }, status: { in: ['pending', 'sending'] } }, select: { id: true } });
+    const earlier = await this.db.outboxMessage.findFirst({
+      where: { ...same, id: { lt: row.id }, OR: [{ status: 'sending' }, { status: 'pending', nextAttemptAt: { lte: new Date() } }] },
+      select: { id: true },
+    });
     return earlier !== null;
   }
 

@@ -609,6 +609,47 @@ describe('scheduler', () => {
     expect((await run).status).toBe('done');
   });
 
+  it('finishes a run whose lock holder died mid-run: the replica that was turned away runs it once', async () => {
+    let die!: () => void;
+    let entered!: () => void;
+    const dying = new Promise<void>((r) => (die = r));
+    const inside = new Promise<void>((r) => (entered = r));
+    const at = sh('2031-03-03T09:17:00');
+    // The holder: another replica whose run stops half-way (its lock is released as a dead process's is).
+    const holder = make([{ name: 'weekly-digest', run: async (): Promise<JobResult> => { entered(); await dying; throw new Error('killed'); } }]);
+    const ran: Date[] = [];
+    const replica = make([{ name: 'weekly-digest', run: async ({ now }): Promise<JobResult> => (ran.push(now), { sent: 1, skipped: 0, summary: 'finished' }) }]);
+    try {
+      const held = holder.run('weekly-digest', at);
+      await inside;
+      expect((await replica.run('weekly-digest', at)).status).toBe('busy');
+      die();
+      expect((await held).status).toBe('failed');
+      const deadline = Date.now() + 10_000;
+      while (ran.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(ran).toEqual([at]);
+      await replica.idle();
+      // A run that finished is not done again by a replica that was turned away from it.
+      let finish!: () => void;
+      const finishing = new Promise<void>((r) => (finish = r));
+      let started!: () => void;
+      const running = new Promise<void>((r) => (started = r));
+      const finisher = make([{ name: 'weekly-digest', run: async (): Promise<JobResult> => { started(); await finishing; return { sent: 0, skipped: 0, summary: 'done' }; } }]);
+      const next = sh('2031-03-10T09:17:00');
+      const first = finisher.run('weekly-digest', next);
+      await running;
+      expect((await replica.run('weekly-digest', next)).status).toBe('busy');
+      finish();
+      expect((await first).status).toBe('done');
+      await replica.idle();
+      expect(ran).toEqual([at]);
+      await finisher.stop();
+    } finally {
+      await holder.stop();
+      await replica.stop();
+    }
+  });
+
   it('does not keep the process alive: a process with armed timers exits on its own after stop()', async () => {
     const code = [
       `import { createScheduler } from ${JSON.stringify(`${ROOT}/src/platform/jobs/scheduler.ts`)};`,

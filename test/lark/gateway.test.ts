@@ -98,6 +98,39 @@ describe('intake', () => {
     const replies = bot.state.messages.filter((m) => m.parentId === messageId);
     expect(replies).toHaveLength(1);
   });
+  it('finishes a card click whose process died before answering it: the answer arrives under the card', async () => {
+    const eventId = randomUUID();
+    const messageId = bot.state.registerIncoming({ chatId: p2pChatId(ALICE), senderId: ALICE });
+    const handled: string[] = [];
+    const original = bot.app.bot.handleCardAction.bind(bot.app.bot);
+    bot.app.bot.handleCardAction = async (ev) => {
+      handled.push(ev.eventId);
+      return { toast: { type: 'success', content: '已处理完毕' } };
+    };
+    try {
+      // As a process killed while handling the click leaves it: recorded, its lease run out, no answer.
+      await bot.app.database.prisma.processedEvent.create({
+        data: {
+          eventId,
+          eventType: 'card',
+          attempts: 0,
+          lockedUntil: new Date(bot.app.services.clock().getTime() - 1000),
+          payload: JSON.stringify({ kind: 'card', eventId, operatorId: ALICE, value: { action: 'noop' }, messageId, chatId: p2pChatId(ALICE) }),
+        },
+      });
+      expect(await bot.app.inbox.resume()).toBe(1);
+      await bot.settle();
+      expect(await bot.app.inbox.resume()).toBe(0);
+      expect(handled).toEqual([eventId]);
+      const row = await bot.app.database.prisma.processedEvent.findUniqueOrThrow({ where: { eventId } });
+      expect(row.status).toBe('done');
+      const replies = bot.state.messages.filter((m) => m.parentId === messageId);
+      expect(replies.map((m) => JSON.parse(m.content).text)).toEqual(['已处理完毕']);
+    } finally {
+      bot.app.bot.handleCardAction = original;
+    }
+  });
+
   it('tells the sender when handling a message failed on its last try, and not before', async () => {
     const messageId = bot.state.registerIncoming({ chatId: p2pChatId(ALICE), senderId: ALICE });
     // A payload the router cannot handle (as a bug would): every try throws.

@@ -12,6 +12,7 @@ import {
   DEFAULT_PACING,
   enqueue,
   enqueuePatchRef,
+  LEASE_MS,
   messageIdsForRef,
   OutboxWorker,
   textContent,
@@ -21,7 +22,7 @@ import {
 import { FEISHU_RATE_LIMITS, startLarkStandIn, STANDIN_APP_ID, STANDIN_APP_SECRET, type RecordedCall, type RunningStandIn, type StandInOptions } from '../../src/sandbox/standin.ts';
 import type { CardJson, OutgoingMessage } from '../../src/platform/lark/types.ts';
 import { createMetrics, type Metrics } from '../../src/platform/metrics.ts';
-import { openTestDb, type TestDb } from '../support/db.ts';
+import { openTestDb, testProvider, type TestDb } from '../support/db.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const SEND_PATH = '/open-apis/im/v1/messages';
@@ -393,6 +394,70 @@ describe('crashes', () => {
     expect(row.status).toBe('sent');
     expect(row.messageId).toBe(delivered[0].messageId);
   });
+
+  it('a replica takes over the send of a process killed mid-send within 15 s, and not while the holder lives', async () => {
+    const { lark, worker } = await setup();
+    lark.state.delayMs = 60_000; // the answer never reaches the child
+    worker.start(); // the other replica, running all along
+    const uuid = randomUUID();
+    const child = runChild({
+      CRASH_MODE: 'during-send',
+      OUTBOX_UUID: uuid,
+      OUTBOX_CHAT: 'oc_crash3',
+      OUTBOX_TEXT: '副本接手',
+      LARK_APP_ID: STANDIN_APP_ID,
+      LARK_APP_SECRET: STANDIN_APP_SECRET,
+      LARK_DOMAIN: lark.url,
+    });
+    await until('the child to send', () => sendCallsFor(lark, uuid).length > 0);
+    // Longer than a lease: the living holder keeps renewing its claim, so the replica leaves the row alone.
+    await new Promise((r) => setTimeout(r, LEASE_MS + 1500));
+    expect(sendCallsFor(lark, uuid)).toHaveLength(1);
+    expect((await rowByUuid(uuid)).status).toBe('sending');
+
+    child.proc.kill('SIGKILL');
+    expect(await child.exited).toBe('SIGKILL');
+    const killedAt = Date.now();
+    lark.state.delayMs = 0;
+    await until('the replica to deliver', async () => (await rowByUuid(uuid)).status === 'sent', 15_000);
+    expect(Date.now() - killedAt).toBeLessThan(15_000);
+    expect(lark.state.messages.filter((m) => m.uuid === uuid)).toHaveLength(1);
+    expect(lark.state.deliveriesTo('oc_crash3')).toHaveLength(1);
+  });
+
+  it.skipIf(testProvider() !== 'postgres')('three replicas on one PostgreSQL keep to Feishu\'s limits together: no 429, every message once, each chat in order', async () => {
+    const { lark } = await setup(); // the stand-in enforces FEISHU_RATE_LIMITS
+    const chats = Array.from({ length: 10 }, (_, i) => `oc_replica${i}`);
+    const msgs: OutgoingMessage[] = [];
+    for (let n = 0; n < 15; n++) for (const chat of chats) msgs.push(text(chat, `第${n}条`));
+    await enqueue(db.prisma, msgs);
+    const children = [1, 2, 3].map(() => {
+      const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'support', 'outbox-replica-child.ts')], {
+        cwd: ROOT,
+        env: { ...process.env, DATABASE_URL: testDb.url, LARK_DOMAIN: lark.url, LARK_APP_ID: STANDIN_APP_ID, LARK_APP_SECRET: STANDIN_APP_SECRET },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      proc.stdout.on('data', (d) => (out += d));
+      proc.stderr.on('data', (d) => (out += d));
+      const exited = new Promise<void>((resolve) => proc.on('close', () => resolve()));
+      cleanups.push(async () => {
+        if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+        await exited;
+      });
+      return { proc, output: () => out };
+    });
+    await until('every message to be sent', async () => (await db.prisma.outboxMessage.count({ where: { status: 'sent' } })) === msgs.length, 90_000);
+    expect(lark.state.throttled).toEqual([]);
+    expect(lark.state.messages).toHaveLength(msgs.length);
+    expect(new Set(lark.state.messages.map((m) => m.uuid)).size).toBe(msgs.length);
+    for (const chat of chats) {
+      const texts = lark.state.messages.filter((m) => m.chatId === chat).map((m) => JSON.parse(m.content).text);
+      expect(texts).toEqual(Array.from({ length: 15 }, (_, n) => `第${n}条`));
+    }
+    // All three took part.
+    expect(children.every((c) => c.output().includes('READY'))).toBe(true);
+  }, 120_000);
 
   it('stop() lets the send in flight finish and records it', async () => {
     const { lark, worker } = await setup();

@@ -1,6 +1,7 @@
 // A process that writes to the outbox and is then killed by the test (SIGKILL), to check what survives.
 //   CRASH_MODE=before-send  enqueue (in a transaction, as a decision would) and never start a worker
 //   CRASH_MODE=during-send  enqueue and start a worker; the stand-in holds its answer, so the row stays 'sending'
+//   LOCK_MS (optional)      the worker's lease; its default when unset
 // Prints "ENQUEUED <id>" once the row is committed, then waits to be killed.
 import { openDatabase } from '../../src/platform/db/client.ts';
 import { parseDatabaseUrl } from '../../src/platform/db/url.ts';
@@ -27,7 +28,7 @@ const [id] = await db.prisma.$transaction(async (tx) => {
 if (mode === 'during-send') {
   const api = createLarkApi({ appId: need('LARK_APP_ID'), appSecret: need('LARK_APP_SECRET'), domain: need('LARK_DOMAIN'), timeoutMs: 60_000 });
   const quiet = { info() {}, warn() {}, error() {} };
-  new OutboxWorker({ db: db.prisma, api, metrics: createMetrics(), log: quiet, lockMs: Number(need('LOCK_MS')) }).start();
+  new OutboxWorker({ db: db.prisma, api, metrics: createMetrics(), log: quiet, ...(process.env.LOCK_MS ? { lockMs: Number(process.env.LOCK_MS) } : {}) }).start();
 } else if (mode !== 'before-send') {
   throw new Error(`unknown CRASH_MODE ${mode}`);
 }

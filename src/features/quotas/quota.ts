@@ -347,6 +347,8 @@ export interface ApprovedLeadFact {
   inventionPatents: number;
   utilityModels: number;
   status?: string;
+  /** How many leads this fact stands for (an SQL group: the patent fields are then their sums). Default 1. */
+  count?: number;
 }
 
 export interface MetricProgress {
@@ -403,15 +405,16 @@ function completionOf(metrics: Record<QuotaMetric, MetricProgress>): number | nu
 
 /** Which metrics a lead adds to, and by how much. */
 function leadContribution(lead: ApprovedLeadFact): Partial<MetricValues> {
+  const n = lead.count ?? 1;
   if ((PROJECT_KINDS as readonly string[]).includes(lead.kind)) {
     return {
-      projects: 1,
+      projects: n,
       invention_patents: Math.max(0, lead.inventionPatents || 0),
       utility_models: Math.max(0, lead.utilityModels || 0),
     };
   }
-  if (lead.kind === 'platform') return { platforms: 1 };
-  if (lead.kind === 'fund') return { funds: 1 };
+  if (lead.kind === 'platform') return { platforms: n };
+  if (lead.kind === 'fund') return { funds: n };
   return {};
 }
 

@@ -6,6 +6,7 @@
 // (values = QuotaDraft), kind 'quota_import_year' holds the year chosen by `/quota import <year>` for the
 // next file the same admin sends (values = { year }). The housekeeping job drops both after KEEP.drafts.
 import type { Db, Prisma, Tx } from '../../platform/db/client.ts';
+import { zonedInstant } from '../../platform/time.ts';
 import {
   computeProgress, isQuotaMetric, QUOTA_METRICS, quotaRecords,
   type ApprovedLeadFact, type MetricValues, type QuotaMetric, type QuotaProgress, type QuotaTarget,
@@ -143,12 +144,36 @@ export interface LoadedProgress {
   quotaTowns: number;
 }
 
+/**
+ * The approved leads of `year` on the office calendar up to `now`, summed in SQL per (town, kind): one fact
+ * per group with its count and patent sums, so a year of leads is never loaded into the process.
+ */
+export async function approvedLeadGroups(db: DbOrTx, year: number, now: Date, tz: string): Promise<ApprovedLeadFact[]> {
+  const from = zonedInstant(year, 1, 1, tz);
+  const yearEnd = zonedInstant(year + 1, 1, 1, tz);
+  const to = new Date(Math.min(yearEnd.getTime(), now.getTime() + 1));
+  if (to.getTime() <= from.getTime()) return [];
+  const groups = await db.lead.groupBy({
+    by: ['town', 'kind'],
+    where: { status: 'approved', approvedAt: { gte: from, lt: to } },
+    _count: { _all: true },
+    _sum: { inventionPatents: true, utilityModels: true },
+  });
+  return groups.map((g) => ({
+    town: g.town,
+    kind: g.kind,
+    approvedAt: from,
+    inventionPatents: g._sum.inventionPatents ?? 0,
+    utilityModels: g._sum.utilityModels ?? 0,
+    count: g._count._all,
+  }));
+}
+
 /** The year's quotas against the leads approved by `now` (a run as of an earlier time counts none after it). */
 export async function loadQuotaProgress(db: DbOrTx, year: number, now: Date, tz: string): Promise<LoadedProgress> {
-  const [quotas, leads] = await Promise.all([quotasOfYear(db, year), approvedLeadFacts(db, year)]);
+  const [quotas, groups] = await Promise.all([quotasOfYear(db, year), approvedLeadGroups(db, year, now, tz)]);
   const quotaTowns = new Set(quotas.filter((q) => isQuotaMetric(q.metric)).map((q) => q.town)).size;
-  const approvedByNow = leads.filter((l) => l.approvedAt && l.approvedAt.getTime() <= now.getTime());
-  return { progress: computeProgress(year, quotas, approvedByNow, now, tz), quotaTowns };
+  return { progress: computeProgress(year, quotas, groups, now, tz), quotaTowns };
 }
 
 // ---- import drafts -----------------------------------------------------------------------------------

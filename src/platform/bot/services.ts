@@ -30,6 +30,7 @@ export interface ServicesInput extends Omit<Services, 'db' | 'kickOutbox'> {
 export function createServices(input: ServicesInput): { services: Services; outbox: OutboxWorker } {
   const { outboxClock, ...rest } = input;
   const { database, lark, metrics, log, clock } = rest;
-  const outbox = new OutboxWorker({ db: database.prisma, api: lark, metrics, log, clock: outboxClock ?? clock });
+  // Several replicas may share a PostgreSQL: pace and order across them there.
+  const outbox = new OutboxWorker({ db: database.prisma, api: lark, metrics, log, clock: outboxClock ?? clock, sharedPacing: database.target.provider === 'postgres' });
   return { services: { ...rest, db: database.prisma, kickOutbox: () => outbox.kick() }, outbox };
 }

@@ -13,7 +13,14 @@ import { userText } from '../lark/text.ts';
 const CARD_BUDGET_MS = 2500;
 /** Card actions worked on at once; past it a click is answered "正在处理" at once and handled after. */
 const MAX_CARDS_IN_FLIGHT = 64;
-const LOCK_MS = 60_000;
+/**
+ * A claim on an event is a short lease (app clock), renewed every third of it while the handler runs: when
+ * the holder dies, another process's retry pass (every RETRY_INTERVAL_MS) takes the event within seconds.
+ */
+export const LEASE_MS = 4_000;
+export const RETRY_INTERVAL_MS = 3_000;
+/** A handler that threw is tried again after this times the attempts so far (a poison event is not hammered). */
+const FAILED_RETRY_MS = 30_000;
 const MAX_ATTEMPTS = 5;
 /** Messages handled at the same time by one process; the rest wait their turn (already recorded). */
 const MAX_HANDLING = 4;
@@ -69,15 +76,18 @@ export class Inbox {
     return undefined;
   }
 
-  /** Handles events a crash left unhandled. Called on start. */
+  /**
+   * Handles events a crash left unhandled (messages, and card clicks whose answer never came): those not
+   * handled and whose lease ran out. Called on start and by the retry pass.
+   */
   async resume(): Promise<number> {
     const rows = await this.db.processedEvent.findMany({
-      where: { status: 'received', eventType: 'message', OR: [{ lockedUntil: null }, { lockedUntil: { lt: this.services.clock() } }] },
-      select: { eventId: true },
+      where: { status: 'received', eventType: { in: ['message', 'card'] }, OR: [{ lockedUntil: null }, { lockedUntil: { lt: this.services.clock() } }] },
+      select: { eventId: true, eventType: true },
       orderBy: { receivedAt: 'asc' },
       take: 500,
     });
-    for (const r of rows) await this.process(r.eventId);
+    for (const r of rows) await (r.eventType === 'card' ? this.resumeCard(r.eventId) : this.process(r.eventId));
     return rows.length;
   }
 
@@ -85,7 +95,7 @@ export class Inbox {
    * Every `intervalMs`, hands events whose handling failed (or whose process died) to `resume` again,
    * up to MAX_ATTEMPTS tries each.
    */
-  startRetries(intervalMs = 60_000): void {
+  startRetries(intervalMs = RETRY_INTERVAL_MS): void {
     if (this.closed) return;
     clearInterval(this.retryTimer);
     this.retryTimer = setInterval(() => {
@@ -118,8 +128,9 @@ export class Inbox {
     return this.recorder.record({
       eventId: ev.eventId,
       eventType: ev.kind,
-      payload: ev.kind === 'message' ? JSON.stringify(ev) : null,
-      lockedUntil: ev.kind === 'card' ? new Date(this.services.clock().getTime() + LOCK_MS) : null,
+      // A card click keeps its event too, so another process can finish it if this one dies.
+      payload: JSON.stringify(ev),
+      lockedUntil: ev.kind === 'card' ? this.leaseEnd() : null,
     });
   }
 
@@ -171,6 +182,7 @@ export class Inbox {
   /** Runs the card action's handler and keeps its answer for a re-sent callback. */
   private async handleCard(ev: CardActionEvent): Promise<CardReply> {
     let reply: CardReply;
+    const heartbeat = this.renewWhileWorking(ev.eventId);
     try {
       reply = await this.bot.handleCardAction(ev);
       // The replacement card obeys the same rules as a sent one (Lark would show the user an error).
@@ -178,10 +190,12 @@ export class Inbox {
     } catch (err) {
       this.services.log.error({ err, eventId: ev.eventId }, 'card action failed');
       reply = FAILED_REPLY;
+    } finally {
+      clearInterval(heartbeat);
     }
     await this.db.processedEvent.update({
       where: { eventId: ev.eventId },
-      data: { status: 'done', response: JSON.stringify(reply), doneAt: this.services.clock(), lockedUntil: null },
+      data: { status: 'done', response: JSON.stringify(reply), payload: null, doneAt: this.services.clock(), lockedUntil: null },
     });
     return reply;
   }
@@ -241,20 +255,24 @@ export class Inbox {
     // write, before the handler runs, so a try whose process died (a poison message) counts too.
     const claimed = await this.db.processedEvent.updateMany({
       where: { eventId, status: 'received', attempts: { lt: MAX_ATTEMPTS }, ...free },
-      data: { lockedUntil: new Date(now.getTime() + LOCK_MS), attempts: { increment: 1 } },
+      data: { lockedUntil: this.leaseEnd(), attempts: { increment: 1 } },
     });
     if (claimed.count !== 1) return this.giveUpIfExhausted(eventId, free);
+    const heartbeat = this.renewWhileWorking(eventId);
     const row = fresh ? { attempts: 1 } : await this.db.processedEvent.findUnique({ where: { eventId } });
     const ev = fresh ?? (row && 'payload' in row && row.payload ? (JSON.parse(row.payload, (k, v) => (k === 'createdAt' ? new Date(v) : v)) as MessageEvent) : undefined);
-    if (!row || !ev) return;
+    if (!row || !ev) return clearInterval(heartbeat);
     try {
       await this.bot.handleMessage(ev);
+      clearInterval(heartbeat);
       await this.db.processedEvent.update({ where: { eventId }, data: { status: 'done', payload: null, doneAt: this.services.clock(), lockedUntil: null } });
     } catch (err) {
+      clearInterval(heartbeat);
       this.services.log.error({ err, eventId }, 'message handling failed');
       // `row` was read after the claim counted this attempt.
       const failed = row.attempts >= MAX_ATTEMPTS;
-      await this.db.processedEvent.update({ where: { eventId }, data: { status: failed ? 'failed' : 'received', lockedUntil: null } }).catch(() => {});
+      const retryAt = new Date(this.services.clock().getTime() + FAILED_RETRY_MS * row.attempts);
+      await this.db.processedEvent.update({ where: { eventId }, data: { status: failed ? 'failed' : 'received', lockedUntil: failed ? null : retryAt } }).catch(() => {});
       // The last try failed: say so rather than leave the person waiting for an answer that never comes.
       if (failed) await this.tellFailed(ev).catch((e) => this.services.log.error({ err: e, eventId }, 'could not tell the sender'));
     }
@@ -275,6 +293,49 @@ export class Inbox {
     if (!row?.payload) return;
     const ev = JSON.parse(row.payload) as MessageEvent;
     await this.tellFailed(ev).catch((e) => this.services.log.error({ err: e, eventId }, 'could not tell the sender'));
+  }
+
+  private leaseEnd(): Date {
+    return new Date(this.services.clock().getTime() + LEASE_MS);
+  }
+
+  /** Renews the lease on an event being handled every third of it, until cleared. */
+  private renewWhileWorking(eventId: string): NodeJS.Timeout {
+    const timer = setInterval(() => {
+      this.db.processedEvent
+        .updateMany({ where: { eventId, status: 'received' }, data: { lockedUntil: this.leaseEnd() } })
+        .catch((err) => this.services.log.warn({ err, eventId }, 'renewing the lease on an event failed'));
+    }, Math.floor(LEASE_MS / 3));
+    timer.unref();
+    return timer;
+  }
+
+  /**
+   * A card click whose process died before answering it (its lease ran out): handled here, and its answer
+   * delivered as a late one (delayed card update, a patch of the clicked card, or a reply under it). Lark
+   * may still have shown the user an error for the missing answer; the card now shows the result.
+   */
+  private async resumeCard(eventId: string): Promise<void> {
+    if (this.closed) return;
+    const free = { OR: [{ lockedUntil: null }, { lockedUntil: { lt: this.services.clock() } }] };
+    const claimed = await this.db.processedEvent.updateMany({
+      where: { eventId, eventType: 'card', status: 'received', attempts: { lt: MAX_ATTEMPTS }, ...free },
+      data: { lockedUntil: this.leaseEnd(), attempts: { increment: 1 } },
+    });
+    if (claimed.count !== 1) {
+      // Every try died: given up without a reply (the click has no message to answer).
+      await this.db.processedEvent.updateMany({ where: { eventId, eventType: 'card', status: 'received', attempts: { gte: MAX_ATTEMPTS }, ...free }, data: { status: 'failed', lockedUntil: null } });
+      return;
+    }
+    const row = await this.db.processedEvent.findUnique({ where: { eventId } });
+    if (!row?.payload) {
+      // Recorded before clicks kept their event: nothing to run again.
+      await this.db.processedEvent.update({ where: { eventId }, data: { status: 'failed', lockedUntil: null } });
+      return;
+    }
+    const ev = JSON.parse(row.payload) as CardActionEvent;
+    const reply = await this.handleCard(ev);
+    await this.deliverLate(ev, reply, row.receivedAt.getTime());
   }
 
   private async tellFailed(ev: MessageEvent): Promise<void> {

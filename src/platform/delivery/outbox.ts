@@ -4,7 +4,9 @@
 // Delivery is at-least-once towards Lark and exactly-once as users see it: a send/reply carries the row's
 // `uuid`, which Lark uses to drop a repeat, so re-sending after a crash is safe. Rows are claimed with a
 // conditional update (status + attempts as a version), so two processes on one PostgreSQL never send the
-// same row at the same time; a row left 'sending' past `lockedUntil` (its process died) is claimed again.
+// same row at the same time. A claim is a short lease (`lockedUntil`, LEASE_MS) that the worker renews
+// while the send is in flight; a row left 'sending' past it (its process died) is claimed again by any
+// worker, so another replica takes the work over within seconds.
 import { assertValidCard, CARD_MAX_BYTES, contentWireSize } from '../cards/validate.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Db, Tx } from '../db/client.ts';
@@ -252,12 +254,58 @@ class Pacer {
 }
 
 /**
+ * Pacing shared by every replica on one PostgreSQL: per key (the app, a chat, an updated message) one row
+ * of "Lease" named `pace:<key>` whose expiresAt is the next free slot. A sender reserves its slot with one
+ * atomic upsert (GREATEST(next, now) + interval, on the database's clock, so the replicas' clocks do not
+ * matter) and waits until it comes. The chat's slot is taken first and the app's no earlier than it, so the
+ * send happens at the app slot it holds: sends are spaced by the interval whatever the number of replicas.
+ */
+class SharedPacer {
+  constructor(
+    private readonly db: Db,
+    private readonly intervalOf: (key: string) => number,
+  ) {}
+
+  /** Reserves a slot of every key (the lane first, the app last); resolves when the last has come. */
+  async pace(keys: string[]): Promise<void> {
+    let waitMs = 0;
+    for (const key of [...keys].reverse()) waitMs = await this.reserve(key, waitMs);
+    if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
+  }
+
+  /** Milliseconds from now until this key's reserved slot, which is at least `notBeforeMs` from now. */
+  private async reserve(key: string, notBeforeMs: number): Promise<number> {
+    const secs = this.intervalOf(key) / 1000;
+    const after = notBeforeMs / 1000;
+    const rows = await this.db.$queryRaw<Array<{ wait: number }>>`
+      INSERT INTO "Lease" ("name", "holder", "expiresAt")
+      VALUES (${`pace:${key}`}, 'pace', clock_timestamp() + make_interval(secs => ${after}::float8) + make_interval(secs => ${secs}::float8))
+      ON CONFLICT ("name") DO UPDATE SET "expiresAt" =
+        GREATEST("Lease"."expiresAt", clock_timestamp() + make_interval(secs => ${after}::float8)) + make_interval(secs => ${secs}::float8)
+      RETURNING (EXTRACT(EPOCH FROM ("expiresAt" - clock_timestamp())) * 1000 - ${secs * 1000}::float8)::float8 AS wait`;
+    return Math.max(0, Math.ceil(Number(rows[0]?.wait ?? 0)));
+  }
+
+  /** No slot of these keys before `untilMs` from now (Lark said so). */
+  async block(keys: string[], untilMs: number): Promise<void> {
+    for (const key of keys) {
+      const after = untilMs / 1000;
+      await this.db.$executeRaw`
+        INSERT INTO "Lease" ("name", "holder", "expiresAt") VALUES (${`pace:${key}`}, 'pace', clock_timestamp() + make_interval(secs => ${after}::float8))
+        ON CONFLICT ("name") DO UPDATE SET "expiresAt" = GREATEST("Lease"."expiresAt", clock_timestamp() + make_interval(secs => ${after}::float8))`;
+    }
+  }
+}
+
+/**
  * Lark's send limits (频控策略 and the message API pages): 50/s and 1000/min per app, 5/s per chat or user
  * (all bots in a group share it) and 5/s per updated message. The outbox keeps to all of them at once.
  */
 export const DEFAULT_PACING = Object.freeze({ appRate: 50, appPerMinute: 1000, minuteMs: 60_000, chatRate: 5 });
 
 const APP_KEY = 'app';
+/** A claim's lease: renewed every third of it while the send runs, so a dead holder's row is free again within it. */
+export const LEASE_MS = 5_000;
 const PAGE_SIZE = 100;
 const PAGES_PER_PASS = 10;
 
@@ -301,12 +349,21 @@ export interface OutboxWorkerOptions {
   /** First retry delay; doubles each attempt up to retryMaxMs. */
   retryBaseMs?: number;
   retryMaxMs?: number;
-  /** How long a claimed row is ours; after that another worker may claim it again. Keep it above the API timeout. */
+  /**
+   * The lease on a claimed row (LEASE_MS). It is renewed while the send is in flight; once a holder stops
+   * renewing it (its process died) another worker claims the row again.
+   */
   lockMs?: number;
   /** Sends in flight at once. */
   concurrency?: number;
   /** Longest sleep between looks at the table (rows written by other processes are seen within this). */
   pollMs?: number;
+  /**
+   * Pace in the database, across every process on it (PostgreSQL: several replicas), and keep each chat's
+   * order across them: a row waits while an earlier one of its chat is unsent. Off: pacing in this process
+   * only (SQLite, where one process owns the file).
+   */
+  sharedPacing?: boolean;
 }
 
 interface Deferred {
@@ -347,6 +404,7 @@ export class OutboxWorker {
   private readonly concurrency: number;
   private readonly pollMs: number;
   private readonly pacer: Pacer;
+  private readonly shared?: SharedPacer;
 
   private running = false;
   private loop?: Promise<void>;
@@ -365,7 +423,7 @@ export class OutboxWorker {
     this.maxAttempts = opts.maxAttempts ?? 8;
     this.retryBaseMs = opts.retryBaseMs ?? 1000;
     this.retryMaxMs = opts.retryMaxMs ?? 5 * 60_000;
-    this.lockMs = opts.lockMs ?? 60_000;
+    this.lockMs = opts.lockMs ?? LEASE_MS;
     this.concurrency = opts.concurrency ?? 8;
     this.pollMs = opts.pollMs ?? 1000;
     const appRate = opts.appRate ?? DEFAULT_PACING.appRate;
@@ -379,6 +437,12 @@ export class OutboxWorker {
       (key) => (key === APP_KEY ? 1000 / appRate : 1000 / chatRate),
       (key) => (key === APP_KEY ? appWindows : laneWindows),
     );
+    if (opts.sharedPacing) {
+      // Even spacing that keeps every window: the app's second and minute, the chat's second, with a tenth
+      // to spare for the time between a slot and the request reaching Lark.
+      const appInterval = 1.1 * Math.max(1000 / appRate, appWindows[1].windowMs / appWindows[1].max);
+      this.shared = new SharedPacer(this.db, (key) => (key === APP_KEY ? appInterval : 1.1 * (1000 / chatRate)));
+    }
   }
 
   start(): void {
@@ -461,13 +525,14 @@ export class OutboxWorker {
         if (this.inflight.has(row.id)) continue;
         const lane = laneOf(row);
         if (lane && this.busyLanes.has(lane)) continue; // one at a time per chat keeps the order; woken when done
+        if (this.shared && lane && (await this.earlierInLane(row, lane))) continue; // another replica's turn first
         const keys = lane ? [APP_KEY, lane] : [APP_KEY];
         const wait = this.pacer.wait(keys, Date.now());
         if (wait > 0) {
           waitMs = Math.min(waitMs, wait);
           continue;
         }
-        const attempts = await this.claim(row, now);
+        const attempts = await this.claim(row);
         if (attempts === undefined) continue;
         this.pacer.take(keys, Date.now());
         if (lane) this.busyLanes.add(lane);
@@ -497,23 +562,58 @@ export class OutboxWorker {
     return Math.max(1, waitMs);
   }
 
+  /**
+   * Whether a row of the same chat (or updated message) queued before this one is being sent or is due:
+   * it goes first, whichever replica has it. (A row waiting out a retry delay does not hold the chat up,
+   * as within one process.)
+   */
+  private async earlierInLane(row: OutboxRow, lane: string): Promise<boolean> {
+    const same = lane.startsWith('to:') ? { receiveId: row.receiveId } : { targetId: row.targetId };
+    const earlier = await this.db.outboxMessage.findFirst({
+      where: { ...same, id: { lt: row.id }, OR: [{ status: 'sending' }, { status: 'pending', nextAttemptAt: { lte: new Date() } }] },
+      select: { id: true },
+    });
+    return earlier !== null;
+  }
+
   /** Takes the row if nobody else did; returns the attempt number it now carries. */
-  private async claim(row: OutboxRow, now: Date): Promise<number | undefined> {
+  private async claim(row: OutboxRow): Promise<number | undefined> {
     const res = await this.db.outboxMessage.updateMany({
       where: { id: row.id, status: row.status, attempts: row.attempts },
-      data: { status: 'sending', lockedUntil: new Date(now.getTime() + this.lockMs), attempts: { increment: 1 } },
+      data: { status: 'sending', lockedUntil: new Date(Date.now() + this.lockMs), attempts: { increment: 1 } },
     });
     return res.count === 1 ? row.attempts + 1 : undefined;
   }
 
   /** Sends one claimed row and records the outcome (only while the claim is still ours). */
   private async deliver(id: number, attempts: number, keys: string[]): Promise<void> {
+    const heartbeat = this.renewWhileWorking(id, attempts);
+    try {
+      await this.deliverClaimed(id, attempts, keys);
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  /** Renews the lease on a claimed row every third of it until cleared; a row no longer ours is left alone. */
+  private renewWhileWorking(id: number, attempts: number): NodeJS.Timeout {
+    const timer = setInterval(() => {
+      this.db.outboxMessage
+        .updateMany({ where: { id, status: 'sending', attempts }, data: { lockedUntil: new Date(Date.now() + this.lockMs) } })
+        .catch((err) => this.log.warn({ err, outboxId: id }, 'outbox: renewing a claim failed'));
+    }, Math.max(50, Math.floor(this.lockMs / 3)));
+    timer.unref();
+    return timer;
+  }
+
+  private async deliverClaimed(id: number, attempts: number, keys: string[]): Promise<void> {
     // Read again after claiming: enqueuePatchRef may have replaced a pending card just before.
     const row: OutboxRow | null = await this.db.outboxMessage.findUnique({ where: { id } });
     if (!row || row.status !== 'sending' || row.attempts !== attempts) return;
     const mine = { id, status: 'sending', attempts };
     let outcome: Outcome;
     try {
+      if (this.shared) await this.shared.pace(keys);
       outcome = await this.send(row);
     } catch (err) {
       const e = err instanceof LarkApiError ? err : new LarkApiError(err instanceof Error ? err.message : String(err), { retryable: true });
@@ -524,6 +624,7 @@ export class OutboxWorker {
         // The app's limit or Lark's load holds back every send; a chat's limit only that chat's.
         const appWide = e.code === RATE_LIMIT_CODE || e.code === LOAD_LIMIT_CODE;
         if (rateLimited) this.pacer.block(appWide ? keys : keys.slice(1), Date.now() + delayMs);
+        if (rateLimited && this.shared) await this.shared.block(appWide ? keys : keys.slice(1), delayMs).catch(() => {});
         await this.db.outboxMessage.updateMany({
           where: mine,
           data: {

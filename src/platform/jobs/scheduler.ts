@@ -3,18 +3,25 @@
 // - every run holds database.withLock(`job:<name>`) (a PostgreSQL advisory lock), so two processes never
 //   run the same job at the same moment; the one that finds it held skips the run ("busy");
 // - each job records (job, period, target) in the run ledger in the transaction that queues the message,
-//   so a later run of the same period (the other process, a restart, a catch-up) sends nothing.
+//   so a later run of the same period (the other process, a restart, a catch-up) sends nothing;
+// - a finished run is marked in the ledger (`run:<job>`, its time, '*'); a process turned away keeps trying
+//   the lock (every TAKEOVER_POLL_MS) until that mark appears, so when the holder dies mid-run (its advisory
+//   lock goes with its connection) another replica finishes the run.
 // The timers are unref'd: the scheduler never keeps the process alive, and stop() waits for a running job.
 import { createTask, type Logger as CronLogger, type ScheduledTask } from 'node-cron';
 import type { Services } from '../bot/services.ts';
 import type { OfficeConfig } from '../../office/config.ts';
 import type { Database } from '../db/client.ts';
-import type { JobDef, JobName, JobResult } from '../delivery/ledger.ts';
+import { claimRun, hasRun, type JobDef, type JobName, type JobResult } from '../delivery/ledger.ts';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
 /** How far ahead the scheduler looks for the next due job (6 h: a few thousand matches, a few ms). */
 const ARM_HORIZON_MS = 6 * 3_600_000;
+/** How often a process turned away from a running job checks whether the holder finished or died. */
+export const TAKEOVER_POLL_MS = 1_000;
+/** A holder still running after this long is left to finish on its own. */
+const TAKEOVER_MAX_MS = 30 * MINUTE_MS;
 
 export type JobOutcome =
   | { job: JobName; at: Date; status: 'done'; result: JobResult }
@@ -65,6 +72,28 @@ export function runLocked(database: Database, job: JobDef, services: Services, n
   return database.withLock(`job:${job.name}`, () => job.run({ services, now, force }));
 }
 
+/** runLocked for the scheduler: a finished run is also marked in the ledger, for the replicas that wait on it. */
+function runLockedAndMark(database: Database, job: JobDef, services: Services, now: Date, force: boolean): Promise<JobResult | undefined> {
+  return database.withLock(`job:${job.name}`, async () => {
+    const result = await job.run({ services, now, force });
+    await markFinished(services, job.name, now);
+    return result;
+  });
+}
+
+/** The ledger entry saying the run of `name` as of `now` finished (one per run time). */
+function finishedKey(name: JobName, now: Date): [string, string, string] {
+  return [`run:${name}`, now.toISOString(), '*'];
+}
+
+async function markFinished(services: Services, name: JobName, now: Date): Promise<void> {
+  try {
+    await claimRun(services.db, ...finishedKey(name, now));
+  } catch (err) {
+    services.log.warn({ err, job: name }, 'job: could not mark the run finished');
+  }
+}
+
 export function createScheduler(opts: SchedulerOptions): Scheduler {
   const { services, database, office, timezone } = opts;
   const log = services.log;
@@ -107,9 +136,10 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     if (!job) return Promise.resolve({ job: name, at: now, status: 'failed', error: `unknown job ${name}` });
     return track((async (): Promise<JobOutcome> => {
       try {
-        const result = await runLocked(database, job, services, now, runOpts.force ?? false);
+        const result = await runLockedAndMark(database, job, services, now, runOpts.force ?? false);
         if (!result) {
-          log.info(`job ${name} as of ${now.toISOString()}: running elsewhere, skipped`);
+          log.info(`job ${name} as of ${now.toISOString()}: running elsewhere; finishing it here if its holder dies`);
+          void track(takeOver(job, now, runOpts.force ?? false));
           return { job: name, at: now, status: 'busy' };
         }
         log.info(`job ${name} as of ${now.toISOString()}: ${result.summary}`);
@@ -120,6 +150,31 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
         return { job: name, at: now, status: 'failed', error };
       }
     })());
+  }
+
+  /**
+   * Waits for the holder of `job`'s lock: once the lock is free, the run as of `now` is done here unless the
+   * ledger says the holder finished it (a holder that died left no mark).
+   */
+  async function takeOver(job: JobDef, now: Date, force: boolean): Promise<void> {
+    const giveUpAt = Date.now() + TAKEOVER_MAX_MS;
+    try {
+      while (!stopped && Date.now() < giveUpAt) {
+        await new Promise((r) => setTimeout(r, TAKEOVER_POLL_MS).unref());
+        if (stopped || (await hasRun(services.db, ...finishedKey(job.name, now)))) return;
+        const result = await database.withLock(`job:${job.name}`, async () => {
+          if (await hasRun(services.db, ...finishedKey(job.name, now))) return 'finished elsewhere';
+          const done = await job.run({ services, now, force });
+          await markFinished(services, job.name, now);
+          return done;
+        });
+        if (result === undefined) continue; // still held
+        if (typeof result !== 'string') log.warn(`job ${job.name} as of ${now.toISOString()}: its holder stopped before finishing; finished here: ${result.summary}`);
+        return;
+      }
+    } catch (err) {
+      log.error({ err, job: job.name }, `job ${job.name} as of ${now.toISOString()}: taking over the run failed`);
+    }
   }
 
   function lastScheduled(name: JobName, now: Date, windowMs: number): Date | undefined {

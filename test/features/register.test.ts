@@ -881,10 +881,11 @@ describe('/help', () => {
   it('lists 登记 under the roles that may register, not under 所有人可用', async () => {
     await bot.say(STAFF_DY, '/help');
     const staff = cardText(lastCard(STAFF_DY).card);
-    expect(section(staff, '所有人可用')).toContain('**/my**');
-    expect(section(staff, '所有人可用')).not.toContain('**/register');
-    expect(section(staff, '所有人可用')).not.toContain('（登记 / 登记项目）');
-    expect(section(staff, '招商人员')).toContain('**/register');
+    // Staff read the Chinese words only (issue 18): no /register [tech|…].
+    expect(section(staff, '所有人可用')).toContain('**我的项目**');
+    expect(section(staff, '所有人可用')).not.toContain('**登记');
+    expect(staff).not.toContain('/register');
+    expect(section(staff, '招商人员')).toContain('**登记**');
 
     await bot.say(ADMIN, '帮助');
     expect(section(cardText(lastCard(ADMIN).card), '管理员')).toContain('**/register');
@@ -892,8 +893,8 @@ describe('/help', () => {
 
     await bot.say(NOBODY, '/help');
     const nobody = cardText(lastCard(NOBODY).card);
-    expect(nobody).not.toContain('**/register');
-    expect(section(nobody, '所有人可用')).toContain('**/my**');
+    expect(nobody).not.toContain('**登记');
+    expect(section(nobody, '所有人可用')).toContain('**我的项目**');
     // Still told whom to ask when they try.
     await bot.say(NOBODY, '登记');
     expect(lastText(NOBODY)).toContain('王管理');

@@ -6,9 +6,11 @@ import { canWithdraw } from '../approval/workflow.ts';
 import {
   canSee, findLeadByCode, lastReturnComment, listLeadsBySubmitter, loadLeadWithSteps, searchLeads, seesAll,
 } from '../leads/store.ts';
-import { formatLeadCode, normalizeCompanyName, parseLeadCode } from '../leads/lead.ts';
+import { formatLeadCode, normalizeCompanyName, parseLeadCode, parseLeadCodeIn } from '../leads/lead.ts';
+import { localParts } from '../../platform/time.ts';
 import type { MessageContext } from '../../platform/bot/router.ts';
 import { md } from '../../platform/cards/template.ts';
+import { userText } from '../../platform/lark/text.ts';
 import { leadCard, leadLine, leadListCard } from './cards.ts';
 
 /** How many leads a list reads at most; the rest is counted ("另有 N 项…"). */
@@ -47,9 +49,13 @@ export async function runFind(ctx: MessageContext): Promise<void> {
 
 export async function runLead(ctx: MessageContext): Promise<void> {
   const typed = ctx.args.join(' ').trim();
-  const parsed = typed ? parseLeadCode(typed) : undefined;
+  // `项目 0001` means this year's KZ-<year>-0001 (the office's year).
+  const year = localParts(ctx.services.clock(), ctx.services.env.BOT_TIMEZONE).year;
+  const parsed = typed ? parseLeadCodeIn(typed, year) : undefined;
   if (!parsed) {
-    await ctx.reply('请在指令后写上项目编号，如：项目 KZ-2026-0001');
+    await ctx.reply(typed
+      ? `「${userText(Array.from(typed).slice(0, 30).join(''))}」不是项目编号。请写上项目编号，如：项目 KZ-${year}-0001，或今年的项目只写序号：项目 0001`
+      : `请在指令后写上项目编号，如：项目 KZ-${year}-0001，或今年的项目只写序号：项目 0001`);
     return;
   }
   const code = formatLeadCode(parsed.year, parsed.seq);

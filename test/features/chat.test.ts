@@ -1,0 +1,129 @@
+// Chat that meets people where they are (issue 18): commands typed without spaces, short forms, a lead number
+// without prefix or year, questions, typos, and a menu card for text the bot does not understand; the bot's
+// custom menu (application.bot.menu_v6); per-role help.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestBot, VERIFICATION_TOKEN } from '../support/harness.ts';
+import { buttons, cardText, replyCard } from '../support/cards.ts';
+import { localParts } from '../../src/platform/time.ts';
+
+const ADMIN = 'ou_chatadmin1';
+const STAFF = 'ou_chatstaff1'; // 丁堰镇
+const REVIEWER = 'ou_chatreview';
+const NOBODY = 'ou_chatnobody';
+
+let bot: TestBot;
+const year = localParts(new Date(), 'Asia/Shanghai').year;
+
+beforeAll(async () => {
+  bot = await TestBot.start({ name: 'chat', admins: [ADMIN] });
+  const db = bot.app.database.prisma;
+  await db.roleGrant.createMany({
+    data: [
+      { userId: STAFF, role: 'staff', town: '丁堰镇', grantedBy: ADMIN },
+      { userId: REVIEWER, role: 'reviewer', grantedBy: ADMIN },
+    ],
+  });
+  await db.user.createMany({ data: [{ openId: ADMIN, name: '王管理' }, { openId: STAFF, name: '张丁堰' }, { openId: REVIEWER, name: '赵初审' }] });
+});
+
+afterAll(async () => {
+  await bot?.stop();
+});
+
+const lastCard = (who: string) => bot.lastCard(who);
+const buttonTexts = (who: string) => buttons(lastCard(who).card).map((b) => b.text);
+
+/** Registers a 服务类 lead as STAFF; returns its code. */
+async function registerOne(name: string): Promise<string> {
+  await bot.say(STAFF, '登记服务');
+  const { msg, card } = lastCard(STAFF);
+  expect(cardText(card)).toContain('登记服务类项目');
+  const reply = await bot.click(STAFF, msg, '提交', { project_name: name, town: '丁堰镇', service_type: '法律' });
+  const code = /KZ-\d{4}-\d{4}/.exec(cardText(replyCard(reply)))?.[0];
+  expect(code).toBeDefined();
+  return code!;
+}
+
+describe('forgiving input', () => {
+  it('a command typed against its argument: 登记科创 opens the 科创类 form, /register基金 the 基金类 one', async () => {
+    await bot.say(STAFF, '登记科创');
+    expect(cardText(lastCard(STAFF).card)).toContain('登记科创类项目');
+    await bot.say(STAFF, '/register基金');
+    expect(cardText(lastCard(STAFF).card)).toContain('登记基金类项目');
+  });
+
+  it('short forms: 我的 lists my leads', async () => {
+    await bot.say(STAFF, '我的');
+    expect(cardText(lastCard(STAFF).card)).toContain('我的项目');
+  });
+
+  it('a lead number without prefix or year is this year\'s: 项目0001, 项目 1, 项目 2026-0001', async () => {
+    const code = await registerOne('宽松编号测试项目');
+    expect(code).toBe(`KZ-${year}-0001`);
+    for (const typed of ['项目0001', '项目 1', `项目 ${year}-0001`, `项目KZ${year}0001`]) {
+      await bot.say(STAFF, typed);
+      const text = cardText(lastCard(STAFF).card);
+      expect(text, typed).toContain(code);
+      expect(text, typed).toContain('宽松编号测试项目');
+    }
+    await bot.say(STAFF, '项目 abc');
+    expect(bot.lastText(STAFF)).toContain('不是项目编号');
+  });
+
+  it('a question about a command gets its how-to: 怎么登记项目？', async () => {
+    await bot.say(STAFF, '怎么登记项目？');
+    const { card } = lastCard(STAFF);
+    expect(cardText(card)).toContain('选择项目类别');
+    expect(buttons(card).map((b) => b.text)).toContain('登记');
+    await bot.say(REVIEWER, '待办怎么用');
+    expect(cardText(lastCard(REVIEWER).card)).toContain('等待您审批');
+  });
+
+  it('a typo is answered with a suggestion: 帮组 → 您是不是想：帮助', async () => {
+    await bot.say(STAFF, '帮组');
+    const { msg, card } = lastCard(STAFF);
+    expect(cardText(card)).toContain('您是不是想：帮助');
+    // The suggestion is a button that runs it.
+    await bot.click(STAFF, msg, '帮助');
+    expect(cardText(lastCard(STAFF).card)).toContain('指令帮助');
+  });
+
+  it('unknown text gets a menu card with only the buttons this person may use', async () => {
+    await bot.say(STAFF, '今天天气怎么样');
+    expect(buttonTexts(STAFF)).toEqual(['登记', '我的项目', '帮助']);
+    await bot.say(REVIEWER, '今天天气怎么样');
+    expect(buttonTexts(REVIEWER)).toEqual(['我的项目', '待办', '帮助']);
+    await bot.say(NOBODY, '你好');
+    expect(buttonTexts(NOBODY)).toEqual(['我的项目', '帮助']);
+    await bot.say(ADMIN, '你好');
+    expect(buttonTexts(ADMIN)).toContain('登记');
+  });
+
+  it('a menu card button runs its command for the clicker', async () => {
+    await bot.say(STAFF, '嗯嗯');
+    const { msg } = lastCard(STAFF);
+    await bot.click(STAFF, msg, '我的项目');
+    expect(cardText(lastCard(STAFF).card)).toContain('我的项目（共');
+  });
+
+  it('staff typing 待办 are not told they lack permission; they see what waits for them', async () => {
+    await bot.say(STAFF, '待办');
+    const text = bot.lastText(STAFF);
+    expect(text).not.toContain('没有权限');
+    expect(text).toContain('不参与审批');
+    expect(text).toContain('正在审批中');
+  });
+});
+
+describe('help per role', () => {
+  it('staff read Chinese commands only, none they cannot run; admins also see the English keys', async () => {
+    await bot.say(STAFF, '帮助');
+    const staff = cardText(lastCard(STAFF).card);
+    expect(staff).toContain('登记');
+    expect(staff).not.toMatch(/\/register|tech\|talent|\/my\b/);
+    expect(staff).not.toContain('待办');
+    expect(staff).not.toContain('授权');
+    await bot.say(ADMIN, '/help');
+    expect(cardText(lastCard(ADMIN).card)).toContain('/register');
+  });
+});

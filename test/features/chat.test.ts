@@ -3,7 +3,9 @@
 // custom menu (application.bot.menu_v6); per-role help.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBot, VERIFICATION_TOKEN } from '../support/harness.ts';
-import { buttons, cardText, replyCard } from '../support/cards.ts';
+import { buttons, cardText, fieldValue, formFieldNames, replyCard } from '../support/cards.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { localParts } from '../../src/platform/time.ts';
 
 const ADMIN = 'ou_chatadmin1';
@@ -125,5 +127,56 @@ describe('help per role', () => {
     expect(staff).not.toContain('授权');
     await bot.say(ADMIN, '/help');
     expect(cardText(lastCard(ADMIN).card)).toContain('/register');
+  });
+});
+
+describe('paste a lead', () => {
+  const corpus = JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/paste-corpus.json'), 'utf8')) as Array<{ text: string }>;
+
+  it('a pasted paragraph becomes a pre-filled form with guesses marked; nothing is stored until submitted', async () => {
+    const db = bot.app.database.prisma;
+    const before = await db.lead.count();
+    await bot.say(STAFF, corpus[0].text);
+    const { msg, card } = lastCard(STAFF);
+    const text = cardText(card);
+    expect(text).toContain('登记科创类项目');
+    expect(text).toContain('已从您粘贴的文字中读出');
+    expect(text).toContain('请核对');
+    expect(fieldValue(card, 'company_name')).toBe('苏州擎氢动力科技有限公司');
+    expect(fieldValue(card, 'contact_phone')).toBe('13812345678');
+    expect(fieldValue(card, 'contact_name')).toBe('王总');
+    expect(fieldValue(card, 'investment_wan')).toBe('20000');
+    expect(fieldValue(card, 'credit_code')).toMatch(/^91320500MA1N2KX3P.$/);
+    expect((fieldValue(card, 'town') as string | undefined) ?? JSON.stringify(card)).toContain('丁堰镇');
+    expect(JSON.stringify(fieldValue(card, 'industry'))).toContain('氢能');
+    expect(await db.lead.count()).toBe(before);
+
+    // Submitting what the form shows (plus the required 高新技术领域) registers it.
+    const form: Record<string, unknown> = { hightech_field: '新能源与节能' };
+    for (const name of formFieldNames(card)) {
+      const v = fieldValue(card, name);
+      if (v === undefined) continue;
+      form[name] = typeof v === 'object' && v !== null && 'value' in v ? (v as { value: unknown }).value : v;
+    }
+    const reply = await bot.click(STAFF, msg, '提交', form);
+    expect(cardText(replyCard(reply))).toContain('已提交');
+    const lead = await db.lead.findFirstOrThrow({ where: { companyName: '苏州擎氢动力科技有限公司' } });
+    expect(lead.investmentWan).toBe(20000);
+    expect(lead.town).toBe('丁堰镇');
+  });
+
+  it('someone who may not register is told so, with the form nowhere', async () => {
+    await bot.say(NOBODY, corpus[2].text);
+    expect(bot.lastText(NOBODY)).toContain('像是一条项目线索');
+    expect(bot.lastText(NOBODY)).toContain('招商人员');
+  });
+});
+
+describe('the kind on a kind\'s form', () => {
+  it('is shown as text, not a select one could change', async () => {
+    await bot.say(STAFF, '登记人才');
+    const { card } = lastCard(STAFF);
+    expect(formFieldNames(card)).not.toContain('category');
+    expect(cardText(card)).toContain('项目类别**：人才类');
   });
 });

@@ -1,7 +1,7 @@
 // Lead registration (登记) on interactive cards, and looking at leads (我的项目 / 查询 / 项目).
 // The conversation lives in ./register/flow.ts, the lists and the lead card in ./register/views.ts.
 import type { Bot } from '../../platform/bot/router.ts';
-import { onBack, onConfirm, onEdit, onKind, onSubmit, runRegister } from './flow.ts';
+import { onBack, onConfirm, onEdit, onKind, onPastedText, onSubmit, runRegister } from './flow.ts';
 import { runFind, runLead, runMy } from './views.ts';
 
 export function registerRegistration(bot: Bot): void {
@@ -37,6 +37,7 @@ export function registerRegistration(bot: Bot): void {
     usage: '/lead <项目编号>',
     run: runLead,
   });
+  bot.text(onPastedText);
   bot.action('register.kind', onKind);
   bot.action('register.submit', onSubmit);
   bot.action('register.confirm', onConfirm);

@@ -2,7 +2,8 @@
 // without prefix or year, questions, typos, and a menu card for text the bot does not understand; the bot's
 // custom menu (application.bot.menu_v6); per-role help.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestBot, VERIFICATION_TOKEN } from '../support/harness.ts';
+import { TestBot } from '../support/harness.ts';
+import { randomUUID } from 'node:crypto';
 import { buttons, cardText, fieldValue, formFieldNames, replyCard } from '../support/cards.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -178,5 +179,31 @@ describe('the kind on a kind\'s form', () => {
     const { card } = lastCard(STAFF);
     expect(formFieldNames(card)).not.toContain('category');
     expect(cardText(card)).toContain('项目类别**：人才类');
+  });
+});
+
+describe("the bot's custom menu (application.bot.menu_v6)", () => {
+  it('登记, 我的项目, 待办 and 帮助 open without typing, in the private chat', async () => {
+    const before = bot.messagesTo(STAFF).length;
+    await bot.tapMenu(STAFF, '登记');
+    expect(cardText(lastCard(STAFF).card)).toContain('请选择要登记的项目类别');
+    await bot.tapMenu(STAFF, '我的项目');
+    expect(cardText(lastCard(STAFF).card)).toContain('我的项目（共');
+    await bot.tapMenu(STAFF, '帮助');
+    expect(cardText(lastCard(STAFF).card)).toContain('指令帮助');
+    await bot.tapMenu(REVIEWER, '待办');
+    expect(cardText(lastCard(REVIEWER).card)).toContain('我的待办');
+    // Each tap answered once, as a new message (nothing to reply under).
+    expect(bot.messagesTo(STAFF).length).toBe(before + 3);
+  });
+
+  it('a repeated event is handled once; an unknown key gets the menu card', async () => {
+    const eventId = randomUUID();
+    const before = bot.messagesTo(STAFF).length;
+    await bot.tapMenu(STAFF, '我的项目', { eventId });
+    await bot.tapMenu(STAFF, '我的项目', { eventId });
+    expect(bot.messagesTo(STAFF).length).toBe(before + 1);
+    await bot.tapMenu(STAFF, 'something_else');
+    expect(buttonTexts(STAFF)).toEqual(['登记', '我的项目', '帮助']);
   });
 });

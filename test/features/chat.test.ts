@@ -207,3 +207,36 @@ describe("the bot's custom menu (application.bot.menu_v6)", () => {
     expect(buttonTexts(STAFF)).toEqual(['登记', '我的项目', '帮助']);
   });
 });
+
+describe('list cards with buttons', () => {
+  it('/my has 查看 per lead; /find shows the reviewer 待我审批; approved leads get 登记进展, also in /stage', async () => {
+    await bot.say(STAFF, '我的项目');
+    const mine = lastCard(STAFF);
+    expect(cardText(mine.card)).not.toContain('发送「项目 项目编号」');
+    expect(buttons(mine.card).filter((b) => b.text === '查看').length).toBeGreaterThanOrEqual(2);
+    await bot.click(STAFF, mine.msg, '查看');
+    expect(cardText(lastCard(STAFF).card)).toMatch(/KZ-\d{4}-\d{4}/);
+    expect(cardText(lastCard(STAFF).card)).toContain('审批');
+
+    await bot.say(REVIEWER, '查询 宽松编号');
+    const found = lastCard(REVIEWER);
+    expect(buttons(found.card).map((b) => b.text)).toEqual(['查看', '待我审批']);
+    const before = bot.messagesTo(REVIEWER).length;
+    await bot.click(REVIEWER, found.msg, '待我审批');
+    expect(bot.messagesTo(REVIEWER).length).toBeGreaterThan(before);
+    expect(buttons(lastCard(REVIEWER).card).map((b) => b.text).join(' ')).toContain('同意');
+
+    // An approved lead (set directly: the approval flow has its own tests) offers 登记进展.
+    const db = bot.app.database.prisma;
+    await db.lead.updateMany({ where: { projectName: '宽松编号测试项目' }, data: { status: 'approved' } });
+    await bot.say(STAFF, '我的');
+    const again = lastCard(STAFF);
+    expect(buttons(again.card).map((b) => b.text)).toContain('登记进展');
+    await bot.say(STAFF, '进度');
+    const stage = lastCard(STAFF);
+    expect(buttons(stage.card).map((b) => b.text)).toEqual(['登记进展']);
+    await bot.click(STAFF, stage.msg, '登记进展');
+    expect(cardText(lastCard(STAFF).card)).toContain('宽松编号测试项目');
+    expect(cardText(lastCard(STAFF).card)).toContain('签约');
+  });
+});

@@ -23,8 +23,11 @@ export function registerHelp(bot: Bot): void {
   bot.action(MENU_ACTION, async (ctx) => {
     const name = ctx.value.command;
     const command = typeof name === 'string' ? bot.commands.find((c) => c.name === name) : undefined;
-    if (!command) return { toast: { type: 'warning', content: '该卡片已过期，请重新发送指令。' } };
-    await bot.handleMessage(menuMessage(`menu:${ctx.event.eventId}`, ctx.person.openId, command.name));
+    // A lead's buttons in a list (查看, 登记进展) name its code.
+    const args = ctx.value.args;
+    const code = typeof args === 'string' && /^KZ-\d{4}-\d{1,6}$/.test(args) ? args : undefined;
+    if (!command || (args !== undefined && !code)) return { toast: { type: 'warning', content: '该卡片已过期，请重新发送指令。' } };
+    await bot.handleMessage(menuMessage(`menu:${ctx.event.eventId}`, ctx.person.openId, code ? `${command.name} ${code}` : command.name));
     return {};
   });
   bot.command({

@@ -11,7 +11,7 @@ import { validateCard } from '../platform/cards/validate.ts';
 import type { LarkStandInState } from './standin.ts';
 import { isMember, p2pOwner, SandboxChats } from './chats.ts';
 import { DEMO_GROUP, DEMO_PEOPLE, demoPerson, SANDBOX_BOT, type DemoPerson } from './people.ts';
-import { cardActionEvent, messageEvent, postCallback, type CallbackSecrets, type MentionInput } from './signer.ts';
+import { botMenuEvent, cardActionEvent, messageEvent, postCallback, type CallbackSecrets, type MentionInput } from './signer.ts';
 
 export interface SandboxRoutesOptions {
   state: LarkStandInState;
@@ -37,6 +37,8 @@ const MAX_CALL_LOG = 1000;
 
 const jsonObject = z.record(z.string(), z.unknown());
 const sendBody = z.object({ from: z.string(), text: z.string() });
+/** A tap on the bot's custom menu: the keys README asks the admin to set up. */
+const menuBody = z.object({ from: z.string(), key: z.enum(['登记', '我的项目', '待办', '帮助']) });
 const actionBody = z.object({
   operator: z.string(),
   tag: z.string().default('button'),
@@ -199,6 +201,19 @@ export const sandboxRoutes: FastifyPluginAsync<SandboxRoutesOptions> = async (ap
     const group = chatId === DEMO_GROUP.chatId;
     const { text: sent, mentions } = withMentions(text, group);
     return deliver(reply, chatId, person, 'text', { text: group ? `@${SANDBOX_BOT.name} ${text}` : text }, { text: sent }, mentions);
+  });
+
+  // The bot's custom menu (机器人自定义菜单): Lark sends application.bot.menu_v6, with no chat or message.
+  app.post('/sandbox/api/menu', async (req, reply) => {
+    const parsed = menuBody.safeParse(req.body);
+    if (!parsed.success) return refuse(reply, 400, '请求格式不正确');
+    const person = demoPerson(parsed.data.from);
+    if (!person) return refuse(reply, 400, '未知的演示人员');
+    await opts.ready;
+    const event = botMenuEvent(secrets, { appId: state.appId, operatorId: person.openId, eventKey: parsed.data.key });
+    const answer = await postCallback(callbackUrl('/lark/events'), secrets, event);
+    if (answer.status !== 200) return refuse(reply, 502, refusalText(answer.status, answer.body));
+    return reply.code(202).send({ ok: true });
   });
 
   app.post<{ Params: { chatId: string }; Querystring: { from?: string; name?: string } }>('/sandbox/api/chats/:chatId/files', async (req, reply) => {

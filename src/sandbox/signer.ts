@@ -81,6 +81,18 @@ export function messageEvent(secrets: CallbackSecrets, i: MessageEventInput): Re
   });
 }
 
+/**
+ * `application.bot.menu_v6`: a user tapped an item of the bot's custom menu whose action is 推送事件
+ * (https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/application-v6/bot/events/menu).
+ */
+export function botMenuEvent(secrets: CallbackSecrets, i: { appId: string; operatorId: string; eventKey: string }): Record<string, unknown> {
+  return envelope('application.bot.menu_v6', secrets, i.appId, {
+    operator: { operator_id: { open_id: i.operatorId } },
+    event_key: i.eventKey,
+    timestamp: String(Date.now()),
+  });
+}
+
 export interface CardActionInput {
   appId: string;
   operatorId: string;

@@ -495,8 +495,9 @@ describe('转交, 我的待办 and 审批记录', () => {
     await bot.say(EXP1, '待办');
     expect(textOf(lastReplyTo(EXP1))).toContain(older.code);
 
+    // Staff approve nothing: not refused, told what waits for them instead (issue 18).
     await bot.say(STAFF, '/pending');
-    expect(JSON.parse(lastReplyTo(STAFF).content).text).toContain('您没有权限');
+    expect(JSON.parse(lastReplyTo(STAFF).content).text).toContain('不参与审批');
   });
 
   it('转交 hands a step to another holder of the role, who then decides', async () => {

@@ -39,7 +39,7 @@ function creditCode(org: string): string {
 }
 
 const COMMON_FIELDS = [
-  'category', 'project_name', 'company_name', 'credit_code', 'industry', 'town', 'source_region', 'contact_name',
+  'project_name', 'company_name', 'credit_code', 'industry', 'town', 'source_region', 'contact_name',
   'contact_phone', 'investment_wan', 'needs_fund', 'summary',
 ];
 
@@ -150,7 +150,9 @@ describe('registering each kind end to end', () => {
     const names = formFieldNames(formCard);
     for (const n of COMMON_FIELDS) expect(names).toContain(n);
     for (const n of Object.keys(KIND_FORMS[kind].form)) expect(names).toContain(n);
-    expect(fieldValue(formCard, 'category')).toBe(kind);
+    // The kind is fixed on its form: text, not a select (issue 18).
+    expect(names).not.toContain('category');
+    expect(cardText(formCard)).toContain(`项目类别**：${LEAD_KIND_LABELS[kind]}`);
     expect(fieldValue(formCard, 'town')).toBe('丁堰镇');
     // This year's activities are offered, last year's are not.
     expect(names).toContain('activity_id');
@@ -220,7 +222,7 @@ describe('registering each kind end to end', () => {
     await bot.say(STAFF_BP, '登记 科创');
     const { card } = lastCard(STAFF_BP);
     expect(headerTitle(card)).toBe('登记科创类项目');
-    expect(fieldValue(card, 'category')).toBe('tech');
+    expect(cardText(card)).toContain('项目类别**：科创类');
     expect(fieldValue(card, 'town')).toBe('白蒲镇');
     await bot.say(STAFF_BP, '登记 火箭类');
     const chooser = lastCard(STAFF_BP).card;
@@ -301,11 +303,10 @@ describe('field errors', () => {
     expect(await leadCount()).toBe(before);
   });
 
-  it('picking another kind in the 项目类别 select is an error on that field', async () => {
+  it('a submitted 项目类别 of another kind (an old card, a forged submit) is an error on that field', async () => {
     const { msg } = await openForm(STAFF_DY, 'service');
     const { card } = await submit(STAFF_DY, msg, { category: 'fund', project_name: '选错类别', town: '丁堰镇', service_type: '法律' });
     expect(cardText(card)).toContain('项目类别选了「基金类」');
-    expect(fieldValue(card, 'category')).toBe('fund');
   });
 });
 
@@ -881,10 +882,11 @@ describe('/help', () => {
   it('lists 登记 under the roles that may register, not under 所有人可用', async () => {
     await bot.say(STAFF_DY, '/help');
     const staff = cardText(lastCard(STAFF_DY).card);
-    expect(section(staff, '所有人可用')).toContain('**/my**');
-    expect(section(staff, '所有人可用')).not.toContain('**/register');
-    expect(section(staff, '所有人可用')).not.toContain('（登记 / 登记项目）');
-    expect(section(staff, '招商人员')).toContain('**/register');
+    // Staff read the Chinese words only (issue 18): no /register [tech|…].
+    expect(section(staff, '所有人可用')).toContain('**我的项目**');
+    expect(section(staff, '所有人可用')).not.toContain('**登记');
+    expect(staff).not.toContain('/register');
+    expect(section(staff, '招商人员')).toContain('**登记**');
 
     await bot.say(ADMIN, '帮助');
     expect(section(cardText(lastCard(ADMIN).card), '管理员')).toContain('**/register');
@@ -892,8 +894,8 @@ describe('/help', () => {
 
     await bot.say(NOBODY, '/help');
     const nobody = cardText(lastCard(NOBODY).card);
-    expect(nobody).not.toContain('**/register');
-    expect(section(nobody, '所有人可用')).toContain('**/my**');
+    expect(nobody).not.toContain('**登记');
+    expect(section(nobody, '所有人可用')).toContain('**我的项目**');
     // Still told whom to ask when they try.
     await bot.say(NOBODY, '登记');
     expect(lastText(NOBODY)).toContain('王管理');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AESCipher } from '@larksuiteoapi/node-sdk';
 import { normaliseEvent, splitCommand, verifyRequest } from '../../src/platform/lark/intake.ts';
-import { cardEvent, encryptBody, signedHeaders, textEvent } from '../support/lark-sign.ts';
+import { botMenuEvent, cardEvent, encryptBody, signedHeaders, textEvent } from '../support/lark-sign.ts';
 
 const secrets = { encryptKey: 'test-encrypt-key', verificationToken: 'test-verification-token' };
 const now = () => Date.now();
@@ -113,5 +113,20 @@ describe('normaliseEvent', () => {
     ((ev.event as Record<string, Record<string, unknown>>).sender).sender_type = 'app';
     expect(normaliseEvent('e1', 'im.message.receive_v1', ev.event as Record<string, unknown>).kind).toBe('ignored');
     expect(normaliseEvent('e2', 'im.chat.member.bot.added_v1', {}).kind).toBe('ignored');
+  });
+});
+
+describe('the bot custom menu event (application.bot.menu_v6)', () => {
+  const event = (key: string, openId = 'ou_menu1') => (botMenuEvent({ token: 't', operatorId: openId, eventKey: key }).event as Record<string, unknown>);
+
+  it('becomes a menu message from the operator whose text is the event key', () => {
+    const n = normaliseEvent('ev1', 'application.bot.menu_v6', event('我的项目'));
+    expect(n).toMatchObject({ kind: 'message', eventId: 'ev1', senderId: 'ou_menu1', chatType: 'p2p', text: '我的项目', fromMenu: true });
+  });
+
+  it('is ignored without an operator open_id, or with a key over the documented 30 characters', () => {
+    expect(normaliseEvent('ev2', 'application.bot.menu_v6', { event_key: '登记', operator: { operator_id: {} } }).kind).toBe('ignored');
+    expect(normaliseEvent('ev3', 'application.bot.menu_v6', event('x'.repeat(31))).kind).toBe('ignored');
+    expect(normaliseEvent('ev4', 'application.bot.menu_v6', event('')).kind).toBe('ignored');
   });
 });

@@ -125,7 +125,7 @@ describe('LARK_MODE=ws', () => {
     expect(replies[0].msgType).toBe('interactive');
     const text = cardText(JSON.parse(replies[0].content));
     expect(text).toContain('科招助手 · 指令帮助');
-    expect(text).toContain('/help');
+    expect(text).toContain('帮助');
     expect(api.callsTo(`/open-apis/im/v1/messages/${messageId}/reply`, 'POST').some((c) => c.status === 200)).toBe(true);
   });
 

@@ -165,6 +165,17 @@ describe('talking to the bot', () => {
     expect(reply.cardErrors).toBeUndefined();
   });
 
+  it("a tap on the bot's custom menu reaches the bot as application.bot.menu_v6; the answer lands in the private chat", async () => {
+    const before = (await messages(STAFF_CHAT)).messages.length;
+    const res = await api('POST', '/sandbox/api/menu', { from: STAFF, key: '我的项目' });
+    expect(res.status).toBe(202);
+    await settle();
+    const after = (await messages(STAFF_CHAT)).messages;
+    expect(after.length).toBe(before + 1);
+    expect(title(after[after.length - 1].content)).toContain('我的项目');
+    expect((await api('POST', '/sandbox/api/menu', { from: STAFF, key: '删库' })).status).toBe(400);
+  });
+
   it('a message in the group @mentions the bot and the answer lands in the group', async () => {
     const sent = await say(REVIEWER, GROUP, '/help');
     expect(sent.content.text).toBe('@科招助手 /help');

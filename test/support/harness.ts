@@ -5,7 +5,7 @@ import { parseEnv } from '../../src/platform/config/env.ts';
 import { defaultOffice, type OfficeConfig } from '../../src/office/config.ts';
 import { startLarkStandIn, p2pChatId, STANDIN_APP_ID, STANDIN_APP_SECRET, type DeliveredMessage, type LarkStandInState, type RunningStandIn } from '../../src/sandbox/standin.ts';
 import type { CardJson, CardReply } from '../../src/platform/lark/types.ts';
-import { cardEvent, encryptBody, signedHeaders, textEvent, fileEvent } from './lark-sign.ts';
+import { botMenuEvent, cardEvent, encryptBody, signedHeaders, textEvent, fileEvent } from './lark-sign.ts';
 import { testDatabase } from './db.ts';
 import { findButton, messageText, validCard } from './cards.ts';
 
@@ -88,6 +88,13 @@ export class TestBot {
     const messageId = this.state.registerIncoming({ chatId, senderId: openId, msgType: 'text', content: JSON.stringify({ text: body }) });
     const event = textEvent({ token: VERIFICATION_TOKEN, senderId: openId, chatId, chatType: opts.chatType ?? (opts.chatId ? 'group' : 'p2p'), text: body, mentions, eventId: opts.eventId, messageId });
     const res = await this.post('/lark/events', event);
+    if (res.status !== 200) throw new Error(`/lark/events answered ${res.status}: ${JSON.stringify(res.body)}`);
+    await this.settle();
+  }
+
+  /** A user taps an item of the bot's custom menu (机器人自定义菜单) whose event key is `eventKey`. */
+  async tapMenu(openId: string, eventKey: string, opts: { eventId?: string } = {}): Promise<void> {
+    const res = await this.post('/lark/events', botMenuEvent({ token: VERIFICATION_TOKEN, operatorId: openId, eventKey, eventId: opts.eventId }));
     if (res.status !== 200) throw new Error(`/lark/events answered ${res.status}: ${JSON.stringify(res.body)}`);
     await this.settle();
   }

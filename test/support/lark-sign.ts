@@ -95,3 +95,19 @@ export function cardEvent(i: CardEventInput): Record<string, unknown> {
     },
   };
 }
+
+/**
+ * application.bot.menu_v6: a user tapped an item of the bot's custom menu whose action is 推送事件
+ * (https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/application-v6/bot/events/menu).
+ */
+export function botMenuEvent(i: { token: string; operatorId: string; eventKey: string; eventId?: string }): Record<string, unknown> {
+  return {
+    schema: '2.0',
+    header: { event_id: i.eventId ?? randomUUID(), event_type: 'application.bot.menu_v6', create_time: String(Date.now()), token: i.token, app_id: 'cli_a1b2c3d4e5f6a7b8', tenant_key: 'tenant' },
+    event: {
+      operator: { operator_name: '', operator_id: { open_id: i.operatorId, union_id: 'on_x', user_id: 'u_x' } },
+      event_key: i.eventKey,
+      timestamp: String(Date.now()),
+    },
+  };
+}

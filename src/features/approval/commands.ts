@@ -6,10 +6,12 @@ import { act, resendStepCard, type ActRequest, type ActResult } from '../approva
 import { APPROVAL_ACTIONS, historyCard, historyIds, pendingCard } from '../approval/cards.ts';
 import { auditTrail, loadWorkflow, waitingFor } from './store.ts';
 import { namesOf } from '../../platform/people.ts';
-import { canSee } from '../leads/store.ts';
+import { canSee, listLeadsBySubmitter } from '../leads/store.ts';
 import { formatLeadCode, parseLeadCode } from '../leads/lead.ts';
 import type { StepKind } from './workflow.ts';
 import { userText } from '../../platform/lark/text.ts';
+import type { Role } from '../../platform/people.ts';
+import type { Services } from '../../platform/bot/services.ts';
 
 const EXPIRED: CardReply = { toast: { type: 'warning', content: '该卡片已过期，请以最新卡片为准。' } };
 const DECISIONS = new Set(['approve', 'reject', 'return', 'transfer']);
@@ -43,6 +45,28 @@ async function onDecide(ctx: ActionContext): Promise<CardReply> {
   return answer(await act(ctx.services, ctx.person, req));
 }
 
+const APPROVING_ROLES: Role[] = ['expert', 'reviewer', 'approver', 'leader'];
+
+/**
+ * 待办 for someone who approves nothing (town staff, mostly): not a refusal, but what waits for him, i.e.
+ * his own leads sent back for changes, and where the rest is.
+ */
+async function ownToDo(db: Services['db'], openId: string): Promise<string> {
+  const { leads } = await listLeadsBySubmitter(db, openId, 200);
+  const returned = leads.filter((l) => l.status === 'returned');
+  const pending = leads.filter((l) => l.status === 'pending').length;
+  const lines = ['「待办」列出等待审批人办理的项目；您不参与审批，所以这里列出需要您本人处理的事项。'];
+  if (returned.length > 0) {
+    lines.push(`您登记的项目中有 ${returned.length} 项被退回修改，请修改后重新提交：`);
+    for (const l of returned.slice(0, 20)) lines.push(`- ${l.code} ${userText(l.projectName)}（发送「项目 ${l.code}」打开）`);
+  } else {
+    lines.push('目前没有需要您修改的项目。');
+  }
+  if (pending > 0) lines.push(`另有 ${pending} 项正在审批中，审批结果会通知您。`);
+  lines.push('发送「我的项目」查看您登记的全部项目。');
+  return lines.join('\n');
+}
+
 export function registerApproval(bot: Bot): void {
   bot.action(APPROVAL_ACTIONS.decide, onDecide);
 
@@ -69,8 +93,14 @@ export function registerApproval(bot: Bot): void {
     words: ['待办', '我的待办'],
     summary: '查看等待我审批的项目（最早的在前）',
     usage: '/pending',
-    roles: ['expert', 'reviewer', 'approver', 'leader'],
+    // Not `roles`: anyone typing 待办 gets an answer, and staff see what waits for them instead (below).
+    listedFor: APPROVING_ROLES,
+    howTo: '发送「待办」查看等待您审批的项目，最早的在前；点项目旁的按钮即可打开审批卡片办理。',
     async run(ctx) {
+      if (!APPROVING_ROLES.some((r) => ctx.person.roles.has(r))) {
+        await ctx.reply(await ownToDo(ctx.services.db, ctx.person.openId));
+        return;
+      }
       const items = await waitingFor(ctx.services.db, ctx.person.openId);
       const card = pendingCard(
         items.map(({ step, lead }) => ({

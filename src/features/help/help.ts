@@ -1,10 +1,35 @@
 // /help (帮助): the commands this person may run, grouped by the role that opens them.
-import type { Bot, CommandDef } from '../../platform/bot/router.ts';
+import { MENU_ACTION, type Bot, type CommandDef } from '../../platform/bot/router.ts';
+import { menuMessage } from '../../platform/lark/intake.ts';
 import type { Role } from '../../platform/people.ts';
 import { ROLE_LABELS } from '../approval/workflow.ts';
 import { renderTemplate, md } from '../../platform/cards/template.ts';
 
+/**
+ * How a non-admin reads a command: its Chinese word and the Chinese part of its arguments
+ * (`/lead <项目编号>` → 项目 <项目编号>; `/register [tech|talent|…]` → 登记), no English keys.
+ */
+export function chineseUsage(c: CommandDef): string {
+  const args = c.usage.replace(/^\/\S+\s*/, '').replace(/\[[^\]]*[A-Za-z][^\]]*\]/g, '').replace(/<[^>]*[A-Za-z][^>]*>/g, '').trim();
+  return [c.words[0] ?? c.name, args].filter(Boolean).join(' ');
+}
+
+/** The commands the menu card and the bot's custom menu offer, in this order (README: 机器人菜单). */
+export const MENU_COMMANDS = ['register', 'my', 'pending', 'help'];
+
 export function registerHelp(bot: Bot): void {
+  bot.setMenu(MENU_COMMANDS);
+  // A menu card's button runs its command for the clicker, as if he had typed it; answers go to his chat with the bot.
+  bot.action(MENU_ACTION, async (ctx) => {
+    const name = ctx.value.command;
+    const command = typeof name === 'string' ? bot.commands.find((c) => c.name === name) : undefined;
+    // A lead's buttons in a list (查看, 登记进展) name its code.
+    const args = ctx.value.args;
+    const code = typeof args === 'string' && /^KZ-\d{4}-\d{1,6}$/.test(args) ? args : undefined;
+    if (!command || (args !== undefined && !code)) return { toast: { type: 'warning', content: '该卡片已过期，请重新发送指令。' } };
+    await bot.handleMessage(menuMessage(`menu:${ctx.event.eventId}`, ctx.person.openId, code ? `${command.name} ${code}` : command.name));
+    return {};
+  });
   bot.command({
     name: 'help',
     words: ['帮助', '指令', '菜单'],
@@ -23,11 +48,18 @@ export function registerHelp(bot: Bot): void {
         const key = rolesOf(c).filter((r) => ctx.person.roles.has(r)).map((r) => ROLE_LABELS[r]).join('、');
         byRole.set(key, [...(byRole.get(key) ?? []), c]);
       }
-      const line = (c: (typeof mine)[number]) => `- **${md(c.usage)}**（${c.words.map(md).join(' / ')}）：${md(c.summary)}`;
+      // English keys (/register tech) only for admins, who also read the README and logs.
+      const admin = ctx.person.roles.has('admin');
+      const line = (c: (typeof mine)[number]) => (admin
+        ? `- **${md(c.usage)}**（${c.words.map(md).join(' / ')}）：${md(c.summary)}`
+        : `- **${md(chineseUsage(c))}**：${md(c.summary)}`);
       const sections = [`**所有人可用**\n${everyone.map(line).join('\n')}`];
       for (const [role, list] of byRole) sections.push(`**${role}**\n${list.map(line).join('\n')}`);
       const roles = [...ctx.person.roles].map((r) => ROLE_LABELS[r]).join('、') || '未分配角色（如需登记或审批项目，请联系管理员开通）';
-      await ctx.reply(renderTemplate('help', { roles, sections: sections.join('\n\n') }));
+      const footer = admin
+        ? '在单聊中直接发送指令；在群聊中请先 @科招助手。英文指令与中文指令等效，例如 /register 与「登记」。'
+        : '在单聊中直接发送指令（指令和内容之间可不加空格，如「登记科创」「项目0001」）；在群聊中请先 @科招助手。也可以直接粘贴企业信息，机器人会帮您填好登记表。';
+      await ctx.reply(renderTemplate('help', { roles, sections: sections.join('\n\n'), footer }));
     },
   });
 }

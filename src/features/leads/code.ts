@@ -24,3 +24,17 @@ export function parseLeadCode(input: string): LeadCodeParts | undefined {
   if (year < 1000 || seq < 1) return undefined;
   return { year, seq };
 }
+
+/**
+ * As parseLeadCode, and also the shorter forms people type: the number alone (`0001`, `12` → `year`'s
+ * lead) and the year with the number (`2026-0001`, `2026 1`).
+ */
+export function parseLeadCodeIn(input: string, year: number): LeadCodeParts | undefined {
+  const full = parseLeadCode(input);
+  if (full) return full;
+  const t = input.normalize('NFKC').trim().replace(/^(?:编号|号)[:：]?\s*/, '').replace(/号$/, '');
+  const withYear = /^(\d{4})[\s_-]+(\d{1,6})$/.exec(t);
+  if (withYear) return Number(withYear[2]) >= 1 ? { year: Number(withYear[1]), seq: Number(withYear[2]) } : undefined;
+  if (/^\d{1,6}$/.test(t) && Number(t) >= 1) return { year, seq: Number(t) };
+  return undefined;
+}

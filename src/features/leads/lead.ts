@@ -15,7 +15,7 @@ export {
 export { normalizeCompanyName } from './company.ts';
 export { checkCreditCode, creditCodeCheckChar, CREDIT_CODE_CHARSET, type CreditCodeResult } from './creditCode.ts';
 export { normalizePhone, PHONE_FORMAT_MESSAGE, type PhoneResult } from './phone.ts';
-export { formatLeadCode, parseLeadCode, type LeadCodeParts } from './code.ts';
+export { formatLeadCode, parseLeadCode, parseLeadCodeIn, type LeadCodeParts } from './code.ts';
 export { formatNumber, formatWan } from './format.ts';
 export {
   leadSummaryRows, isMajor, hideContacts, HIDDEN_CONTACT,

@@ -2,7 +2,7 @@
 // milestones 科技型中小企业入库 / 高新技术企业认定 / 领军企业, score and tier); its owner (登记人), reviewers
 // and admins get buttons that open a small form per update. Also the answers to 一月一报 (「无变化」 or a note).
 import { LIFECYCLE_SHOW_ACTION } from '../approval/cards.ts';
-import { idOf, toast, type Bot, type ActionContext, type MessageContext } from '../../platform/bot/router.ts';
+import { idOf, MENU_ACTION, toast, type Bot, type ActionContext, type MessageContext } from '../../platform/bot/router.ts';
 import type { Services } from '../../platform/bot/services.ts';
 import type { Person } from '../../platform/people.ts';
 import type { CardJson, CardReply } from '../../platform/lark/types.ts';
@@ -10,7 +10,7 @@ import { isUniqueViolation } from '../../platform/db/client.ts';
 import { canSee, findLeadByCode } from '../leads/store.ts';
 import { LifecycleConflict, loadLifecycle, recordStage, type LeadLifecycle } from './store.ts';
 import {
-  button, buttonRow, card, datePicker, form, greyText, header, hr, input, keyValues, markdown, noticeCard, submitButton,
+  button, buttonRow, card, datePicker, form, greyText, header, hr, input, keyValues, listItem, markdown, noticeCard, submitButton,
   type CardElement,
 } from '../../platform/cards/kit.ts';
 import { md } from '../../platform/cards/template.ts';
@@ -103,6 +103,9 @@ export function stageFormCard(l: LeadLifecycle, stage: StageCode, values: Record
 
 // ---- /stage ------------------------------------------------------------------------------------------
 
+/** How many leads of the /stage list get their own button. */
+const STAGE_LIST_BUTTONS = 10;
+
 async function runStage(ctx: MessageContext): Promise<void> {
   const { services, person } = ctx;
   const typed = ctx.args.join(' ').trim();
@@ -113,10 +116,17 @@ async function runStage(ctx: MessageContext): Promise<void> {
       take: 200,
       select: { code: true, projectName: true, stage: true },
     });
-    const lines = mine.map((l) => `- ${l.code} ${md(l.projectName)}：${isLifecycleStage(l.stage) ? STAGE_LABELS[l.stage] : '尚未签约'}`);
+    // Each with its 登记进展 button (the first ones; a card holds a limited number of elements).
+    const items = mine.slice(0, STAGE_LIST_BUTTONS).map((l) => listItem(
+      `**${md(l.code)}** ${md(l.projectName)}：${isLifecycleStage(l.stage) ? STAGE_LABELS[l.stage] : '尚未签约'}`,
+      [button('登记进展', { action: MENU_ACTION, command: 'stage', args: l.code }, 'primary')],
+    ));
+    const rest = mine.slice(STAGE_LIST_BUTTONS).map((l) => `- ${l.code} ${md(l.projectName)}：${isLifecycleStage(l.stage) ? STAGE_LABELS[l.stage] : '尚未签约'}`);
     await ctx.reply(noticeCard(
       `我的已通过项目（共 ${mine.length} 项）`,
-      mine.length > 0 ? [...lines, '', greyText(`发送「进度 编号」查看并登记进度，如：进度 ${mine[0].code}`)] : ['您还没有审批通过的项目。发送「进度 编号」可查看其他项目的进度。'],
+      mine.length > 0 ? [greyText('点「登记进展」查看并登记签约、注册、落地、投产。')] : ['您还没有审批通过的项目。发送「进度 编号」可查看其他项目的进度。'],
+      'blue',
+      rest.length > 0 ? [...items, markdown(rest.join('\n'))] : items,
     ));
     return;
   }

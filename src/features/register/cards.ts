@@ -3,7 +3,7 @@
 import { clip, STATUS_COLORS, submitterButtons } from '../approval/cards.ts';
 import type { CardJson } from '../../platform/lark/types.ts';
 import {
-  button, buttonRow, card, fitCard, header, hr, keyValues, markdown, redText, truncateList, moreItems,
+  button, buttonRow, card, fitCard, header, hr, keyValues, listItem, markdown, redText, truncateList, moreItems,
   type CardElement, type HeaderColor, type KeyValue,
 } from '../../platform/cards/kit.ts';
 import { md } from '../../platform/cards/template.ts';
@@ -231,12 +231,20 @@ export function leadLine(lead: LeadWithSteps, opts: { town?: boolean } = {}): st
  * A list card: `lines` (one per lead, `total` in all, of which `lines.length` were read) cut to fit 30 KB;
  * a cut list ends with "另有 N 项…". `empty` is shown when there is nothing.
  */
-export function leadListCard(title: string, lines: string[], total: number, empty: string, footer: string): CardJson {
+/** How many items of a lead list get their own buttons (a card has a limited number of elements). */
+const LIST_BUTTON_ITEMS = 10;
+
+export function leadListCard(title: string, lines: string[], total: number, empty: string, footer: string, actions: CardElement[][] = []): CardJson {
   const unread = Math.max(0, total - lines.length);
   return fitCard((max) => {
     let shown = truncateList(lines, max, (n) => moreItems(n + unread));
     if (unread > 0 && shown.length === lines.length) shown = [...shown, moreItems(unread)];
-    const elements: CardElement[] = [markdown(shown.length ? shown.join('\n') : empty)];
+    // The first items carry their buttons (查看, 登记进展, 待我审批); the rest of a long list is text.
+    const withButtons = Math.min(LIST_BUTTON_ITEMS, shown.length, lines.length);
+    const elements: CardElement[] = [];
+    for (let i = 0; i < withButtons; i++) elements.push(actions[i]?.length ? listItem(shown[i], actions[i]) : markdown(shown[i]));
+    const rest = shown.slice(withButtons);
+    if (rest.length > 0 || shown.length === 0) elements.push(markdown(shown.length ? rest.join('\n') : empty));
     if (footer) elements.push(markdown(footer, 'notation'));
     return card(header(title, 'blue'), elements);
   });

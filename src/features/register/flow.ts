@@ -20,6 +20,7 @@ import type { Services } from '../../platform/bot/services.ts';
 import { registeringRole, registrationRefusal } from './access.ts';
 import { duplicateCard, kindChooserCard, leadStatusText, submittedCard, type DuplicateView, type HiddenDuplicateView } from './cards.ts';
 import { leadFormCard } from './form.ts';
+import { looksLikeLead, parsePastedLead } from '../leads/paste.ts';
 
 /** Concurrent registrations queue on the sequence row; give them time, but a callback must stay short. */
 const TX_OPTIONS = { maxWait: 10_000, timeout: 20_000 };
@@ -45,6 +46,8 @@ function homeTown(services: Services, person: Person): string | undefined {
 interface FormState {
   values?: LeadFormValues;
   errors?: Record<string, string>;
+  checks?: Record<string, string>;
+  pasted?: boolean;
   edit?: { leadId: number; code: string; comment?: string };
 }
 
@@ -102,6 +105,35 @@ export async function runRegister(ctx: MessageContext): Promise<void> {
   // The form asks for contact details and shows field errors with the values typed: a group would read them.
   await ctx.replyPrivately(opened);
   await ctx.reply(GROUP_FORM_NOTE);
+}
+
+/** Text shorter than this is not taken for a pasted lead (commands, chit-chat). */
+const MIN_PASTE = 20;
+
+/**
+ * A pasted paragraph about a company (as staff receive them in WeChat groups) becomes a registration form
+ * filled with what could be read, guesses marked; nothing is stored until it is submitted. Returns false
+ * when the text does not read as a lead.
+ */
+export async function onPastedText(ctx: MessageContext, text: string): Promise<boolean> {
+  if (Array.from(text).length < MIN_PASTE) return false;
+  const pasted = parsePastedLead(text, ctx.services.office);
+  if (!looksLikeLead(pasted)) return false;
+  const refusal = await registrationRefusal(ctx.services, ctx.person);
+  if (refusal) {
+    await ctx.reply(`这段文字像是一条项目线索。${refusal}`);
+    return true;
+  }
+  const kind = pasted.kind ?? 'tech';
+  const values: LeadFormValues = { ...pasted.values };
+  const opened = await formCard(ctx.services, ctx.person, kind, { values, checks: pasted.uncertain, pasted: true });
+  if (ctx.event.chatType !== 'group') {
+    await ctx.reply(opened);
+    return true;
+  }
+  await ctx.replyPrivately(opened);
+  await ctx.reply(GROUP_FORM_NOTE);
+  return true;
 }
 
 export async function onKind(ctx: ActionContext): Promise<CardReply> {

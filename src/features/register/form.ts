@@ -34,6 +34,10 @@ export interface LeadFormCardInput {
   edit?: { leadId: number; code: string; comment?: string };
   /** The open_id of the person the form is for: only he may submit it. */
   openedBy: string;
+  /** Field name → why the person should check what was filled in (a pasted lead's guesses), shown in orange. */
+  checks?: Record<string, string>;
+  /** The values were read from a pasted paragraph (the intro says so). */
+  pasted?: boolean;
 }
 
 const cut = (s: string, n: number) => Array.from(s).slice(0, n).join('');
@@ -45,7 +49,18 @@ function text(v: unknown): string | undefined {
   return undefined;
 }
 
-function fieldElements(f: LeadFieldDef, value: unknown, error: string | undefined, refillLimit: (f: LeadFieldDef) => number): CardElement[] {
+const orangeText = (text: string): string => `<font color='orange'>${md(text)}</font>`;
+
+function fieldElements(f: LeadFieldDef, value: unknown, error: string | undefined, refillLimit: (f: LeadFieldDef) => number, check?: string): CardElement[] {
+  const withCheck = (els: CardElement[]) => (check && !error ? [...els, markdown(orangeText(`请核对：${check}`), 'notation')] : els);
+  // The kind is the form's own: shown as text, not a select one could change (and then be refused).
+  if (f.name === 'category') {
+    const label = (f.options ?? []).find((o) => o.value === text(value))?.label ?? text(value) ?? '';
+    return withCheck([
+      markdown(`**${md(f.label)}**：${md(label)}`),
+      markdown(error ? redText(error) : greyText('如需登记其他类别，请发送「登记」重新选择'), 'notation'),
+    ]);
+  }
   const label = f.unit && (f.type === 'number' || f.type === 'integer') ? `${f.label}（${f.unit}）` : f.label;
   const base = { name: f.name, label, required: f.required, error };
   let out: CardElement[];
@@ -79,23 +94,27 @@ function fieldElements(f: LeadFieldDef, value: unknown, error: string | undefine
       out = checker({ name: f.name, label: f.label, checked: value === true, error });
       break;
   }
-  if (f.hint && f.name !== 'category') out.push(markdown(greyText(f.hint), 'notation'));
-  return out;
+  if (f.hint) out.push(markdown(greyText(f.hint), 'notation'));
+  return withCheck(out);
 }
 
 function build(inp: LeadFormCardInput, refillLimit: (f: LeadFieldDef) => number): CardJson {
   const { kind, office, activities, edit } = inp;
   const values: LeadFormValues = { ...(inp.values ?? {}) };
-  if (values.category === undefined) values.category = kind;
+  // The form's kind, whatever a submit claimed (it is shown as text and cannot be changed).
+  values.category = kind;
   if (values.town === undefined && inp.defaultTown) values.town = inp.defaultTown;
   const errors = inp.errors ?? {};
   const fields = leadFormFields(kind, office, { activities });
   const label = LEAD_KIND_LABELS[kind];
 
   const elements: CardElement[] = [];
+  const checks = inp.checks ?? {};
   const intro = edit
     ? `项目 **${md(edit.code)}** 已退回修改。请修改后点「重新提交」，将重新进入审批。`
-    : `请填写${label}项目信息，带 <font color='red'>*</font> 的为必填项。提交后进入审批，结果会通知您。`;
+    : inp.pasted
+      ? `已从您粘贴的文字中读出下列信息（原文放在「项目简介」中），<font color='orange'>橙色提示</font>的项目请核对。请补全后点「提交」，提交前不会保存。`
+      : `请填写${label}项目信息，带 <font color='red'>*</font> 的为必填项。提交后进入审批，结果会通知您。`;
   elements.push(markdown(intro));
   if (edit?.comment) elements.push(markdown(`**退回意见**：${md(edit.comment)}`));
   const bad = Object.keys(errors).length;
@@ -108,7 +127,7 @@ function build(inp: LeadFormCardInput, refillLimit: (f: LeadFieldDef) => number)
       kindHeading = true;
       formElements.push(markdown(`**${label}信息**`, 'heading'));
     }
-    formElements.push(fieldElements(f, values[f.name], errors[f.name], refillLimit));
+    formElements.push(fieldElements(f, values[f.name], errors[f.name], refillLimit, checks[f.name]));
   }
   // An error on a field this form does not show (should not happen) is still told.
   const shown = new Set(fields.map((f) => f.name));

@@ -6,6 +6,8 @@ import type { IdentitySource } from '../lark/identity.ts';
 import { enqueue, cardContent, textContent } from '../delivery/outbox.ts';
 import { loadPerson, rememberName, type Person, type Role } from '../people.ts';
 import { splitCommand } from '../lark/intake.ts';
+import { button, buttonRow, card, header, markdown, type CardElement } from '../cards/kit.ts';
+import { md } from '../cards/template.ts';
 import type { Services } from './services.ts';
 import { z } from 'zod';
 import { SUBMIT_NAME_PREFIX } from '../cards/kit.ts';
@@ -40,8 +42,19 @@ export interface CommandDef {
    * ask): /help lists it under these roles, and not at all for people with none of them.
    */
   listedFor?: Role[];
+  /** How to use it, in a sentence or two of plain Chinese: the answer to 「怎么登记？」. Defaults to summary. */
+  howTo?: string;
   run(ctx: MessageContext): Promise<void>;
 }
+
+/**
+ * A handler for free text no command word matched (e.g. a pasted lead). Returns true when it answered;
+ * otherwise the next handler, then the menu, gets the text.
+ */
+export type TextHandler = (ctx: MessageContext, text: string) => Promise<boolean>;
+
+/** The card action of the menu card's buttons: runs the command named by `value.command` for the clicker. */
+export const MENU_ACTION = 'menu.run';
 
 export interface ActionContext {
   services: Services;
@@ -66,11 +79,31 @@ export type Middleware = (ctx: MessageContext, next: () => Promise<void>) => Pro
 
 export const HINT = '未识别的指令。发送 /help 或「帮助」查看您可以使用的指令。';
 
+/** A command word typed right against its argument (`登记科创`, `项目0001`): the argument is short, one line. */
+const MAX_GLUED_ARG = 20;
+const QUESTION = /^(?:请问|请教一下|请教)?\s*(?:我)?(?:该|要|应该)?(?:怎么|如何|怎样|咋|怎么样)(?:才能|能|可以)?(.+?)[呢啊吗呀]?[?？]*$/;
+const USAGE_QUESTION = /^(.+?)(?:怎么用|怎么弄|怎么办|如何使用|怎么操作)[呢啊吗呀]?[?？]*$/;
+
+/** Levenshtein distance, stopping early above `max`. */
+function editDistance(a: string[], b: string[], max: number): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
 export class Bot {
   readonly commands: CommandDef[] = [];
   private readonly actions = new Map<string, ActionHandler>();
   private readonly middleware: Middleware[] = [];
   private fileHandler?: FileHandler;
+  private readonly textHandlers: TextHandler[] = [];
+  /** Command names the menu card offers, in order (see setMenu). */
+  private menuNames: string[] = [];
   /** Who the bot is (its open_id), to tell a group message to the bot from one that mentions only people. */
   private identity?: IdentitySource;
 
@@ -103,6 +136,18 @@ export class Bot {
     return this;
   }
 
+  /** Free text no command matched goes to these, in order, before the menu card. */
+  text(handler: TextHandler): this {
+    this.textHandlers.push(handler);
+    return this;
+  }
+
+  /** The commands the menu card offers (by name), shown to each person only when he may use them. */
+  setMenu(names: string[]): this {
+    this.menuNames = names;
+    return this;
+  }
+
   /** Commands `person` may run. */
   commandsFor(person: Person): CommandDef[] {
     return this.commands.filter((c) => mayRun(c, person));
@@ -116,6 +161,91 @@ export class Bot {
     const w = (word.startsWith('/') ? word.slice(1) : word).toLowerCase();
     if (!w) return undefined;
     return this.commands.find((c) => c.name === w || c.words.some((x) => x.toLowerCase() === w));
+  }
+
+  /**
+   * Whether `person` is meant to use the command: he may run it, and when it is listed for some roles only
+   * (runs for everyone but refuses with an explanation), he has one of them.
+   */
+  offers(c: CommandDef, person: Person): boolean {
+    return mayRun(c, person) && (!c.listedFor?.length || c.listedFor.some((r) => person.roles.has(r)));
+  }
+
+  /**
+   * The command a message names, forgivingly: the exact word; the word with trailing question marks; or a
+   * command word typed against a short argument (`登记科创` → 登记 科创, `项目0001` → 项目 0001).
+   */
+  matchCommand(word: string, args: string[]): { command: CommandDef; args: string[] } | undefined {
+    const exact = this.findCommand(word) ?? this.findCommand(word.replace(/[?？!！。.]+$/, ''));
+    if (exact) return { command: exact, args };
+    const w = (word.startsWith('/') ? word.slice(1) : word).toLowerCase();
+    let best: { command: CommandDef; key: string } | undefined;
+    for (const c of this.commands) {
+      for (const key of [...c.words.map((x) => x.toLowerCase()), c.name]) {
+        if (!w.startsWith(key) || w.length === key.length) continue;
+        const rest = w.slice(key.length);
+        // `/mytest` is not `/my test`; an English name needs a non-letter after it.
+        if (/^[a-z]+$/.test(key) && /^[a-z]/.test(rest)) continue;
+        if (Array.from(rest).length > MAX_GLUED_ARG || args.length > 2) continue;
+        if (!best || key.length > best.key.length) best = { command: c, key };
+      }
+    }
+    if (!best) return undefined;
+    const rest = word.slice(word.length - (w.length - best.key.length)).replace(/^[\s:：,，]+/, '');
+    return { command: best.command, args: rest ? [rest, ...args] : args };
+  }
+
+  /** The command a question asks about (`怎么登记项目？`, `待办怎么用`), or undefined. */
+  questionAbout(text: string): CommandDef | undefined {
+    const t = text.replace(/\s+/g, '');
+    const about = QUESTION.exec(t)?.[1] ?? USAGE_QUESTION.exec(t)?.[1];
+    if (!about) return undefined;
+    let best: { command: CommandDef; len: number } | undefined;
+    for (const c of this.commands) {
+      for (const key of c.words) {
+        if (about.includes(key) && (!best || key.length > best.len)) best = { command: c, len: key.length };
+      }
+    }
+    return best?.command;
+  }
+
+  /** A command word one typo away from `word` (`帮组` → 帮助), among those `person` is offered. */
+  suggestion(word: string, person: Person): CommandDef | undefined {
+    const w = Array.from((word.startsWith('/') ? word.slice(1) : word).toLowerCase());
+    if (w.length < 2 || w.length > 8) return undefined;
+    for (const c of this.commands.filter((x) => this.offers(x, person))) {
+      for (const key of [...c.words, c.name]) {
+        const k = Array.from(key.toLowerCase());
+        if (k.length >= 2 && editDistance(w, k, 1) <= 1) return c;
+      }
+    }
+    return undefined;
+  }
+
+  /** The small menu card answering text the bot did not understand: one button per command on offer. */
+  menuCard(person: Person, note?: string, first?: CommandDef): CardJson {
+    const offered = this.menuNames
+      .map((n) => this.commands.find((c) => c.name === n))
+      .filter((c): c is CommandDef => !!c && this.offers(c, person));
+    const shown = first && !offered.includes(first) ? [first, ...offered] : offered;
+    const elements: CardElement[] = [];
+    elements.push(markdown(note ?? '没有看懂您的意思。您可以点下面的按钮，或直接发送按钮上的文字：'));
+    if (shown.length > 0) {
+      elements.push(buttonRow(shown.map((c, i) => button(c.words[0] ?? c.name, { action: MENU_ACTION, command: c.name }, i === 0 && first ? 'primary_filled' : 'primary'))));
+    }
+    if (!offered.some((c) => c.name === 'help')) elements.push(markdown('发送「帮助」查看您可以使用的全部指令。', 'notation'));
+    return card(header('科招助手', 'blue'), elements);
+  }
+
+  /** What to answer to a question about `command`: how to use it, or that this person cannot. */
+  private howTo(command: CommandDef, person: Person): CardJson {
+    const word = command.words[0] ?? command.name;
+    if (!this.offers(command, person)) return this.menuCard(person, `「${md(word)}」需要相应的角色，您目前不能使用。如需开通，请联系管理员。`);
+    const text = command.howTo ?? `${command.summary}。发送「${word}」即可。`;
+    return card(header(`怎么${word}`, 'blue'), [
+      markdown(md(text)),
+      buttonRow([button(word, { action: MENU_ACTION, command: command.name }, 'primary_filled')]),
+    ]);
   }
 
   /**
@@ -144,7 +274,8 @@ export class Bot {
       person,
       args,
       mentioned,
-      reply: async (message) => {
+      // A bot-menu tap has no message to reply under: the answer goes to the person's chat with the bot.
+      reply: event.fromMenu ? (message) => ctx.replyPrivately(message as CardJson | string) : async (message) => {
         await enqueue(services.db, [{
           op: 'reply',
           targetId: event.messageId,
@@ -184,11 +315,25 @@ export class Bot {
         await ctx.reply(HINT);
         return;
       }
-      const command = this.findCommand(word);
-      if (!command) {
-        await ctx.reply(HINT);
+      // The text as typed (lines kept), without the mention keys.
+      const text = event.mentions.reduce((t, m) => t.split(m.key).join(' '), event.text).trim();
+      const exact = this.findCommand(word) ?? this.findCommand(word.replace(/[?？!！。.]+$/, ''));
+      // A question first: 「待办怎么用」 is about 待办, not 待办 with the argument 怎么用.
+      const asked = exact ? undefined : this.questionAbout(text);
+      if (asked) {
+        await ctx.reply(this.howTo(asked, person));
         return;
       }
+      const matched = exact ? { command: exact, args } : this.matchCommand(word, args);
+      if (!matched) {
+        for (const handler of this.textHandlers) if (await handler(ctx, text)) return;
+        const guess = this.suggestion(word, person);
+        const note = guess ? `您是不是想：${md(guess.words[0] ?? guess.name)}？` : undefined;
+        await ctx.reply(this.menuCard(person, note, guess));
+        return;
+      }
+      const { command } = matched;
+      ctx.args = matched.args;
       if (!mayRun(command, person)) {
         await ctx.reply(`您没有权限使用「${command.words[0] ?? command.name}」指令。如需开通，请联系管理员。`);
         return;

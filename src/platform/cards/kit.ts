@@ -187,6 +187,19 @@ export function buttonRow(buttons: CardElement[]): CardElement {
   };
 }
 
+/** One list item: its markdown line, and its buttons to the right (wrapping under it on narrow screens). */
+export function listItem(line: string, buttons: CardElement[]): CardElement {
+  return {
+    tag: 'column_set',
+    flex_mode: 'flow',
+    horizontal_spacing: '8px',
+    columns: [
+      { tag: 'column', width: 'weighted', weight: 3, vertical_align: 'center', elements: [markdown(line)] },
+      ...buttons.map((b) => ({ tag: 'column', width: 'auto', vertical_align: 'center', elements: [b] })),
+    ],
+  };
+}
+
 // ---- forms and fields --------------------------------------------------------------------------------
 // Each field builder returns its elements: a label line, the field, and (when `error` is set) a red line
 // under it. Pass them to form() as they are; form() flattens.

@@ -138,6 +138,7 @@ export function normaliseEvent(eventId: string, eventType: string, payload: Obj)
   if (eventType === 'im.message.receive_v1') return normaliseMessageV2(eventId, payload) ?? { kind: 'ignored', eventId, eventType };
   if (eventType === 'card.action.trigger') return normaliseCardV2(eventId, payload) ?? { kind: 'ignored', eventId, eventType };
   if (eventType === 'card.action.legacy') return normaliseLegacyCard(eventId, payload) ?? { kind: 'ignored', eventId, eventType };
+  if (eventType === 'application.bot.menu_v6') return normaliseBotMenu(eventId, payload) ?? { kind: 'ignored', eventId, eventType };
   if (eventType === 'v1.message') return normaliseMessageV1(eventId, payload) ?? { kind: 'ignored', eventId, eventType };
   return { kind: 'ignored', eventId, eventType };
 }
@@ -174,6 +175,39 @@ function normaliseMessageV2(eventId: string, e: Obj): MessageEvent | undefined {
     mentions,
     file: messageType === 'file' && str(content.file_key) ? { fileKey: str(content.file_key)!, fileName: str(content.file_name) ?? '' } : undefined,
     createdAt: new Date(Number.isFinite(createMs) ? createMs : Date.now()),
+  };
+}
+
+/**
+ * A tap on the bot's custom menu (机器人自定义菜单, an item whose action is 推送事件):
+ * `event.operator.operator_id.open_id` and `event.event_key` (1–30 characters), no chat or message
+ * (https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/application-v6/bot/events/menu). It becomes a
+ * menu message whose text is the key, so it goes through the same dispatcher as typed commands.
+ */
+function normaliseBotMenu(eventId: string, e: Obj): MessageEvent | undefined {
+  const openId = str(obj(obj(e.operator).operator_id).open_id);
+  const key = str(e.event_key)?.trim();
+  if (!openId || !key || Array.from(key).length > 30) return undefined;
+  const ts = Number(str(e.timestamp));
+  // The timestamp is documented only as a string; seconds or milliseconds are both seen in samples.
+  const at = Number.isFinite(ts) && ts > 0 ? new Date(ts > 1e12 ? ts : ts * 1000) : new Date();
+  return menuMessage(eventId, openId, key, at);
+}
+
+/** A menu tap (bot menu, or a menu card's button) as a message event from `openId` whose text is `key`. */
+export function menuMessage(eventId: string, openId: string, key: string, at: Date = new Date()): MessageEvent {
+  return {
+    kind: 'message',
+    eventId,
+    chatId: '',
+    chatType: 'p2p',
+    messageId: eventId,
+    senderId: openId,
+    messageType: 'text',
+    text: key,
+    mentions: [],
+    createdAt: at,
+    fromMenu: true,
   };
 }
 

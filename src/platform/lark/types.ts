@@ -37,6 +37,11 @@ export interface MessageEvent {
   mentions: Mention[];
   file?: { fileKey: string; fileName: string };
   createdAt: Date;
+  /**
+   * Not a message but a tap on the bot's custom menu (application.bot.menu_v6) or on a menu card's button:
+   * `text` is the menu item's key, and there is no message to reply under (answers go to the p2p chat).
+   */
+  fromMenu?: true;
 }
 
 /** A click or form submit on one of our cards. */

@@ -29,6 +29,8 @@ export const ERRORS = {
   UNSUPPORTED_MEDIA_TYPE: spec('KZ_UNSUPPORTED_MEDIA_TYPE', 415, 'warn', '不支持的请求内容类型。'),
   DB_BUSY: spec('KZ_DB_BUSY', 503, 'error', '系统繁忙，请稍后再试。'),
   DB_UNAVAILABLE: spec('KZ_DB_UNAVAILABLE', 503, 'error', '系统暂时无法处理，请稍后再试。'),
+  /** A card button whose value no longer routes or parses (an old card, a forged or garbled value). */
+  CARD_EXPIRED: spec('KZ_CARD_EXPIRED', 410, 'info', '该卡片已过期，请以最新卡片为准或重新发送指令。'),
   INTERNAL: spec('KZ_INTERNAL', 500, 'error', '系统出错了，请稍后再试。如多次出现，请联系管理员。'),
 } as const satisfies Record<string, ErrorSpec>;
 

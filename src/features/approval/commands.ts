@@ -10,8 +10,9 @@ import { canSee } from '../leads/store.ts';
 import { formatLeadCode, parseLeadCode } from '../leads/lead.ts';
 import type { StepKind } from './workflow.ts';
 import { userText } from '../../platform/lark/text.ts';
+import { cardFailure, ERRORS } from '../../platform/errors.ts';
 
-const EXPIRED: CardReply = { toast: { type: 'warning', content: '该卡片已过期，请以最新卡片为准。' } };
+const EXPIRED: CardReply = cardFailure(ERRORS.CARD_EXPIRED);
 const DECISIONS = new Set(['approve', 'reject', 'return', 'transfer']);
 
 const int = (v: unknown): number | undefined => {

@@ -7,6 +7,7 @@ import type { Services } from '../../platform/bot/services.ts';
 import type { Person } from '../../platform/people.ts';
 import type { CardJson, CardReply } from '../../platform/lark/types.ts';
 import { isUniqueViolation } from '../../platform/db/client.ts';
+import { cardFailure, ERRORS } from '../../platform/errors.ts';
 import { canSee, findLeadByCode } from '../leads/store.ts';
 import { LifecycleConflict, loadLifecycle, recordStage, type LeadLifecycle } from './store.ts';
 import {
@@ -153,18 +154,19 @@ async function onShow(ctx: ActionContext): Promise<CardReply> {
 }
 
 /** Why this person cannot record `stage` on this lead now, or undefined. */
-function refusal(person: Person, l: LeadLifecycle, stage: unknown): string | undefined {
-  if (!isStageCode(stage)) return '该卡片已过期，请重新发送「进度 项目编号」。';
+function refusal(person: Person, l: LeadLifecycle, stage: StageCode): string | undefined {
   if (!mayUpdateLifecycle(person, l.lead)) return NOT_ALLOWED;
   return stageRefusal(l.lead, records(l), stage);
 }
 
 async function onOpen(ctx: ActionContext): Promise<CardReply> {
+  const stage = ctx.value.stage;
+  if (!isStageCode(stage)) return cardFailure(ERRORS.CARD_EXPIRED);
   const l = await visibleLifecycle(ctx);
   if (isReply(l)) return l;
-  const why = refusal(ctx.person, l, ctx.value.stage);
+  const why = refusal(ctx.person, l, stage);
   if (why) return toast('error', why);
-  return { card: stageFormCard(l, ctx.value.stage as StageCode) };
+  return { card: stageFormCard(l, stage) };
 }
 
 function actingRole(person: Person, lead: { submitterId: string }): string {
@@ -174,11 +176,12 @@ function actingRole(person: Person, lead: { submitterId: string }): string {
 
 async function onSubmit(ctx: ActionContext): Promise<CardReply> {
   const { services, person } = ctx;
+  const stage = ctx.value.stage;
+  if (!isStageCode(stage)) return cardFailure(ERRORS.CARD_EXPIRED);
   const l = await visibleLifecycle(ctx);
   if (isReply(l)) return l;
-  const why = refusal(person, l, ctx.value.stage);
+  const why = refusal(person, l, stage);
   if (why) return toast('error', why);
-  const stage = ctx.value.stage as StageCode;
   const checked = validateStageForm(stage, ctx.form, { today: today(services), done: records(l) });
   if (!checked.ok) {
     return {

@@ -8,6 +8,7 @@ import { loadPerson, rememberName, type Person, type Role } from '../people.ts';
 import { splitCommand } from '../lark/intake.ts';
 import type { Services } from './services.ts';
 import { z } from 'zod';
+import { cardFailure, ERRORS } from '../errors.ts';
 import { SUBMIT_NAME_PREFIX } from '../cards/kit.ts';
 
 export interface MessageContext {
@@ -202,7 +203,7 @@ export class Bot {
     const value = routingValue(event);
     const name = typeof value?.action === 'string' ? value.action : undefined;
     const handler = name ? this.actions.get(name) : undefined;
-    if (!value || !handler) return { toast: { type: 'warning', content: '该卡片已过期，请重新发送指令。' } };
+    if (!value || !handler) return cardFailure(ERRORS.CARD_EXPIRED);
     const person = await loadPerson(this.services.db, event.operatorId, this.services.env.BOT_ADMINS);
     return handler({ services: this.services, event, person, value, form: event.formValue ?? {} });
   }

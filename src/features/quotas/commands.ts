@@ -23,7 +23,6 @@ import { hasQuotaHeader, isQuotaMetric, MAX_TARGET, METRIC_LABELS, QUOTA_METRICS
 import { isBlankRow, type TableRow } from '../../platform/imports/table.ts';
 import { readTableIsolated } from '../../platform/imports/read.ts';
 import { localParts } from '../../platform/time.ts';
-import { KEEP } from '../../platform/jobs/housekeeping.ts';
 import { exportFileName, quotaWorkbook } from './export.ts';
 import { chooseYear, isTableFileName, parseYear, quotaFileOf, type YearSource } from './import.ts';
 import {
@@ -33,14 +32,15 @@ import { idOf, toast, type ActionContext, type Bot, type MessageContext } from '
 import type { Services } from '../../platform/bot/services.ts';
 import { ACTIVITY_ADMIN_ONLY, activityImportCard, importActivityFile, importSummaryLines, looksLikeActivityFile } from '../activities/commands.ts';
 import { userText } from '../../platform/lark/text.ts';
+import { AppError, cardFailure, ERRORS } from '../../platform/errors.ts';
 
 /** How long `/quota import <year>` applies to the next file. */
 export const YEAR_CHOICE_MS = 30 * 60 * 1000;
 /** A quota table is a few KB; anything far bigger is not one. */
 const MAX_FILE_BYTES = 5 * 1024 * 1024;
 
-// Previews nobody confirmed are dropped by the housekeeping job (KEEP.drafts).
-const GONE = `该导入已确认、已取消或已过期（${KEEP.drafts / 86_400_000} 天）。请重新发送任务分解表文件。`;
+// Previews nobody confirmed are dropped by the housekeeping job (KEEP.drafts, see the catalogue entry).
+const GONE = ERRORS.QUOTA_IMPORT_GONE.msg;
 const ADMIN_ONLY = '导入或修改任务分解表需要管理员权限。如需调整任务目标，请联系管理员。';
 const TABLE_KINDS = [
   '- 任务分解表：需要“镇区”列，以及“总数”“发明专利实审数”“实用新型专利授权数”“平台类项目”“基金类项目”等指标列；',
@@ -60,8 +60,6 @@ const USAGE = [
   `指标：${QUOTA_METRICS.map((m) => METRIC_LABELS[m]).join('、')}（也可用 ${QUOTA_METRICS.join('、')}）`,
   '导入任务分解表或活动安排表：管理员直接向我发送 .xlsx 或 .csv 文件，按表头识别。',
 ].join('\n');
-
-class Refused extends Error {}
 
 
 function currentYear(services: Services): number {
@@ -294,7 +292,7 @@ async function onConfirm(ctx: ActionContext): Promise<CardReply> {
   try {
     const done = await services.db.$transaction(async (tx) => {
       const draft = await takeQuotaDraft(tx, id, person.openId);
-      if (!draft) throw new Refused(GONE);
+      if (!draft) throw new AppError(ERRORS.QUOTA_IMPORT_GONE);
       const outcome = await replaceQuotaYear(tx, {
         year: draft.year,
         rows: draft.rows,
@@ -313,7 +311,7 @@ async function onConfirm(ctx: ActionContext): Promise<CardReply> {
       card: quotaImportedCard(done.draft.year, done.draft.rows.length, done.draft.totals, done.replaced),
     };
   } catch (err) {
-    if (err instanceof Refused) return toast('warning', err.message);
+    if (err instanceof AppError) return cardFailure(err.spec);
     throw err;
   }
 }

@@ -20,16 +20,16 @@ import type { Services } from '../../platform/bot/services.ts';
 import { registeringRole, registrationRefusal } from './access.ts';
 import { duplicateCard, kindChooserCard, leadStatusText, submittedCard, type DuplicateView, type HiddenDuplicateView } from './cards.ts';
 import { leadFormCard } from './form.ts';
+import { AppError, ERRORS } from '../../platform/errors.ts';
+
 
 /** Concurrent registrations queue on the sequence row; give them time, but a callback must stay short. */
 const TX_OPTIONS = { maxWait: 10_000, timeout: 20_000 };
 
-const GONE = '该登记已提交或已失效。如需登记，请重新发送「登记」。';
+const GONE = ERRORS.REGISTRATION_GONE.msg;
 const EXPIRED = '该表单已过期，请重新发送「登记」。';
 const NOT_YOURS = '这张登记表是其他人打开的，只有打开它的本人可以填写和提交。如需登记，请发送「登记」打开您自己的登记表。';
 const GROUP_FORM_NOTE = '登记表已发到您与机器人的单聊中，请在那里填写（表中的联系方式不在群里显示）。';
-
-class Refused extends Error {}
 
 
 /** The year on the office's clock (lead codes and the activity list follow it). */
@@ -228,11 +228,11 @@ async function save(ctx: ActionContext, lead: LeadInput, opts: { editId?: number
   let row: LeadRow;
   try {
     row = await services.db.$transaction(async (tx) => {
-      if (draftId !== undefined && !(await takeDraft(tx, draftId, person.openId))) throw new Refused(GONE);
+      if (draftId !== undefined && !(await takeDraft(tx, draftId, person.openId))) throw new AppError(ERRORS.REGISTRATION_GONE);
       let id: number;
       if (editId !== undefined) {
         const updated = await saveLeadEdits(tx, { leadId: editId, lead, submitterId: person.openId, major });
-        if (!updated) throw new Refused('该项目已不是退回修改状态（可能已被处理），未保存修改。');
+        if (!updated) throw new AppError(ERRORS.LEAD_NOT_RETURNED);
         // Scored before approval starts, so the approval card shows the tier.
         await scoreAndStore(tx, updated.id, services.office);
         await startResubmission(tx, services, updated.id);
@@ -247,7 +247,7 @@ async function save(ctx: ActionContext, lead: LeadInput, opts: { editId?: number
       return tx.lead.findUniqueOrThrow({ where: { id } });
     }, TX_OPTIONS);
   } catch (err) {
-    if (err instanceof Refused) return toast('error', err.message);
+    if (err instanceof AppError) return toast('error', err.spec.msg);
     throw err;
   }
   services.kickOutbox();

@@ -1,12 +1,12 @@
 // After approval, in the database: recording stages and milestones (LeadStage + AuditEvent), scores and
 // tiers (Lead.score/tier/scoreReasons, re-scored when the scoring config changes), and the 活动安排表.
-import type { Db, Prisma, Tx } from '../../platform/db/client.ts';
+import { TX_OPTIONS, type Db, type Prisma, type Tx } from '../../platform/db/client.ts';
 import type { OfficeConfig } from '../../office/config.ts';
 import { isLifecycleStage, isMilestone, STAGE_LABELS, type StageUpdate } from './lifecycle.ts';
 import { scoreLead, scoringFingerprint, type LeadScore, type ScoringConfig } from '../leads/scoring.ts';
 import { activityNameKey, matchActivityRows, parseActivityRows, parseActivityTable, type ParsedActivity } from '../activities/activity.ts';
 import type { TableRow } from '../../platform/imports/table.ts';
-import { claimRun, TX_OPTIONS } from '../../platform/delivery/ledger.ts';
+import { claimRun } from '../../platform/delivery/ledger.ts';
 
 type DbOrTx = Db | Tx;
 export type LeadRow = Prisma.LeadModel;

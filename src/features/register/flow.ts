@@ -21,10 +21,8 @@ import { registeringRole, registrationRefusal } from './access.ts';
 import { duplicateCard, kindChooserCard, leadStatusText, submittedCard, type DuplicateView, type HiddenDuplicateView } from './cards.ts';
 import { leadFormCard } from './form.ts';
 import { AppError, ERRORS } from '../../platform/errors.ts';
+import { TX_OPTIONS } from '../../platform/db/client.ts';
 
-
-/** Concurrent registrations queue on the sequence row; give them time, but a callback must stay short. */
-const TX_OPTIONS = { maxWait: 10_000, timeout: 20_000 };
 
 const GONE = ERRORS.REGISTRATION_GONE.msg;
 const EXPIRED = '该表单已过期，请重新发送「登记」。';

@@ -2,7 +2,7 @@
 // A row is written BEFORE the message is queued, in the same transaction, so a restart or a second
 // process never sends the same thing twice. `force` (npm run job -- … --force) bypasses it.
 import { createHash, randomUUID } from 'node:crypto';
-import type { Db, Tx } from '../db/client.ts';
+import { TX_OPTIONS, type Db, type Tx } from '../db/client.ts';
 import type { Services } from '../bot/services.ts';
 import { enqueue } from './outbox.ts';
 import type { OutgoingMessage } from '../lark/types.ts';
@@ -48,8 +48,6 @@ export async function hasRun(db: Db | Tx, job: string, period: string, target: s
   return (await db.jobRun.count({ where: { job, period, target } })) > 0;
 }
 
-/** Interactive-transaction limits for one ledger claim and its message (a large card, writers queued on SQLite). */
-export const TX_OPTIONS = { maxWait: 20_000, timeout: 20_000 } as const;
 
 /** One ledger entry of a job: (period, target). */
 export interface LedgerKey {

@@ -16,7 +16,7 @@ import { subscribe } from '../features/digests/store.ts';
 import { createLead } from '../features/leads/store.ts';
 import { scoreAndStore } from '../features/lifecycle/store.ts';
 import { parseActivityTable } from '../features/activities/activity.ts';
-import { isMajor, validateLeadForm, type LeadKind } from '../features/leads/lead.ts';
+import { reachesMajorThreshold, validateLeadForm, type LeadKind } from '../features/leads/lead.ts';
 import { parseQuotaTable, quotaRecords } from '../features/quotas/quota.ts';
 import { localParts } from '../platform/time.ts';
 import { currentStep, decide, submit, type Holders, type Role, type StepKind } from '../features/approval/workflow.ts';
@@ -178,7 +178,7 @@ async function seedLead(tx: Tx, spec: DemoLead, opts: DemoSeedOptions, year: num
   const gap = Math.min(1.5 * DAY, (now.getTime() - submitted) / 6);
   let at = new Date(submitted);
 
-  const row = await createLead(tx, { lead: checked.lead, submitterId, year, major: isMajor(checked.lead, office), role: 'staff', now: at });
+  const row = await createLead(tx, { lead: checked.lead, submitterId, year, major: reachesMajorThreshold(checked.lead, office), role: 'staff', now: at });
   // Scored as the bot scores a registration, so a running service shows the 评级 without a restart.
   await scoreAndStore(tx, row.id, office);
   const holders = await loadHolders(tx, []);

@@ -17,6 +17,7 @@
 import { localParts } from '../../platform/time.ts';
 import type { LeadKind, OfficeConfig } from '../../office/config.ts';
 import type { Holders, Role } from '../../platform/people.ts';
+import { reachesMajorThreshold } from '../leads/summary.ts';
 
 // ---------------------------------------------------------------------------------------------------------
 // Vocabulary
@@ -273,9 +274,9 @@ export interface DecideInput {
 // ---------------------------------------------------------------------------------------------------------
 // Planning
 
-/** Major (一事一议): flagged, or the investment reaches office.approval.majorThresholdWan. */
-export function isMajor(lead: Pick<LeadFacts, 'investmentWan' | 'major'>, office: OfficeConfig): boolean {
-  return lead.major || (lead.investmentWan != null && lead.investmentWan >= office.approval.majorThresholdWan);
+/** Whether a round ends with 领导小组会签 (一事一议): the lead is flagged major, or its amount reaches the threshold. */
+export function needsLeadership(lead: Pick<LeadFacts, 'investmentWan' | 'major'>, office: OfficeConfig): boolean {
+  return lead.major || reachesMajorThreshold(lead, office);
 }
 
 /** The steps of a new round, in order. */
@@ -283,7 +284,7 @@ export function planSteps(lead: Pick<LeadFacts, 'kind' | 'investmentWan' | 'majo
   const kinds: StepKind[] = [];
   if (office.approval.prereviewKinds.includes(lead.kind)) kinds.push('prereview');
   kinds.push('review', 'signoff');
-  if (isMajor(lead, office)) kinds.push('leadership');
+  if (needsLeadership(lead, office)) kinds.push('leadership');
   return kinds.map((step, i) => ({ step, role: STEP_ROLE[step], mode: STEP_MODE[step], position: i + 1 }));
 }
 
@@ -836,7 +837,7 @@ function startStep(ctx: Ctx, step: StepState): void {
 
 function openRound(ctx: Ctx, office: OfficeConfig): void {
   const lead = ctx.s.lead;
-  if (!lead.major && isMajor(lead, office)) {
+  if (!lead.major && reachesMajorThreshold(lead, office)) {
     lead.major = true;
     ctx.fx.push({ type: 'lead_major', reason: 'amount', by: null, at: ctx.now });
   }

@@ -10,7 +10,7 @@ import {
   canSee, saveDraft, takeDraft, type LeadRow, type Viewer,
 } from '../leads/store.ts';
 import {
-  isLeadKind, isMajor, leadFormValues, parseLeadKind, validateLeadForm,
+  isLeadKind, reachesMajorThreshold, leadFormValues, parseLeadKind, validateLeadForm,
   type LeadFormValues, type LeadInput, type LeadKind,
 } from '../leads/lead.ts';
 import { localParts } from '../../platform/time.ts';
@@ -222,7 +222,7 @@ async function save(ctx: ActionContext, lead: LeadInput, opts: { editId?: number
   const { editId, draftId } = opts;
   const now = services.clock();
   const role = registeringRole(person);
-  const major = isMajor(lead, services.office);
+  const major = reachesMajorThreshold(lead, services.office);
   let row: LeadRow;
   try {
     row = await services.db.$transaction(async (tx) => {

@@ -86,8 +86,15 @@ export const LEAD_STATUS_LABELS: Readonly<Record<LeadStatus, string>> = {
   withdrawn: '已撤回',
 };
 
-/** A stored lead's status in words (an unknown status as it is). */
-export function leadStatusText(lead: { status: string }): string {
+/**
+ * A lead's status in words: the pending step (待初审, 待审签, …) when the steps are given and one is pending,
+ * else 审批中 / 已通过 / 已驳回 / 退回修改 / 已撤回; an unknown stored status as it is.
+ */
+export function leadStatusText(lead: { status: string }, steps: readonly Pick<StepState, 'step' | 'status'>[] = []): string {
+  if (lead.status === 'pending') {
+    const pending = steps.find((s) => s.status === 'pending');
+    if (pending) return PENDING_STEP_LABELS[pending.step];
+  }
   return LEAD_STATUS_LABELS[lead.status as LeadStatus] ?? lead.status;
 }
 
@@ -624,15 +631,6 @@ export function progressLine(steps: readonly ProgressStep[]): string {
       }
     })
     .join(' → ');
-}
-
-/** 待预审 / 待初审 / 待审签 / 待领导小组审议 / 已通过 / 已驳回 / 退回修改 / 已撤回. */
-export function statusLabel(status: LeadStatus, steps: readonly Pick<StepState, 'step' | 'status'>[]): string {
-  if (status === 'pending') {
-    const pending = steps.find((s) => s.status === 'pending');
-    if (pending) return PENDING_STEP_LABELS[pending.step];
-  }
-  return LEAD_STATUS_LABELS[status];
 }
 
 /** The lead's pending step, if any. */

@@ -28,7 +28,8 @@ import { chooseYear, isTableFileName, parseYear, quotaFileOf, type YearSource } 
 import {
   IMPORT_CANCEL, IMPORT_CONFIRM, quotaCancelledCard, quotaErrorsCard, quotaImportedCard, quotaPreviewCard, quotaProgressCard,
 } from './cards.ts';
-import { idOf, toast, type ActionContext, type Bot, type MessageContext } from '../../platform/bot/router.ts';
+import { toast, valueId, type ActionContext, type Bot, type MessageContext } from '../../platform/bot/router.ts';
+import { z } from 'zod';
 import type { Services } from '../../platform/bot/services.ts';
 import { ACTIVITY_ADMIN_ONLY, activityImportCard, importActivityFile, importSummaryLines, looksLikeActivityFile } from '../activities/commands.ts';
 import { userText } from '../../platform/lark/text.ts';
@@ -281,12 +282,14 @@ async function onFile(ctx: MessageContext): Promise<void> {
 
 // ---- 确认导入 / 取消 ------------------------------------------------------------------------------------
 
-async function onConfirm(ctx: ActionContext): Promise<CardReply> {
+const DraftValue = z.object({ draftId: valueId });
+
+async function onConfirm(ctx: ActionContext<z.output<typeof DraftValue>>): Promise<CardReply> {
   const { services, person } = ctx;
   if (!person.roles.has('admin')) return toast('error', ADMIN_ONLY);
-  const id = idOf(ctx.value.draftId);
-  const found = id ? await findQuotaDraft(services.db, id) : undefined;
-  if (!id || !found) return toast('warning', GONE);
+  const id = ctx.value.draftId;
+  const found = await findQuotaDraft(services.db, id);
+  if (!found) return toast('warning', GONE);
   if (found.userId !== person.openId) return toast('error', '只有发送该文件的管理员可以确认导入。');
   const now = services.clock();
   try {
@@ -316,11 +319,11 @@ async function onConfirm(ctx: ActionContext): Promise<CardReply> {
   }
 }
 
-async function onCancel(ctx: ActionContext): Promise<CardReply> {
+async function onCancel(ctx: ActionContext<z.output<typeof DraftValue>>): Promise<CardReply> {
   const { services, person } = ctx;
-  const id = idOf(ctx.value.draftId);
-  const found = id ? await findQuotaDraft(services.db, id) : undefined;
-  if (!id || !found) return toast('warning', GONE);
+  const id = ctx.value.draftId;
+  const found = await findQuotaDraft(services.db, id);
+  if (!found) return toast('warning', GONE);
   if (found.userId !== person.openId) return toast('error', '只有发送该文件的管理员可以取消。');
   if (!(await dropQuotaDraft(services.db, id, person.openId))) return toast('warning', GONE);
   return { toast: { type: 'info', content: '已取消导入' }, card: quotaCancelledCard(found.year) };
@@ -336,6 +339,6 @@ export function registerQuota(bot: Bot): void {
     run: runQuota,
   });
   bot.file(onFile);
-  bot.action(IMPORT_CONFIRM, onConfirm);
-  bot.action(IMPORT_CANCEL, onCancel);
+  bot.action(IMPORT_CONFIRM, DraftValue, onConfirm);
+  bot.action(IMPORT_CANCEL, DraftValue, onCancel);
 }

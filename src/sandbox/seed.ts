@@ -14,7 +14,7 @@ import { TX_OPTIONS, type Db, type Tx } from '../platform/db/client.ts';
 import { applyEffects, loadHolders, loadWorkflow } from '../features/approval/store.ts';
 import { subscribe } from '../features/digests/store.ts';
 import { createLead } from '../features/leads/store.ts';
-import { scoreAndStore } from '../features/lifecycle/store.ts';
+import { scoreAndStore } from '../features/leads/scores.ts';
 import { parseActivityTable } from '../features/activities/activity.ts';
 import { reachesMajorThreshold, validateLeadForm, type LeadKind } from '../features/leads/lead.ts';
 import { parseQuotaTable, quotaRecords } from '../features/quotas/quota.ts';

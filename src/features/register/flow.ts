@@ -1,7 +1,7 @@
 // The registration conversation: /register → kind → form → (possible duplicate → 仍然提交) → 已提交, and
 // editing a returned lead. Card callbacks answer with the next card, which replaces the clicked one; every
 // save is one transaction that also starts the approval.
-import { scoreAndStore } from '../lifecycle/store.ts';
+import { scoreAndStore } from '../leads/scores.ts';
 import type { CardJson, CardReply } from '../../platform/lark/types.ts';
 import type { Person } from '../../platform/people.ts';
 import { namesOf } from '../../platform/people.ts';

@@ -20,7 +20,7 @@ import { createServices, type Services } from './platform/bot/services.ts';
 import { startLongConnection, type LongConnection } from './platform/lark/ws.ts';
 import { BotIdentityLoader } from './platform/lark/identity.ts';
 // Scheduled jobs (digests, reminders, quota alerts).
-import { rescoreIfChanged } from './features/lifecycle/store.ts';
+import { rescoreIfChanged } from './features/leads/scores.ts';
 import { JOBS } from './jobs.ts';
 import { createScheduler, type Scheduler } from './platform/jobs/scheduler.ts';
 

@@ -5,7 +5,7 @@ import { activityRemindersJob } from './features/activities/reminders.ts';
 import { bimonthlyDigestJob, monthlyReportJob, weeklyDigestJob } from './features/digests/jobs.ts';
 import { followUpsJob } from './features/lifecycle/follow-ups.ts';
 import { housekeepingJob } from './platform/jobs/housekeeping.ts';
-import type { JobDef, JobName } from './platform/delivery/ledger.ts';
+import type { JobDef, JobName } from './platform/jobs/scheduler.ts';
 import { quotaAlertsJob } from './features/quotas/alerts.ts';
 
 /** 催办: reminds the approval steps that waited too long (src/features/approval/reminders.ts). */

@@ -4,6 +4,7 @@
 // the details go to the log.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CardReply } from './lark/types.ts';
+import { KEEP } from './jobs/housekeeping.ts';
 
 export type LogLevel = 'info' | 'warn' | 'error';
 
@@ -29,6 +30,14 @@ export const ERRORS = {
   UNSUPPORTED_MEDIA_TYPE: spec('KZ_UNSUPPORTED_MEDIA_TYPE', 415, 'warn', '不支持的请求内容类型。'),
   DB_BUSY: spec('KZ_DB_BUSY', 503, 'error', '系统繁忙，请稍后再试。'),
   DB_UNAVAILABLE: spec('KZ_DB_UNAVAILABLE', 503, 'error', '系统暂时无法处理，请稍后再试。'),
+  /** A card button whose value no longer routes or parses (an old card, a forged or garbled value). */
+  CARD_EXPIRED: spec('KZ_CARD_EXPIRED', 410, 'info', '该卡片已过期，请以最新卡片为准或重新发送指令。'),
+  /** 登记: the form's draft was used up (submitted twice) or dropped by housekeeping. */
+  REGISTRATION_GONE: spec('KZ_REGISTRATION_GONE', 409, 'info', '该登记已提交或已失效。如需登记，请重新发送「登记」。'),
+  /** 修改并重新提交 on a lead that is no longer 退回修改 (someone acted in between). */
+  LEAD_NOT_RETURNED: spec('KZ_LEAD_NOT_RETURNED', 409, 'info', '该项目已不是退回修改状态（可能已被处理），未保存修改。'),
+  /** A quota import preview confirmed, cancelled or dropped by housekeeping (KEEP.drafts). */
+  QUOTA_IMPORT_GONE: spec('KZ_QUOTA_IMPORT_GONE', 409, 'info', `该导入已确认、已取消或已过期（${KEEP.drafts / 86_400_000} 天）。请重新发送任务分解表文件。`),
   INTERNAL: spec('KZ_INTERNAL', 500, 'error', '系统出错了，请稍后再试。如多次出现，请联系管理员。'),
 } as const satisfies Record<string, ErrorSpec>;
 

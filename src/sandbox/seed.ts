@@ -10,13 +10,13 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { OfficeConfig } from '../office/config.ts';
-import type { Db, Tx } from '../platform/db/client.ts';
+import { TX_OPTIONS, type Db, type Tx } from '../platform/db/client.ts';
 import { applyEffects, loadHolders, loadWorkflow } from '../features/approval/store.ts';
 import { subscribe } from '../features/digests/store.ts';
 import { createLead } from '../features/leads/store.ts';
-import { scoreAndStore } from '../features/lifecycle/store.ts';
+import { scoreAndStore } from '../features/leads/scores.ts';
 import { parseActivityTable } from '../features/activities/activity.ts';
-import { isMajor, validateLeadForm, type LeadKind } from '../features/leads/lead.ts';
+import { reachesMajorThreshold, validateLeadForm, type LeadKind } from '../features/leads/lead.ts';
 import { parseQuotaTable, quotaRecords } from '../features/quotas/quota.ts';
 import { localParts } from '../platform/time.ts';
 import { currentStep, decide, submit, type Holders, type Role, type StepKind } from '../features/approval/workflow.ts';
@@ -27,7 +27,8 @@ export const QUOTA_FILE = 'rugao-2023-quota.csv';
 export const ACTIVITY_FILE = 'rugao-2023-activities.csv';
 
 const DAY = 24 * 60 * 60 * 1000;
-const TX_OPTIONS = { maxWait: 20_000, timeout: 30_000 };
+// A demo lead's whole history is one transaction: the platform's limits, with a longer timeout.
+const SEED_TX_OPTIONS = { ...TX_OPTIONS, timeout: 30_000 };
 
 /** Where a demo lead's approval stops. */
 export type DemoOutcome = 'at_prereview' | 'at_review' | 'at_signoff' | 'at_leadership' | 'approved' | 'returned' | 'rejected';
@@ -177,7 +178,7 @@ async function seedLead(tx: Tx, spec: DemoLead, opts: DemoSeedOptions, year: num
   const gap = Math.min(1.5 * DAY, (now.getTime() - submitted) / 6);
   let at = new Date(submitted);
 
-  const row = await createLead(tx, { lead: checked.lead, submitterId, year, major: isMajor(checked.lead, office), role: 'staff', now: at });
+  const row = await createLead(tx, { lead: checked.lead, submitterId, year, major: reachesMajorThreshold(checked.lead, office), role: 'staff', now: at });
   // Scored as the bot scores a registration, so a running service shows the 评级 without a restart.
   await scoreAndStore(tx, row.id, office);
   const holders = await loadHolders(tx, []);
@@ -228,7 +229,7 @@ export async function seedDemo(db: Db, opts: DemoSeedOptions): Promise<DemoSeedR
       leadsKept += 1;
       continue;
     }
-    await db.$transaction((tx) => seedLead(tx, spec, opts, year, ids, yearStart), TX_OPTIONS);
+    await db.$transaction((tx) => seedLead(tx, spec, opts, year, ids, yearStart), SEED_TX_OPTIONS);
     leadsAdded += 1;
   }
   return { year, quotasAdded, activitiesAdded, subscriptionsAdded, leadsAdded, leadsKept };

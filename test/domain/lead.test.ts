@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultOffice, officeSchema } from '../../src/office/config.ts';
 import {
-  checkCreditCode, creditCodeCheckChar, formatLeadCode, isMajor, LEAD_KIND_DESCRIPTIONS, LEAD_KIND_LABELS, LEAD_KINDS,
+  checkCreditCode, creditCodeCheckChar, formatLeadCode, reachesMajorThreshold, LEAD_KIND_DESCRIPTIONS, LEAD_KIND_LABELS, LEAD_KINDS,
   hideContacts, leadFormFields, leadFormValues, leadSummaryRows, normalizeCompanyName, normalizePhone, parseLeadCode, parseLeadKind,
   validateLeadForm, type LeadInput, type LeadValidation,
 } from '../../src/features/leads/lead.ts';
@@ -514,13 +514,13 @@ describe('lead codes', () => {
   });
 });
 
-describe('isMajor', () => {
+describe('reachesMajorThreshold', () => {
   it('compares planned investment with the office threshold', () => {
-    expect(isMajor({ investmentWan: 10000 }, office)).toBe(true);
-    expect(isMajor({ investmentWan: 9999.5 }, office)).toBe(false);
-    expect(isMajor({ investmentWan: null }, office)).toBe(false);
+    expect(reachesMajorThreshold({ investmentWan: 10000 }, office)).toBe(true);
+    expect(reachesMajorThreshold({ investmentWan: 9999.5 }, office)).toBe(false);
+    expect(reachesMajorThreshold({ investmentWan: null }, office)).toBe(false);
     const strict = officeSchema.parse({ approval: { majorThresholdWan: 3000 } });
-    expect(isMajor({ investmentWan: 3000 }, strict)).toBe(true);
+    expect(reachesMajorThreshold({ investmentWan: 3000 }, strict)).toBe(true);
   });
 });
 

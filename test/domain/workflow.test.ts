@@ -10,7 +10,7 @@ import {
   remindStep,
   restaff,
   resubmit,
-  statusLabel,
+  leadStatusText,
   submit,
   type Actor,
   type DecideInput,
@@ -82,7 +82,7 @@ function refused(r: DecideResult): string {
 const ofType = <T extends Effect['type']>(effects: Effect[], type: T) =>
   effects.filter((e): e is Extract<Effect, { type: T }> => e.type === type);
 const step = (state: WorkflowState, kind: StepState['step']) => state.steps.find((s) => s.step === kind)!;
-const label = (state: WorkflowState) => statusLabel(state.lead.status, state.steps);
+const label = (state: WorkflowState) => leadStatusText(state.lead, state.steps);
 
 describe('round planning', () => {
   it('plans prereview → review → signoff for a tech lead and starts prereview with every expert', () => {

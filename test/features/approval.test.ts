@@ -773,3 +773,25 @@ describe('cards', () => {
     expect(checked).toBeGreaterThan(50);
   });
 });
+
+describe('an expired or forged card', () => {
+  it('gets the same answer from the router and from every feature', async () => {
+    const lead = await newLead();
+    const unknown = await bot.clickValue(STAFF, { action: 'no.such.action' });
+    const decide = await bot.clickValue(REV1, { action: 'approval.decide', leadId: lead.id, stepId: 'x', decision: 'approve' });
+    const withdraw = await bot.clickValue(STAFF, { action: 'approval.withdraw' });
+    const stage = await bot.clickValue(STAFF, { action: 'lifecycle.open', leadId: lead.id, stage: 'no_such_stage' });
+    // Every action's value is checked against its schema before the handler runs.
+    const typed = [
+      await bot.clickValue(STAFF, { action: 'lifecycle.open', leadId: 'x', stage: 'signed' }),
+      await bot.clickValue(STAFF, { action: 'register.edit', leadId: -1 }),
+      await bot.clickValue(STAFF, { action: 'register.confirm', draftId: 'abc' }),
+      await bot.clickValue(STAFF, { action: 'register.submit', kind: 'no_such_kind', openedBy: STAFF }),
+      await bot.clickValue(STAFF, { action: 'followup.unchanged', followUpId: 1.5 }),
+      await bot.clickValue(STAFF, { action: 'quota.import.cancel', draftId: { id: 1 } }),
+    ];
+    expect(unknown).toEqual({ toast: { type: 'warning', content: '该卡片已过期，请以最新卡片为准或重新发送指令。' } });
+    for (const r of [decide, withdraw, stage, ...typed]) expect(r).toEqual(unknown);
+    expect(await auditActions(lead)).toEqual(['submit']);
+  });
+});

@@ -15,7 +15,7 @@ import type { Services } from '../../src/platform/bot/services.ts';
 import { createScheduler } from '../../src/platform/jobs/scheduler.ts';
 import { JOBS } from '../../src/jobs.ts';
 import { activityRemindersJob } from '../../src/features/activities/reminders.ts';
-import type { JobDef, JobResult } from '../../src/platform/delivery/ledger.ts';
+import type { JobDef, JobResult } from '../../src/platform/jobs/scheduler.ts';
 
 const ADMIN = 'ou_admin0001';
 const STAFF = 'ou_staff0001';

@@ -7,7 +7,7 @@ import { validateCard } from '../../src/platform/cards/validate.ts';
 import { onLeadApproved } from '../../src/features/push/push.ts';
 import { followUpsJob, overdueFollowUps } from '../../src/features/lifecycle/follow-ups.ts';
 import { monthlyReportJob } from '../../src/features/digests/jobs.ts';
-import { rescoreIfChanged, scoreAndStore } from '../../src/features/lifecycle/store.ts';
+import { rescoreIfChanged, scoreAndStore } from '../../src/features/leads/scores.ts';
 import { defaultOffice } from '../../src/office/config.ts';
 import { scoringSchema } from '../../src/features/leads/scoring.ts';
 import type { DeliveredMessage } from '../../src/sandbox/standin.ts';

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { testDatabase } from '../support/db.ts';
 import { ROOT } from '../support/process.ts';
+import { ERRORS } from '../../src/platform/errors.ts';
 
 const ALICE = 'ou_alice0001';
 let bot: TestBot;
@@ -76,7 +77,7 @@ describe('intake', () => {
     const first = await bot.post('/lark/card', event);
     const second = await bot.post('/lark/card', event);
     expect(first.status).toBe(200);
-    expect(first.body).toEqual({ toast: { type: 'warning', content: '该卡片已过期，请重新发送指令。' } });
+    expect(first.body).toEqual({ toast: { type: 'warning', content: ERRORS.CARD_EXPIRED.msg } });
     expect(second.body).toEqual(first.body);
     const metrics = await bot.app.metrics.registry.getSingleMetricAsString('kezhao_events_received_total');
     expect(metrics).toMatch(/type="card",outcome="duplicate"\} [1-9]/);

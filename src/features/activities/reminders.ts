@@ -11,7 +11,8 @@ import { md } from '../../platform/cards/template.ts';
 import { activityReminderDue } from './activity.ts';
 import { isoDate, localParts } from '../../platform/time.ts';
 import { datedActivities, type ActivityRow } from './store.ts';
-import { queueOnce, type JobDef } from '../../platform/delivery/ledger.ts';
+import { queueOnce } from '../../platform/delivery/ledger.ts';
+import type { JobDef } from '../../platform/jobs/scheduler.ts';
 
 export const ACTIVITY_REMINDERS_JOB = 'activity-reminders';
 export const ACTIVITY_REMINDER_TOPICS = ['alerts', 'weekly'];

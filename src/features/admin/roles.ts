@@ -8,8 +8,8 @@ import { resolveTown } from '../../office/config.ts';
 import { holdersOf, namesOf, ROLES, type Role } from '../../platform/people.ts';
 import { ROLE_LABELS, STEP_ROLE } from '../approval/workflow.ts';
 import type { Mention } from '../../platform/lark/types.ts';
-import type { Tx } from '../../platform/db/client.ts';
-import { restaffRoleIn, TX_OPTIONS } from '../approval/service.ts';
+import { TX_OPTIONS, type Tx } from '../../platform/db/client.ts';
+import { restaffRoleIn } from '../approval/service.ts';
 import { userText } from '../../platform/lark/text.ts';
 
 const ROLE_WORDS: Readonly<Record<Role, readonly string[]>> = {

@@ -13,7 +13,7 @@ import { assertValidCard, CARD_MAX_BYTES, cardSize } from '../../platform/cards/
 import { leadKindLabel, leadSummaryRows } from '../leads/lead.ts';
 import {
   ACTION_LABELS, canAct, canWithdraw, eligibleFor, LEAD_STATUS_LABELS, MAX_COMMENT_LENGTH, OUTCOME_LABELS, progressLine, ROLE_LABELS,
-  STEP_LABELS, STEP_ROLE, statusLabel, type Holders, type LeadStatus, type Role, type StepKind, type StepOutcome,
+  leadStatusText, STEP_LABELS, STEP_ROLE, type Holders, type LeadStatus, type Role, type StepKind, type StepOutcome,
   type StepState, type SubmitterEvent, type WorkflowAction,
 } from './workflow.ts';
 import { toStepState, type LeadRow, type StepRow } from './store.ts';
@@ -117,10 +117,6 @@ const STEP_COLORS: Record<string, HeaderColor> = { approved: 'green', rejected: 
 /** Header colour of a card about a lead, by its status. */
 export const STATUS_COLORS: Record<string, HeaderColor> = { pending: 'blue', approved: 'green', rejected: 'red', returned: 'orange', withdrawn: 'grey' };
 
-function leadStatusText(view: ApprovalView): string {
-  return statusLabel(view.lead.status as LeadStatus, view.steps.map(toStepState));
-}
-
 function progressOf(steps: readonly StepRow[]): string {
   return progressLine(steps.map((s) => toStepState(s)));
 }
@@ -135,7 +131,7 @@ function factRows(view: ApprovalView, step: StepRow): KeyValue[] {
     ['项目名称', lead.projectName],
     ['登记人', nameIn(view, lead.submitterId)],
     ['审批环节', `${STEP_LABELS[step.step as StepKind]}（${step.mode === 'all' ? '会签：全体成员同意方可通过' : '或签：一人处理即可'}）`],
-    ['当前状态', leadStatusText(view)],
+    ['当前状态', leadStatusText(view.lead, view.steps.map(toStepState))],
   ];
   if (view.steps.length > 0) rows.push(['审批进度', progressOf(view.steps)]);
   if (lead.round > 1) rows.push(['审批轮次', `第 ${lead.round} 轮`]);
@@ -415,7 +411,7 @@ export function submitterNotice({ view, event, step, by, comment }: SubmitterNot
         if (next) extra.push(submitterButtons(lead.id, { withdraw: false }));
       } else {
         color = STATUS_COLORS[lead.status] ?? 'grey';
-        lines.push(`**当前状态**：${leadStatusText(view)}`);
+        lines.push(`**当前状态**：${leadStatusText(view.lead, view.steps.map(toStepState))}`);
       }
       break;
     }
@@ -486,7 +482,7 @@ export function submitterLeadCard(view: ApprovalView, done?: string): CardJson {
       lines.push(`您登记的项目${name}已被驳回，审批已结束。`);
       break;
   }
-  lines.push(`**当前状态**：${leadStatusText(view)}`);
+  lines.push(`**当前状态**：${leadStatusText(view.lead, view.steps.map(toStepState))}`);
   if (view.steps.length > 0) lines.push(`**审批进度**：${progressOf(view.steps)}`);
   if (lead.round > 1) lines.push(`**审批轮次**：第 ${lead.round} 轮`);
   const extra = status === 'pending'
@@ -601,7 +597,7 @@ function historyLine(e: HistoryEntry, names: ReadonlyMap<string, string>, tz: st
 /** 审批记录: the lead's audit trail (who, role, action, comment, time). */
 export function historyCard(lead: Pick<LeadRow, 'code' | 'projectName' | 'status'> & { steps: readonly StepRow[] }, entries: readonly HistoryEntry[], names: ReadonlyMap<string, string>, tz: string): CardJson {
   const lines = entries.map((e) => historyLine(e, names, tz));
-  const status = statusLabel(lead.status as LeadStatus, lead.steps.map(toStepState));
+  const status = leadStatusText(lead, lead.steps.map(toStepState));
   const head: KeyValue[] = [['项目编号', lead.code], ['项目名称', lead.projectName], ['当前状态', status]];
   if (lead.steps.length > 0) head.push(['审批进度', progressOf(lead.steps)]);
   return fitCard((max) => card(header(`审批记录 · ${lead.code}`, 'blue'), [

@@ -1,6 +1,7 @@
 // 双层签批 in chat: the decision buttons of the step card (同意 / 同意并提交一事一议 / 退回修改 / 驳回 / 转交),
 // the submitter's 撤回 and 催办, 我的待办 (/pending) and 审批记录 (/history <code>).
-import type { ActionContext, Bot } from '../../platform/bot/router.ts';
+import { valueId, type ActionContext, type Bot } from '../../platform/bot/router.ts';
+import { z } from 'zod';
 import type { CardReply } from '../../platform/lark/types.ts';
 import { act, resendStepCard, type ActRequest, type ActResult } from '../approval/service.ts';
 import { APPROVAL_ACTIONS, historyCard, historyIds, pendingCard } from '../approval/cards.ts';
@@ -13,13 +14,15 @@ import { userText } from '../../platform/lark/text.ts';
 import type { Role } from '../../platform/people.ts';
 import type { Services } from '../../platform/bot/services.ts';
 
-const EXPIRED: CardReply = { toast: { type: 'warning', content: '该卡片已过期，请以最新卡片为准。' } };
-const DECISIONS = new Set(['approve', 'reject', 'return', 'transfer']);
+const DecideValue = z.object({
+  leadId: valueId,
+  stepId: valueId,
+  decision: z.enum(['approve', 'reject', 'return', 'transfer']),
+  major: z.boolean().optional(),
+});
+const LeadValue = z.object({ leadId: valueId });
+const StepValue = z.object({ stepId: valueId });
 
-const int = (v: unknown): number | undefined => {
-  const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
-  return typeof n === 'number' && Number.isSafeInteger(n) && n > 0 ? n : undefined;
-};
 const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 function answer(r: ActResult): CardReply {
@@ -27,17 +30,14 @@ function answer(r: ActResult): CardReply {
   return { toast: { type: r.toastType, content: r.reason }, ...(r.card ? { card: r.card } : {}) };
 }
 
-async function onDecide(ctx: ActionContext): Promise<CardReply> {
-  const leadId = int(ctx.value.leadId);
-  const stepId = int(ctx.value.stepId);
-  const decision = text(ctx.value.decision);
-  if (!leadId || !stepId || !decision || !DECISIONS.has(decision)) return EXPIRED;
+async function onDecide(ctx: ActionContext<z.output<typeof DecideValue>>): Promise<CardReply> {
+  const { leadId, stepId, decision } = ctx.value;
   // Too long a comment is refused by the workflow (意见不能超过 500 字).
   const comment = text(ctx.form.comment);
   const req: ActRequest = {
     leadId,
     stepId,
-    action: decision as ActRequest['action'],
+    action: decision,
     comment,
     major: decision === 'approve' && ctx.value.major === true,
     to: decision === 'transfer' ? text(ctx.form.to) : undefined,
@@ -68,25 +68,16 @@ async function ownToDo(db: Services['db'], openId: string): Promise<string> {
 }
 
 export function registerApproval(bot: Bot): void {
-  bot.action(APPROVAL_ACTIONS.decide, onDecide);
+  bot.action(APPROVAL_ACTIONS.decide, DecideValue, onDecide);
 
-  bot.action(APPROVAL_ACTIONS.withdraw, async (ctx) => {
-    const leadId = int(ctx.value.leadId);
-    if (!leadId) return EXPIRED;
-    return answer(await act(ctx.services, ctx.person, { leadId, action: 'withdraw' }));
-  });
+  bot.action(APPROVAL_ACTIONS.withdraw, LeadValue, async (ctx) =>
+    answer(await act(ctx.services, ctx.person, { leadId: ctx.value.leadId, action: 'withdraw' })));
 
-  bot.action(APPROVAL_ACTIONS.remind, async (ctx) => {
-    const leadId = int(ctx.value.leadId);
-    if (!leadId) return EXPIRED;
-    return answer(await act(ctx.services, ctx.person, { leadId, action: 'remind' }));
-  });
+  bot.action(APPROVAL_ACTIONS.remind, LeadValue, async (ctx) =>
+    answer(await act(ctx.services, ctx.person, { leadId: ctx.value.leadId, action: 'remind' })));
 
-  bot.action(APPROVAL_ACTIONS.open, async (ctx) => {
-    const stepId = int(ctx.value.stepId);
-    if (!stepId) return EXPIRED;
-    return answer(await resendStepCard(ctx.services, ctx.person.openId, stepId));
-  });
+  bot.action(APPROVAL_ACTIONS.open, StepValue, async (ctx) =>
+    answer(await resendStepCard(ctx.services, ctx.person.openId, ctx.value.stepId)));
 
   bot.command({
     name: 'pending',

@@ -12,7 +12,7 @@
 // their turn in memory instead of all waiting on the connection's transaction lock, where every wait counts
 // against TX_OPTIONS.maxWait. Never call these functions inside another transaction.
 import { onLeadApproved } from '../push/push.ts';
-import type { Tx } from '../../platform/db/client.ts';
+import { TX_OPTIONS, type Tx } from '../../platform/db/client.ts';
 import { enqueue, enqueuePatchRef, cardContent } from '../../platform/delivery/outbox.ts';
 import type { CardJson, OutgoingMessage, ToastType } from '../../platform/lark/types.ts';
 import { loadHolders, namesOf, type Person } from '../../platform/people.ts';
@@ -29,8 +29,6 @@ import {
 } from './cards.ts';
 import { leadsWithPendingStepOf } from './store.ts';
 
-/** Interactive-transaction limits: generous, since actions on one lead queue behind each other. */
-export const TX_OPTIONS = { maxWait: 20_000, timeout: 20_000 } as const;
 const MAX_ATTEMPTS = 25;
 
 /** Every copy of a step card is sent with refType 'step' and this refId, so each person's copies can be re-rendered for him. */

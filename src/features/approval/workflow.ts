@@ -17,6 +17,7 @@
 import { localParts } from '../../platform/time.ts';
 import type { LeadKind, OfficeConfig } from '../../office/config.ts';
 import type { Holders, Role } from '../../platform/people.ts';
+import { reachesMajorThreshold } from '../leads/summary.ts';
 
 // ---------------------------------------------------------------------------------------------------------
 // Vocabulary
@@ -85,8 +86,15 @@ export const LEAD_STATUS_LABELS: Readonly<Record<LeadStatus, string>> = {
   withdrawn: '已撤回',
 };
 
-/** A stored lead's status in words (an unknown status as it is). */
-export function leadStatusText(lead: { status: string }): string {
+/**
+ * A lead's status in words: the pending step (待初审, 待审签, …) when the steps are given and one is pending,
+ * else 审批中 / 已通过 / 已驳回 / 退回修改 / 已撤回; an unknown stored status as it is.
+ */
+export function leadStatusText(lead: { status: string }, steps: readonly Pick<StepState, 'step' | 'status'>[] = []): string {
+  if (lead.status === 'pending') {
+    const pending = steps.find((s) => s.status === 'pending');
+    if (pending) return PENDING_STEP_LABELS[pending.step];
+  }
   return LEAD_STATUS_LABELS[lead.status as LeadStatus] ?? lead.status;
 }
 
@@ -273,9 +281,9 @@ export interface DecideInput {
 // ---------------------------------------------------------------------------------------------------------
 // Planning
 
-/** Major (一事一议): flagged, or the investment reaches office.approval.majorThresholdWan. */
-export function isMajor(lead: Pick<LeadFacts, 'investmentWan' | 'major'>, office: OfficeConfig): boolean {
-  return lead.major || (lead.investmentWan != null && lead.investmentWan >= office.approval.majorThresholdWan);
+/** Whether a round ends with 领导小组会签 (一事一议): the lead is flagged major, or its amount reaches the threshold. */
+export function needsLeadership(lead: Pick<LeadFacts, 'investmentWan' | 'major'>, office: OfficeConfig): boolean {
+  return lead.major || reachesMajorThreshold(lead, office);
 }
 
 /** The steps of a new round, in order. */
@@ -283,7 +291,7 @@ export function planSteps(lead: Pick<LeadFacts, 'kind' | 'investmentWan' | 'majo
   const kinds: StepKind[] = [];
   if (office.approval.prereviewKinds.includes(lead.kind)) kinds.push('prereview');
   kinds.push('review', 'signoff');
-  if (isMajor(lead, office)) kinds.push('leadership');
+  if (needsLeadership(lead, office)) kinds.push('leadership');
   return kinds.map((step, i) => ({ step, role: STEP_ROLE[step], mode: STEP_MODE[step], position: i + 1 }));
 }
 
@@ -625,15 +633,6 @@ export function progressLine(steps: readonly ProgressStep[]): string {
     .join(' → ');
 }
 
-/** 待预审 / 待初审 / 待审签 / 待领导小组审议 / 已通过 / 已驳回 / 退回修改 / 已撤回. */
-export function statusLabel(status: LeadStatus, steps: readonly Pick<StepState, 'step' | 'status'>[]): string {
-  if (status === 'pending') {
-    const pending = steps.find((s) => s.status === 'pending');
-    if (pending) return PENDING_STEP_LABELS[pending.step];
-  }
-  return LEAD_STATUS_LABELS[status];
-}
-
 /** The lead's pending step, if any. */
 export function currentStep(state: WorkflowState): StepState | undefined {
   return state.lead.status === 'pending' ? state.steps.find((s) => s.status === 'pending') : undefined;
@@ -836,7 +835,7 @@ function startStep(ctx: Ctx, step: StepState): void {
 
 function openRound(ctx: Ctx, office: OfficeConfig): void {
   const lead = ctx.s.lead;
-  if (!lead.major && isMajor(lead, office)) {
+  if (!lead.major && reachesMajorThreshold(lead, office)) {
     lead.major = true;
     ctx.fx.push({ type: 'lead_major', reason: 'amount', by: null, at: ctx.now });
   }

@@ -14,7 +14,8 @@ import {
   type DigestKind,
 } from './digest.ts';
 import { localParts } from '../../platform/time.ts';
-import { hasRun, queueOnce, type JobDef, type JobName, type JobResult } from '../../platform/delivery/ledger.ts';
+import { hasRun, queueOnce } from '../../platform/delivery/ledger.ts';
+import type { JobDef, JobName, JobResult } from '../../platform/jobs/scheduler.ts';
 
 export const DIGEST_JOBS: Readonly<Record<DigestKind, JobName>> = {
   weekly: 'weekly-digest',

@@ -1,5 +1,10 @@
 // /help (帮助): the commands this person may run, grouped by the role that opens them.
+import { z } from 'zod';
 import { MENU_ACTION, type Bot, type CommandDef } from '../../platform/bot/router.ts';
+import { cardFailure, ERRORS } from '../../platform/errors.ts';
+
+/** A menu card button: the command to run and, for a lead's buttons, the lead's code. */
+const MenuValue = z.object({ command: z.string().max(40), args: z.string().regex(/^KZ-\d{4}-\d{1,6}$/).optional() });
 import { menuMessage } from '../../platform/lark/intake.ts';
 import type { Role } from '../../platform/people.ts';
 import { ROLE_LABELS } from '../approval/workflow.ts';
@@ -20,13 +25,11 @@ export const MENU_COMMANDS = ['register', 'my', 'pending', 'help'];
 export function registerHelp(bot: Bot): void {
   bot.setMenu(MENU_COMMANDS);
   // A menu card's button runs its command for the clicker, as if he had typed it; answers go to his chat with the bot.
-  bot.action(MENU_ACTION, async (ctx) => {
-    const name = ctx.value.command;
-    const command = typeof name === 'string' ? bot.commands.find((c) => c.name === name) : undefined;
+  bot.action(MENU_ACTION, MenuValue, async (ctx) => {
+    const command = bot.commands.find((c) => c.name === ctx.value.command);
     // A lead's buttons in a list (查看, 登记进展) name its code.
-    const args = ctx.value.args;
-    const code = typeof args === 'string' && /^KZ-\d{4}-\d{1,6}$/.test(args) ? args : undefined;
-    if (!command || (args !== undefined && !code)) return { toast: { type: 'warning', content: '该卡片已过期，请重新发送指令。' } };
+    const code = ctx.value.args;
+    if (!command) return cardFailure(ERRORS.CARD_EXPIRED);
     await bot.handleMessage(menuMessage(`menu:${ctx.event.eventId}`, ctx.person.openId, code ? `${command.name} ${code}` : command.name));
     return {};
   });

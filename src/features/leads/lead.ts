@@ -18,6 +18,6 @@ export { normalizePhone, PHONE_FORMAT_MESSAGE, type PhoneResult } from './phone.
 export { formatLeadCode, parseLeadCode, parseLeadCodeIn, type LeadCodeParts } from './code.ts';
 export { formatNumber, formatWan } from './format.ts';
 export {
-  leadSummaryRows, isMajor, hideContacts, HIDDEN_CONTACT,
+  leadSummaryRows, reachesMajorThreshold, hideContacts, HIDDEN_CONTACT,
   type LeadSummarySource, type LeadSummaryOptions, type LeadSummaryRow,
 } from './summary.ts';

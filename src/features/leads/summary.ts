@@ -122,7 +122,10 @@ export function hideContacts(text: string): string {
   return out;
 }
 
-/** 重大项目 (一事一议): planned investment at or above the office's threshold (approval.majorThresholdWan). */
-export function isMajor(lead: { investmentWan?: number | null }, office: OfficeConfig): boolean {
+/**
+ * Whether the amount alone makes a lead 重大项目 (一事一议): planned investment at or above the office's
+ * threshold (approval.majorThresholdWan). A reviewer may also flag a lead major; see needsLeadership.
+ */
+export function reachesMajorThreshold(lead: { investmentWan?: number | null }, office: OfficeConfig): boolean {
   return typeof lead.investmentWan === 'number' && lead.investmentWan >= office.approval.majorThresholdWan;
 }

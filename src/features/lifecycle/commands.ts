@@ -2,7 +2,8 @@
 // milestones 科技型中小企业入库 / 高新技术企业认定 / 领军企业, score and tier); its owner (登记人), reviewers
 // and admins get buttons that open a small form per update. Also the answers to 一月一报 (「无变化」 or a note).
 import { LIFECYCLE_SHOW_ACTION } from '../approval/cards.ts';
-import { idOf, MENU_ACTION, toast, type Bot, type ActionContext, type MessageContext } from '../../platform/bot/router.ts';
+import { MENU_ACTION, toast, valueId, type Bot, type ActionContext, type MessageContext } from '../../platform/bot/router.ts';
+import { z } from 'zod';
 import type { Services } from '../../platform/bot/services.ts';
 import type { Person } from '../../platform/people.ts';
 import type { CardJson, CardReply } from '../../platform/lark/types.ts';
@@ -147,34 +148,37 @@ async function runStage(ctx: MessageContext): Promise<void> {
 
 // ---- card actions ------------------------------------------------------------------------------------
 
-async function visibleLifecycle(ctx: ActionContext): Promise<LeadLifecycle | CardReply> {
-  const leadId = idOf(ctx.value.leadId);
-  const l = leadId ? await loadLifecycle(ctx.services.db, leadId) : null;
+const LeadValue = z.object({ leadId: valueId });
+const StageValue = z.object({ leadId: valueId, stage: z.string().refine(isStageCode) });
+const FollowUpValue = z.object({ followUpId: valueId });
+
+async function visibleLifecycle(ctx: ActionContext<{ leadId: number }>): Promise<LeadLifecycle | CardReply> {
+  const l = await loadLifecycle(ctx.services.db, ctx.value.leadId);
   if (!l || !canSee(ctx.person, l.lead)) return toast('error', '未找到该项目，或您无权查看该项目。');
   return l;
 }
 
 const isReply = (x: LeadLifecycle | CardReply): x is CardReply => !('lead' in x);
 
-async function onShow(ctx: ActionContext): Promise<CardReply> {
+async function onShow(ctx: ActionContext<z.output<typeof LeadValue>>): Promise<CardReply> {
   const l = await visibleLifecycle(ctx);
   if (isReply(l)) return l;
   return { card: lifecycleCard(l, mayUpdateLifecycle(ctx.person, l.lead)) };
 }
 
 /** Why this person cannot record `stage` on this lead now, or undefined. */
-function refusal(person: Person, l: LeadLifecycle, stage: unknown): string | undefined {
-  if (!isStageCode(stage)) return '该卡片已过期，请重新发送「进度 项目编号」。';
+function refusal(person: Person, l: LeadLifecycle, stage: StageCode): string | undefined {
   if (!mayUpdateLifecycle(person, l.lead)) return NOT_ALLOWED;
   return stageRefusal(l.lead, records(l), stage);
 }
 
-async function onOpen(ctx: ActionContext): Promise<CardReply> {
+async function onOpen(ctx: ActionContext<z.output<typeof StageValue>>): Promise<CardReply> {
+  const { stage } = ctx.value;
   const l = await visibleLifecycle(ctx);
   if (isReply(l)) return l;
-  const why = refusal(ctx.person, l, ctx.value.stage);
+  const why = refusal(ctx.person, l, stage);
   if (why) return toast('error', why);
-  return { card: stageFormCard(l, ctx.value.stage as StageCode) };
+  return { card: stageFormCard(l, stage) };
 }
 
 function actingRole(person: Person, lead: { submitterId: string }): string {
@@ -182,13 +186,13 @@ function actingRole(person: Person, lead: { submitterId: string }): string {
   return person.roles.has('reviewer') ? 'reviewer' : 'admin';
 }
 
-async function onSubmit(ctx: ActionContext): Promise<CardReply> {
+async function onSubmit(ctx: ActionContext<z.output<typeof StageValue>>): Promise<CardReply> {
   const { services, person } = ctx;
+  const { stage } = ctx.value;
   const l = await visibleLifecycle(ctx);
   if (isReply(l)) return l;
-  const why = refusal(person, l, ctx.value.stage);
+  const why = refusal(person, l, stage);
   if (why) return toast('error', why);
-  const stage = ctx.value.stage as StageCode;
   const checked = validateStageForm(stage, ctx.form, { today: today(services), done: records(l) });
   if (!checked.ok) {
     return {
@@ -213,11 +217,10 @@ async function onSubmit(ctx: ActionContext): Promise<CardReply> {
 
 // ---- 一月一报 answers --------------------------------------------------------------------------------
 
-async function answerFollowUp(ctx: ActionContext, answer: 'unchanged' | 'updated'): Promise<CardReply> {
+async function answerFollowUp(ctx: ActionContext<z.output<typeof FollowUpValue>>, answer: 'unchanged' | 'updated'): Promise<CardReply> {
   const { services, person } = ctx;
   const tz = services.env.BOT_TIMEZONE;
-  const id = idOf(ctx.value.followUpId);
-  const f = id ? await services.db.followUp.findUnique({ where: { id } }) : null;
+  const f = await services.db.followUp.findUnique({ where: { id: ctx.value.followUpId } });
   const lead = f ? await services.db.lead.findUnique({ where: { id: f.leadId } }) : null;
   if (!f || !lead) return toast('error', '该一月一报已失效。');
   if (lead.submitterId !== person.openId) return toast('error', '只有项目登记人可以反馈一月一报。');
@@ -259,10 +262,10 @@ export function registerLifecycle(bot: Bot): void {
     usage: '/stage [项目编号]',
     run: runStage,
   });
-  bot.action(LIFECYCLE_SHOW_ACTION, onShow);
-  bot.action('lifecycle.back', onShow);
-  bot.action('lifecycle.open', onOpen);
-  bot.action('lifecycle.submit', onSubmit);
-  bot.action('followup.unchanged', (ctx) => answerFollowUp(ctx, 'unchanged'));
-  bot.action('followup.update', (ctx) => answerFollowUp(ctx, 'updated'));
+  bot.action(LIFECYCLE_SHOW_ACTION, LeadValue, onShow);
+  bot.action('lifecycle.back', LeadValue, onShow);
+  bot.action('lifecycle.open', StageValue, onOpen);
+  bot.action('lifecycle.submit', StageValue, onSubmit);
+  bot.action('followup.unchanged', FollowUpValue, (ctx) => answerFollowUp(ctx, 'unchanged'));
+  bot.action('followup.update', FollowUpValue, (ctx) => answerFollowUp(ctx, 'updated'));
 }

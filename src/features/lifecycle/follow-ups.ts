@@ -11,7 +11,8 @@ import { assertValidCard } from '../../platform/cards/validate.ts';
 import { md } from '../../platform/cards/template.ts';
 import { FOLLOW_UP_ANSWER_DAYS, followUpPeriod, isLifecycleStage, periodLabel, previousMonth, STAGE_LABELS } from './lifecycle.ts';
 import { localDateTime, localMonth } from '../../platform/time.ts';
-import { queueOnce, type JobDef } from '../../platform/delivery/ledger.ts';
+import { queueOnce } from '../../platform/delivery/ledger.ts';
+import type { JobDef } from '../../platform/jobs/scheduler.ts';
 import { inChunks } from '../../platform/db/chunks.ts';
 
 export const FOLLOW_UP_JOB = 'follow-ups';

@@ -1,12 +1,9 @@
 // After approval, in the database: recording stages and milestones (LeadStage + AuditEvent), scores and
 // tiers (Lead.score/tier/scoreReasons, re-scored when the scoring config changes), and the 活动安排表.
 import type { Db, Prisma, Tx } from '../../platform/db/client.ts';
-import type { OfficeConfig } from '../../office/config.ts';
 import { isLifecycleStage, isMilestone, STAGE_LABELS, type StageUpdate } from './lifecycle.ts';
-import { scoreLead, scoringFingerprint, type LeadScore, type ScoringConfig } from '../leads/scoring.ts';
 import { activityNameKey, matchActivityRows, parseActivityRows, parseActivityTable, type ParsedActivity } from '../activities/activity.ts';
 import type { TableRow } from '../../platform/imports/table.ts';
-import { claimRun, TX_OPTIONS } from '../../platform/delivery/ledger.ts';
 
 type DbOrTx = Db | Tx;
 export type LeadRow = Prisma.LeadModel;
@@ -78,77 +75,4 @@ export async function recordStage(tx: Tx, input: RecordStageInput): Promise<Lead
     data: { answeredAt: now, answer: 'updated', note: `登记「${STAGE_LABELS[update.stage]}」` },
   });
   return row;
-}
-
-// ---- scores ------------------------------------------------------------------------------------------
-
-function scoreColumns(s: LeadScore) {
-  return { score: s.score, tier: s.tier, scoreReasons: s.reasons as unknown as Prisma.InputJsonValue };
-}
-
-/**
- * Scores one lead from its stored fields and stores score, tier and reasons. Call after a lead is created or
- * resubmitted (in that transaction). `scoring` defaults to the office's scoring section.
- */
-export async function scoreAndStore(db: DbOrTx, leadId: number, office: OfficeConfig, scoring: ScoringConfig = office.scoring): Promise<LeadScore | undefined> {
-  const lead = await db.lead.findUnique({ where: { id: leadId } });
-  if (!lead) return undefined;
-  const result = scoreLead(lead, office, scoring);
-  await db.lead.update({ where: { id: leadId }, data: scoreColumns(result) });
-  return result;
-}
-
-/** Scores every lead again; returns how many scores or tiers changed. */
-export async function rescoreAll(db: Db, office: OfficeConfig, scoring: ScoringConfig = office.scoring): Promise<number> {
-  return rescoreWhere(db, office, scoring, {});
-}
-
-/**
- * Scores the leads matching `where` again, a page of 500 at a time with one transaction per page (one
- * commit per lead made 10,000 leads take 14 s on SQLite); returns how many scores or tiers changed.
- */
-async function rescoreWhere(db: Db, office: OfficeConfig, scoring: ScoringConfig, where: Prisma.LeadWhereInput): Promise<number> {
-  let changed = 0;
-  let afterId = 0;
-  for (;;) {
-    const page = await db.lead.findMany({ where: { ...where, id: { gt: afterId } }, orderBy: { id: 'asc' }, take: 500 });
-    if (page.length === 0) break;
-    afterId = page[page.length - 1].id;
-    const updates = page.flatMap((lead) => {
-      const s = scoreLead(lead, office, scoring);
-      const same = lead.score === s.score && lead.tier === s.tier && JSON.stringify(lead.scoreReasons) === JSON.stringify(s.reasons);
-      return same ? [] : [{ lead, s }];
-    });
-    if (updates.length === 0) continue;
-    changed += await db.$transaction(async (tx) => {
-      let n = 0;
-      // Only if the lead is still as read: one edited meanwhile was scored from its new fields already.
-      for (const { lead, s } of updates) n += (await tx.lead.updateMany({ where: { id: lead.id, version: lead.version }, data: scoreColumns(s) })).count;
-      return n;
-    }, TX_OPTIONS);
-  }
-  return changed;
-}
-
-/** The JobRun row ('scoring-config', <fingerprint>, 'current') remembers what the stored scores were computed with. */
-export const SCORING_CONFIG_JOB = 'scoring-config';
-const SCORING_CONFIG_TARGET = 'current';
-
-/**
- * Re-scores every lead when the scoring config (weights, or the chains of towns and parks) differs from the
- * one the stored scores were computed with; call on start. The fingerprint is kept as the `period` of the
- * single JobRun row with job 'scoring-config' (changing back to an earlier config is noticed too). With the
- * config unchanged, only leads written without a score (e.g. by `npm run demo:seed`) are scored, so every lead
- * has a tier after start.
- */
-export async function rescoreIfChanged(db: Db, office: OfficeConfig, scoring: ScoringConfig = office.scoring): Promise<{ changed: boolean; rescored: number }> {
-  const fingerprint = scoringFingerprint(office, scoring);
-  const current = await db.jobRun.findFirst({ where: { job: SCORING_CONFIG_JOB, target: SCORING_CONFIG_TARGET } });
-  if (current?.period === fingerprint) return { changed: false, rescored: await rescoreWhere(db, office, scoring, { tier: null }) };
-  const rescored = await rescoreAll(db, office, scoring);
-  await db.$transaction(async (tx) => {
-    await tx.jobRun.deleteMany({ where: { job: SCORING_CONFIG_JOB, target: SCORING_CONFIG_TARGET, period: { not: fingerprint } } });
-    await claimRun(tx, SCORING_CONFIG_JOB, fingerprint, SCORING_CONFIG_TARGET);
-  });
-  return { changed: true, rescored };
 }

@@ -18,7 +18,8 @@ import { localMonth, localParts } from '../../platform/time.ts';
 import { cardContent } from '../../platform/delivery/outbox.ts';
 import type { CardJson } from '../../platform/lark/types.ts';
 import { commendationCard, leaderSummaryCard, quotaAlertCard } from './cards.ts';
-import { queueOnce, type JobContext, type JobDef, type JobResult } from '../../platform/delivery/ledger.ts';
+import { queueOnce } from '../../platform/delivery/ledger.ts';
+import type { JobContext, JobDef, JobResult } from '../../platform/jobs/scheduler.ts';
 
 const JOB = 'quota-alerts';
 

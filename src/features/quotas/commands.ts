@@ -23,24 +23,25 @@ import { hasQuotaHeader, isQuotaMetric, MAX_TARGET, METRIC_LABELS, QUOTA_METRICS
 import { isBlankRow, type TableRow } from '../../platform/imports/table.ts';
 import { readTableIsolated } from '../../platform/imports/read.ts';
 import { localParts } from '../../platform/time.ts';
-import { KEEP } from '../../platform/jobs/housekeeping.ts';
 import { exportFileName, quotaWorkbook } from './export.ts';
 import { chooseYear, isTableFileName, parseYear, quotaFileOf, type YearSource } from './import.ts';
 import {
   IMPORT_CANCEL, IMPORT_CONFIRM, quotaCancelledCard, quotaErrorsCard, quotaImportedCard, quotaPreviewCard, quotaProgressCard,
 } from './cards.ts';
-import { idOf, toast, type ActionContext, type Bot, type MessageContext } from '../../platform/bot/router.ts';
+import { toast, valueId, type ActionContext, type Bot, type MessageContext } from '../../platform/bot/router.ts';
+import { z } from 'zod';
 import type { Services } from '../../platform/bot/services.ts';
 import { ACTIVITY_ADMIN_ONLY, activityImportCard, importActivityFile, importSummaryLines, looksLikeActivityFile } from '../activities/commands.ts';
 import { userText } from '../../platform/lark/text.ts';
+import { AppError, cardFailure, ERRORS } from '../../platform/errors.ts';
 
 /** How long `/quota import <year>` applies to the next file. */
 export const YEAR_CHOICE_MS = 30 * 60 * 1000;
 /** A quota table is a few KB; anything far bigger is not one. */
 const MAX_FILE_BYTES = 5 * 1024 * 1024;
 
-// Previews nobody confirmed are dropped by the housekeeping job (KEEP.drafts).
-const GONE = `该导入已确认、已取消或已过期（${KEEP.drafts / 86_400_000} 天）。请重新发送任务分解表文件。`;
+// Previews nobody confirmed are dropped by the housekeeping job (KEEP.drafts, see the catalogue entry).
+const GONE = ERRORS.QUOTA_IMPORT_GONE.msg;
 const ADMIN_ONLY = '导入或修改任务分解表需要管理员权限。如需调整任务目标，请联系管理员。';
 const TABLE_KINDS = [
   '- 任务分解表：需要“镇区”列，以及“总数”“发明专利实审数”“实用新型专利授权数”“平台类项目”“基金类项目”等指标列；',
@@ -60,8 +61,6 @@ const USAGE = [
   `指标：${QUOTA_METRICS.map((m) => METRIC_LABELS[m]).join('、')}（也可用 ${QUOTA_METRICS.join('、')}）`,
   '导入任务分解表或活动安排表：管理员直接向我发送 .xlsx 或 .csv 文件，按表头识别。',
 ].join('\n');
-
-class Refused extends Error {}
 
 
 function currentYear(services: Services): number {
@@ -283,18 +282,20 @@ async function onFile(ctx: MessageContext): Promise<void> {
 
 // ---- 确认导入 / 取消 ------------------------------------------------------------------------------------
 
-async function onConfirm(ctx: ActionContext): Promise<CardReply> {
+const DraftValue = z.object({ draftId: valueId });
+
+async function onConfirm(ctx: ActionContext<z.output<typeof DraftValue>>): Promise<CardReply> {
   const { services, person } = ctx;
   if (!person.roles.has('admin')) return toast('error', ADMIN_ONLY);
-  const id = idOf(ctx.value.draftId);
-  const found = id ? await findQuotaDraft(services.db, id) : undefined;
-  if (!id || !found) return toast('warning', GONE);
+  const id = ctx.value.draftId;
+  const found = await findQuotaDraft(services.db, id);
+  if (!found) return toast('warning', GONE);
   if (found.userId !== person.openId) return toast('error', '只有发送该文件的管理员可以确认导入。');
   const now = services.clock();
   try {
     const done = await services.db.$transaction(async (tx) => {
       const draft = await takeQuotaDraft(tx, id, person.openId);
-      if (!draft) throw new Refused(GONE);
+      if (!draft) throw new AppError(ERRORS.QUOTA_IMPORT_GONE);
       const outcome = await replaceQuotaYear(tx, {
         year: draft.year,
         rows: draft.rows,
@@ -313,16 +314,16 @@ async function onConfirm(ctx: ActionContext): Promise<CardReply> {
       card: quotaImportedCard(done.draft.year, done.draft.rows.length, done.draft.totals, done.replaced),
     };
   } catch (err) {
-    if (err instanceof Refused) return toast('warning', err.message);
+    if (err instanceof AppError) return cardFailure(err.spec);
     throw err;
   }
 }
 
-async function onCancel(ctx: ActionContext): Promise<CardReply> {
+async function onCancel(ctx: ActionContext<z.output<typeof DraftValue>>): Promise<CardReply> {
   const { services, person } = ctx;
-  const id = idOf(ctx.value.draftId);
-  const found = id ? await findQuotaDraft(services.db, id) : undefined;
-  if (!id || !found) return toast('warning', GONE);
+  const id = ctx.value.draftId;
+  const found = await findQuotaDraft(services.db, id);
+  if (!found) return toast('warning', GONE);
   if (found.userId !== person.openId) return toast('error', '只有发送该文件的管理员可以取消。');
   if (!(await dropQuotaDraft(services.db, id, person.openId))) return toast('warning', GONE);
   return { toast: { type: 'info', content: '已取消导入' }, card: quotaCancelledCard(found.year) };
@@ -338,6 +339,6 @@ export function registerQuota(bot: Bot): void {
     run: runQuota,
   });
   bot.file(onFile);
-  bot.action(IMPORT_CONFIRM, onConfirm);
-  bot.action(IMPORT_CANCEL, onCancel);
+  bot.action(IMPORT_CONFIRM, DraftValue, onConfirm);
+  bot.action(IMPORT_CANCEL, DraftValue, onCancel);
 }

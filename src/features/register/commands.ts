@@ -1,7 +1,7 @@
 // Lead registration (登记) on interactive cards, and looking at leads (我的项目 / 查询 / 项目).
 // The conversation lives in ./register/flow.ts, the lists and the lead card in ./register/views.ts.
 import type { Bot } from '../../platform/bot/router.ts';
-import { onBack, onConfirm, onEdit, onKind, onPastedText, onSubmit, runRegister } from './flow.ts';
+import { DraftValue, EditValue, KindValue, onBack, onConfirm, onEdit, onKind, onPastedText, onSubmit, runRegister, SubmitValue } from './flow.ts';
 import { runFind, runLead, runMy } from './views.ts';
 
 export function registerRegistration(bot: Bot): void {
@@ -38,9 +38,9 @@ export function registerRegistration(bot: Bot): void {
     run: runLead,
   });
   bot.text(onPastedText);
-  bot.action('register.kind', onKind);
-  bot.action('register.submit', onSubmit);
-  bot.action('register.confirm', onConfirm);
-  bot.action('register.back', onBack);
-  bot.action('register.edit', onEdit);
+  bot.action('register.kind', KindValue, onKind);
+  bot.action('register.submit', SubmitValue, onSubmit);
+  bot.action('register.confirm', DraftValue, onConfirm);
+  bot.action('register.back', DraftValue, onBack);
+  bot.action('register.edit', EditValue, onEdit);
 }

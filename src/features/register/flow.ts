@@ -1,7 +1,7 @@
 // The registration conversation: /register → kind → form → (possible duplicate → 仍然提交) → 已提交, and
 // editing a returned lead. Card callbacks answer with the next card, which replaces the clicked one; every
 // save is one transaction that also starts the approval.
-import { scoreAndStore } from '../lifecycle/store.ts';
+import { scoreAndStore } from '../leads/scores.ts';
 import type { CardJson, CardReply } from '../../platform/lark/types.ts';
 import type { Person } from '../../platform/people.ts';
 import { namesOf } from '../../platform/people.ts';
@@ -10,27 +10,25 @@ import {
   canSee, saveDraft, takeDraft, type LeadRow, type Viewer,
 } from '../leads/store.ts';
 import {
-  isLeadKind, isMajor, leadFormValues, parseLeadKind, validateLeadForm,
+  isLeadKind, LEAD_KINDS, reachesMajorThreshold, leadFormValues, parseLeadKind, validateLeadForm,
   type LeadFormValues, type LeadInput, type LeadKind,
 } from '../leads/lead.ts';
 import { localParts } from '../../platform/time.ts';
 import { startApproval, startResubmission } from '../approval/start.ts';
-import { idOf, toast, type ActionContext, type MessageContext } from '../../platform/bot/router.ts';
+import { toast, valueId, type ActionContext, type MessageContext } from '../../platform/bot/router.ts';
+import { z } from 'zod';
 import type { Services } from '../../platform/bot/services.ts';
 import { registeringRole, registrationRefusal } from './access.ts';
 import { duplicateCard, kindChooserCard, leadStatusText, submittedCard, type DuplicateView, type HiddenDuplicateView } from './cards.ts';
 import { leadFormCard } from './form.ts';
 import { looksLikeLead, parsePastedLead } from '../leads/paste.ts';
+import { AppError, cardFailure, ERRORS } from '../../platform/errors.ts';
+import { TX_OPTIONS } from '../../platform/db/client.ts';
 
-/** Concurrent registrations queue on the sequence row; give them time, but a callback must stay short. */
-const TX_OPTIONS = { maxWait: 10_000, timeout: 20_000 };
 
-const GONE = '该登记已提交或已失效。如需登记，请重新发送「登记」。';
-const EXPIRED = '该表单已过期，请重新发送「登记」。';
+const GONE = ERRORS.REGISTRATION_GONE.msg;
 const NOT_YOURS = '这张登记表是其他人打开的，只有打开它的本人可以填写和提交。如需登记，请发送「登记」打开您自己的登记表。';
 const GROUP_FORM_NOTE = '登记表已发到您与机器人的单聊中，请在那里填写（表中的联系方式不在群里显示）。';
-
-class Refused extends Error {}
 
 
 /** The year on the office's clock (lead codes and the activity list follow it). */
@@ -61,17 +59,23 @@ function notOwner(ownerId: string, person: Person, why = NOT_YOURS): string | un
   return ownerId === person.openId ? undefined : why;
 }
 
-/** The opener a card's button value names (`openedBy`), checked as it comes in; undefined when malformed. */
-function openerOf(value: Record<string, unknown>): string | undefined {
-  const v = value.openedBy;
-  return typeof v === 'string' && /^[\w-]{1,100}$/.test(v) ? v : undefined;
-}
+// The values of the registration cards' buttons. `openedBy` names who opened the kind chooser or form; a
+// missing or malformed one is answered after the registration refusal (someone without the role is told
+// whom to ask first), so it parses to undefined here and openerRefusal answers it.
+const openedBy = z.string().regex(/^[\w-]{1,100}$/).optional().catch(undefined);
+/** A kind button of the chooser (a kind no longer offered is answered with 请选择项目类别). */
+export const KindValue = z.object({ kind: z.string().max(100).optional(), openedBy });
+/** The form's 提交 / 重新提交 (`leadId` when it edits a returned lead). */
+export const SubmitValue = z.object({ kind: z.enum(LEAD_KINDS), leadId: valueId.optional(), openedBy });
+/** 修改并重新提交 on a returned lead. */
+export const EditValue = z.object({ leadId: valueId });
+/** 仍然提交 / 返回修改 on the possible-duplicate card. */
+export const DraftValue = z.object({ draftId: valueId });
 
-/** The toast refusing a click on a kind chooser or form that is not the clicker's (or names no valid opener). */
-function openerRefusal(ctx: ActionContext): CardReply | undefined {
-  const opener = openerOf(ctx.value);
-  if (!opener) return toast('warning', EXPIRED);
-  const notMine = notOwner(opener, ctx.person);
+/** The toast refusing a click on a kind chooser or form that is not the clicker's. */
+function openerRefusal(ctx: ActionContext<{ openedBy?: string | undefined }>): CardReply | undefined {
+  if (!ctx.value.openedBy) return cardFailure(ERRORS.CARD_EXPIRED);
+  const notMine = notOwner(ctx.value.openedBy, ctx.person);
   return notMine ? toast('error', notMine) : undefined;
 }
 
@@ -136,7 +140,7 @@ export async function onPastedText(ctx: MessageContext, text: string): Promise<b
   return true;
 }
 
-export async function onKind(ctx: ActionContext): Promise<CardReply> {
+export async function onKind(ctx: ActionContext<z.output<typeof KindValue>>): Promise<CardReply> {
   const refusal = await registrationRefusal(ctx.services, ctx.person);
   if (refusal) return toast('error', refusal);
   const refused = openerRefusal(ctx);
@@ -158,10 +162,9 @@ function editRefusal(lead: LeadRow | null, person: Person): string | undefined {
   return undefined;
 }
 
-export async function onEdit(ctx: ActionContext): Promise<CardReply> {
+export async function onEdit(ctx: ActionContext<z.output<typeof EditValue>>): Promise<CardReply> {
   // Whose lead it is comes first: someone else is told that, not which role they lack.
-  const leadId = idOf(ctx.value.leadId);
-  const lead = leadId ? await findLeadById(ctx.services.db, leadId) : null;
+  const lead = await findLeadById(ctx.services.db, ctx.value.leadId);
   const why = editRefusal(lead, ctx.person);
   if (why || !lead) return toast('error', why ?? '未找到该项目。');
   const refusal = await registrationRefusal(ctx.services, ctx.person);
@@ -174,11 +177,11 @@ export async function onEdit(ctx: ActionContext): Promise<CardReply> {
 
 // ---- submitting --------------------------------------------------------------------------------------
 
-export async function onSubmit(ctx: ActionContext): Promise<CardReply> {
+export async function onSubmit(ctx: ActionContext<z.output<typeof SubmitValue>>): Promise<CardReply> {
   const { services, person } = ctx;
-  const leadId = ctx.value.leadId === undefined ? undefined : idOf(ctx.value.leadId);
+  const { leadId } = ctx.value;
   // An edit: whose lead it is comes first, as in onEdit.
-  const lead = ctx.value.leadId === undefined ? undefined : leadId ? await findLeadById(services.db, leadId) : null;
+  const lead = leadId === undefined ? undefined : await findLeadById(services.db, leadId);
   if (lead !== undefined) {
     const why = editRefusal(lead, person);
     if (why || !lead) return toast('error', why ?? '未找到该项目。');
@@ -197,7 +200,6 @@ export async function onSubmit(ctx: ActionContext): Promise<CardReply> {
     editing = lead;
     edit = { leadId: lead.id, code: lead.code, comment: await lastReturnComment(services.db, lead.id) };
   } else {
-    if (!isLeadKind(ctx.value.kind)) return toast('warning', EXPIRED);
     kind = ctx.value.kind;
   }
 
@@ -251,20 +253,20 @@ async function duplicateViews(services: Services, viewer: Viewer, lead: LeadInpu
  * Stores the lead (new, or the edits of a returned one) and starts its approval, in one transaction; a
  * draft being confirmed is used up in the same transaction.
  */
-async function save(ctx: ActionContext, lead: LeadInput, opts: { editId?: number; draftId?: number }): Promise<CardReply> {
+async function save(ctx: ActionContext<unknown>, lead: LeadInput, opts: { editId?: number; draftId?: number }): Promise<CardReply> {
   const { services, person } = ctx;
   const { editId, draftId } = opts;
   const now = services.clock();
   const role = registeringRole(person);
-  const major = isMajor(lead, services.office);
+  const major = reachesMajorThreshold(lead, services.office);
   let row: LeadRow;
   try {
     row = await services.db.$transaction(async (tx) => {
-      if (draftId !== undefined && !(await takeDraft(tx, draftId, person.openId))) throw new Refused(GONE);
+      if (draftId !== undefined && !(await takeDraft(tx, draftId, person.openId))) throw new AppError(ERRORS.REGISTRATION_GONE);
       let id: number;
       if (editId !== undefined) {
         const updated = await saveLeadEdits(tx, { leadId: editId, lead, submitterId: person.openId, major });
-        if (!updated) throw new Refused('该项目已不是退回修改状态（可能已被处理），未保存修改。');
+        if (!updated) throw new AppError(ERRORS.LEAD_NOT_RETURNED);
         // Scored before approval starts, so the approval card shows the tier.
         await scoreAndStore(tx, updated.id, services.office);
         await startResubmission(tx, services, updated.id);
@@ -279,7 +281,7 @@ async function save(ctx: ActionContext, lead: LeadInput, opts: { editId?: number
       return tx.lead.findUniqueOrThrow({ where: { id } });
     }, TX_OPTIONS);
   } catch (err) {
-    if (err instanceof Refused) return toast('error', err.message);
+    if (err instanceof AppError) return toast('error', err.spec.msg);
     throw err;
   }
   services.kickOutbox();
@@ -292,9 +294,8 @@ async function save(ctx: ActionContext, lead: LeadInput, opts: { editId?: number
 
 // ---- a possible duplicate ----------------------------------------------------------------------------
 
-async function ownDraft(ctx: ActionContext) {
-  const draftId = idOf(ctx.value.draftId);
-  const draft = draftId ? await findDraft(ctx.services.db, draftId) : undefined;
+async function ownDraft(ctx: ActionContext<z.output<typeof DraftValue>>) {
+  const draft = await findDraft(ctx.services.db, ctx.value.draftId);
   if (!draft) return { why: GONE };
   const notMine = notOwner(draft.userId, ctx.person, '只有填写该登记表的本人可以确认提交。');
   if (notMine) return { why: notMine };
@@ -303,7 +304,7 @@ async function ownDraft(ctx: ActionContext) {
 }
 
 /** 仍然提交: saves the kept values despite the possible duplicate. */
-export async function onConfirm(ctx: ActionContext): Promise<CardReply> {
+export async function onConfirm(ctx: ActionContext<z.output<typeof DraftValue>>): Promise<CardReply> {
   const { services, person } = ctx;
   const refusal = await registrationRefusal(services, person);
   if (refusal) return toast('error', refusal);
@@ -323,7 +324,7 @@ export async function onConfirm(ctx: ActionContext): Promise<CardReply> {
 }
 
 /** 返回修改: the form again, with the kept values. */
-export async function onBack(ctx: ActionContext): Promise<CardReply> {
+export async function onBack(ctx: ActionContext<z.output<typeof DraftValue>>): Promise<CardReply> {
   const { services, person } = ctx;
   const found = await ownDraft(ctx);
   if (!found.draft || !found.kind) return toast('error', found.why ?? GONE);

@@ -10,6 +10,7 @@ import { button, buttonRow, card, header, markdown, type CardElement } from '../
 import { md } from '../cards/template.ts';
 import type { Services } from './services.ts';
 import { z } from 'zod';
+import { cardFailure, ERRORS } from '../errors.ts';
 import { SUBMIT_NAME_PREFIX } from '../cards/kit.ts';
 
 export interface MessageContext {
@@ -56,24 +57,33 @@ export type TextHandler = (ctx: MessageContext, text: string) => Promise<boolean
 /** The card action of the menu card's buttons: runs the command named by `value.command` for the clicker. */
 export const MENU_ACTION = 'menu.run';
 
-export interface ActionContext {
+/** A card action's context; `value` is the button's value as its schema parsed it (see Bot.action). */
+export interface ActionContext<V = Record<string, unknown>> {
   services: Services;
   event: CardActionEvent;
   person: Person;
-  value: Record<string, unknown>;
+  value: V;
   form: Record<string, unknown>;
 }
 
-export type ActionHandler = (ctx: ActionContext) => Promise<CardReply>;
+export type ActionHandler<V = Record<string, unknown>> = (ctx: ActionContext<V>) => Promise<CardReply>;
+
+interface ActionRoute {
+  schema: z.ZodType;
+  handler: ActionHandler<unknown>;
+}
+
+/**
+ * A positive database id in a card value: a number, or digits as a string (a submit button's name
+ * decodes digits to a number; older cards carried strings).
+ */
+export const valueId = z
+  .union([z.number(), z.string().regex(/^\d{1,15}$/).transform(Number)])
+  .pipe(z.number().int().positive().max(Number.MAX_SAFE_INTEGER));
 
 /** A card-callback answer with only a toast. */
 export const toast = (type: NonNullable<CardReply['toast']>['type'], content: string): CardReply => ({ toast: { type, content } });
 
-/** A positive id from a card callback's value (they arrive as numbers or digit strings). */
-export function idOf(v: unknown): number | undefined {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d{1,12}$/.test(v) ? Number(v) : NaN;
-  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
-}
 export type FileHandler = (ctx: MessageContext) => Promise<void>;
 export type Middleware = (ctx: MessageContext, next: () => Promise<void>) => Promise<void>;
 
@@ -98,7 +108,7 @@ function editDistance(a: string[], b: string[], max: number): number {
 
 export class Bot {
   readonly commands: CommandDef[] = [];
-  private readonly actions = new Map<string, ActionHandler>();
+  private readonly actions = new Map<string, ActionRoute>();
   private readonly middleware: Middleware[] = [];
   private fileHandler?: FileHandler;
   private readonly textHandlers: TextHandler[] = [];
@@ -125,9 +135,14 @@ export class Bot {
     return this;
   }
 
-  action(name: string, handler: ActionHandler): this {
+  /**
+   * A card action: `schema` parses the button's value (the routing key `action` aside); a value it refuses
+   * (an old card, a forged or garbled value) gets the catalogue's expired-card toast and never reaches
+   * `handler`.
+   */
+  action<S extends z.ZodType>(name: string, schema: S, handler: ActionHandler<z.output<S>>): this {
     if (this.actions.has(name)) throw new Error(`card action ${name} registered twice`);
-    this.actions.set(name, handler);
+    this.actions.set(name, { schema, handler: handler as ActionHandler<unknown> });
     return this;
   }
 
@@ -346,10 +361,11 @@ export class Bot {
   async handleCardAction(event: CardActionEvent): Promise<CardReply> {
     const value = routingValue(event);
     const name = typeof value?.action === 'string' ? value.action : undefined;
-    const handler = name ? this.actions.get(name) : undefined;
-    if (!value || !handler) return { toast: { type: 'warning', content: '该卡片已过期，请重新发送指令。' } };
+    const route = name ? this.actions.get(name) : undefined;
+    const parsed = value && route ? route.schema.safeParse(value) : undefined;
+    if (!route || !parsed?.success) return cardFailure(ERRORS.CARD_EXPIRED);
     const person = await loadPerson(this.services.db, event.operatorId, this.services.env.BOT_ADMINS);
-    return handler({ services: this.services, event, person, value, form: event.formValue ?? {} });
+    return route.handler({ services: this.services, event, person, value: parsed.data, form: event.formValue ?? {} });
   }
 }
 

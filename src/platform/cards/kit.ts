@@ -1,9 +1,11 @@
 // Small typed builders for Card JSON 2.0 elements, used by every feature. Everything here produces cards
 // that pass validateCard(). User text must go through md() before it lands in markdown; the builders that
 // take "values" (keyValues, table cells of type markdown, field errors) escape for you.
-import type { CardJson } from '../lark/types.ts';
 import { md, renderTemplate } from './template.ts';
 import { assertValidCard, CARD_MAX_BYTES, cardSize, HEADER_COLORS } from './validate.ts';
+
+/** A Card JSON 2.0 document. */
+export type CardJson = Record<string, unknown>;
 
 export type CardElement = Record<string, unknown>;
 export type HeaderColor = (typeof HEADER_COLORS)[number];

@@ -12,6 +12,12 @@ import { serialSqlite, SQLITE_BLOCKING_BUSY_MS } from './sqlite-serial.ts';
 
 export type Db = InstanceType<typeof SqliteClient>;
 export type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
+
+/**
+ * The one set of interactive-transaction limits: generous, since writers queue (on SQLite one at a time,
+ * see sqlite-serial.ts; actions on one lead queue in-process) and a transaction may write a large card.
+ */
+export const TX_OPTIONS = { maxWait: 20_000, timeout: 20_000 } as const;
 export type { Prisma } from '../../generated/sqlite/client.ts';
 
 export interface Database {

@@ -2,35 +2,9 @@
 // A row is written BEFORE the message is queued, in the same transaction, so a restart or a second
 // process never sends the same thing twice. `force` (npm run job -- … --force) bypasses it.
 import { createHash, randomUUID } from 'node:crypto';
-import type { Db, Tx } from '../db/client.ts';
-import type { Services } from '../bot/services.ts';
+import { TX_OPTIONS, type Db, type Tx } from '../db/client.ts';
 import { enqueue } from './outbox.ts';
 import type { OutgoingMessage } from '../lark/types.ts';
-
-export const JOB_NAMES = ['weekly-digest', 'bimonthly-digest', 'monthly-report', 'quota-alerts', 'reminders', 'follow-ups', 'activity-reminders', 'housekeeping'] as const;
-export type JobName = (typeof JOB_NAMES)[number];
-
-export interface JobContext {
-  services: Services;
-  /** The moment the run is "as of" (schedulers pass the scheduled time; `--at` sets it). */
-  now: Date;
-  /** Ignore the ledger (operators re-sending on purpose). */
-  force: boolean;
-}
-
-export interface JobResult {
-  /** Messages queued by this run. */
-  sent: number;
-  /** Targets skipped because the ledger already had them. */
-  skipped: number;
-  /** One plain line for logs and `npm run job`. */
-  summary: string;
-}
-
-export interface JobDef {
-  name: JobName;
-  run(ctx: JobContext): Promise<JobResult>;
-}
 
 /**
  * Records (job, period, target) inside `tx`; returns false when it was already recorded, in which case
@@ -48,8 +22,6 @@ export async function hasRun(db: Db | Tx, job: string, period: string, target: s
   return (await db.jobRun.count({ where: { job, period, target } })) > 0;
 }
 
-/** Interactive-transaction limits for one ledger claim and its message (a large card, writers queued on SQLite). */
-export const TX_OPTIONS = { maxWait: 20_000, timeout: 20_000 } as const;
 
 /** One ledger entry of a job: (period, target). */
 export interface LedgerKey {

@@ -4,7 +4,7 @@
 //   - OutboxMessage: a sent card must stay findable to be patched while it is interactive (14 days);
 //     sent and given-up rows are kept 30 days.
 //   - LeadDraft: a form waiting for 仍然提交 or 确认导入 is dropped after 2 days.
-import type { JobDef } from '../delivery/ledger.ts';
+import type { JobDef } from './scheduler.ts';
 
 const DAY = 86_400_000;
 export const KEEP = { events: 7 * DAY, outbox: 30 * DAY, drafts: 2 * DAY } as const;

@@ -12,7 +12,33 @@ import { createTask, type Logger as CronLogger, type ScheduledTask } from 'node-
 import type { Services } from '../bot/services.ts';
 import type { OfficeConfig } from '../../office/config.ts';
 import type { Database } from '../db/client.ts';
-import { claimRun, hasRun, type JobDef, type JobName, type JobResult } from '../delivery/ledger.ts';
+import { claimRun, hasRun } from '../delivery/ledger.ts';
+
+// What a job is: its name, its context and what one run reports (the ledger only records the runs).
+export const JOB_NAMES = ['weekly-digest', 'bimonthly-digest', 'monthly-report', 'quota-alerts', 'reminders', 'follow-ups', 'activity-reminders', 'housekeeping'] as const;
+export type JobName = (typeof JOB_NAMES)[number];
+
+export interface JobContext {
+  services: Services;
+  /** The moment the run is "as of" (schedulers pass the scheduled time; `--at` sets it). */
+  now: Date;
+  /** Ignore the ledger (operators re-sending on purpose). */
+  force: boolean;
+}
+
+export interface JobResult {
+  /** Messages queued by this run. */
+  sent: number;
+  /** Targets skipped because the ledger already had them. */
+  skipped: number;
+  /** One plain line for logs and `npm run job`. */
+  summary: string;
+}
+
+export interface JobDef {
+  name: JobName;
+  run(ctx: JobContext): Promise<JobResult>;
+}
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;

@@ -1,7 +1,9 @@
 // Shapes that cross the Lark edge, independent of how they travelled (webhook or long connection).
 
-/** A Card JSON 2.0 document. */
-export type CardJson = Record<string, unknown>;
+import type { CardJson } from '../cards/kit.ts';
+
+// A card's shape is the card kit's (src/platform/cards); re-exported for the messages that carry one.
+export type { CardJson };
 
 export type ToastType = 'info' | 'success' | 'warning' | 'error';
 

@@ -39,6 +39,8 @@ export class Inbox {
   private readonly recorder: EventRecorder;
   /** Messages being handled now, and those waiting for a slot (at most MAX_HANDLING at a time). */
   private handling = 0;
+  /** Events this process is handling now (see renewWhileWorking). */
+  private readonly working = new Set<string>();
   private cardsInFlight = 0;
   private readonly waiting: (() => void)[] = [];
 
@@ -87,7 +89,10 @@ export class Inbox {
       orderBy: { receivedAt: 'asc' },
       take: 500,
     });
-    for (const r of rows) await (r.eventType === 'card' ? this.resumeCard(r.eventId) : this.process(r.eventId));
+    for (const r of rows) {
+      if (this.working.has(r.eventId)) continue; // still in this process's hands
+      await (r.eventType === 'card' ? this.resumeCard(r.eventId) : this.process(r.eventId));
+    }
     return rows.length;
   }
 
@@ -191,7 +196,7 @@ export class Inbox {
       this.services.log.error({ err, eventId: ev.eventId }, 'card action failed');
       reply = FAILED_REPLY;
     } finally {
-      clearInterval(heartbeat);
+      heartbeat.stop();
     }
     await this.db.processedEvent.update({
       where: { eventId: ev.eventId },
@@ -261,13 +266,13 @@ export class Inbox {
     const heartbeat = this.renewWhileWorking(eventId);
     const row = fresh ? { attempts: 1 } : await this.db.processedEvent.findUnique({ where: { eventId } });
     const ev = fresh ?? (row && 'payload' in row && row.payload ? (JSON.parse(row.payload, (k, v) => (k === 'createdAt' ? new Date(v) : v)) as MessageEvent) : undefined);
-    if (!row || !ev) return clearInterval(heartbeat);
+    if (!row || !ev) return heartbeat.stop();
     try {
       await this.bot.handleMessage(ev);
-      clearInterval(heartbeat);
+      heartbeat.stop();
       await this.db.processedEvent.update({ where: { eventId }, data: { status: 'done', payload: null, doneAt: this.services.clock(), lockedUntil: null } });
     } catch (err) {
-      clearInterval(heartbeat);
+      heartbeat.stop();
       this.services.log.error({ err, eventId }, 'message handling failed');
       // `row` was read after the claim counted this attempt.
       const failed = row.attempts >= MAX_ATTEMPTS;
@@ -299,15 +304,25 @@ export class Inbox {
     return new Date(this.services.clock().getTime() + LEASE_MS);
   }
 
-  /** Renews the lease on an event being handled every third of it, until cleared. */
-  private renewWhileWorking(eventId: string): NodeJS.Timeout {
+  /**
+   * Renews the lease on an event being handled every third of it, until stopped. While this process works
+   * on an event, its own retry pass leaves it alone even when a renewal could not be written (a database
+   * locked longer than the lease): running a click twice would, e.g., register the lead twice.
+   */
+  private renewWhileWorking(eventId: string): { stop(): void } {
+    this.working.add(eventId);
     const timer = setInterval(() => {
       this.db.processedEvent
         .updateMany({ where: { eventId, status: 'received' }, data: { lockedUntil: this.leaseEnd() } })
         .catch((err) => this.services.log.warn({ err, eventId }, 'renewing the lease on an event failed'));
     }, Math.floor(LEASE_MS / 3));
     timer.unref();
-    return timer;
+    return {
+      stop: () => {
+        clearInterval(timer);
+        this.working.delete(eventId);
+      },
+    };
   }
 
   /**

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { TestBot, cardOf, VERIFICATION_TOKEN } from '../support/harness.ts';
 import { cardEvent } from '../support/lark-sign.ts';
 import { normaliseEvent } from '../../src/platform/lark/intake.ts';
-import { testProvider } from '../support/db.ts';
+import { holdTables, testProvider } from '../support/db.ts';
 import { ROOT } from '../support/process.ts';
 import { parseDatabaseUrl } from '../../src/platform/db/url.ts';
 import { spawn } from 'node:child_process';
@@ -102,22 +102,7 @@ const headerTitle = (card: CardJson) => ((card.header as { title: { content: str
 const codeIn = (card: CardJson) => /KZ-\d{4}-\d{4}/.exec(headerTitle(card))?.[0];
 const leadCount = () => prisma().lead.count();
 
-/** Keeps the database busy for `ms` (an open transaction holding the tables a submission writes). */
-/** Holds the lead tables in a transaction until `release()` (on SQLite: the one writer). */
-async function holdDatabase(): Promise<{ release: () => Promise<void> }> {
-  let begun!: () => void;
-  const started = new Promise<void>((resolve) => (begun = resolve));
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  const done = prisma().$transaction(async (tx) => {
-    if (testProvider() === 'postgres') await tx.$executeRawUnsafe('LOCK TABLE "ProcessedEvent", "Lead" IN ACCESS EXCLUSIVE MODE');
-    else await tx.$queryRawUnsafe('SELECT 1');
-    begun();
-    await released;
-  }, { maxWait: 10_000, timeout: 60_000 });
-  await started;
-  return { release: async () => { release(); await done; } };
-}
+const holdDatabase = () => holdTables(prisma(), ['ProcessedEvent', 'Lead']);
 
 const KIND_FORMS: Record<LeadKind, { form: Record<string, unknown>; details: Record<string, unknown> }> = {
   tech: {

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBot, VERIFICATION_TOKEN } from '../support/harness.ts';
-import { testProvider } from '../support/db.ts';
+import { holdTables, testProvider } from '../support/db.ts';
 import { cardEvent, textEvent } from '../support/lark-sign.ts';
 import { normaliseEvent } from '../../src/platform/lark/intake.ts';
 
@@ -17,21 +17,7 @@ afterAll(async () => {
   await bot?.stop();
 });
 
-/** Holds the table the inbox writes until `release()` (on SQLite: the one writer of the process). */
-async function holdDatabase(): Promise<{ release: () => Promise<void> }> {
-  let begun!: () => void;
-  const started = new Promise<void>((resolve) => (begun = resolve));
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  const done = bot.app.database.prisma.$transaction(async (tx) => {
-    if (testProvider() === 'postgres') await tx.$executeRawUnsafe('LOCK TABLE "ProcessedEvent" IN ACCESS EXCLUSIVE MODE');
-    else await tx.$queryRawUnsafe('SELECT 1');
-    begun();
-    await released;
-  }, { maxWait: 10_000, timeout: 60_000 });
-  await started;
-  return { release: async () => { release(); await done; } };
-}
+const holdDatabase = () => holdTables(bot.app.database.prisma, ['ProcessedEvent']);
 
 const click = (operator: string) => {
   const payload = cardEvent({ token: VERIFICATION_TOKEN, operatorId: operator, value: { action: 'help.open' } });

@@ -75,3 +75,22 @@ export async function openTestDb(name: string): Promise<TestDb> {
     },
   };
 }
+
+/**
+ * Holds `tables` in an open transaction until `release()`: on PostgreSQL an ACCESS EXCLUSIVE lock on them, on
+ * SQLite the process's one writer. Shows what the bot does while its database is busy.
+ */
+export async function holdTables(db: Database['prisma'], tables: string[]): Promise<{ release: () => Promise<void> }> {
+  let begun!: () => void;
+  const started = new Promise<void>((resolve) => (begun = resolve));
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const done = db.$transaction(async (tx) => {
+    if (testProvider() === 'postgres') await tx.$executeRawUnsafe(`LOCK TABLE ${tables.map((t) => `"${t}"`).join(', ')} IN ACCESS EXCLUSIVE MODE`);
+    else await tx.$queryRawUnsafe('SELECT 1');
+    begun();
+    await released;
+  }, { maxWait: 10_000, timeout: 60_000 });
+  await started;
+  return { release: async () => { release(); await done; } };
+}

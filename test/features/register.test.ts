@@ -331,6 +331,10 @@ describe('duplicates', () => {
     expect(row).toMatchObject({ kind: 'platform', creditCode: code, submitterId: STAFF_DY2, companyName: '名称不同的乙公司' });
     expect(row.details).toMatchObject({ partner_institution: '东南大学', platform_type: '重点实验室' });
     expect(await leadCount()).toBe(before + 1);
+    // The reviewers are told the submitter confirmed a possible duplicate, and of which lead.
+    await bot.settle();
+    const stepCard = bot.messagesTo(REVIEWER).map((m) => cardText(cardOf(m))).find((t) => t.includes('同一企业的平台项目'));
+    expect(stepCard).toContain(`疑似重复**：与 ${originalCode} 统一社会信用代码相同，登记人已确认仍然提交`);
 
     // The draft is used up: a second click saves nothing.
     const again = await bot.clickValue(STAFF_DY2, confirm.value);

@@ -45,6 +45,14 @@ export interface ApprovalView {
   transferNotes?: ReadonlyMap<string, string>;
   /** Why the previous round ended, when it was 退回修改: shown on this round's step cards. */
   previousReturn?: PreviousReturn;
+  /** The submitter chose 仍然提交 for this round despite these possible duplicates. */
+  confirmedDuplicates?: ConfirmedDuplicates;
+}
+
+export interface ConfirmedDuplicates {
+  codes: string[];
+  /** What the leads share: the 统一社会信用代码, or only the company name. */
+  by: 'credit_code' | 'company';
 }
 
 export interface PreviousReturn {
@@ -147,6 +155,14 @@ function previousReturnLine(view: ApprovalView, detail: 'full' | 'short' | 'mini
   const where = r.step ? `（${STEP_LABELS[r.step]}）` : '';
   const more = cut.clipped ? `（完整意见请发送 /history ${md(view.lead.code)} 查看）` : '';
   return `**第 ${r.round} 轮退回修改**：${md(nameIn(view, r.by))}${where} · 意见：${md(cut.text)}${more}`;
+}
+
+/** On the cards of a round submitted despite a possible duplicate: which leads it resembles. */
+function confirmedDuplicateLine(view: ApprovalView): string | undefined {
+  const d = view.confirmedDuplicates;
+  if (!d || d.codes.length === 0) return undefined;
+  const what = d.by === 'credit_code' ? '统一社会信用代码相同' : '企业名称相同';
+  return `⚠️ **疑似重复**：与 ${d.codes.map(md).join('、')} ${what}，登记人已确认仍然提交，请核实`;
 }
 
 /** Decisions taken earlier in this round: "**预审**：张三 同意 · 意见：…". */
@@ -310,6 +326,8 @@ function buildStepCard(
   elements.push(keyValues(factRows(view, step)));
   const returned = previousReturnLine(view, detail);
   if (returned) elements.push(markdown(returned));
+  const duplicate = confirmedDuplicateLine(view);
+  if (duplicate) elements.push(markdown(duplicate));
   if (detail !== 'minimal') {
     const summary = leadSummaryRows(view.lead, { includeContact: detail === 'full', includeSummary: detail === 'full' });
     if (summary.length > 0) elements.push(hr(), keyValues(detail === 'full' ? summary : summary.slice(0, 8)));
@@ -561,6 +579,7 @@ const HISTORY_ACTIONS: Record<string, string> = {
   submit: '提交',
   resubmit: '重新提交',
   restaff: '调整审批人',
+  duplicate_confirmed: '确认疑似重复仍提交',
 };
 
 /** open_ids a history entry names besides its actor (transfer target, people re-staffing removed or added). */

@@ -25,7 +25,7 @@ import {
 import type { Services } from '../../platform/bot/services.ts';
 import {
   doneToast, idsToName, noAssigneeNotice, stepCard, submitterLeadCard, submitterNotice, transferNoteKey, withdrawnNotice,
-  type ApprovalView, type PreviousReturn,
+  type ApprovalView, type ConfirmedDuplicates, type PreviousReturn,
 } from './cards.ts';
 import { leadsWithPendingStepOf } from './store.ts';
 
@@ -103,16 +103,17 @@ export async function runLeadTransaction<T>(services: Services, leadId: number, 
 
 /** What the cards need, read in the transaction: the lead, its current round, names and role holders. */
 export async function loadView(tx: Tx, services: Services, loaded: LoadedWorkflow, holders: Holders, extraIds: string[] = []): Promise<ApprovalView> {
-  const { transferNotes, previousReturn } = await notesOf(tx, loaded);
+  const { transferNotes, previousReturn, confirmedDuplicates } = await notesOf(tx, loaded);
   const ids = [...idsToName(loaded.lead, loaded.steps, holders), ...extraIds, ...(previousReturn ? [previousReturn.by] : [])];
   const names = await namesOf(tx, ids);
-  return { lead: loaded.lead, steps: loaded.steps, names, holders, tz: services.env.BOT_TIMEZONE, transferNotes, previousReturn };
+  return { lead: loaded.lead, steps: loaded.steps, names, holders, tz: services.env.BOT_TIMEZONE, transferNotes, previousReturn, confirmedDuplicates };
 }
 
 /** From the audit trail: the 转交 notes of this round's steps, and the 退回修改 that ended the previous round. */
-async function notesOf(tx: Tx, loaded: LoadedWorkflow): Promise<{ transferNotes: Map<string, string>; previousReturn?: PreviousReturn }> {
+async function notesOf(tx: Tx, loaded: LoadedWorkflow): Promise<{ transferNotes: Map<string, string>; previousReturn?: PreviousReturn; confirmedDuplicates?: ConfirmedDuplicates }> {
   const transferNotes = new Map<string, string>();
   let previousReturn: PreviousReturn | undefined;
+  let confirmedDuplicates: ConfirmedDuplicates | undefined;
   const stepIds = new Set(loaded.steps.map((s) => s.id));
   const round = loaded.lead.round;
   for (const e of await auditTrail(tx, loaded.lead.id)) {
@@ -122,9 +123,11 @@ async function notesOf(tx: Tx, loaded: LoadedWorkflow): Promise<{ transferNotes:
       else transferNotes.delete(transferNoteKey(e.stepId, data.to));
     } else if (e.action === 'return' && e.comment && round > 1 && data.round === round - 1) {
       previousReturn = { round: round - 1, by: e.actorId, step: typeof data.step === 'string' ? (data.step as StepKind) : null, comment: e.comment };
+    } else if (e.action === 'duplicate_confirmed' && data.round === round && Array.isArray(data.codes)) {
+      confirmedDuplicates = { codes: data.codes.filter((c): c is string => typeof c === 'string'), by: data.by === 'credit_code' ? 'credit_code' : 'company' };
     }
   }
-  return { transferNotes, ...(previousReturn ? { previousReturn } : {}) };
+  return { transferNotes, ...(previousReturn ? { previousReturn } : {}), ...(confirmedDuplicates ? { confirmedDuplicates } : {}) };
 }
 
 async function stepIn(tx: Tx, view: ApprovalView, stepId: number | null): Promise<StepRow | undefined> {

@@ -23,7 +23,7 @@ import { duplicateCard, kindChooserCard, leadStatusText, submittedCard, type Dup
 import { leadFormCard } from './form.ts';
 import { looksLikeLead, parsePastedLead } from '../leads/paste.ts';
 import { AppError, cardFailure, ERRORS } from '../../platform/errors.ts';
-import { TX_OPTIONS } from '../../platform/db/client.ts';
+import { TX_OPTIONS, type Tx } from '../../platform/db/client.ts';
 
 
 const GONE = ERRORS.REGISTRATION_GONE.msg;
@@ -269,11 +269,13 @@ async function save(ctx: ActionContext<unknown>, lead: LeadInput, opts: { editId
         if (!updated) throw new AppError(ERRORS.LEAD_NOT_RETURNED);
         // Scored before approval starts, so the approval card shows the tier.
         await scoreAndStore(tx, updated.id, services.office);
+        if (draftId !== undefined) await recordConfirmedDuplicates(tx, { ...updated, round: updated.round + 1 }, lead, person.openId, role, now);
         await startResubmission(tx, services, updated.id);
         id = updated.id;
       } else {
         const created = await createLead(tx, { lead, submitterId: person.openId, year: yearOf(services, now), major, role, now });
         await scoreAndStore(tx, created.id, services.office);
+        if (draftId !== undefined) await recordConfirmedDuplicates(tx, created, lead, person.openId, role, now);
         await startApproval(tx, services, created.id);
         id = created.id;
       }
@@ -293,6 +295,27 @@ async function save(ctx: ActionContext<unknown>, lead: LeadInput, opts: { editId
 }
 
 // ---- a possible duplicate ----------------------------------------------------------------------------
+
+/**
+ * 仍然提交 despite a possible duplicate: the audit trail keeps which leads it resembles (by code) and why, so
+ * the approval cards of the round tell reviewers (AuditEvent 'duplicate_confirmed', data {round, codes, by}).
+ */
+async function recordConfirmedDuplicates(tx: Tx, saved: { id: number; round: number }, lead: LeadInput, actorId: string, role: string, now: Date): Promise<void> {
+  const matches = await findDuplicates(tx, lead, saved.id);
+  if (matches.length === 0) return;
+  const byCredit = matches.some((m) => lead.creditCode && m.creditCode === lead.creditCode);
+  await tx.auditEvent.create({
+    data: {
+      actorId,
+      action: 'duplicate_confirmed',
+      role,
+      leadId: saved.id,
+      comment: null,
+      data: { round: saved.round, codes: matches.map((m) => m.code), by: byCredit ? 'credit_code' : 'company' },
+      createdAt: now,
+    },
+  });
+}
 
 async function ownDraft(ctx: ActionContext<z.output<typeof DraftValue>>) {
   const draft = await findDraft(ctx.services.db, ctx.value.draftId);

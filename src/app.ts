@@ -18,6 +18,7 @@ import { Inbox } from './platform/delivery/inbox.ts';
 import type { Bot } from './platform/bot/router.ts';
 import { createServices, type Services } from './platform/bot/services.ts';
 import { startLongConnection, type LongConnection } from './platform/lark/ws.ts';
+import type { EventSink } from './platform/lark/intake.ts';
 import { BotIdentityLoader } from './platform/lark/identity.ts';
 // Scheduled jobs (digests, reminders, quota alerts).
 import { rescoreIfChanged } from './features/leads/scores.ts';
@@ -97,10 +98,12 @@ export async function createApp(opts: AppOptions): Promise<App> {
     larkState: () => (!readiness.ready ? 'sandbox' : ws ? `ws:${ws.state()}` : 'webhook'),
     beforeMetrics: () => refreshOutboxDepth(database.prisma, metrics),
   });
+  // Both receivers (webhook route, long connection) feed this one sink.
+  const deliver: EventSink = (event, answered, arrivedAt) => inbox.accept(event, answered, arrivedAt);
   // In ws mode events arrive over the long connection only: no callback URL is served, so nothing can
   // be posted to the bot from the network.
   if (!(readiness.ready && env.LARK_MODE === 'ws')) {
-    await server.register(larkRoutes, { secrets: larkSecrets, inbox, metrics });
+    await server.register(larkRoutes, { secrets: larkSecrets, deliver, metrics });
   }
 
   let ws: LongConnection | undefined;
@@ -130,7 +133,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       identity.start();
       outbox.start();
       if (env.LARK_MODE === 'ws' && env.LARK_APP_ID && env.LARK_APP_SECRET) {
-        ws = startLongConnection({ appId: env.LARK_APP_ID, appSecret: env.LARK_APP_SECRET, domain: env.LARK_DOMAIN, inbox, log });
+        ws = startLongConnection({ appId: env.LARK_APP_ID, appSecret: env.LARK_APP_SECRET, domain: env.LARK_DOMAIN, deliver, log });
       }
       void inbox.resume().catch((err) => log.error({ err }, 'resuming unhandled events failed'));
       inbox.startRetries();

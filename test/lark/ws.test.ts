@@ -188,7 +188,7 @@ describe('LARK_MODE=ws', () => {
     const server = Fastify({ logger: false });
     await server.register(larkWsStandInPlugin, { standIn: silent });
     const domain = await server.listen({ host: '127.0.0.1', port: 0 });
-    const conn = startLongConnection({ appId: APP_ID, appSecret: APP_SECRET, domain, inbox: svc.app.inbox, log: svc.app.server.log, pingTimeoutSec: 1 });
+    const conn = startLongConnection({ appId: APP_ID, appSecret: APP_SECRET, domain, deliver: (e, a, t) => svc.app.inbox.accept(e, a, t), log: svc.app.server.log, pingTimeoutSec: 1 });
     try {
       await waitFor('the client to give up on the silent socket and connect again', () => silent.connectionsAccepted >= 2);
       silent.answerPings = true;

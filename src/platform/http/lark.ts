@@ -1,15 +1,15 @@
 // POST /lark/events (event subscription URL) and POST /lark/card (card callback URL).
 // There is no fastify adapter in the node-sdk, so this route keeps the raw body (the signature covers the
-// exact bytes), lets src/platform/lark/intake.ts decrypt and verify it, and hands the event to the inbox.
+// exact bytes), lets src/platform/lark/intake.ts decrypt and verify it, and hands the event to the sink (the inbox).
 import type { FastifyPluginAsync } from 'fastify';
 import { ERRORS, errorBody } from '../errors.ts';
-import { normaliseEvent, toLarkAnswer, verifyRequest, type IntakeSecrets } from '../lark/intake.ts';
-import type { Inbox } from '../delivery/inbox.ts';
+import { normaliseEvent, toLarkAnswer, verifyRequest, type EventSink, type IntakeSecrets } from '../lark/intake.ts';
 import type { Metrics } from '../metrics.ts';
 
 export interface LarkRoutesDeps {
   secrets: IntakeSecrets;
-  inbox: Inbox;
+  /** Where each verified event goes (the app's dispatcher: the durable inbox). */
+  deliver: EventSink;
   metrics: Metrics;
   now?: () => number;
 }
@@ -42,7 +42,7 @@ export const larkRoutes: FastifyPluginAsync<LarkRoutesDeps> = async (app, deps) 
       reply.raw.once('finish', resolve);
       reply.raw.once('close', resolve);
     });
-    const answer = await deps.inbox.accept(event, answered, arrivals.get(req.raw));
+    const answer = await deps.deliver(event, answered, arrivals.get(req.raw));
     return reply.send(toLarkAnswer(answer));
   };
 

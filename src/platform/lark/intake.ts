@@ -134,6 +134,14 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 
 export type Normalised = MessageEvent | CardActionEvent | { kind: 'ignored'; eventId: string; eventType: string };
 
+/**
+ * What a receiver (the webhook route, the long connection) hands each verified event to, as bolt-js's
+ * Receivers hand theirs to one App: nothing past this knows which transport delivered the event.
+ * `answered` settles once the receiver has written Lark's answer (a delayed card update must come after it);
+ * `arrivedAt` is when the request reached the receiver (a card action's 3 s run from there).
+ */
+export type EventSink = (event: Normalised, answered?: Promise<unknown>, arrivedAt?: number) => Promise<CardReply | undefined>;
+
 export function normaliseEvent(eventId: string, eventType: string, payload: Obj): Normalised {
   if (eventType === 'im.message.receive_v1') return normaliseMessageV2(eventId, payload) ?? { kind: 'ignored', eventId, eventType };
   if (eventType === 'card.action.trigger') return normaliseCardV2(eventId, payload) ?? { kind: 'ignored', eventId, eventType };

@@ -1,11 +1,10 @@
 // LARK_MODE=ws: events and card callbacks over Lark's long connection (长连接), for networks that give the
 // bot no public URL. The node-sdk's WSClient fetches the socket address from {domain}/callback/ws/endpoint,
-// keeps the socket alive and reconnects; every event ends in the same durable inbox as the webhook route.
+// keeps the socket alive and reconnects; every event goes to the same sink (the durable inbox) as the webhook route's.
 // A card callback's answer (toast / card) travels back in the frame's ACK.
 import { EventDispatcher, LoggerLevel, WSClient, type Logger } from '@larksuiteoapi/node-sdk';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Inbox } from '../delivery/inbox.ts';
-import { normaliseEvent, toLarkAnswer } from './intake.ts';
+import { normaliseEvent, toLarkAnswer, type EventSink } from './intake.ts';
 import type { CardReply } from './types.ts';
 
 export interface LongConnection {
@@ -18,7 +17,8 @@ export interface LongConnectionOptions {
   appId: string;
   appSecret: string;
   domain: string;
-  inbox: Inbox;
+  /** Where each event goes (the app's dispatcher: the durable inbox). */
+  deliver: EventSink;
   log: FastifyBaseLogger;
   /** Seconds without any frame after a ping before the socket counts as dead and is replaced. */
   pingTimeoutSec?: number;
@@ -74,7 +74,7 @@ function idsOf(data: Payload, fallbackType: string): { eventId: string; eventTyp
 }
 
 export function startLongConnection(opts: LongConnectionOptions): LongConnection {
-  const { appId, appSecret, domain, inbox, log } = opts;
+  const { appId, appSecret, domain, deliver, log } = opts;
   const logger = sdkLogger(log);
   const loggerLevel = LEVELS[log.level] ?? LoggerLevel.info;
 
@@ -93,7 +93,7 @@ export function startLongConnection(opts: LongConnectionOptions): LongConnection
       return undefined;
     }
     try {
-      return await inbox.accept(normaliseEvent(eventId, eventType, data), answered);
+      return await deliver(normaliseEvent(eventId, eventType, data), answered);
     } catch (err) {
       // The SDK answers the frame with code 500, so Lark pushes the event again later.
       log.error({ err, eventId, eventType }, `Lark long connection: event ${eventId} (${eventType}) could not be recorded`);

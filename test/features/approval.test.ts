@@ -795,3 +795,41 @@ describe('an expired or forged card', () => {
     expect(await auditActions(lead)).toEqual(['submit']);
   });
 });
+
+describe('我的待办 for an approver with hundreds waiting', () => {
+  it('lists the oldest 200 and counts them all', async () => {
+    const BULK = 'ou_rev00009';
+    await grant('reviewer', BULK, '郑九');
+    const db = bot.app.database.prisma;
+    const n = 230;
+    await db.lead.createMany({
+      data: Array.from({ length: n }, (_, i) => ({
+        code: `KZ-2025-${String(i + 1).padStart(4, '0')}`,
+        kind: 'service',
+        projectName: `积压项目${i + 1}`,
+        town: '白蒲镇',
+        submitterId: STAFF,
+        status: 'pending',
+      })),
+    });
+    const leads = await db.lead.findMany({ where: { projectName: { startsWith: '积压项目' } }, select: { id: true, code: true } });
+    const seq = (code: string) => Number(code.slice(-4));
+    // The higher the number, the longer it has waited: the list must come out by waiting time, not by id.
+    await db.approvalStep.createMany({
+      data: leads.map((l) => ({ leadId: l.id, round: 1, position: 1, step: 'review', mode: 'any', status: 'pending', startedAt: new Date(T0.getTime() - seq(l.code) * 60_000) })),
+    });
+    const steps = await db.approvalStep.findMany({ where: { leadId: { in: leads.map((l) => l.id) } }, select: { id: true } });
+    await db.stepAssignee.createMany({ data: steps.map((s) => ({ stepId: s.id, userId: BULK })) });
+
+    await bot.say(BULK, '/pending');
+    const { card } = bot.lastCard(BULK);
+    const text = cardText(card);
+    expect(text).toContain(`共 ${n} 项等待您处理`);
+    const lines = text.split('\n').filter((l) => /^\d+\. .*积压项目/.test(l));
+    expect(lines[0]).toContain('KZ-2025-0230'); // waited longest
+    expect(lines.length).toBeLessThanOrEqual(200);
+    expect(text).toContain(`另有 ${n - lines.length} 项`);
+    expect(text).not.toContain('KZ-2025-0001 '); // the newest is past the first 200
+    expect(validateCard(card)).toEqual({ ok: true });
+  });
+});

@@ -4,7 +4,7 @@
 import { scoreSummaryLines } from '../leads/scoring.ts';
 import type { CardJson } from '../../platform/lark/types.ts';
 import {
-  button, buttonRow, card, fitCard, form, header, hr, input, keyValues, markdown, noticeCard, select, submitButton,
+  button, buttonRow, card, fitCard, form, header, hr, input, keyValues, markdown, moreItems, noticeCard, select, submitButton,
   truncateList, type CardElement, type HeaderColor, type KeyValue,
 } from '../../platform/cards/kit.ts';
 import { md } from '../../platform/cards/template.ts';
@@ -542,7 +542,15 @@ export interface WaitingLine {
 const OPEN_BUTTONS = 10;
 
 /** 我的待办: what waits for this person, oldest first, with its age; a button re-sends the first cards. */
-export function pendingCard(items: readonly WaitingLine[], now: Date): CardJson {
+/** At most `max` of `lines`, then 「另有 N 项…」 counting also the `total - lines.length` not read. */
+function listedOf(lines: string[], max: number, total: number): string[] {
+  const unread = total - lines.length;
+  if (lines.length > max) return truncateList(lines, max, (n) => moreItems(n + unread));
+  return unread > 0 ? [...lines, moreItems(unread)] : lines;
+}
+
+/** `total`: how many wait in all, when `items` holds only the oldest of them. */
+export function pendingCard(items: readonly WaitingLine[], now: Date, total = items.length): CardJson {
   if (items.length === 0) {
     return noticeCard('我的待办', ['目前没有等待您处理的审批。'], 'green');
   }
@@ -555,8 +563,8 @@ export function pendingCard(items: readonly WaitingLine[], now: Date): CardJson 
   );
   return fitCard((max) => {
     const elements: CardElement[] = [
-      markdown(`共 ${items.length} 项等待您处理（最早的在前）：`),
-      markdown(truncateList(lines, max).join('\n')),
+      markdown(`共 ${total} 项等待您处理（最早的在前）：`),
+      markdown(listedOf(lines, max, total).join('\n')),
       hr(),
       markdown('点击项目编号重新获取审批卡片，在卡片上处理。', 'notation'),
       buttonRow(openButtons),

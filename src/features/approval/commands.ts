@@ -5,7 +5,10 @@ import { z } from 'zod';
 import type { CardReply } from '../../platform/lark/types.ts';
 import { act, resendStepCard, type ActRequest, type ActResult } from '../approval/service.ts';
 import { APPROVAL_ACTIONS, historyCard, historyIds, pendingCard } from '../approval/cards.ts';
-import { auditTrail, loadWorkflow, waitingFor } from './store.ts';
+import { auditTrail, countWaiting, loadWorkflow, waitingFor } from './store.ts';
+
+/** The oldest waiting items /pending lists (the card says how many wait in all). */
+const PENDING_LIMIT = 200;
 import { namesOf } from '../../platform/people.ts';
 import { canSee, listLeadsBySubmitter } from '../leads/store.ts';
 import { formatLeadCode, parseLeadCode } from '../leads/lead.ts';
@@ -92,7 +95,10 @@ export function registerApproval(bot: Bot): void {
         await ctx.reply(await ownToDo(ctx.services.db, ctx.person.openId));
         return;
       }
-      const items = await waitingFor(ctx.services.db, ctx.person.openId);
+      const [items, total] = await Promise.all([
+        waitingFor(ctx.services.db, ctx.person.openId, { take: PENDING_LIMIT }),
+        countWaiting(ctx.services.db, ctx.person.openId),
+      ]);
       const card = pendingCard(
         items.map(({ step, lead }) => ({
           leadId: lead.id,
@@ -105,6 +111,7 @@ export function registerApproval(bot: Bot): void {
           startedAt: step.startedAt,
         })),
         ctx.services.clock(),
+        total,
       );
       await ctx.reply(card);
     },

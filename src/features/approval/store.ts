@@ -136,19 +136,37 @@ export interface WaitingItem {
   lead: LeadRow;
 }
 
-/** Steps waiting for this user's decision (active, undecided, step pending), oldest first. */
-export async function waitingFor(db: DbOrTx, userId: string): Promise<WaitingItem[]> {
+const waitingWhere = (userId: string, leadIds?: readonly number[]): Prisma.StepAssigneeWhereInput => ({
+  userId,
+  active: true,
+  decision: null,
+  step: { status: 'pending', lead: { status: 'pending' }, ...(leadIds ? { leadId: { in: [...leadIds] } } : {}) },
+});
+
+/**
+ * Steps waiting for this user's decision (active, undecided, step pending), oldest first: at most `take`
+ * (an approver with thousands waiting gets the oldest, read in index order, not all of them), or only those
+ * on `leadIds` (the leads a list card shows).
+ */
+export async function waitingFor(db: DbOrTx, userId: string, opts: { take?: number; leadIds?: readonly number[] } = {}): Promise<WaitingItem[]> {
+  if (opts.leadIds && opts.leadIds.length === 0) return [];
   const rows = await db.stepAssignee.findMany({
-    where: { userId, active: true, decision: null, step: { status: 'pending', lead: { status: 'pending' } } },
+    where: waitingWhere(userId, opts.leadIds),
     include: { step: { include: { lead: true } } },
+    orderBy: [{ step: { startedAt: 'asc' } }, { stepId: 'asc' }],
+    ...(opts.take !== undefined ? { take: opts.take } : {}),
   });
   return rows
     .filter((r) => r.step.round === r.step.lead.round)
     .map((r) => {
       const { lead, ...step } = r.step;
       return { step, lead };
-    })
-    .sort((a, b) => (a.step.startedAt?.getTime() ?? 0) - (b.step.startedAt?.getTime() ?? 0) || a.step.id - b.step.id);
+    });
+}
+
+/** How many steps wait for this user's decision. */
+export async function countWaiting(db: DbOrTx, userId: string): Promise<number> {
+  return db.stepAssignee.count({ where: waitingWhere(userId) });
 }
 
 /** The audit trail of a lead, oldest first. */

@@ -182,12 +182,14 @@ export interface LeadPage {
   total: number;
 }
 
+/**
+ * The newest `take` leads matching `where`. The total is counted only when more match than are shown: a
+ * count is a second pass over every match (for a keyword search, over the whole table).
+ */
 async function page(db: DbOrTx, where: Prisma.LeadWhereInput, take: number): Promise<LeadPage> {
-  const [rows, total] = await Promise.all([
-    db.lead.findMany({ where, orderBy: { id: 'desc' }, take, include: withCurrentSteps }),
-    db.lead.count({ where }),
-  ]);
-  return { leads: rows.map((l) => ({ ...l, steps: l.steps.filter((s) => s.round === l.round) })), total };
+  const rows = await db.lead.findMany({ where, orderBy: { id: 'desc' }, take: take + 1, include: withCurrentSteps });
+  const total = rows.length > take ? await db.lead.count({ where }) : rows.length;
+  return { leads: rows.slice(0, take).map((l) => ({ ...l, steps: l.steps.filter((s) => s.round === l.round) })), total };
 }
 
 /** The leads a person submitted, newest first (at most `take`). */

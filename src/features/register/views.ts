@@ -37,14 +37,14 @@ function leadButtons(lead: LeadWithSteps, person: Person, waiting: Map<number, n
 }
 
 /** Lead id → the step that waits for `person` on it. */
-async function waitingSteps(services: Services, person: Person): Promise<Map<number, number>> {
-  const items = await waitingFor(services.db, person.openId);
+async function waitingSteps(services: Services, person: Person, leads: readonly LeadWithSteps[]): Promise<Map<number, number>> {
+  const items = await waitingFor(services.db, person.openId, { leadIds: leads.map((l) => l.id) });
   return new Map(items.map(({ step, lead }) => [lead.id, step.id]));
 }
 
 export async function runMy(ctx: MessageContext): Promise<void> {
   const { leads, total } = await listLeadsBySubmitter(ctx.services.db, ctx.person.openId, LIST_LIMIT);
-  const waiting = await waitingSteps(ctx.services, ctx.person);
+  const waiting = await waitingSteps(ctx.services, ctx.person, leads);
   await ctx.reply(leadListCard(
     `我的项目（共 ${total} 项）`,
     leads.map((l) => leadLine(l)),
@@ -64,7 +64,7 @@ export async function runFind(ctx: MessageContext): Promise<void> {
   const parsed = parseLeadCode(keyword);
   const code = parsed ? formatLeadCode(parsed.year, parsed.seq) : undefined;
   const { leads, total } = await searchLeads(ctx.services.db, ctx.person, keyword, normalizeCompanyName(keyword), code, LIST_LIMIT);
-  const waiting = await waitingSteps(ctx.services, ctx.person);
+  const waiting = await waitingSteps(ctx.services, ctx.person, leads);
   const scope = seesAll(ctx.person) ? '' : ctx.person.town ? `（${ctx.person.town}及您登记的项目）` : '（您登记的项目）';
   await ctx.reply(leadListCard(
     `查询「${keyword}」：共 ${total} 项`,

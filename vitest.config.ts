@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 // Three projects, run one after another (sequence.groupOrder): `unit` (pure domain logic and cards, seconds:
 // `npm run test:unit`), `http` (the real server and database against the Lark stand-in; every file not
 // listed elsewhere lands here), `process` (child processes and the browser test).
-const UNIT = ['test/domain/**/*.test.ts', 'test/cards/**/*.test.ts', 'test/lark/identity.test.ts', 'test/lark/intake.test.ts'];
+const UNIT = ['test/domain/**/*.test.ts', 'test/platform/**/*.test.ts', 'test/cards/**/*.test.ts', 'test/lark/identity.test.ts', 'test/lark/intake.test.ts'];
 const PROCESS = ['test/e2e/**/*.test.ts', 'test/foundation/service.test.ts', 'test/foundation/config.test.ts', 'test/foundation/migrations.test.ts'];
 
 export default defineConfig({

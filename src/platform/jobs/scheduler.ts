@@ -120,6 +120,50 @@ async function markFinished(services: Services, name: JobName, now: Date): Promi
   }
 }
 
+/**
+ * The minutes of the hour (0–59) at which a cron expression can fire, read from its minute field (`*`, `5`,
+ * `1,31`, `0-30`, steps such as `10-50/20` or every 15th); all 60 when the field is anything else. node-cron's match formats
+ * the time in the zone (Intl) on every call: scanning days minute by minute cost seconds of CPU at start
+ * (a profile under load: 13 % of it). Only minutes that can match are handed to it.
+ */
+export function minutesOf(expression: string): ReadonlySet<number> {
+  const all = new Set(Array.from({ length: 60 }, (_, i) => i));
+  const fields = expression.trim().split(/\s+/);
+  const field = fields.length === 6 ? fields[1] : fields.length === 5 ? fields[0] : undefined;
+  if (field === undefined) return all;
+  const out = new Set<number>();
+  for (const part of field.split(',')) {
+    const m = /^(\*|(\d{1,2})(?:-(\d{1,2}))?)(?:\/(\d{1,2}))?$/.exec(part);
+    if (!m) return all;
+    const from = m[1] === '*' ? 0 : Number(m[2]);
+    const to = m[1] === '*' ? 59 : m[3] !== undefined ? Number(m[3]) : m[4] !== undefined ? 59 : from;
+    const step = m[4] !== undefined ? Number(m[4]) : 1;
+    if (from > 59 || to > 59 || from > to || step < 1) return all;
+    for (let v = from; v <= to; v += step) out.add(v);
+  }
+  return out.size ? out : all;
+}
+
+/** The zone's UTC offset at `at`, in minutes modulo 60 (0 for whole-hour zones, 30 or 45 for the others). */
+function offsetMinuteOfHour(at: Date, timezone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone: timezone, hour12: false, minute: '2-digit' }).formatToParts(at);
+  const localMinute = Number(parts.find((p) => p.type === 'minute')?.value ?? at.getUTCMinutes());
+  return (((localMinute - at.getUTCMinutes()) % 60) + 60) % 60;
+}
+
+/**
+ * A filter for the minutes between `from` and `to` (ms) worth matching against tasks with these minute
+ * sets: a minute whose local minute-of-hour no task names is skipped. When the zone's offset changes by a
+ * part of an hour within the range, every minute is worth matching.
+ */
+export function minuteFilter(sets: readonly ReadonlySet<number>[], from: number, to: number, timezone: string): (t: number) => boolean {
+  const a = offsetMinuteOfHour(new Date(from), timezone);
+  if (a !== offsetMinuteOfHour(new Date(to), timezone)) return () => true;
+  const wanted = new Set<number>();
+  for (const s of sets) for (const v of s) wanted.add(v);
+  return (t) => wanted.has((Math.floor(t / MINUTE_MS) + a) % 60);
+}
+
 export function createScheduler(opts: SchedulerOptions): Scheduler {
   const { services, database, office, timezone } = opts;
   const log = services.log;
@@ -138,6 +182,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   // zone), for the timer below and for the catch-up. Its own timers are never started: they tick every
   // second per task, also while idle.
   const tasks = new Map<JobName, ScheduledTask>();
+  const minuteSets = new Map<JobName, ReadonlySet<number>>();
   for (const job of opts.jobs) {
     const expression = (office.schedules as Record<string, string | undefined>)[job.name];
     if (!expression) {
@@ -149,6 +194,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       void run(job.name, ctx.date);
     }, { name: `kezhao:${job.name}`, timezone, noOverlap: true, unref: true, logger: cronLogger, suppressMissedWarning: true });
     tasks.set(job.name, task);
+    minuteSets.set(job.name, minutesOf(expression));
   }
 
   function track<T>(p: Promise<T>): Promise<T> {
@@ -207,7 +253,10 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     const task = tasks.get(name);
     if (!task) return undefined;
     const limit = now.getTime() - windowMs;
-    for (let t = Math.floor(now.getTime() / MINUTE_MS) * MINUTE_MS; t >= limit; t -= MINUTE_MS) {
+    const start = Math.floor(now.getTime() / MINUTE_MS) * MINUTE_MS;
+    const worth = minuteFilter([minuteSets.get(name)!], limit, start, timezone);
+    for (let t = start; t >= limit; t -= MINUTE_MS) {
+      if (!worth(t)) continue;
       const at = new Date(t);
       if (task.match(at)) return at;
     }
@@ -225,7 +274,9 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     const horizon = from + ARM_HORIZON_MS;
     let at = horizon;
     const due: JobName[] = [];
+    const worth = minuteFilter([...minuteSets.values()], from, horizon, timezone);
     for (let t = from; t < horizon && due.length === 0; t += MINUTE_MS) {
+      if (!worth(t)) continue;
       const d = new Date(t);
       for (const [name, task] of tasks) if (task.match(d)) due.push(name);
       if (due.length) at = t;

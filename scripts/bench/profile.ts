@@ -25,8 +25,8 @@ function bucket(url: string): string {
     const rest = url.slice(nm + 'node_modules/'.length).split('/');
     return rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0];
   }
-  const src = url.indexOf('/src/');
-  if (src >= 0) return `our code: ${url.slice(src + 1).split('/').slice(0, 3).join('/')}`;
+  const src = Math.max(url.indexOf('/src/'), url.indexOf('/dist/'));
+  if (src >= 0) return `our code: ${url.slice(src + 1).split('/').slice(1, 3).join('/')}`;
   return url;
 }
 

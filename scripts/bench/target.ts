@@ -32,10 +32,18 @@ async function fastifyHello(): Promise<void> {
   send({ port: (app.server.address() as AddressInfo).port });
 }
 
+/** The service as `npm start` runs it: compiled (dist/) when the build is current, else the sources. */
+async function service(): Promise<{ code: string; ext: string }> {
+  // @ts-expect-error -- a plain .mjs script without types
+  const { isStale } = (await import('../build.mjs')) as { isStale: () => boolean };
+  return isStale() ? { code: '../../src', ext: 'ts' } : { code: '../../dist', ext: 'js' };
+}
+
 async function bot(): Promise<void> {
-  const { parseEnv } = await import('../../src/platform/config/env.ts');
-  const { defaultOffice } = await import('../../src/office/config.ts');
-  const { createApp } = await import('../../src/app.ts');
+  const { code, ext } = await service();
+  const { parseEnv } = (await import(`${code}/platform/config/env.${ext}`)) as typeof import('../../src/platform/config/env.ts');
+  const { defaultOffice } = (await import(`${code}/office/config.${ext}`)) as typeof import('../../src/office/config.ts');
+  const { createApp } = (await import(`${code}/app.${ext}`)) as typeof import('../../src/app.ts');
   const env = parseEnv({ ...process.env, PORT: '1', HOST: '127.0.0.1', LARK_ENCRYPT_KEY: ENCRYPT_KEY, LARK_VERIFICATION_TOKEN: VERIFICATION_TOKEN, LOG_LEVEL: 'silent' });
   const app = await createApp({ env: { ...env, PORT: 0 }, office: defaultOffice() });
   const extra: Record<string, unknown> = {};

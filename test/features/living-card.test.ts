@@ -162,6 +162,19 @@ describe('one living card per lead', () => {
     expectNoStaleButtons(code, living, ['登记项目进展']);
   });
 
+  it('a stale 待我审批 on a 查询 list redraws that list without it', async () => {
+    const project = '九华检测中心项目';
+    await register(project, '丁堰镇');
+    await bot.say(REV2, `查询 ${project}`);
+    const list = bot.lastMessageTo(REV2);
+    expect(buttonTexts(list)).toEqual(['查看', '待我审批']);
+    await bot.click(REV1, stepCard(REV1, project, '初审'), '同意');
+    const stale = await bot.click(REV2, list, '待我审批');
+    expect(stale.toast).toEqual({ type: 'warning', content: '该环节已处理或已不需要您处理' });
+    expect(textOf(list)).toContain(project);
+    expect(buttonTexts(list)).toEqual(['查看']);
+  });
+
   it('a lead resubmitted from its /lead card: that card becomes the living one, the old one points to it', async () => {
     const project = '如皋计量服务中心';
     const { msg: old, code } = await register(project, '丁堰镇');

@@ -1,6 +1,7 @@
 // The sandbox in a real browser (Debian's Chromium, driven by playwright-core): a town staff member
-// registers a lead, the reviewer and the approver approve it on their cards, the staff member sees the
-// result, and an admin asks for the weekly digest and sees its chart. Every step leaves a screenshot under
+// opens the registration from the bot's menu and registers a lead, the reviewer and the approver approve it
+// on their cards, the staff member sees the result on his one card about the lead, pastes a paragraph about
+// another company and submits the pre-filled form, and an admin asks for the weekly digest and sees its chart. Every step leaves a screenshot under
 // test/artifacts/ (git-ignored). The page may only talk to the bot's own server.
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,9 @@ const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, 'test', 'artifacts');
 const PROJECT = '沙盒演示科技咨询服务项目';
 const COMPANY = '如皋沙盒科技咨询有限公司';
+/** A paragraph as staff receive them in WeChat groups (丁堰镇 is 王招商's town). */
+const PASTED = '上海沪创知识产权代理有限公司，科技咨询服务，拟在丁堰镇设立分公司，投资100万元，联系人：韩女士，手机：17751301234，91310115MA7B2GHJ33';
+const PASTED_COMPANY = '上海沪创知识产权代理有限公司';
 const WAIT = 15_000;
 
 describe.skipIf(!existsSync(CHROMIUM))('the sandbox in Chromium', () => {
@@ -97,9 +101,13 @@ describe.skipIf(!existsSync(CHROMIUM))('the sandbox in Chromium', () => {
     await page.goto(`${base}/sandbox`);
     await expect.poll(() => page.getByRole('radio', { name: /王招商/ }).isChecked(), { timeout: WAIT }).toBe(true);
 
-    // 1. 王招商 (丁堰镇) registers a 服务类 lead on the form card.
-    await send('登记');
+    // 1. 王招商 (丁堰镇) taps 登记 in the bot's menu and registers a 服务类 lead on the form card.
+    const menu = page.getByRole('navigation', { name: '机器人菜单' });
+    await menu.getByRole('button', { name: '登记', exact: true }).click();
     const chooser = card('登记项目');
+    await chooser.waitFor({ timeout: WAIT });
+    await menu.screenshot({ path: join(ARTIFACTS, 'sandbox-0-staff-bot-menu-bar.png') });
+    await shot('0-staff-bot-menu');
     await chooser.getByRole('button', { name: '服务类' }).click();
     const form = card('登记服务类项目');
     await form.waitFor({ timeout: WAIT });
@@ -110,7 +118,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the sandbox in Chromium', () => {
     await form.getByRole('button', { name: '提交', exact: true }).click();
     await toast(/已提交：KZ-\d{4}-\d{4}/).waitFor({ timeout: WAIT });
     const code = /KZ-\d{4}-\d{4}/.exec((await toast(/已提交/).textContent()) ?? '')![0];
-    await card(code).waitFor({ timeout: WAIT });
+    // The form turned into the lead's living card.
+    await card(`待初审 · ${code}`).waitFor({ timeout: WAIT });
     await shot('1-staff-registered');
 
     // 2. 李初审 gets the 初审 card and approves it.
@@ -136,12 +145,33 @@ describe.skipIf(!existsSync(CHROMIUM))('the sandbox in Chromium', () => {
     await shot('3-approver-approved');
     expect((await app.database.prisma.lead.findUnique({ where: { code } }))?.status).toBe('approved');
 
-    // 4. 王招商 sees that it passed.
+    // 4. 王招商 sees that it passed, on the same card, which now offers only 登记项目进展.
     await actAs('王招商');
-    const result = card(`审批通过 · ${code}`);
+    const result = card(`已通过 · ${code}`);
     await result.waitFor({ timeout: WAIT });
     expect(await result.textContent()).toContain(PROJECT);
+    expect(await page.locator('article.card', { hasText: code }).count(), 'one card about the lead').toBe(1);
+    expect(await result.getByRole('button').allTextContents()).toEqual(['登记项目进展']);
     await shot('4-staff-sees-result');
+
+    // 4b. 王招商 pastes a paragraph about another company: the form comes pre-filled, he submits it.
+    await send(PASTED);
+    const pasted = card('已从您粘贴的文字中读出');
+    await pasted.waitFor({ timeout: WAIT });
+    expect(await pasted.getByLabel('企业名称').inputValue()).toBe(PASTED_COMPANY);
+    expect(await pasted.getByLabel('所属镇区').inputValue()).toBe('丁堰镇');
+    await shot('4b-staff-pasted-form');
+    if (!(await pasted.getByLabel('服务类型').inputValue())) await pasted.getByLabel('服务类型').selectOption('科技咨询');
+    if (!(await pasted.getByLabel('项目名称').inputValue())) await pasted.getByLabel('项目名称').fill('知识产权服务分公司');
+    await pasted.getByRole('button', { name: '提交', exact: true }).click();
+    await toast(/已提交：KZ-\d{4}-\d{4}/).last().waitFor({ timeout: WAIT });
+    const pastedCode = /KZ-\d{4}-\d{4}/.exec((await toast(/已提交/).last().textContent()) ?? '')![0];
+    expect(pastedCode).not.toBe(code);
+    const living = card(`待初审 · ${pastedCode}`);
+    await living.waitFor({ timeout: WAIT });
+    expect(await living.textContent()).toContain(PASTED_COMPANY);
+    expect((await app.database.prisma.lead.findUnique({ where: { code: pastedCode } }))?.creditCode).toBe('91310115MA7B2GHJ33');
+    await shot('4b-staff-pasted-submitted');
 
     // 5. 赵管理 asks for the weekly digest in the group and sees its chart.
     await actAs('赵管理');

@@ -128,6 +128,18 @@ function noticesTo(user: string, lead: TestLead, titlePrefix: string): Delivered
 
 const buttonTexts = (m: DeliveredMessage) => buttons(cardOf(m)).map((b) => b.text);
 
+/** The submitter's living cards about `lead` (updated in place at every step): there must be exactly one. */
+function livingCard(lead: TestLead): DeliveredMessage {
+  const all = bot.messagesTo(STAFF).filter((m) => isCard(m) && titleOf(m).endsWith(lead.code) && textOf(m).includes('**下一步**'));
+  expect(all).toHaveLength(1);
+  return all[0];
+}
+
+/** Brief text messages to the submitter about `lead` (the end of a round). */
+function textsAbout(lead: TestLead): string[] {
+  return bot.messagesTo(STAFF).filter((m) => m.msgType === 'text' && m.content.includes(lead.code)).map((m) => JSON.parse(m.content).text as string);
+}
+
 async function leadRow(lead: TestLead) {
   return bot.app.database.prisma.lead.findUniqueOrThrow({ where: { id: lead.id } });
 }
@@ -174,10 +186,14 @@ describe('approval flow', () => {
     }
     expect(c2.updates.length).toBeGreaterThan(0);
 
-    const progress = noticesTo(STAFF, lead, '初审已通过');
-    expect(progress).toHaveLength(1);
-    expect(textOf(progress[0])).toContain('张三 同意');
-    expect(textOf(progress[0])).toContain('进入审签');
+    // No new message for the submitter: his one card about the lead shows who acted and what comes next.
+    expect(noticesTo(STAFF, lead, '初审已通过')).toHaveLength(0);
+    const living = livingCard(lead);
+    expect(titleOf(living)).toBe(`待审签 · ${lead.code}`);
+    expect(textOf(living)).toContain('**初审**：张三 同意（2026-03-02 09:30） · 意见：材料齐全，同意');
+    expect(textOf(living)).toContain('**下一步**：等待审签：赵六');
+    expect(buttonTexts(living)).toEqual(['催办']);
+    expect(textsAbout(lead)).toEqual([]);
 
     const a = stepCardOf(APP1, lead, '审签');
     expect(buttonTexts(a)).toEqual(['同意', '退回修改', '驳回']);
@@ -189,13 +205,15 @@ describe('approval flow', () => {
     const row = await leadRow(lead);
     expect(row.status).toBe('approved');
     expect(row.approvedAt).not.toBeNull();
-    const approved = noticesTo(STAFF, lead, '审批通过');
-    expect(approved).toHaveLength(1);
+    const approved = livingCard(lead);
+    expect(titleOf(approved)).toBe(`已通过 · ${lead.code}`);
+    expect(buttonTexts(approved)).toEqual(['登记项目进展']);
+    expect(textsAbout(lead)).toEqual([`您登记的项目「${lead.projectName}」（${lead.code}）已审批通过（审签：赵六 同意）。请在项目卡片上点「登记项目进展」登记签约、注册、落地。`]);
     expect(await auditActions(lead)).toEqual(['submit', 'approve', 'approve']);
-    // From the notice the submitter goes on to record 签约, 注册, 落地, 投产.
-    const lifecycle = await bot.click(STAFF, approved[0], '登记项目进展');
+    // From the card the submitter goes on to record 签约, 注册, 落地, 投产.
+    const lifecycle = await bot.click(STAFF, approved, '登记项目进展');
     expect(lifecycle.card).toBeDefined();
-    expect(buttonTexts(approved[0])).toContain('登记签约');
+    expect(buttonTexts(approved)).toContain('登记签约');
 
     // 靶向推送: the chat following 氢能 hears of the approved lead, the one following 大健康 does not.
     const pushed = bot.messagesTo(HYDROGEN_CHAT).filter((m) => textOf(m).includes(lead.code));
@@ -230,9 +248,10 @@ describe('approval flow', () => {
       expect(textOf(copy)).toContain('张三 驳回');
       expect(textOf(copy)).toContain('**驳回理由**：不属于科技招商范围');
     }
-    const notice = noticesTo(STAFF, lead, '已驳回');
-    expect(notice).toHaveLength(1);
-    expect(textOf(notice[0])).toContain('不属于科技招商范围');
+    expect(textsAbout(lead)).toHaveLength(1);
+    expect(textsAbout(lead)[0]).toContain('被 张三 驳回：不属于科技招商范围，审批结束');
+    expect(titleOf(livingCard(lead))).toBe(`已驳回 · ${lead.code}`);
+    expect(buttonTexts(livingCard(lead))).toEqual([]);
     expect(stepCards(APP1, lead, '审签')).toHaveLength(0);
     const steps = await bot.app.database.prisma.approvalStep.findMany({ where: { leadId: lead.id }, orderBy: { position: 'asc' } });
     expect(steps.map((s) => s.status)).toEqual(['rejected', 'cancelled']);
@@ -246,10 +265,11 @@ describe('approval flow', () => {
     await bot.click(REV2, c2, '退回修改', { comment: '请补充投资协议' });
     expect((await leadRow(lead)).status).toBe('returned');
     expect(textOf(c2)).toContain('**修改意见**：请补充投资协议');
-    const notice = noticesTo(STAFF, lead, '退回修改');
-    expect(notice).toHaveLength(1);
-    expect(textOf(notice[0])).toContain('请补充投资协议');
-    expect(findButton(cardOf(notice[0]), '修改并重新提交')?.value).toEqual({ action: 'register.edit', leadId: lead.id });
+    expect(textsAbout(lead)).toHaveLength(1);
+    expect(textsAbout(lead)[0]).toContain('被 李四 退回修改：请补充投资协议');
+    const living = livingCard(lead);
+    expect(textOf(living)).toContain('**修改意见**（李四）：请补充投资协议');
+    expect(findButton(cardOf(living), '修改并重新提交')?.value).toEqual({ action: 'register.edit', leadId: lead.id });
 
     // The submitter's edits (now a tech lead), saved and resubmitted in one transaction, as registration does.
     await bot.app.database.prisma.$transaction(async (tx) => {
@@ -339,7 +359,7 @@ describe('approval flow', () => {
     const steps = await prisma.approvalStep.findMany({ where: { leadId: lead.id }, orderBy: { position: 'asc' } });
     expect(steps.map((s) => s.status)).toEqual(['approved', 'pending']);
     expect(stepCards(APP1, lead, '审签')).toHaveLength(1);
-    expect(noticesTo(STAFF, lead, '初审已通过')).toHaveLength(1);
+    expect(textOf(livingCard(lead))).toMatch(/\*\*初审\*\*：(张三|李四) 同意/);
     for (const copy of [c1, c2]) expect(buttonTexts(copy)).toEqual([]);
   });
 });
@@ -388,26 +408,24 @@ describe('the submitter’s own cards', () => {
     expect(buttonTexts(stale)).toEqual(['催办']);
   });
 
-  it('once the lead is rejected or approved, the earlier progress notices lose 催办 and show the outcome', async () => {
+  it('the living card keeps only the buttons that apply: 撤回 and 催办, then 催办, then none or 登记项目进展', async () => {
     const rejected = await newLead();
+    const card = livingCard(rejected);
+    expect(buttonTexts(card)).toEqual(['撤回', '催办']);
     await bot.click(REV1, stepCardOf(REV1, rejected, '初审'), '同意', { comment: '同意上报' });
-    const notice = noticesTo(STAFF, rejected, '初审已通过')[0];
-    expect(buttonTexts(notice)).toEqual(['催办']);
+    expect(buttonTexts(card)).toEqual(['催办']);
     await bot.click(APP1, stepCardOf(APP1, rejected, '审签'), '驳回', { comment: '不符合产业方向' });
-    expect(notice.updates.length).toBeGreaterThan(0);
-    expect(buttonTexts(notice)).toEqual([]);
-    expect(textOf(notice)).toContain('初审已通过（张三 同意），进入审签。');
-    expect(textOf(notice)).toContain('**意见**：同意上报');
-    expect(textOf(notice)).toContain('**当前状态**：已驳回');
+    expect(card.updates.length).toBeGreaterThan(0);
+    expect(buttonTexts(card)).toEqual([]);
+    expect(textOf(card)).toContain('**初审**：张三 同意（2026-03-02 09:30） · 意见：同意上报');
+    expect(textOf(card)).toContain('**审签**：赵六 驳回');
+    expect(textOf(card)).toContain('**当前状态**：已驳回');
 
     const approved = await newLead();
     await bot.click(REV2, stepCardOf(REV2, approved, '初审'), '同意');
-    const progress = noticesTo(STAFF, approved, '初审已通过')[0];
     await bot.click(APP1, stepCardOf(APP1, approved, '审签'), '同意');
-    expect(buttonTexts(progress)).toEqual([]);
-    expect(textOf(progress)).toContain('**当前状态**：已通过');
-    // The notice of the final decision is a new card with its own next step.
-    expect(buttonTexts(noticesTo(STAFF, approved, '审批通过')[0])).toEqual(['登记项目进展']);
+    expect(textOf(livingCard(approved))).toContain('**当前状态**：已通过');
+    expect(buttonTexts(livingCard(approved))).toEqual(['登记项目进展']);
   });
 });
 
@@ -446,11 +464,11 @@ describe('major projects (一事一议)', () => {
       expect(buttonTexts(copy)).toEqual([]);
       expect(textOf(copy)).toContain('会签通过');
     }
-    const approved = noticesTo(STAFF, lead, '审批通过');
-    expect(approved).toHaveLength(1);
     // The decision is the group's: every leader who agreed is named, not only the last to click.
-    expect(textOf(approved[0])).toContain('已审批通过（领导小组会签通过：孙一、周二、吴三 同意）');
-    expect(textOf(approved[0])).toContain(`各位领导的意见请发送 /history ${lead.code} 查看`);
+    expect(textsAbout(lead)).toHaveLength(1);
+    expect(textsAbout(lead)[0]).toContain('已审批通过（领导小组会签通过：孙一、周二、吴三 同意）');
+    const living = textOf(livingCard(lead));
+    for (const name of ['孙一', '周二', '吴三']) expect(living).toContain(`${name} 同意`);
   });
 
   it('is rejected by one leader’s 不同意', async () => {
@@ -462,7 +480,8 @@ describe('major projects (一事一议)', () => {
     const l3 = stepCardOf(LEADERS[2], lead, '领导小组');
     expect(buttonTexts(l3)).toEqual([]);
     expect(textOf(l3)).toContain('周二 驳回');
-    expect(textOf(noticesTo(STAFF, lead, '已驳回')[0])).toContain('投资强度不足');
+    expect(textsAbout(lead)[0]).toContain('投资强度不足');
+    expect(textOf(livingCard(lead))).toContain('**领导小组**：周二 驳回');
   });
 
   it('is added by a reviewer’s 同意并提交一事一议 during 初审', async () => {
@@ -646,7 +665,7 @@ describe('reminders (催办)', () => {
   it('lets the submitter 催办 the pending step at most once an hour', async () => {
     const lead = await newLead();
     await bot.click(REV1, stepCardOf(REV1, lead, '初审'), '同意');
-    const notice = noticesTo(STAFF, lead, '初审已通过')[0];
+    const notice = livingCard(lead);
     const first = await bot.click(STAFF, notice, '催办');
     expect(first.toast).toEqual({ type: 'success', content: '已催办' });
     const remind = stepCards(APP1, lead, '审签').filter((m) => titleOf(m).startsWith('催办'));
@@ -751,10 +770,15 @@ describe('a large 领导小组', () => {
     expect(last).not.toContain(comment(24));
     expect(last).toContain(`完整意见请发送 /history ${lead.code} 查看`);
 
-    // The submitter's notice credits the whole group, naming a few.
-    const notice = textOf(noticesTo(STAFF, lead, '审批通过')[0]);
+    // The submitter's notice credits the whole group, naming a few; his card stays valid and within 30 KB.
+    const notice = textsAbout(lead)[0];
     expect(notice).toContain('领导小组会签通过：孙一、周二、吴三、成员4号、成员5号 等 25 位领导 同意');
     expect(notice).not.toContain(comment(24));
+    const living = livingCard(lead);
+    for (const content of [living.content, ...living.updates.map((u) => u.content)]) {
+      expect(validateCard(JSON.parse(content))).toEqual({ ok: true });
+      expect(Buffer.byteLength(content, 'utf8')).toBeLessThanOrEqual(30 * 1024);
+    }
 
     await bot.say(LEADERS[0], `/history ${lead.code}`);
     expect(textOf(lastReplyTo(LEADERS[0]))).toContain(comment(23));

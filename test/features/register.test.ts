@@ -161,12 +161,13 @@ describe('registering each kind end to end', () => {
       ...KIND_FORMS[kind].form,
     });
     const code = codeIn(card);
-    expect(headerTitle(card)).toContain('已提交');
+    expect(cardText(card)).toContain('已提交，进入审批');
     expect(code).toMatch(/^KZ-2027-\d{4}$/);
     expect(buttons(card).map((b) => b.text)).toEqual(['撤回', '催办']);
     const text = cardText(card);
     expect(text).toContain(`${LEAD_KIND_LABELS[kind]}示范项目`);
-    expect(text).toContain('审批中');
+    expect(text).toMatch(/\*\*当前状态\*\*：待(预审|初审)/);
+    expect(text).toContain('**下一步**：等待');
     expect(text).toContain('1,200 万元');
     expect(text).toContain('项目简介');
     expect(text).toContain('团队来自上海，计划明年落地。');
@@ -264,7 +265,7 @@ describe('field errors', () => {
 
     // Fixed on the same card, it goes through.
     const fixed = await submit(STAFF_DY, msg, { ...entered, project_name: '纠错后的项目', credit_code: goodCode, contact_phone: '0513-87654321' });
-    expect(headerTitle(fixed.card)).toContain('已提交');
+    expect(cardText(fixed.card)).toContain('已提交，进入审批');
     const row = await prisma().lead.findUniqueOrThrow({ where: { code: codeIn(fixed.card)! } });
     expect(row).toMatchObject({ projectName: '纠错后的项目', creditCode: goodCode, contactPhone: '0513-87654321', companyName: '错误示范科技有限公司' });
   });
@@ -326,7 +327,7 @@ describe('duplicates', () => {
     expect(await leadCount()).toBe(before);
 
     const saved = await submit(STAFF_DY2, msg, {}, '仍然提交');
-    expect(headerTitle(saved.card)).toContain('已提交');
+    expect(cardText(saved.card)).toContain('已提交，进入审批');
     const row = await prisma().lead.findUniqueOrThrow({ where: { code: codeIn(saved.card)! } });
     expect(row).toMatchObject({ kind: 'platform', creditCode: code, submitterId: STAFF_DY2, companyName: '名称不同的乙公司' });
     expect(row.details).toMatchObject({ partner_institution: '东南大学', platform_type: '重点实验室' });
@@ -404,7 +405,7 @@ describe('duplicates', () => {
     const { msg: view } = lastCard(STAFF_DY);
     replyCard(await bot.click(STAFF_DY, view, '修改并重新提交'));
     const resubmitted = await submit(STAFF_DY, view, { ...entered, service_type: '技术评估检测' }, '重新提交');
-    expect(headerTitle(resubmitted.card)).toBe(`已重新提交 · ${row.code}`);
+    expect(cardText(resubmitted.card)).toContain('已重新提交，审批从第一个环节重新开始');
 
     // …but naming another company that is already registered does.
     const { msg: third } = await openForm(STAFF_BP, 'service');
@@ -560,7 +561,7 @@ describe('editing a returned lead', () => {
     const { card: done } = await submit(STAFF_DY, msg, {
       project_name: '待修改的基金', town: '丁堰镇', fund_manager: '某某创业投资管理有限公司', fund_size_wan: '5000', focus_industries: ['氢能', '大健康'],
     }, '重新提交');
-    expect(headerTitle(done)).toBe(`已重新提交 · ${code}`);
+    expect(cardText(done)).toContain('已重新提交，审批从第一个环节重新开始');
     expect(buttons(done).map((b) => b.text)).toEqual(['撤回', '催办']);
     expect(await leadCount()).toBe(before);
     const row = await prisma().lead.findUniqueOrThrow({ where: { code } });
@@ -593,7 +594,7 @@ describe('editing a returned lead', () => {
     const { card: done } = await submit(STAFF_DY, msg, {
       project_name: '去年活动对接的服务', town: '丁堰镇', service_type: '技术交易', activity_id: String(old.id),
     }, '重新提交');
-    expect(headerTitle(done)).toBe(`已重新提交 · ${code}`);
+    expect(cardText(done)).toContain('已重新提交，审批从第一个环节重新开始');
     expect(await prisma().lead.findUniqueOrThrow({ where: { code } })).toMatchObject({ status: 'pending', activityId: old.id });
   });
 });
@@ -620,7 +621,7 @@ describe('withdrawing', () => {
     expect(buttons(card).map((b) => b.text)).toEqual(['修改并重新提交']);
     replyCard(await bot.click(STAFF_BP, view, '修改并重新提交'));
     const { card: done } = await submit(STAFF_BP, view, { project_name: '撤回后再提交的服务', town: '白蒲镇', service_type: '技术交易' }, '重新提交');
-    expect(headerTitle(done)).toBe(`已重新提交 · ${code}`);
+    expect(cardText(done)).toContain('已重新提交，审批从第一个环节重新开始');
     expect(await prisma().lead.findUniqueOrThrow({ where: { code } })).toMatchObject({ status: 'pending', round: 2 });
   });
 });
@@ -768,6 +769,8 @@ describe('concurrency', () => {
     const replies = await Promise.all(Array.from({ length: 20 }, (_, i) =>
       bot.clickValue(i % 2 ? STAFF_DY : STAFF_BP, { action: 'register.submit', kind: 'service', openedBy: i % 2 ? STAFF_DY : STAFF_BP }, {
         formValue: { project_name: `并发项目 ${i}`, town: i % 2 ? '丁堰镇' : '白蒲镇', service_type: '法律' },
+        // Settled once for all below (each submit without a message id also sends its living card).
+        settle: false,
       }),
     ));
     await bot.settle();
@@ -796,7 +799,7 @@ describe('the 已提交 card', () => {
     const { msg } = await openForm(STAFF_DY, 'service');
     const entered = '团队来自上海交通大学，主攻检测认证。'.repeat(111); // 1,998 characters: the form takes up to 2,000
     const { card } = await submit(STAFF_DY, msg, { project_name: '长简介的服务项目', town: '丁堰镇', service_type: '法律', summary: entered });
-    expect(headerTitle(card)).toContain('已提交');
+    expect(cardText(card)).toContain('已提交，进入审批');
     const text = cardText(card);
     expect(text).toContain('项目简介');
     expect(text).toContain('团队来自上海交通大学，主攻检测认证。');
@@ -931,7 +934,7 @@ describe('in a group chat', () => {
 
     // The opener submits it in his private chat; it is his, with its contact details shown to him.
     const { card: done } = await submit(STAFF_DY, msg, { ...entered, project_name: '本人提交的群内项目', contact_name: '钱经理', contact_phone: '13812345678' });
-    expect(headerTitle(done)).toContain('已提交');
+    expect(cardText(done)).toContain('已提交，进入审批');
     const row = await prisma().lead.findUniqueOrThrow({ where: { code: codeIn(done)! } });
     expect(row.submitterId).toBe(STAFF_DY);
     expect(cardText(done)).toContain('13812345678');

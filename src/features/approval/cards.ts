@@ -18,6 +18,7 @@ import {
 } from './workflow.ts';
 import { toStepState, type LeadRow, type StepRow } from './store.ts';
 import { localDateTime } from '../../platform/time.ts';
+import { userText } from '../../platform/lark/text.ts';
 
 /** Card action names (value.action). */
 export const APPROVAL_ACTIONS = {
@@ -47,6 +48,8 @@ export interface ApprovalView {
   previousReturn?: PreviousReturn;
   /** The submitter chose 仍然提交 for this round despite these possible duplicates. */
   confirmedDuplicates?: ConfirmedDuplicates;
+  /** The towns of the submitter's staff grants now (none: an admin, or no longer staff). */
+  submitterTowns?: readonly string[];
 }
 
 export interface ConfirmedDuplicates {
@@ -163,6 +166,13 @@ function confirmedDuplicateLine(view: ApprovalView): string | undefined {
   if (!d || d.codes.length === 0) return undefined;
   const what = d.by === 'credit_code' ? '统一社会信用代码相同' : '企业名称相同';
   return `⚠️ **疑似重复**：与 ${d.codes.map(md).join('、')} ${what}，登记人已确认仍然提交，请核实`;
+}
+
+/** On the cards of a lead registered by staff of another town (跨镇区登记): whose town it is, and his. */
+export function crossTownLine(view: Pick<ApprovalView, 'lead' | 'names' | 'submitterTowns'>): string | undefined {
+  const towns = view.submitterTowns ?? [];
+  if (towns.length === 0 || towns.includes(view.lead.town)) return undefined;
+  return `⚠️ **跨镇区登记**：登记人 ${md(nameIn(view, view.lead.submitterId))} 属${towns.map(md).join('、')}，项目登记在${md(view.lead.town)}，请核实归属`;
 }
 
 /** Decisions taken earlier in this round: "**预审**：张三 同意 · 意见：…". */
@@ -328,6 +338,8 @@ function buildStepCard(
   if (returned) elements.push(markdown(returned));
   const duplicate = confirmedDuplicateLine(view);
   if (duplicate) elements.push(markdown(duplicate));
+  const crossTown = crossTownLine(view);
+  if (crossTown) elements.push(markdown(crossTown));
   if (detail !== 'minimal') {
     const summary = leadSummaryRows(view.lead, { includeContact: detail === 'full', includeSummary: detail === 'full' });
     if (summary.length > 0) elements.push(hr(), keyValues(detail === 'full' ? summary : summary.slice(0, 8)));
@@ -468,45 +480,130 @@ export function submitterNotice({ view, event, step, by, comment }: SubmitterNot
   return noticeCard(title, lines, color, extra);
 }
 
+/** 项目简介 on the living card is cut to this many characters (the whole text is on the /lead card). */
+const LIVING_SUMMARY_MAX = 300;
+
+/** What comes next for a lead, as its submitter reads it on his card. */
+function nextLine(view: ApprovalView): string {
+  const status = view.lead.status as LeadStatus;
+  switch (status) {
+    case 'pending': {
+      const step = view.steps.find((s) => s.status === 'pending');
+      if (!step) return '等待审批';
+      const label = STEP_LABELS[step.step as StepKind];
+      const waiting = step.assignees.filter((a) => a.active && !a.decision).map((a) => md(nameIn(view, a.userId)));
+      if (waiting.length === 0) return `等待${label}（暂无审批人，已通知管理员）`;
+      if (step.mode === 'all') {
+        const active = step.assignees.filter((a) => a.active);
+        const agreed = active.filter((a) => a.decision === 'approve').length;
+        return `等待${label}会签（已同意 ${agreed}/${active.length}），待 ${truncateList(waiting, NAMED_VOTERS, (n) => `等 ${n + NAMED_VOTERS} 人`).join('、')} 处理`;
+      }
+      return `等待${label}：${truncateList(waiting, NAMED_VOTERS, (n) => `等 ${n + NAMED_VOTERS} 人`).join('、')}${waiting.length > 1 ? '（任一人处理即可）' : ''}`;
+    }
+    case 'returned':
+      return '请按修改意见修改后重新提交，审批将从第一个环节重新开始';
+    case 'withdrawn':
+      return '修改后可以重新提交，审批将从第一个环节重新开始';
+    case 'approved':
+      return '签约 → 注册 → 落地 → 投产：请在这里登记每一步进展';
+    case 'rejected':
+      return '审批已结束';
+  }
+  return '—';
+}
+
+/** Who did what in this round, oldest first: "**初审**：张三 同意（03-02 09:30） · 意见：…". */
+function roundDecisions(view: ApprovalView): string[] {
+  const lines: string[] = [];
+  for (const s of [...view.steps].sort((a, b) => a.position - b.position)) {
+    const acted = s.assignees.filter((a) => a.decision).sort((a, b) => (a.decidedAt?.getTime() ?? 0) - (b.decidedAt?.getTime() ?? 0));
+    for (const a of acted) {
+      const when = a.decidedAt ? `（${localDateTime(a.decidedAt, view.tz)}）` : '';
+      const comment = a.comment ? ` · 意见：${md(clip(a.comment).text)}` : '';
+      lines.push(`**${STEP_LABELS[s.step as StepKind]}**：${md(nameIn(view, a.userId))} ${decisionWord(a.decision!)}${when}${comment}`);
+    }
+    if (s.status === 'cancelled' && view.lead.status === 'withdrawn' && acted.length === 0 && s.startedAt) {
+      lines.push(`**${STEP_LABELS[s.step as StepKind]}**：登记人撤回，未处理`);
+    }
+  }
+  return lines;
+}
+
 /**
- * The submitter's own card about his lead as it is now: the answer to his 撤回 / 催办 click, which replaces
- * the clicked card. Only the buttons that make sense now: 撤回 while nobody has acted, 催办 while in approval,
- * 修改并重新提交 once withdrawn or returned, 登记项目进展 once approved. `done` says what the click did.
+ * The submitter's living card about his lead (one per lead: the form he submitted turns into it, and it is
+ * updated in place at every step): state, progress, who acted, what comes next, the lead's facts, and only
+ * the buttons that apply now: 撤回 while nobody has acted, 催办 while in approval, 修改并重新提交 once
+ * withdrawn or returned, 登记项目进展 once approved. `done` says what the submitter's own click just did.
  */
 export function submitterLeadCard(view: ApprovalView, done?: string): CardJson {
   const { lead } = view;
   const status = lead.status as LeadStatus;
-  const name = `「${md(lead.projectName)}」（${md(lead.code)}）`;
-  const lines: string[] = [];
+  const statusText = leadStatusText(view.lead, view.steps.map(toStepState));
   const buttons: CardElement[] = [];
-  if (done) lines.push(done);
-  switch (status) {
-    case 'pending':
-      lines.push(`您登记的项目${name}正在审批中。`);
-      break;
-    case 'withdrawn':
-      lines.push(`您已撤回项目${name}，审批人不再处理。修改后可以重新提交，审批将从第一个环节重新开始。`);
-      buttons.push(button('修改并重新提交', { action: EDIT_LEAD_ACTION, leadId: lead.id }, 'primary_filled'));
-      break;
-    case 'returned':
-      lines.push(`您登记的项目${name}已被退回修改，修改后可以重新提交。`);
-      buttons.push(button('修改并重新提交', { action: EDIT_LEAD_ACTION, leadId: lead.id }, 'primary_filled'));
-      break;
-    case 'approved':
-      lines.push(`您登记的项目${name}已审批通过。`);
-      buttons.push(button('登记项目进展', { action: LIFECYCLE_SHOW_ACTION, leadId: lead.id }, 'primary_filled'));
-      break;
-    case 'rejected':
-      lines.push(`您登记的项目${name}已被驳回，审批已结束。`);
-      break;
+  if (status === 'withdrawn' || status === 'returned') {
+    buttons.push(button('修改并重新提交', { action: EDIT_LEAD_ACTION, leadId: lead.id }, 'primary_filled'));
+  } else if (status === 'approved') {
+    buttons.push(button('登记项目进展', { action: LIFECYCLE_SHOW_ACTION, leadId: lead.id }, 'primary_filled'));
   }
-  lines.push(`**当前状态**：${leadStatusText(view.lead, view.steps.map(toStepState))}`);
-  if (view.steps.length > 0) lines.push(`**审批进度**：${progressOf(view.steps)}`);
-  if (lead.round > 1) lines.push(`**审批轮次**：第 ${lead.round} 轮`);
-  const extra = status === 'pending'
-    ? [submitterButtons(lead.id, { withdraw: canWithdraw({ lead: { status }, steps: view.steps }) })]
-    : buttons.length > 0 ? [buttonRow(buttons)] : [];
-  return noticeCard(`${LEAD_STATUS_LABELS[status] ?? md(lead.status)} · ${lead.code}`, lines, STATUS_COLORS[status] ?? 'grey', extra);
+  const rows: KeyValue[] = [['项目编号', lead.code], ['项目名称', lead.projectName], ['当前状态', statusText]];
+  if (view.steps.length > 0) rows.push(['审批进度', progressOf(view.steps)]);
+  rows.push(['下一步', nextLine(view)]);
+  if (lead.round > 1) rows.push(['审批轮次', `第 ${lead.round} 轮`]);
+  if (lead.major) rows.push(['重大项目', '是（一事一议，须领导小组会签）']);
+  const returned = status === 'returned'
+    ? view.steps.find((s) => s.status === 'returned')?.assignees.find((a) => a.decision === 'return')
+    : undefined;
+  const decisions = roundDecisions(view);
+  const facts: KeyValue[] = leadSummaryRows(lead, { includeContact: true });
+  if (lead.summary?.trim()) facts.push(['项目简介', clip(lead.summary, LIVING_SUMMARY_MAX).text]);
+  const title = `${statusText} · ${lead.code}`;
+  return fitCard((max) => {
+    const elements: CardElement[] = [];
+    if (done) elements.push(markdown(done));
+    elements.push(keyValues(rows));
+    if (returned?.comment) elements.push(markdown(`<font color='orange'>**修改意见**（${md(nameIn(view, returned.userId))}）：${md(clip(returned.comment, CARD_NOTE_CHARS).text)}</font>`));
+    const previous = previousReturnLine(view, 'short');
+    if (previous) elements.push(markdown(previous));
+    if (decisions.length > 0) elements.push(hr(), markdown(['**审批经过**', ...truncateList(decisions, max)].join('\n')));
+    if (facts.length > 0) elements.push(hr(), keyValues(facts));
+    if (status === 'pending') elements.push(submitterButtons(lead.id, { withdraw: canWithdraw({ lead: { status }, steps: view.steps }) }));
+    else if (buttons.length > 0) elements.push(buttonRow(buttons));
+    return card(header(title, STATUS_COLORS[status] ?? 'grey', lead.projectName), elements, `${title} ${lead.projectName}`);
+  });
+}
+
+/**
+ * The brief text the submitter gets when a round ends (his living card is updated in place and makes no
+ * sound): returned (修改并重新提交 is on the card), approved, rejected.
+ */
+export function submitterOutcomeText({ view, event, step, by, comment }: SubmitterNoticeInput): string {
+  const { lead } = view;
+  const name = `「${userText(lead.projectName)}」（${lead.code}）`;
+  const who = userText(nameIn(view, by));
+  const said = comment ? `：${userText(clip(comment, CARD_NOTE_CHARS).text)}` : '';
+  switch (event) {
+    case 'returned':
+      return `您登记的项目${name}在${STEP_LABELS[step]}环节被 ${who} 退回修改${said}。请在项目卡片上点「修改并重新提交」。`;
+    case 'rejected':
+      return `您登记的项目${name}在${STEP_LABELS[step]}环节被 ${who} 驳回${said}，审批结束。`;
+    case 'approved': {
+      const row = view.steps.find((s) => s.step === step);
+      const agreed = row?.assignees.filter((a) => a.active && a.decision === 'approve').map((a) => userText(nameIn(view, a.userId))) ?? [];
+      const voters = agreed.length <= NAMED_VOTERS ? agreed.join('、') : `${agreed.slice(0, NAMED_VOTERS).join('、')} 等 ${agreed.length} 位领导`;
+      const how = row?.mode === 'all' ? `${STEP_LABELS[step]}会签通过：${voters} 同意` : `${STEP_LABELS[step]}：${who} 同意`;
+      return `您登记的项目${name}已审批通过（${how}）。请在项目卡片上点「登记项目进展」登记签约、注册、落地。`;
+    }
+    default:
+      return `您登记的项目${name}${STEP_LABELS[step]}已通过（${who} 同意）。`;
+  }
+}
+
+/** The submitter's earlier living card, after he resubmitted the lead from another card: no buttons, a pointer. */
+export function supersededLeadCard(view: ApprovalView): CardJson {
+  const { lead } = view;
+  return noticeCard(`已重新提交 · ${lead.code}`, [
+    `项目「${md(lead.projectName)}」（${md(lead.code)}）已修改并重新提交，最新进度见新的项目卡片，或发送「项目 ${md(lead.code)}」查看。`,
+  ], 'grey');
 }
 
 /** To assignees whose step the submitter withdrew. */
@@ -559,7 +656,7 @@ export function pendingCard(items: readonly WaitingLine[], now: Date, total = it
     return `${n + 1}. **${md(i.code)}** ${md(i.projectName)} · ${leadKindLabel(i.kind)} · ${md(i.town)} · ${STEP_LABELS[i.step]} · ${age}`;
   });
   const openButtons = items.slice(0, OPEN_BUTTONS).map((i, n) =>
-    button(`${n + 1}. ${i.code}`, { action: APPROVAL_ACTIONS.open, stepId: i.stepId }, 'default'),
+    button(`${n + 1}. ${i.code}`, { action: APPROVAL_ACTIONS.open, stepId: i.stepId, list: 'pending' }, 'default'),
   );
   return fitCard((max) => {
     const elements: CardElement[] = [

@@ -2,13 +2,10 @@
 // the submitter's 撤回 and 催办, 我的待办 (/pending) and 审批记录 (/history <code>).
 import { valueId, type ActionContext, type Bot } from '../../platform/bot/router.ts';
 import { z } from 'zod';
-import type { CardReply } from '../../platform/lark/types.ts';
+import type { CardJson, CardReply } from '../../platform/lark/types.ts';
 import { act, resendStepCard, type ActRequest, type ActResult } from '../approval/service.ts';
 import { APPROVAL_ACTIONS, historyCard, historyIds, pendingCard } from '../approval/cards.ts';
 import { auditTrail, countWaiting, loadWorkflow, waitingFor } from './store.ts';
-
-/** The oldest waiting items /pending lists (the card says how many wait in all). */
-const PENDING_LIMIT = 200;
 import { namesOf } from '../../platform/people.ts';
 import { canSee, listLeadsBySubmitter } from '../leads/store.ts';
 import { formatLeadCode, parseLeadCode } from '../leads/lead.ts';
@@ -24,7 +21,8 @@ const DecideValue = z.object({
   major: z.boolean().optional(),
 });
 const LeadValue = z.object({ leadId: valueId });
-const StepValue = z.object({ stepId: valueId });
+/** `list: 'pending'`: the button is on a 我的待办 card (a stale click refreshes that card). */
+const StepValue = z.object({ stepId: valueId, list: z.literal('pending').optional() });
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
@@ -44,6 +42,7 @@ async function onDecide(ctx: ActionContext<z.output<typeof DecideValue>>): Promi
     comment,
     major: decision === 'approve' && ctx.value.major === true,
     to: decision === 'transfer' ? text(ctx.form.to) : undefined,
+    messageId: ctx.event.messageId,
   };
   return answer(await act(ctx.services, ctx.person, req));
 }
@@ -70,17 +69,43 @@ async function ownToDo(db: Services['db'], openId: string): Promise<string> {
   return lines.join('\n');
 }
 
+/** The oldest waiting items /pending lists (the card says how many wait in all). */
+const PENDING_LIMIT = 200;
+
+/** 我的待办 of one person as it is now. */
+async function pendingCardFor(services: Services, openId: string): Promise<CardJson> {
+  const [items, total] = await Promise.all([waitingFor(services.db, openId, { take: PENDING_LIMIT }), countWaiting(services.db, openId)]);
+  return pendingCard(
+    items.map(({ step, lead }) => ({
+      leadId: lead.id,
+      stepId: step.id,
+      code: lead.code,
+      projectName: lead.projectName,
+      kind: lead.kind,
+      town: lead.town,
+      step: step.step as StepKind,
+      startedAt: step.startedAt,
+    })),
+    services.clock(),
+    total,
+  );
+}
+
 export function registerApproval(bot: Bot): void {
   bot.action(APPROVAL_ACTIONS.decide, DecideValue, onDecide);
 
   bot.action(APPROVAL_ACTIONS.withdraw, LeadValue, async (ctx) =>
-    answer(await act(ctx.services, ctx.person, { leadId: ctx.value.leadId, action: 'withdraw' })));
+    answer(await act(ctx.services, ctx.person, { leadId: ctx.value.leadId, action: 'withdraw', messageId: ctx.event.messageId })));
 
   bot.action(APPROVAL_ACTIONS.remind, LeadValue, async (ctx) =>
-    answer(await act(ctx.services, ctx.person, { leadId: ctx.value.leadId, action: 'remind' })));
+    answer(await act(ctx.services, ctx.person, { leadId: ctx.value.leadId, action: 'remind', messageId: ctx.event.messageId })));
 
-  bot.action(APPROVAL_ACTIONS.open, StepValue, async (ctx) =>
-    answer(await resendStepCard(ctx.services, ctx.person.openId, ctx.value.stepId)));
+  bot.action(APPROVAL_ACTIONS.open, StepValue, async (ctx) => {
+    const r = await resendStepCard(ctx.services, ctx.person.openId, ctx.value.stepId);
+    if (r.ok || ctx.value.list !== 'pending') return answer(r);
+    // A stale button of a 我的待办 card: the card becomes the list as it is now (no button for what is handled).
+    return { ...answer(r), card: await pendingCardFor(ctx.services, ctx.person.openId) };
+  });
 
   bot.command({
     name: 'pending',
@@ -95,25 +120,7 @@ export function registerApproval(bot: Bot): void {
         await ctx.reply(await ownToDo(ctx.services.db, ctx.person.openId));
         return;
       }
-      const [items, total] = await Promise.all([
-        waitingFor(ctx.services.db, ctx.person.openId, { take: PENDING_LIMIT }),
-        countWaiting(ctx.services.db, ctx.person.openId),
-      ]);
-      const card = pendingCard(
-        items.map(({ step, lead }) => ({
-          leadId: lead.id,
-          stepId: step.id,
-          code: lead.code,
-          projectName: lead.projectName,
-          kind: lead.kind,
-          town: lead.town,
-          step: step.step as StepKind,
-          startedAt: step.startedAt,
-        })),
-        ctx.services.clock(),
-        total,
-      );
-      await ctx.reply(card);
+      await ctx.reply(await pendingCardFor(ctx.services, ctx.person.openId));
     },
   });
 

@@ -13,18 +13,18 @@
 // against TX_OPTIONS.maxWait. Never call these functions inside another transaction.
 import { onLeadApproved } from '../push/push.ts';
 import { TX_OPTIONS, type Tx } from '../../platform/db/client.ts';
-import { enqueue, enqueuePatchRef, cardContent } from '../../platform/delivery/outbox.ts';
+import { enqueue, enqueuePatchMessage, enqueuePatchRef, cardContent, newestRefAt, stillPatchable, textContent } from '../../platform/delivery/outbox.ts';
 import type { CardJson, OutgoingMessage, ToastType } from '../../platform/lark/types.ts';
 import { loadHolders, namesOf, type Person } from '../../platform/people.ts';
 import {
   applyEffects, auditTrail, loadStep, loadWorkflow, WorkflowConflict, type LoadedWorkflow, type MessageEffect, type StepRow,
 } from './store.ts';
 import {
-  decide, restaff, STEP_LABELS, type Holders, type RefusalCode, type Role, type StepKind, type WorkflowAction,
+  decide, restaff, STEP_LABELS, type Effect, type Holders, type RefusalCode, type Role, type StepKind, type WorkflowAction,
 } from './workflow.ts';
 import type { Services } from '../../platform/bot/services.ts';
 import {
-  doneToast, idsToName, noAssigneeNotice, stepCard, submitterLeadCard, submitterNotice, transferNoteKey, withdrawnNotice,
+  doneToast, idsToName, noAssigneeNotice, stepCard, submitterLeadCard, submitterNotice, submitterOutcomeText, supersededLeadCard, transferNoteKey, withdrawnNotice,
   type ApprovalView, type ConfirmedDuplicates, type PreviousReturn,
 } from './cards.ts';
 import { leadsWithPendingStepOf } from './store.ts';
@@ -45,6 +45,12 @@ export const SUBMITTER_REF_TYPE = 'submitter';
 export function submitterNoticeRef(leadId: number, round: number, step: StepKind): string {
   return `${leadId}:${round}:${step}`;
 }
+
+/**
+ * The submitter's living card (submitterLeadCard) when it is not the form he clicked (Lead.cardMessageId):
+ * sent by the outbox with refType 'lead' and the lead's id as refId, and updated through enqueuePatchRef.
+ */
+export const LEAD_CARD_REF_TYPE = 'lead';
 
 // ---- serialising and retrying ------------------------------------------------------------------------
 
@@ -106,7 +112,9 @@ export async function loadView(tx: Tx, services: Services, loaded: LoadedWorkflo
   const { transferNotes, previousReturn, confirmedDuplicates } = await notesOf(tx, loaded);
   const ids = [...idsToName(loaded.lead, loaded.steps, holders), ...extraIds, ...(previousReturn ? [previousReturn.by] : [])];
   const names = await namesOf(tx, ids);
-  return { lead: loaded.lead, steps: loaded.steps, names, holders, tz: services.env.BOT_TIMEZONE, transferNotes, previousReturn, confirmedDuplicates };
+  const grants = await tx.roleGrant.findMany({ where: { userId: loaded.lead.submitterId, role: 'staff' }, select: { town: true } });
+  const submitterTowns = [...new Set(grants.flatMap((g) => (g.town ? [g.town] : [])))];
+  return { lead: loaded.lead, steps: loaded.steps, names, holders, tz: services.env.BOT_TIMEZONE, transferNotes, previousReturn, confirmedDuplicates, submitterTowns };
 }
 
 /** From the audit trail: the 转交 notes of this round's steps, and the 退回修改 that ended the previous round. */
@@ -172,10 +180,11 @@ export async function deliver(tx: Tx, services: Services, leadId: number, messag
         for (const userId of m.userIds) out.push(sendCard(userId, withdrawnNotice(view, m.step)));
         break;
       case 'notify_submitter': {
-        const notice = submitterNotice({ view, event: m.event, step: m.step, by: m.by, comment: m.comment });
-        // A progress notice carries 催办: tracked, so it loses the button once the lead leaves approval.
-        const ref = m.event === 'step_approved' ? { refType: SUBMITTER_REF_TYPE, refId: submitterNoticeRef(leadId, view.lead.round, m.step) } : undefined;
-        out.push(sendCard(m.userId, notice, ref));
+        // The submitter follows his lead on ONE living card, updated in place (refreshLivingCard). Only the
+        // end of a round gets a brief text as well (a patched card makes no sound): returned (he must act),
+        // approved (he records 签约 → 投产 next), rejected.
+        if (m.event === 'step_approved') break;
+        out.push({ op: 'send', receiveIdType: 'open_id', receiveId: m.userId, msgType: 'text', content: textContent(submitterOutcomeText({ view, event: m.event, step: m.step, by: m.by, comment: m.comment })) });
         break;
       }
       case 'notify_admins_no_assignee':
@@ -202,18 +211,113 @@ async function updateSubmitterNotices(tx: Tx, leadId: number, view: ApprovalView
   }
 }
 
+/** Effects after which a card about the lead shows something else (not a reminder, not an audit row alone). */
+const STATE_EFFECTS: ReadonlySet<Effect['type']> = new Set([
+  'lead_status', 'lead_major', 'step_started', 'assignee_decided', 'step_decided', 'step_cancelled', 'assignee_transferred', 'assignees_added', 'assignees_removed',
+]);
+
+export interface TransitionOptions {
+  /**
+   * The message whose callback answer already shows the new state (the card the person clicked): the living
+   * card is not patched when it is that message (a patch may reach Lark before the answer and be undone by it).
+   */
+  answeredMessageId?: string;
+}
+
+/**
+ * Every copy of every step card of the round (reviewers', approvers', experts', leaders') shows the lead as it
+ * is now: an earlier step's card no longer says 待审签 once a leader rejected, and buttons stay only on the
+ * copies of whoever may still act (stepCard). Copies queued by this very transition are left as rendered.
+ */
+async function refreshStepCopies(tx: Tx, view: ApprovalView, messages: readonly MessageEffect[]): Promise<void> {
+  const done = new Set<string>();
+  for (const m of messages) {
+    if (!('stepId' in m) || m.stepId === null) continue;
+    if (m.type === 'send_step_cards') for (const u of m.userIds) done.add(stepCopyRef(m.stepId, u));
+    if (m.type === 'update_step_cards') {
+      const step = view.steps.find((s) => s.id === m.stepId);
+      for (const a of step?.assignees ?? []) done.add(stepCopyRef(m.stepId, a.userId));
+    }
+  }
+  for (const step of view.steps) {
+    if (step.status === 'waiting') continue;
+    for (const userId of new Set(step.assignees.map((a) => a.userId))) {
+      const ref = stepCopyRef(step.id, userId);
+      if (done.has(ref)) continue;
+      await enqueuePatchRef(tx, STEP_REF_TYPE, ref, stepCard(view, step, userId));
+    }
+  }
+}
+
+/**
+ * The submitter's living card shows the lead as it is now: the form he submitted (Lead.cardMessageId, while
+ * Lark still lets it be updated) is patched; otherwise the card the outbox sent him (refType 'lead') is, and
+ * when there is none that may still be updated, a new one is sent.
+ */
+async function refreshLivingCard(tx: Tx, services: Services, view: ApprovalView, answeredMessageId?: string): Promise<void> {
+  const { lead } = view;
+  const card = submitterLeadCard(view);
+  const refId = String(lead.id);
+  if (lead.cardMessageId && lead.cardMessageAt && stillPatchable(lead.cardMessageAt, services.clock())) {
+    if (lead.cardMessageId !== answeredMessageId) await enqueuePatchMessage(tx, lead.cardMessageId, card, { refType: LEAD_CARD_REF_TYPE, refId });
+    return;
+  }
+  const newest = await newestRefAt(tx, LEAD_CARD_REF_TYPE, refId);
+  if (newest && stillPatchable(newest)) {
+    await enqueuePatchRef(tx, LEAD_CARD_REF_TYPE, refId, card);
+    return;
+  }
+  await enqueue(tx, [sendCard(lead.submitterId, card, { refType: LEAD_CARD_REF_TYPE, refId })]);
+}
+
+/**
+ * Makes `messageId` (the form the submitter just submitted) the lead's living card, IN THE TRANSACTION THAT
+ * SUBMITS IT, before the approval starts. An earlier living card (a form submitted before, or one the outbox
+ * sent) is turned into a pointer without buttons once the round has started (see supersedeLivingCards).
+ * Returns the earlier message id, if any.
+ */
+export async function adoptLivingCard(tx: Tx, services: Services, leadId: number, messageId: string): Promise<string | null> {
+  const before = await tx.lead.findUniqueOrThrow({ where: { id: leadId }, select: { cardMessageId: true } });
+  await tx.lead.update({ where: { id: leadId }, data: { cardMessageId: messageId, cardMessageAt: services.clock() } });
+  return before.cardMessageId;
+}
+
+/** After a resubmission from another card: the earlier living cards point to the new one and lose their buttons. */
+export async function supersedeLivingCards(tx: Tx, services: Services, leadId: number, earlier: string | null): Promise<void> {
+  const loaded = await loadWorkflow(tx, leadId);
+  if (!loaded) return;
+  const view = await loadView(tx, services, loaded, {});
+  const card = supersededLeadCard(view);
+  if (earlier && earlier !== loaded.lead.cardMessageId) await enqueuePatchMessage(tx, earlier, card, { refType: LEAD_CARD_REF_TYPE, refId: String(leadId) });
+  await enqueuePatchRef(tx, LEAD_CARD_REF_TYPE, String(leadId), card);
+}
+
+/** The submitter's living card as it is now (the answer to his submit), read in the caller's transaction. */
+export async function livingCardOf(tx: Tx, services: Services, leadId: number, done?: string): Promise<CardJson | undefined> {
+  const loaded = await loadWorkflow(tx, leadId);
+  if (!loaded) return undefined;
+  const holders = await loadHolders(tx, services.env.BOT_ADMINS);
+  return submitterLeadCard(await loadView(tx, services, loaded, holders), done);
+}
+
 /** Applies a transition's effects and delivers its messages, in the caller's transaction. */
-export async function applyTransition(tx: Tx, services: Services, leadId: number, effects: Parameters<typeof applyEffects>[2], holders: Holders, now: Date): Promise<ApprovalView | undefined> {
+export async function applyTransition(tx: Tx, services: Services, leadId: number, effects: Parameters<typeof applyEffects>[2], holders: Holders, now: Date, opts: TransitionOptions = {}): Promise<ApprovalView | undefined> {
   const messages = await applyEffects(tx, leadId, effects, now);
   // 靶向推送: chats following the lead's industry chain hear of it once it is approved.
   if (effects.some((e) => e.type === 'lead_status' && e.to === 'approved')) await onLeadApproved(tx, services, leadId);
   let view = await deliver(tx, services, leadId, messages, holders, now);
-  if (effects.some((e) => e.type === 'lead_status' && e.from === 'pending')) {
-    if (!view) {
-      const loaded = await loadWorkflow(tx, leadId);
-      view = loaded ? await loadView(tx, services, loaded, holders) : undefined;
-    }
-    if (view) await updateSubmitterNotices(tx, leadId, view);
+  const leftApproval = effects.some((e) => e.type === 'lead_status' && e.from === 'pending');
+  const changed = effects.some((e) => STATE_EFFECTS.has(e.type));
+  if (!leftApproval && !changed) return view;
+  if (!view) {
+    const loaded = await loadWorkflow(tx, leadId);
+    view = loaded ? await loadView(tx, services, loaded, holders) : undefined;
+  }
+  if (!view) return view;
+  if (leftApproval) await updateSubmitterNotices(tx, leadId, view);
+  if (changed) {
+    await refreshStepCopies(tx, view, messages);
+    await refreshLivingCard(tx, services, view, opts.answeredMessageId);
   }
   return view;
 }
@@ -230,6 +334,8 @@ export interface ActRequest {
   major?: boolean;
   /** Transfer target. */
   to?: string;
+  /** The message clicked (its callback answer shows the new state). */
+  messageId?: string;
 }
 
 export type ActResult =
@@ -280,7 +386,7 @@ export async function act(services: Services, person: Person, req: ActRequest): 
       return { ok: false, code: r.code, reason: r.reason, toastType: FORBIDDEN.has(r.code) ? 'error' : 'warning', ...(card ? { card } : {}) };
     }
 
-    const after = (await applyTransition(tx, services, req.leadId, r.effects, holders, now)) ?? view;
+    const after = (await applyTransition(tx, services, req.leadId, r.effects, holders, now, { answeredMessageId: req.messageId })) ?? view;
     let card: CardJson | undefined;
     let stepAfter: StepRow | undefined;
     if (req.stepId !== undefined) {

@@ -30,9 +30,17 @@ import { loadWorkflow } from './store.ts';
 import { loadHolders } from '../../platform/people.ts';
 import { resubmit, submit } from './workflow.ts';
 import type { Services } from '../../platform/bot/services.ts';
-import { applyTransition } from './service.ts';
+import { adoptLivingCard, applyTransition, supersedeLivingCards } from './service.ts';
 
-export async function startApproval(tx: Tx, services: Services, leadId: number): Promise<void> {
+export interface StartOptions {
+  /**
+   * The message of the form the submitter just submitted: it becomes the lead's living card (the caller
+   * answers the callback with livingCardOf). Without it the living card is sent as a new message.
+   */
+  cardMessageId?: string;
+}
+
+export async function startApproval(tx: Tx, services: Services, leadId: number, opts: StartOptions = {}): Promise<void> {
   const loaded = await loadWorkflow(tx, leadId);
   if (!loaded) throw new Error(`startApproval: lead ${leadId} does not exist`);
   if (loaded.steps.length > 0) throw new Error(`startApproval: lead ${leadId} already has approval steps`);
@@ -41,10 +49,11 @@ export async function startApproval(tx: Tx, services: Services, leadId: number):
   const t = submit(loaded.state.lead, services.office, holders, now);
   // createLead recorded 'submit' already (with the submitter's role): drop the workflow's own.
   const effects = t.effects.filter((e) => !(e.type === 'audit' && e.action === 'submit'));
-  await applyTransition(tx, services, leadId, effects, holders, now);
+  if (opts.cardMessageId) await adoptLivingCard(tx, services, leadId, opts.cardMessageId);
+  await applyTransition(tx, services, leadId, effects, holders, now, { answeredMessageId: opts.cardMessageId });
 }
 
-export async function startResubmission(tx: Tx, services: Services, leadId: number): Promise<void> {
+export async function startResubmission(tx: Tx, services: Services, leadId: number, opts: StartOptions = {}): Promise<void> {
   const loaded = await loadWorkflow(tx, leadId);
   if (!loaded) throw new Error(`startResubmission: lead ${leadId} does not exist`);
   const { lead } = loaded.state;
@@ -58,5 +67,13 @@ export async function startResubmission(tx: Tx, services: Services, leadId: numb
   const holders = await loadHolders(tx, services.env.BOT_ADMINS);
   const r = resubmit(loaded.state, { id: lead.submitterId, roles: [] }, services.office, holders, now);
   if (!r.ok) throw new Error(`startResubmission: lead ${leadId}: ${r.reason}`);
+  if (opts.cardMessageId) {
+    // Edited from another card than the living one (e.g. the /lead card): that card becomes the living one.
+    const earlier = await adoptLivingCard(tx, services, leadId, opts.cardMessageId);
+    const moved = earlier !== opts.cardMessageId;
+    await applyTransition(tx, services, leadId, r.effects, holders, now, { answeredMessageId: opts.cardMessageId });
+    if (moved) await supersedeLivingCards(tx, services, leadId, earlier);
+    return;
+  }
   await applyTransition(tx, services, leadId, r.effects, holders, now);
 }

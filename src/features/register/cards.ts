@@ -1,6 +1,6 @@
 // Cards of the registration feature besides the form: choosing the kind, a possible duplicate, the
-// confirmation after submitting, one lead, and lists of leads (我的项目 / 查询).
-import { clip, STATUS_COLORS, submitterButtons } from '../approval/cards.ts';
+// one lead, and lists of leads (我的项目 / 查询).
+import { STATUS_COLORS, submitterButtons } from '../approval/cards.ts';
 import type { CardJson } from '../../platform/lark/types.ts';
 import {
   button, buttonRow, card, fitCard, header, hr, keyValues, listItem, markdown, redText, truncateList, moreItems,
@@ -17,7 +17,7 @@ import {
 } from '../approval/workflow.ts';
 import { localDateTime } from '../../platform/time.ts';
 import { nextStage, STAGE_LABELS } from '../lifecycle/lifecycle.ts';
-import type { LeadRow, LeadWithSteps } from '../leads/store.ts';
+import type { LeadWithSteps } from '../leads/store.ts';
 
 type Steps = LeadWithSteps['steps'];
 
@@ -123,38 +123,6 @@ export function duplicateCard(lead: LeadInput, duplicates: Array<DuplicateView |
     button('返回修改', { action: 'register.back', draftId }, 'default'),
   ]));
   const c = card(header('可能重复登记', 'orange'), elements);
-  assertValidCard(c);
-  return c;
-}
-
-// ---- after submitting --------------------------------------------------------------------------------
-
-/** 项目简介 on the 已提交 card is cut to this many characters (the whole text is on the lead card). */
-const SUBMITTED_SUMMARY_MAX = 300;
-
-/** Cuts `text` to `max` characters (code points), marking the cut with …. */
-export function submittedCard(lead: LeadRow, opts: { resubmitted: boolean }): CardJson {
-  const { summary } = lead;
-  const rows: KeyValue[] = [
-    ['项目编号', lead.code],
-    ['项目名称', lead.projectName],
-    ['状态', leadStatusText(lead)],
-  ];
-  if (opts.resubmitted) rows.push(['审批轮次', `第 ${lead.round} 轮`]);
-  if (lead.major) rows.push(['重大项目', '是（一事一议）']);
-  const elements: CardElement[] = [
-    keyValues(rows),
-    hr(),
-    keyValues([
-      ...leadSummaryRows(lead, { includeContact: true }),
-      ...(summary?.trim() ? [['项目简介', clip(summary, SUBMITTED_SUMMARY_MAX).text] as KeyValue] : []),
-    ]),
-    hr(),
-    markdown(`已进入审批，结果会通知您。发送「项目 ${md(lead.code)}」可查看进度，发送「我的项目」可查看您登记的全部项目。在有人处理之前，您可以撤回。`, 'notation'),
-    submitterButtons(lead.id),
-  ];
-  const title = `${opts.resubmitted ? '已重新提交' : '已提交'} · ${lead.code}`;
-  const c = card(header(title, 'green'), elements, `${title} ${lead.projectName}`);
   assertValidCard(c);
   return c;
 }

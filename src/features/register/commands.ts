@@ -2,7 +2,7 @@
 // The conversation lives in ./register/flow.ts, the lists and the lead card in ./register/views.ts.
 import type { Bot } from '../../platform/bot/router.ts';
 import { DraftValue, EditValue, KindValue, onBack, onConfirm, onEdit, onKind, onPastedText, onSubmit, runRegister, SubmitValue } from './flow.ts';
-import { runFind, runLead, runMy } from './views.ts';
+import { onWaiting, runFind, runLead, runMy, WAITING_ACTION, WaitingValue } from './views.ts';
 
 export function registerRegistration(bot: Bot): void {
   bot.command({
@@ -43,4 +43,5 @@ export function registerRegistration(bot: Bot): void {
   bot.action('register.confirm', DraftValue, onConfirm);
   bot.action('register.back', DraftValue, onBack);
   bot.action('register.edit', EditValue, onEdit);
+  bot.action(WAITING_ACTION, WaitingValue, onWaiting);
 }

@@ -15,15 +15,18 @@ import {
 } from '../leads/lead.ts';
 import { localParts } from '../../platform/time.ts';
 import { startApproval, startResubmission } from '../approval/start.ts';
+import { livingCardOf } from '../approval/service.ts';
 import { toast, valueId, type ActionContext, type MessageContext } from '../../platform/bot/router.ts';
 import { z } from 'zod';
 import type { Services } from '../../platform/bot/services.ts';
 import { registeringRole, registrationRefusal } from './access.ts';
-import { duplicateCard, kindChooserCard, leadStatusText, submittedCard, type DuplicateView, type HiddenDuplicateView } from './cards.ts';
+import { duplicateCard, kindChooserCard, leadStatusText, type DuplicateView, type HiddenDuplicateView } from './cards.ts';
 import { leadFormCard } from './form.ts';
 import { looksLikeLead, parsePastedLead } from '../leads/paste.ts';
 import { AppError, cardFailure, ERRORS } from '../../platform/errors.ts';
 import { TX_OPTIONS, type Tx } from '../../platform/db/client.ts';
+import { noticeCard } from '../../platform/cards/kit.ts';
+import { md } from '../../platform/cards/template.ts';
 
 
 const GONE = ERRORS.REGISTRATION_GONE.msg;
@@ -166,6 +169,11 @@ export async function onEdit(ctx: ActionContext<z.output<typeof EditValue>>): Pr
   // Whose lead it is comes first: someone else is told that, not which role they lack.
   const lead = await findLeadById(ctx.services.db, ctx.value.leadId);
   const why = editRefusal(lead, ctx.person);
+  if (lead && why && lead.submitterId === ctx.person.openId) {
+    // A stale 修改并重新提交 (the lead was resubmitted meanwhile): the clicked card shows the lead as it is now.
+    const card = await ctx.services.db.$transaction((tx) => livingCardOf(tx, ctx.services, lead.id), TX_OPTIONS);
+    return { toast: { type: 'warning', content: why }, ...(card ? { card } : {}) };
+  }
   if (why || !lead) return toast('error', why ?? '未找到该项目。');
   const refusal = await registrationRefusal(ctx.services, ctx.person);
   if (refusal) return toast('error', refusal);
@@ -259,9 +267,11 @@ async function save(ctx: ActionContext<unknown>, lead: LeadInput, opts: { editId
   const now = services.clock();
   const role = registeringRole(person);
   const major = reachesMajorThreshold(lead, services.office);
-  let row: LeadRow;
+  // The form being submitted becomes the lead's living card (updated in place at every step).
+  const cardMessageId = ctx.event.messageId;
+  let saved: { row: LeadRow; card: CardJson | undefined };
   try {
-    row = await services.db.$transaction(async (tx) => {
+    saved = await services.db.$transaction(async (tx) => {
       if (draftId !== undefined && !(await takeDraft(tx, draftId, person.openId))) throw new AppError(ERRORS.REGISTRATION_GONE);
       let id: number;
       if (editId !== undefined) {
@@ -270,17 +280,20 @@ async function save(ctx: ActionContext<unknown>, lead: LeadInput, opts: { editId
         // Scored before approval starts, so the approval card shows the tier.
         await scoreAndStore(tx, updated.id, services.office);
         if (draftId !== undefined) await recordConfirmedDuplicates(tx, { ...updated, round: updated.round + 1 }, lead, person.openId, role, now);
-        await startResubmission(tx, services, updated.id);
+        await startResubmission(tx, services, updated.id, { cardMessageId });
         id = updated.id;
       } else {
         const created = await createLead(tx, { lead, submitterId: person.openId, year: yearOf(services, now), major, role, now });
         await scoreAndStore(tx, created.id, services.office);
         if (draftId !== undefined) await recordConfirmedDuplicates(tx, created, lead, person.openId, role, now);
-        await startApproval(tx, services, created.id);
+        await startApproval(tx, services, created.id, { cardMessageId });
         id = created.id;
       }
       // As the approval left it (status, round, major).
-      return tx.lead.findUniqueOrThrow({ where: { id } });
+      const done = editId !== undefined
+        ? '✅ 已重新提交，审批从第一个环节重新开始。这张卡片会随审批进度更新。'
+        : '✅ 已提交，进入审批。这张卡片会随审批进度更新；在有人处理之前，您可以撤回。';
+      return { row: await tx.lead.findUniqueOrThrow({ where: { id } }), card: cardMessageId ? await livingCardOf(tx, services, id, done) : undefined };
     }, TX_OPTIONS);
   } catch (err) {
     if (err instanceof AppError) return toast('error', err.spec.msg);
@@ -288,10 +301,19 @@ async function save(ctx: ActionContext<unknown>, lead: LeadInput, opts: { editId
   }
   services.kickOutbox();
   const resubmitted = editId !== undefined;
+  const { row, card } = saved;
   return {
     toast: { type: 'success', content: `${resubmitted ? '已重新提交' : '已提交'}：${row.code}` },
-    card: submittedCard(row, { resubmitted }),
+    // Without the clicked message's id the living card was sent as a new message: the form just says so.
+    card: card ?? submittedNote(row, resubmitted),
   };
+}
+
+/** The submitted form when its message id is unknown: the living card went out as a new message. */
+function submittedNote(row: LeadRow, resubmitted: boolean): CardJson {
+  return noticeCard(`${resubmitted ? '已重新提交' : '已提交'} · ${row.code}`, [
+    `项目「${md(row.projectName)}」（${md(row.code)}）已进入审批，进度见项目卡片，或发送「项目 ${md(row.code)}」查看。`,
+  ], 'green');
 }
 
 // ---- a possible duplicate ----------------------------------------------------------------------------

@@ -1,7 +1,10 @@
 // Looking at leads: 我的项目 (/my), 查询 (/find <keyword>), 项目 (/lead <code>), with the visibility rule:
 // town staff see their own town's leads (and their own), reviewers, approvers, experts, leaders and admins see all.
 import { loadWorkflow, waitingFor } from '../approval/store.ts';
-import { APPROVAL_ACTIONS } from '../approval/cards.ts';
+import { resendStepCard } from '../approval/service.ts';
+import { z } from 'zod';
+import { valueId, type ActionContext } from '../../platform/bot/router.ts';
+import type { CardJson, CardReply } from '../../platform/lark/types.ts';
 import { mayUpdateLifecycle } from '../lifecycle/lifecycle.ts';
 import { MENU_ACTION } from '../../platform/bot/router.ts';
 import { button, type CardElement } from '../../platform/cards/kit.ts';
@@ -28,12 +31,32 @@ const MAX_KEYWORD = 50;
  * The buttons of one lead in a list: 查看 (its card), 登记进展 (approved, for who may record it), 待我审批
  * (its approval step waits for the viewer: a fresh copy of the step card).
  */
-function leadButtons(lead: LeadWithSteps, person: Person, waiting: Map<number, number>): CardElement[] {
+function leadButtons(lead: LeadWithSteps, person: Person, waiting: Map<number, number>, list: ListRef): CardElement[] {
   const out = [button('查看', { action: MENU_ACTION, command: 'lead', args: lead.code })];
   if (lead.status === 'approved' && mayUpdateLifecycle(person, lead)) out.push(button('登记进展', { action: MENU_ACTION, command: 'stage', args: lead.code }));
   const stepId = waiting.get(lead.id);
-  if (stepId !== undefined) out.push(button('待我审批', { action: APPROVAL_ACTIONS.open, stepId }, 'primary'));
+  if (stepId !== undefined) out.push(button('待我审批', { action: WAITING_ACTION, stepId, ...list }, 'primary'));
   return out;
+}
+
+/** 待我审批 on a list card: a fresh copy of the step card, or (already handled) the list redrawn as it is now. */
+export const WAITING_ACTION = 'register.waiting';
+/** Which list a 待我审批 button is on, so a stale click can redraw it. */
+type ListRef = { list: 'my' } | { list: 'find'; q: string };
+export const WaitingValue = z.object({
+  stepId: valueId,
+  list: z.enum(['my', 'find']).optional(),
+  q: z.string().max(MAX_KEYWORD).optional(),
+});
+
+export async function onWaiting(ctx: ActionContext<z.output<typeof WaitingValue>>): Promise<CardReply> {
+  const r = await resendStepCard(ctx.services, ctx.person.openId, ctx.value.stepId);
+  if (r.ok) return { toast: { type: 'success', content: r.toast } };
+  const toast = { type: r.toastType, content: r.reason };
+  const { list, q } = ctx.value;
+  if (list === 'my') return { toast, card: await myListCard(ctx.services, ctx.person) };
+  if (list === 'find' && q) return { toast, card: await findListCard(ctx.services, ctx.person, q) };
+  return { toast };
 }
 
 /** Lead id → the step that waits for `person` on it. */
@@ -42,17 +65,37 @@ async function waitingSteps(services: Services, person: Person, leads: readonly 
   return new Map(items.map(({ step, lead }) => [lead.id, step.id]));
 }
 
-export async function runMy(ctx: MessageContext): Promise<void> {
-  const { leads, total } = await listLeadsBySubmitter(ctx.services.db, ctx.person.openId, LIST_LIMIT);
-  const waiting = await waitingSteps(ctx.services, ctx.person, leads);
-  await ctx.reply(leadListCard(
+async function myListCard(services: Services, person: Person): Promise<CardJson> {
+  const { leads, total } = await listLeadsBySubmitter(services.db, person.openId, LIST_LIMIT);
+  const waiting = await waitingSteps(services, person, leads);
+  return leadListCard(
     `我的项目（共 ${total} 项）`,
     leads.map((l) => leadLine(l)),
     total,
     '您还没有登记过项目。发送「登记」开始登记。',
     total > 0 ? '点「查看」打开项目详情和审批进度。' : '',
-    leads.map((l) => leadButtons(l, ctx.person, waiting)),
-  ));
+    leads.map((l) => leadButtons(l, person, waiting, { list: 'my' })),
+  );
+}
+
+export async function runMy(ctx: MessageContext): Promise<void> {
+  await ctx.reply(await myListCard(ctx.services, ctx.person));
+}
+
+async function findListCard(services: Services, person: Person, keyword: string): Promise<CardJson> {
+  const parsed = parseLeadCode(keyword);
+  const code = parsed ? formatLeadCode(parsed.year, parsed.seq) : undefined;
+  const { leads, total } = await searchLeads(services.db, person, keyword, normalizeCompanyName(keyword), code, LIST_LIMIT);
+  const waiting = await waitingSteps(services, person, leads);
+  const scope = seesAll(person) ? '' : person.town ? `（${person.town}及您登记的项目）` : '（您登记的项目）';
+  return leadListCard(
+    `查询「${keyword}」：共 ${total} 项`,
+    leads.map((l) => leadLine(l, { town: true })),
+    total,
+    `没有找到项目名称或企业名称含「${md(keyword)}」的项目${scope}。`,
+    scope ? `查询范围${scope}` : '',
+    leads.map((l) => leadButtons(l, person, waiting, { list: 'find', q: keyword })),
+  );
 }
 
 export async function runFind(ctx: MessageContext): Promise<void> {
@@ -61,19 +104,7 @@ export async function runFind(ctx: MessageContext): Promise<void> {
     await ctx.reply('请在指令后写上关键词，如：查询 氢能 或 /find 如皋光电。可按项目名称或企业名称查询。');
     return;
   }
-  const parsed = parseLeadCode(keyword);
-  const code = parsed ? formatLeadCode(parsed.year, parsed.seq) : undefined;
-  const { leads, total } = await searchLeads(ctx.services.db, ctx.person, keyword, normalizeCompanyName(keyword), code, LIST_LIMIT);
-  const waiting = await waitingSteps(ctx.services, ctx.person, leads);
-  const scope = seesAll(ctx.person) ? '' : ctx.person.town ? `（${ctx.person.town}及您登记的项目）` : '（您登记的项目）';
-  await ctx.reply(leadListCard(
-    `查询「${keyword}」：共 ${total} 项`,
-    leads.map((l) => leadLine(l, { town: true })),
-    total,
-    `没有找到项目名称或企业名称含「${md(keyword)}」的项目${scope}。`,
-    scope ? `查询范围${scope}` : '',
-    leads.map((l) => leadButtons(l, ctx.person, waiting)),
-  ));
+  await ctx.reply(await findListCard(ctx.services, ctx.person, keyword));
 }
 
 export async function runLead(ctx: MessageContext): Promise<void> {

@@ -160,6 +160,40 @@ export async function enqueuePatchRef(db: DbOrTx, refType: string, refId: string
   return rows.length;
 }
 
+/**
+ * "Show this card in that message now": a patch of one Lark message the bot sent (e.g. a card a user clicked,
+ * whose id came with the callback). Updates in a row collapse: a waiting patch of the message gets the newest
+ * card. `ref` names what the card is about (kept on the row, for the logs).
+ */
+export async function enqueuePatchMessage(db: DbOrTx, messageId: string, card: CardJson, ref?: { refType: string; refId: string }): Promise<void> {
+  assertValidCard(card);
+  const content = cardContent(card);
+  const waiting = await db.outboxMessage.updateMany({ where: { op: 'patch', status: 'pending', targetId: messageId }, data: { content } });
+  if (waiting.count > 0) return;
+  const now = new Date();
+  await db.outboxMessage.create({
+    data: {
+      uuid: randomUUID(), op: 'patch', msgType: 'interactive', content, targetId: messageId,
+      refType: ref?.refType ?? null, refId: ref?.refId ?? null, status: 'pending', nextAttemptAt: now, createdAt: now,
+    },
+  });
+}
+
+/** When the newest card about (refType, refId) that may still be updated (sent or on its way) was queued; undefined: none. */
+export async function newestRefAt(db: DbOrTx, refType: string, refId: string): Promise<Date | undefined> {
+  const row = await db.outboxMessage.findFirst({
+    where: { refType, refId, op: { in: ['send', 'reply'] }, msgType: 'interactive', status: { in: ['pending', 'sending', 'sent'] } },
+    orderBy: { id: 'desc' },
+    select: { createdAt: true },
+  });
+  return row?.createdAt;
+}
+
+/** Whether a card queued at `at` may still be updated (Lark: 14 days, with a day's margin). */
+export function stillPatchable(at: Date, now: Date = new Date()): boolean {
+  return at.getTime() >= now.getTime() - PATCHABLE_MS;
+}
+
 /** Lark message ids of every delivered message about (refType, refId), oldest first. */
 export async function messageIdsForRef(db: DbOrTx, refType: string, refId: string): Promise<string[]> {
   const rows = await db.outboxMessage.findMany({

@@ -1000,6 +1000,8 @@ function drawChatHead() {
     ? `${me ? me.name : ''} 在群聊中发言：消息会自动 @${app.bot.name}。`
     : `${me ? me.name : ''} 与 ${app.bot.name} 的单聊。`;
   $('composer-label').textContent = `以 ${me ? me.name : ''} 的身份发送消息`;
+  // Like the Lark client, the bot's custom menu sits under its private chat only.
+  $('bot-menu').hidden = !(info && info.kind === 'p2p');
 }
 
 async function selectPerson(openId) {
@@ -1110,6 +1112,16 @@ async function sendFile() {
   burst();
 }
 
+/** A tap on the bot's menu: the sandbox sends application.bot.menu_v6, as Lark does; the answer comes to this chat. */
+async function tapMenu(key) {
+  try {
+    await request('POST', '/sandbox/api/menu', { from: app.person, key });
+  } catch (err) {
+    toast('error', err.message);
+  }
+  burst();
+}
+
 function showChosenFile() {
   const input = $('composer-file');
   const file = input.files && input.files[0];
@@ -1129,6 +1141,9 @@ function wireComposer() {
     }
   });
   $('send-file').addEventListener('click', () => void sendFile());
+  for (const b of document.querySelectorAll('#bot-menu [data-menu-key]')) {
+    b.addEventListener('click', () => void tapMenu(b.dataset.menuKey));
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------

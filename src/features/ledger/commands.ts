@@ -70,7 +70,7 @@ async function runLedger(ctx: MessageContext): Promise<void> {
     return;
   }
   const tz = services.env.BOT_TIMEZONE;
-  const { data, leads } = await ledgerBuffer(services.db, { year, town, viewer, tz, officeName: services.office.name });
+  const { data, leads } = await ledgerBuffer(services.db, { year, town, viewer, tz, officeName: services.office.name, now: services.clock() });
   if (leads === 0) {
     await ctx.reply(`${year} 年${town ?? ''}没有${seesAll(viewer) ? '' : '您可查看的'}登记项目，未生成台账。`);
     return;

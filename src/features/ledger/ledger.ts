@@ -68,6 +68,8 @@ export interface LedgerQuery {
   viewer?: Viewer;
   tz: string;
   officeName: string;
+  /** The export's moment, for the title row (default: the wall clock). */
+  now?: Date;
 }
 
 /** The where clause of a ledger: the year's registrations (office clock), the town, what the viewer may see. */
@@ -163,7 +165,7 @@ export async function writeLedger(db: Db, q: LedgerQuery, out: Writable): Promis
   wb.creator = '科招助手';
   const ws = wb.addWorksheet(LEDGER_SHEET, { views: [{ state: 'frozen', xSplit: 2, ySplit: 2 }] });
   ws.columns = LEDGER_COLUMNS.map((c) => ({ width: c.width }));
-  const title = ws.addRow([`${q.officeName}${q.year}年科技招商项目台账${q.town ? `（${q.town}）` : ''}（导出日期 ${localDate(new Date(), q.tz)}）`]);
+  const title = ws.addRow([`${q.officeName}${q.year}年科技招商项目台账${q.town ? `（${q.town}）` : ''}（导出日期 ${localDate(q.now ?? new Date(), q.tz)}）`]);
   title.font = { bold: true, size: 14 };
   title.commit();
   const head = ws.addRow(LEDGER_COLUMNS.map((c) => c.header));

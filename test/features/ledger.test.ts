@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBot, cardOf } from '../support/harness.ts';
 import { cardText, replyCard } from '../support/cards.ts';
 import { runScript } from '../support/process.ts';
-import { LEDGER_COLUMNS, LEDGER_SHEET } from '../../src/features/ledger/ledger.ts';
+import { LEDGER_COLUMNS, LEDGER_SHEET, ledgerBuffer } from '../../src/features/ledger/ledger.ts';
 import { STANDIN_BOT, type DeliveredMessage } from '../../src/sandbox/standin.ts';
 
 const ADMIN = 'ou_admin0001';
@@ -213,6 +213,15 @@ describe('/leads export (项目台账)', () => {
     expect(bot.lastText(STAFF_BP)).toContain('2031 年没有您可查看的登记项目');
   });
 
+  it('reads the leads page by page: every lead once, in code order, whatever the page size', async () => {
+    const all = await db().lead.findMany({ where: { createdAt: { gte: new Date('2022-12-31T16:00:00Z'), lt: new Date('2023-12-31T16:00:00Z') } }, orderBy: { id: 'asc' }, select: { code: true } });
+    for (const pageSize of [1, 2, 5]) {
+      const { data, leads } = await ledgerBuffer(db(), { year: 2023, tz: 'Asia/Shanghai', officeName: '如皋市', pageSize });
+      expect(leads).toBe(all.length);
+      expect(codesIn(await loadSheet(data))).toEqual(all.map((l) => l.code));
+    }
+  });
+
   it('is written by npm run leads:export for one town to a file', async () => {
     const out = join(dir, 'ledger.xlsx');
     const r = await runScript('leads-export.ts', ['--year', '2023', '--town', '白蒲镇', '--out', out], { DATABASE_URL: bot.databaseUrl.url });
@@ -225,5 +234,5 @@ describe('/leads export (项目台账)', () => {
     const bad = await runScript('leads-export.ts', ['--town', '火星镇'], { DATABASE_URL: bot.databaseUrl.url });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('unknown town "火星镇"');
-  });
+  }, 120_000); // two child processes (tsx) on a busy machine
 });

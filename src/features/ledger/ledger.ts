@@ -70,6 +70,8 @@ export interface LedgerQuery {
   officeName: string;
   /** The export's moment, for the title row (default: the wall clock). */
   now?: Date;
+  /** Leads read per query (default LEDGER_PAGE). */
+  pageSize?: number;
 }
 
 /** The where clause of a ledger: the year's registrations (office clock), the town, what the viewer may see. */
@@ -175,10 +177,11 @@ export async function writeLedger(db: Db, q: LedgerQuery, out: Writable): Promis
 
   const activities = new Map((await db.activity.findMany({ select: { id: true, name: true } })).map((a) => [a.id, a.name]));
   const where = ledgerWhere(q);
+  const pageSize = q.pageSize ?? LEDGER_PAGE;
   let after = 0;
   let count = 0;
   for (;;) {
-    const page: PageLead[] = await db.lead.findMany({ where: { AND: [where, { id: { gt: after } }] }, orderBy: { id: 'asc' }, take: LEDGER_PAGE, include: pageInclude });
+    const page: PageLead[] = await db.lead.findMany({ where: { AND: [where, { id: { gt: after } }] }, orderBy: { id: 'asc' }, take: pageSize, include: pageInclude });
     if (page.length === 0) break;
     const ids = page.map((l) => l.id);
     const people = page.flatMap((l) => [l.submitterId, ...l.steps.flatMap((s) => s.assignees.map((a) => a.userId))]);
@@ -194,7 +197,7 @@ export async function writeLedger(db: Db, q: LedgerQuery, out: Writable): Promis
     }
     count += page.length;
     after = page[page.length - 1].id;
-    if (page.length < LEDGER_PAGE) break;
+    if (page.length < pageSize) break;
   }
   if (count === 0) ws.addRow([q.viewer ? '（没有您可查看的项目）' : '（没有项目）']).commit();
   ws.commit();

@@ -54,7 +54,7 @@ const lead = (town: string, kind: LeadKind, outcome: DemoOutcome, daysAgo: numbe
 /** The demo leads: seven towns, five kinds, every approval state. */
 export const DEMO_LEADS: readonly DemoLead[] = [
   // 丁堰镇
-  lead('丁堰镇', 'tech', 'approved', 120, { project_name: '高精度光学镜片研发及产业化项目', company_name: '如皋明镜光学科技有限公司', industry: '精密光学制造', source_region: '上海', investment_wan: 3200, hightech_field: '先进制造与自动化', stage: '产业化', invention_patents: 3, utility_models: 6, summary: '非球面光学镜片精密模压技术，团队来自上海光机所。' }, { activitySeq: 5 }),
+  lead('丁堰镇', 'tech', 'approved', 120, { project_name: '高精度光学镜片研发及产业化项目', company_name: '如皋明镜光学科技有限公司', industry: '精密光学制造', source_region: '上海', investment_wan: 3200, hightech_field: '先进制造与自动化', stage: '产业化', invention_patents: 3, utility_models: 6, summary: '非球面光学镜片精密模压技术，团队来自上海光机所。', referrer: '上海如皋商会', referrer_type: 'unit' }, { activitySeq: 5 }),
   lead('丁堰镇', 'tech', 'approved', 75, { project_name: '新能源汽车电驱壳体精密加工项目', company_name: '江苏丁堰汽配科技有限公司', industry: '汽车及核心零部件', source_region: '苏州', investment_wan: 2800, hightech_field: '先进制造与自动化', invention_patents: 2, utility_models: 4 }),
   lead('丁堰镇', 'service', 'at_review', 3, { project_name: '科技成果转移服务中心', company_name: '南通科联技术转移有限公司', industry: '其他', source_region: '南通', investment_wan: 300, service_type: '技术交易' }),
   lead('丁堰镇', 'talent', 'at_prereview', 2, { project_name: '张博士团队生物基材料项目', company_name: '如皋绿源生物材料有限公司', industry: '合成生物学', source_region: '杭州', investment_wan: 1500, talent_name: '张明远', talent_title: '省级人才', founding_locally: true, invention_patents: 2, utility_models: 1 }),
@@ -71,10 +71,10 @@ export const DEMO_LEADS: readonly DemoLead[] = [
   lead('白蒲镇', 'tech', 'at_signoff', 4, { project_name: '智能纺织装备项目', company_name: '如皋白蒲纺机科技有限公司', industry: '高端装备制造', investment_wan: 2500, hightech_field: '先进制造与自动化', invention_patents: 2, utility_models: 5 }),
   lead('白蒲镇', 'tech', 'returned', 12, { project_name: '功能性食品配料项目', company_name: '如皋康源食品科技有限公司', industry: '大健康', investment_wan: 700, hightech_field: '生物与新医药', invention_patents: 1, utility_models: 1 }, { comment: '项目简介过于简单，请补充技术来源和团队情况。' }),
   // 磨头镇
-  lead('磨头镇', 'tech', 'approved', 200, { project_name: '合成生物学中试基地项目', company_name: '如皋合成未来生物科技有限公司', industry: '合成生物学', source_region: '天津', investment_wan: 8000, hightech_field: '生物与新医药', stage: '中试', invention_patents: 6, utility_models: 4 }, { activitySeq: 6 }),
+  lead('磨头镇', 'tech', 'approved', 200, { project_name: '合成生物学中试基地项目', company_name: '如皋合成未来生物科技有限公司', industry: '合成生物学', source_region: '天津', investment_wan: 8000, hightech_field: '生物与新医药', stage: '中试', invention_patents: 6, utility_models: 4, referrer: '如皋微创发酵科技有限公司', referrer_type: 'enterprise' }, { activitySeq: 6 }),
   lead('磨头镇', 'platform', 'approved', 140, { project_name: '江南大学合成生物联合研究院', company_name: '如皋江大合成生物研究院', industry: '合成生物学', investment_wan: 3000, partner_institution: '江南大学', partner_type: '高校', platform_type: '产业技术研究院', planned_staff: 40 }),
   lead('磨头镇', 'tech', 'at_leadership', 6, { project_name: '酶制剂绿色制造项目', company_name: '江苏磨头酶工科技有限公司', industry: '合成生物学', investment_wan: 12000, hightech_field: '生物与新医药', invention_patents: 5, utility_models: 3 }),
-  lead('磨头镇', 'talent', 'approved', 50, { project_name: '李博士团队微生物发酵项目', company_name: '如皋微创发酵科技有限公司', industry: '合成生物学', source_region: '美国', investment_wan: 1000, talent_name: '李文博', talent_title: '海外高层次人才', invention_patents: 2, utility_models: 1 }),
+  lead('磨头镇', 'talent', 'approved', 50, { project_name: '李博士团队微生物发酵项目', company_name: '如皋微创发酵科技有限公司', industry: '合成生物学', source_region: '美国', investment_wan: 1000, talent_name: '李文博', talent_title: '海外高层次人才', invention_patents: 2, utility_models: 1, referrer: '周建华', referrer_type: 'person' }),
   lead('磨头镇', 'tech', 'at_review', 1, { project_name: '生物基可降解包装项目', company_name: '如皋绿装新材料有限公司', industry: '前沿新材料', investment_wan: 1300, hightech_field: '新材料', invention_patents: 1, utility_models: 3 }),
   // 长江镇
   lead('长江镇', 'tech', 'approved', 180, { project_name: '高性能碳纤维复合材料项目', company_name: '江苏长江碳材科技有限公司', industry: '前沿新材料', source_region: '上海', investment_wan: 15000, hightech_field: '新材料', invention_patents: 8, utility_models: 10 }),
@@ -83,7 +83,7 @@ export const DEMO_LEADS: readonly DemoLead[] = [
   lead('长江镇', 'platform', 'at_signoff', 8, { project_name: '电子化学品研发平台', company_name: '如皋港电子化学品研究院', industry: '光电及泛半导体', investment_wan: 2200, partner_institution: '中国科学院上海有机化学研究所', partner_type: '科研院所', platform_type: '新型研发机构' }, { activitySeq: 18 }),
   lead('长江镇', 'tech', 'rejected', 25, { project_name: '海工装备智能焊接项目', company_name: '如皋海工智能装备有限公司', industry: '高端装备制造', investment_wan: 900, hightech_field: '先进制造与自动化', utility_models: 2 }, { comment: '与已登记项目重复，请勿重复申报。' }),
   // 开发区
-  lead('开发区', 'tech', 'approved', 160, { project_name: '氢燃料电池膜电极产业化项目', company_name: '江苏氢芯能源科技有限公司', industry: '氢能', source_region: '上海', investment_wan: 9000, hightech_field: '新能源与节能', stage: '产业化', invention_patents: 7, utility_models: 5 }, { activitySeq: 12 }),
+  lead('开发区', 'tech', 'approved', 160, { project_name: '氢燃料电池膜电极产业化项目', company_name: '江苏氢芯能源科技有限公司', industry: '氢能', source_region: '上海', investment_wan: 9000, hightech_field: '新能源与节能', stage: '产业化', invention_patents: 7, utility_models: 5, referrer: '上海如皋商会', referrer_type: 'unit' }, { activitySeq: 12 }),
   lead('开发区', 'tech', 'approved', 45, { project_name: '车规级功率模块封装项目', company_name: '如皋芯驰半导体有限公司', industry: '汽车及核心零部件', source_region: '深圳', investment_wan: 4500, hightech_field: '电子信息', invention_patents: 3, utility_models: 4 }),
   lead('开发区', 'platform', 'approved', 110, { project_name: '氢能产业创新中心', company_name: '如皋氢能技术创新中心', industry: '氢能', investment_wan: 5000, partner_institution: '同济大学', partner_type: '高校', platform_type: '技术创新中心', planned_staff: 60 }),
   lead('开发区', 'talent', 'at_leadership', 10, { project_name: '王院士团队固态储能项目', company_name: '如皋固能科技有限公司', industry: '储能节能', source_region: '北京', investment_wan: 20000, talent_name: '王建国', talent_title: '国家级人才', founding_locally: true, invention_patents: 5, utility_models: 2 }),

@@ -36,7 +36,7 @@ describe('kinds', () => {
 describe('form fields as data', () => {
   const common = [
     'category', 'project_name', 'company_name', 'credit_code', 'industry', 'town', 'source_region',
-    'contact_name', 'contact_phone', 'investment_wan', 'needs_fund', 'summary',
+    'contact_name', 'contact_phone', 'investment_wan', 'needs_fund', 'referrer', 'referrer_type', 'summary',
   ];
 
   it('gives every kind the common fields and its own fields, by their public names', () => {
@@ -99,6 +99,8 @@ describe('validateLeadForm: one realistic registration per kind', () => {
       years_to_high_tech: '2',
       invention_patents: '5',
       utility_models: '12件',
+      referrer: '苏州氢能协会',
+      referrer_type: '单位',
     }, office));
     expect(lead).toEqual({
       kind: 'tech',
@@ -117,6 +119,8 @@ describe('validateLeadForm: one realistic registration per kind', () => {
       inventionPatents: 5,
       utilityModels: 12,
       activityId: null,
+      referrer: '苏州氢能协会',
+      referrerType: 'unit',
       details: { hightech_field: '新能源与节能', stage: '中试', years_to_high_tech: 2 },
     });
   });

@@ -1,6 +1,7 @@
 // 活动安排表 (activity calendar): importing the yearly list of events and finding what comes up next.
 import { localParts } from '../../platform/time.ts';
 import { columnLetter, isBlankRow, readTable, type TableRow } from '../../platform/imports/table.ts';
+import { parseAmount } from '../leads/values.ts';
 
 export interface ParsedActivity {
   year: number;
@@ -15,6 +16,8 @@ export interface ParsedActivity {
   /** 全年: runs through the year. */
   allYear: boolean;
   organizer?: string;
+  /** 预算 (万元), when the table has a 预算 / 经费 column. */
+  budgetWan?: number;
   rowNumber: number;
 }
 
@@ -46,6 +49,7 @@ interface Columns {
   name: number;
   time: number;
   organizer?: number;
+  budget?: number;
 }
 
 function findColumns(cells: string[]): Columns | undefined {
@@ -57,7 +61,7 @@ function findColumns(cells: string[]): Columns | undefined {
   const name = find(/名称/) ?? find(/活动|项目/, /时间|日期|月份|单位|序号/);
   const time = find(/时间|日期|月份/);
   if (name === undefined || time === undefined || name === time) return undefined;
-  return { seq: find(/^(序号|编号|NO\.?)$/i), name, time, organizer: find(/主办|承办|单位|组织/) };
+  return { seq: find(/^(序号|编号|NO\.?)$/i), name, time, organizer: find(/主办|承办|单位|组织/), budget: find(/预算|经费/) };
 }
 
 const CN_DIGITS: Record<string, number> = { 一: 1, 二: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9, 十: 10, 十一: 11, 十二: 12 };
@@ -156,11 +160,12 @@ export function parseActivityRows(rows: TableRow[], year: number): ActivityImpor
     const name = joinLines(cell(row, cols.name));
     const timeText = joinLines(cell(row, cols.time));
     const organizer = joinLines(cell(row, cols.organizer));
+    const budgetText = compact(cell(row, cols.budget));
     if (/^(注|备注|说明)/.test(compact(name || seqText))) continue;
 
     // A row holding only more of the previous name (a name broken over two rows) is joined to it.
     const prev = activities[activities.length - 1];
-    if (prev && seqText === '' && timeText === '' && organizer === '' && name !== '') {
+    if (prev && seqText === '' && timeText === '' && organizer === '' && budgetText === '' && name !== '') {
       prev.name = joinLines(`${prev.name}\n${name}`);
       continue;
     }
@@ -187,6 +192,14 @@ export function parseActivityRows(rows: TableRow[], year: number): ActivityImpor
     const time = parseActivityTime(timeText, year);
     const activity: ParsedActivity = { year, seq, name, timeText, allYear: false, rowNumber: row.rowNumber };
     if (organizer !== '') activity.organizer = organizer;
+    if (budgetText !== '') {
+      const amount = parseAmount(budgetText, '万元');
+      if ('error' in amount || amount.value < 0) {
+        errors.push(`第${row.rowNumber}行：预算“${budgetText}”不是万元数（${columnLetter(cols.budget!)}列）`);
+        continue;
+      }
+      activity.budgetWan = amount.value;
+    }
     switch (time.kind) {
       case 'error':
         errors.push(`第${row.rowNumber}行：${time.message}`);

@@ -2,11 +2,18 @@
 // days; admins import the table from the command line (npm run activity:import -- <file> --year <y>) or by
 // sending the file to the bot (importActivityFile, called by the bot's file handler when the file's header
 // row is an 活动安排表's).
-import type { Bot, MessageContext } from '../../platform/bot/router.ts';
+import { toast, valueId, type ActionContext, type Bot, type MessageContext } from '../../platform/bot/router.ts';
+import type { CardReply } from '../../platform/lark/types.ts';
+import { z } from 'zod';
+import { costPerLead } from './record.ts';
+import { formatNumber } from '../leads/format.ts';
+import { onPick, onRecord, runRecord, ACTIVITY_PICK, ACTIVITY_RECORD, RECORD_WORDS } from './recording.ts';
 import type { Services } from '../../platform/bot/services.ts';
 import type { CardJson } from '../../platform/lark/types.ts';
-import { activitiesOf, importActivityTable, type ActivityImportResult, type ActivityRow } from './store.ts';
-import { card, greyText, header, markdown, noticeCard, table, type CardElement } from '../../platform/cards/kit.ts';
+import { activitiesOf, importActivityTable, leadsPerActivity, type ActivityImportResult, type ActivityLeadCounts, type ActivityRow } from './store.ts';
+
+export { leadsPerActivity, type ActivityLeadCounts };
+import { card, form, greyText, header, markdown, noticeCard, select, submitButton, table, type CardElement } from '../../platform/cards/kit.ts';
 import { md } from '../../platform/cards/template.ts';
 import { assertValidCard } from '../../platform/cards/validate.ts';
 import { upcomingActivities, yearOfActivityTimes } from './activity.ts';
@@ -26,23 +33,69 @@ function whenText(a: ActivityRow): string {
   return a.timeText;
 }
 
-/** Leads that name an activity as their source (登记 form, 来源活动): all of them and the approved ones. */
-export type ActivityLeadCounts = ReadonlyMap<number, { leads: number; approved: number }>;
-
-export async function leadsPerActivity(db: Services['db'], activityIds: number[]): Promise<ActivityLeadCounts> {
-  const rows = await db.lead.groupBy({ by: ['activityId', 'status'], where: { activityId: { in: activityIds } }, _count: { _all: true } });
-  const counts = new Map<number, { leads: number; approved: number }>();
-  for (const r of rows) {
-    if (r.activityId === null) continue;
-    const c = counts.get(r.activityId) ?? { leads: 0, approved: 0 };
-    c.leads += r._count._all;
-    if (r.status === 'approved') c.approved += r._count._all;
-    counts.set(r.activityId, c);
-  }
-  return counts;
+/** 「3月15日 · 120人」, 「未举办」, or 「—」 when nothing is recorded. */
+function heldText(a: ActivityRow): string {
+  if (a.held === null) return '—';
+  if (!a.held) return '未举办';
+  const parts = [a.heldOn ? `${a.heldOn.getUTCMonth() + 1}月${a.heldOn.getUTCDate()}日` : '已举办'];
+  if (a.attendance !== null) parts.push(`${formatNumber(a.attendance)}人`);
+  return parts.join(' · ');
 }
 
-export function activitiesCard(year: number, rows: ActivityRow[], now: Date, tz: string, counts: ActivityLeadCounts = new Map()): CardJson {
+/** 「5万元（预算8）· 每项目1.67」; empty without cost and budget. */
+function costText(a: ActivityRow, leads: number): string {
+  const parts: string[] = [];
+  if (a.costWan !== null) parts.push(`${formatNumber(a.costWan)}万元${a.budgetWan !== null ? `（预算${formatNumber(a.budgetWan)}）` : ''}`);
+  else if (a.budgetWan !== null) parts.push(`预算${formatNumber(a.budgetWan)}万元`);
+  const per = costPerLead(a.costWan, leads);
+  if (per !== undefined) parts.push(`每项目${formatNumber(per)}`);
+  return parts.join(' · ');
+}
+
+/**
+ * 活动成效: per activity with a record, leads or a budget: held (day, attendance), leads / approved / signed,
+ * cost (against the budget) and cost per lead; then the year's totals.
+ */
+function resultsElements(rows: ActivityRow[], counts: ActivityLeadCounts): CardElement[] {
+  const shown = rows.filter((a) => a.held !== null || counts.has(a.id) || a.budgetWan !== null || a.costWan !== null);
+  if (shown.length === 0) return [];
+  const held = rows.filter((a) => a.held === true).length;
+  const notHeld = rows.filter((a) => a.held === false).length;
+  const cost = rows.reduce((n, a) => n + (a.costWan ?? 0), 0);
+  const budget = rows.reduce((n, a) => n + (a.budgetWan ?? 0), 0);
+  const leads = [...counts.values()].reduce((n, c) => n + c.leads, 0);
+  const per = costPerLead(cost > 0 ? cost : null, leads);
+  const summary = [
+    `已举办 **${held}** 项${notHeld ? `，未举办 ${notHeld} 项` : ''}，未登记 ${rows.length - held - notHeld} 项`,
+    `费用合计 **${formatNumber(Math.round(cost * 100) / 100)}** 万元${budget > 0 ? `（预算 ${formatNumber(Math.round(budget * 100) / 100)} 万元，已用 ${Math.round((cost / budget) * 1000) / 10}%）` : ''}`,
+    ...(per !== undefined ? [`每个来源项目 ${formatNumber(per)} 万元`] : []),
+  ];
+  return [
+    markdown(`**活动成效**\n${summary.join('；')}`),
+    table(
+      [
+        { name: 'name', label: '活动', width: 'auto' },
+        { name: 'held', label: '举办', width: '110px' },
+        { name: 'leads', label: '项目/通过/签约', width: '100px' },
+        { name: 'cost', label: '费用（万元）', width: 'auto' },
+      ],
+      shown.map((a) => {
+        const c = counts.get(a.id) ?? { leads: 0, approved: 0, signed: 0 };
+        return { name: `${a.seq}. ${a.name}`, held: heldText(a), leads: `${c.leads}/${c.approved}/${c.signed}`, cost: costText(a, c.leads) };
+      }),
+      10,
+    ),
+  ];
+}
+
+/** The admin's picker under the listing: choose an activity, open its record form. */
+function recordPicker(rows: ActivityRow[]): CardElement {
+  return form('activity_pick', [
+    select({ name: 'activity_id', label: '登记活动情况（管理员）', options: rows.map((a) => ({ value: String(a.id), label: `${a.seq}. ${a.name}` })), required: true }),
+  ], submitButton('登记举办情况', { action: ACTIVITY_PICK }, 'primary'));
+}
+
+export function activitiesCard(year: number, rows: ActivityRow[], now: Date, tz: string, counts: ActivityLeadCounts = new Map(), opts: { admin?: boolean } = {}): CardJson {
   const title = `${year}年科技招商活动安排（共 ${rows.length} 项）`;
   const elements: CardElement[] = [];
   const soon = upcomingActivities(rows, now, UPCOMING_DAYS, tz);
@@ -69,7 +122,9 @@ export function activitiesCard(year: number, rows: ActivityRow[], now: Date, tz:
   ));
   const total = [...counts.values()].reduce((n, c) => n + c.leads, 0);
   if (total > 0) elements.push(markdown(`本年度共有 ${total} 个项目在登记时注明了来源活动。`, 'notation'));
+  elements.push(...resultsElements(rows, counts));
   elements.push(markdown(greyText('有具体日期的活动，订阅了提醒的群会在活动前 7 天和前 1 天收到提醒。'), 'notation'));
+  if (opts.admin) elements.push(recordPicker(rows));
   const c = card(header(title, 'blue'), elements, title);
   assertValidCard(c);
   return c;
@@ -77,6 +132,7 @@ export function activitiesCard(year: number, rows: ActivityRow[], now: Date, tz:
 
 async function runActivities(ctx: MessageContext): Promise<void> {
   const { services } = ctx;
+  if (ctx.args.length > 0 && RECORD_WORDS.has(ctx.args[0].toLowerCase())) return runRecord(ctx, ctx.args.slice(1));
   const typed = ctx.args.join('').normalize('NFKC').replace(/年$/, '').trim();
   let year = thisYear(services);
   if (typed) {
@@ -92,7 +148,7 @@ async function runActivities(ctx: MessageContext): Promise<void> {
     return;
   }
   const counts = await leadsPerActivity(services.db, rows.map((a) => a.id));
-  await ctx.reply(activitiesCard(year, rows, services.clock(), services.env.BOT_TIMEZONE, counts));
+  await ctx.reply(activitiesCard(year, rows, services.clock(), services.env.BOT_TIMEZONE, counts, { admin: ctx.person.roles.has('admin') }));
 }
 
 /** Lines that tell the importer what happened (used by the chat import and the CLI). */
@@ -164,13 +220,24 @@ export function activityImportCard(ok: boolean, lines: string[]): CardJson {
   return noticeCard(ok ? '活动安排表已导入' : '活动安排表未导入', lines.map((l) => md(l)), ok ? 'green' : 'red');
 }
 
-/** Registers /activities (活动). */
+/** Registers /activities (活动), /activity record (活动登记) and the record form's actions. */
 export function registerActivities(bot: Bot): void {
   bot.command({
     name: 'activities',
     words: ['活动', '活动安排'],
-    summary: '查看年度科技招商活动安排和近期活动',
+    summary: '查看年度科技招商活动安排、近期活动和活动成效（项目、通过、签约、费用）',
     usage: '/activities [年份]',
     run: runActivities,
   });
+  bot.command({
+    name: 'activity',
+    words: ['活动登记', '登记活动'],
+    summary: '登记活动举办情况：是否举办、日期、参加人数、费用、备注',
+    usage: '/activity record <序号|名称> [年份]',
+    howTo: '发送「活动登记 3」打开今年第 3 项活动的登记表，填写是否举办、举办日期、参加人数、费用（万元）和备注；也可在「活动」列表下方选择活动登记。',
+    roles: ['admin'],
+    run: (ctx) => runRecord(ctx, ctx.args[0] && RECORD_WORDS.has(ctx.args[0].toLowerCase()) ? ctx.args.slice(1) : ctx.args),
+  });
+  bot.action(ACTIVITY_PICK, z.object({}).passthrough(), onPick);
+  bot.action(ACTIVITY_RECORD, z.object({ activityId: valueId }), onRecord);
 }

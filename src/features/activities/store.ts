@@ -1,9 +1,28 @@
 // The 活动安排表 in the database: each year's activities, and importing a table that replaces a year.
 import type { Db, Prisma, Tx } from '../../platform/db/client.ts';
 import type { TableRow } from '../../platform/imports/table.ts';
+import type { ActivityLeadCount, ActivityRecordInput } from './record.ts';
 import { activityNameKey, matchActivityRows, parseActivityRows, parseActivityTable, type ParsedActivity } from './activity.ts';
 
 type DbOrTx = Db | Tx;
+
+/** Leads that name an activity as their source (登记 form, 来源活动): all, approved, signed (签约 or later). */
+export type ActivityLeadCounts = ReadonlyMap<number, ActivityLeadCount>;
+
+export async function leadsPerActivity(db: DbOrTx, activityIds: number[]): Promise<ActivityLeadCounts> {
+  const rows = await db.lead.groupBy({ by: ['activityId', 'status', 'stage'], where: { activityId: { in: activityIds } }, _count: { _all: true } });
+  const counts = new Map<number, ActivityLeadCount>();
+  for (const r of rows) {
+    if (r.activityId === null) continue;
+    const c = counts.get(r.activityId) ?? { leads: 0, approved: 0, signed: 0 };
+    c.leads += r._count._all;
+    if (r.status === 'approved') c.approved += r._count._all;
+    if (r.status === 'approved' && r.stage) c.signed += r._count._all;
+    counts.set(r.activityId, c);
+  }
+  return counts;
+}
+
 
 export type ActivityRow = Prisma.ActivityModel;
 
@@ -80,6 +99,7 @@ export async function importActivityTable(
         date: a.date ?? null,
         allYear: a.allYear,
         organizer: a.organizer ?? null,
+        budgetWan: a.budgetWan ?? null,
       };
       const old = matches[i];
       if (old) {
@@ -123,5 +143,37 @@ export async function importActivityTable(
         `序号 ${r.old.seq} 的「${r.old.name}」已改名为「${r.name}」（按同一活动处理，${renamedLeads.get(r.old.id)} 个项目以其为来源活动）`),
     ];
     return { ok: true as const, year, activities: parsed.activities, created, updated, removed: removable.length, kept, warnings };
+  });
+}
+
+/**
+ * Saves an admin's record of an activity (举办情况) and AuditEvent 'activity_record', in one transaction.
+ * Returns the updated row, or undefined when the activity is gone.
+ */
+export async function saveActivityRecord(
+  db: Db,
+  input: { activityId: number; record: ActivityRecordInput; actorId: string; now: Date },
+): Promise<ActivityRow | undefined> {
+  const { record } = input;
+  return db.$transaction(async (tx) => {
+    const res = await tx.activity.updateMany({
+      where: { id: input.activityId },
+      data: { ...record, recordedBy: input.actorId, recordedAt: input.now },
+    });
+    if (res.count !== 1) return undefined;
+    const row = await tx.activity.findUnique({ where: { id: input.activityId } });
+    await tx.auditEvent.create({
+      data: {
+        actorId: input.actorId,
+        action: 'activity_record',
+        role: 'admin',
+        data: {
+          activityId: input.activityId, year: row!.year, seq: row!.seq, held: record.held,
+          heldOn: record.heldOn ? record.heldOn.toISOString().slice(0, 10) : null, attendance: record.attendance, costWan: record.costWan,
+        },
+        createdAt: input.now,
+      },
+    });
+    return row ?? undefined;
   });
 }

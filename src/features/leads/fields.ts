@@ -46,6 +46,21 @@ export const PLATFORM_TYPES = ['新型研发机构', '技术创新中心', '重�
 export const SERVICE_TYPES = ['科技咨询', '载体运营', '技术评估检测', '财会审计', '法律', '技术交易'] as const;
 export const FUND_STAGES = ['天使', 'VC', 'PE'] as const;
 
+/** 信息提供人 kinds (seed 000: rewards for 「提供优质项目信息」的单位和个人; 以商引商 is a company bringing another). */
+export const REFERRER_TYPES = ['person', 'unit', 'enterprise', 'agent'] as const;
+export type ReferrerType = (typeof REFERRER_TYPES)[number];
+export const REFERRER_TYPE_LABELS: Readonly<Record<ReferrerType, string>> = {
+  person: '个人',
+  unit: '单位',
+  enterprise: '企业（以商引商）',
+  agent: '中介机构',
+};
+
+/** The label of a stored referrer type; unknown or empty shown as given. */
+export function referrerTypeLabel(type: string | null | undefined): string {
+  return type && Object.hasOwn(REFERRER_TYPE_LABELS, type) ? REFERRER_TYPE_LABELS[type as ReferrerType] : (type ?? '');
+}
+
 /** Upper bound for amounts in 万元 (1,000 亿元): larger values are almost always 元 typed as 万元. */
 export const MAX_WAN = 10_000_000;
 
@@ -111,6 +126,15 @@ function commonFields(kind: LeadKind, office: OfficeConfig): LeadFieldDef[] {
     {
       name: 'needs_fund', label: '落地即带投资需求', type: 'checker', required: false, section: 'common',
       hint: '项目落地时需要基金同步投资',
+    },
+    {
+      name: 'referrer', label: '信息提供人', type: 'text', required: false, section: 'common',
+      maxLength: 50, needsText: true, placeholder: '提供项目信息的个人或单位名称',
+      hint: '用于统计和奖励提供优质项目信息的单位和个人',
+    },
+    {
+      name: 'referrer_type', label: '信息提供人类型', type: 'select', required: false, section: 'common',
+      options: REFERRER_TYPES.map((t) => ({ value: t, label: REFERRER_TYPE_LABELS[t] })),
     },
     {
       name: 'summary', label: '项目简介', type: 'textarea', required: false, section: 'common',

@@ -73,6 +73,8 @@ function columns(lead: LeadInput) {
     inventionPatents: lead.inventionPatents,
     utilityModels: lead.utilityModels,
     activityId: lead.activityId,
+    referrer: lead.referrer ?? null,
+    referrerType: lead.referrerType ?? null,
   };
 }
 

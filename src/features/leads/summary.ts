@@ -1,6 +1,6 @@
 // Human-readable facts about a lead for cards and digests, and the 重大项目 rule.
 import type { OfficeConfig } from '../../office/config.ts';
-import { leadKindFields, type LeadFieldDef } from './fields.ts';
+import { leadKindFields, referrerTypeLabel, type LeadFieldDef } from './fields.ts';
 import { formatNumber, formatWan } from './format.ts';
 import { isLeadKind, leadKindLabel } from './kinds.ts';
 
@@ -19,6 +19,8 @@ export interface LeadSummarySource {
   contactName?: string | null;
   contactPhone?: string | null;
   summary?: string | null;
+  referrer?: string | null;
+  referrerType?: string | null;
   details?: unknown;
 }
 
@@ -65,6 +67,7 @@ export function leadSummaryRows(lead: LeadSummarySource, opts: LeadSummaryOption
   }
 
   if (opts.includeContact) {
+    if (lead.referrer) add('信息提供人', lead.referrerType ? `${lead.referrer}（${referrerTypeLabel(lead.referrerType)}）` : lead.referrer);
     add('联系人', lead.contactName);
     add('联系电话', lead.contactPhone);
   }

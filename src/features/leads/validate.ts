@@ -41,6 +41,10 @@ export interface LeadInput {
   /** 实用新型专利授权数 (tech and talent; 0 otherwise); blank is 0, as for inventionPatents. */
   utilityModels: number;
   activityId: number | null;
+  /** 信息提供人: a person's or a unit's name (validateLeadForm always sets it; other callers may leave it out). */
+  referrer?: string | null;
+  /** person | unit | enterprise | agent; set only with a referrer. */
+  referrerType?: string | null;
   details: LeadDetails;
 }
 
@@ -52,7 +56,7 @@ export type LeadValidation =
 const COLUMN_FIELDS = new Set([
   'category', 'project_name', 'company_name', 'credit_code', 'industry', 'town', 'source_region',
   'contact_name', 'contact_phone', 'investment_wan', 'needs_fund', 'summary',
-  'invention_patents', 'utility_models', 'activity_id',
+  'invention_patents', 'utility_models', 'activity_id', 'referrer', 'referrer_type',
 ]);
 
 /** Used when the caller passes no activity list: any positive id is accepted. */
@@ -99,6 +103,10 @@ export function validateLeadForm(
     if (reading.error) errors[field.name] = reading.error;
     else if (reading.value !== undefined) accepted[field.name] = reading.value;
   }
+  // A type without a name says nothing about who brought the lead.
+  if (accepted.referrer_type !== undefined && accepted.referrer === undefined && !errors.referrer) {
+    errors.referrer = '选择了信息提供人类型，请填写信息提供人名称（或清空类型）';
+  }
   if (Object.keys(errors).length > 0) return { ok: false, errors, values };
 
   const str = (name: string): string | null => (typeof accepted[name] === 'string' ? (accepted[name] as string) : null);
@@ -126,6 +134,8 @@ export function validateLeadForm(
     inventionPatents: num('invention_patents') ?? 0,
     utilityModels: num('utility_models') ?? 0,
     activityId,
+    referrer: str('referrer'),
+    referrerType: str('referrer') ? str('referrer_type') : null,
     details,
   };
   return { ok: true, lead, values };
@@ -184,6 +194,8 @@ export function leadFormValues(lead: LeadFormSource): LeadFormValues {
   put('investment_wan', lead.investmentWan);
   put('summary', lead.summary);
   put('activity_id', lead.activityId);
+  put('referrer', lead.referrer);
+  put('referrer_type', lead.referrerType);
   if (!isLeadKind(lead.kind)) return values;
   const fields = leadKindFields(lead.kind);
   if (fields.some((f) => f.name === 'invention_patents')) {

@@ -9,6 +9,7 @@ import { registerQuota } from './features/quotas/commands.ts';
 import { registerLifecycle } from './features/lifecycle/commands.ts';
 import { registerActivities } from './features/activities/commands.ts';
 import { registerDigests } from './features/digests/commands.ts';
+import { registerCarriers } from './features/carriers/commands.ts';
 
 export function createBot(services: Services): Bot {
   const bot = new Bot(services);
@@ -20,5 +21,6 @@ export function createBot(services: Services): Bot {
   registerLifecycle(bot);
   registerActivities(bot);
   registerDigests(bot);
+  registerCarriers(bot);
   return bot;
 }

@@ -162,3 +162,23 @@ describe('/carriers and /carrier', () => {
     expect((await db().carrier.findUnique({ where: { name: '皋加速科创园' } }))!.usedSqm).toBe(8000);
   });
 });
+
+describe('carrier targets (40万㎡, one national and one provincial incubator)', () => {
+  const LINE = '**科创载体**：孵化面积 1.2万㎡ / 40万㎡（3%） · 国家级孵化器 1 / 1 · 省级孵化器 8 / 1（共 25 个载体，24 个未填面积；孵化器按建设方向统计）';
+
+  it('shows one line in /quota', async () => {
+    await db().quota.create({ data: { year: 2023, town: '丁堰镇', metric: 'projects', target: 10 } });
+    await bot.say(STAFF, '任务进度 2023');
+    const msg = bot.lastMessageTo(STAFF);
+    expect(validateCard(cardOf(msg))).toEqual({ ok: true });
+    expect(textOf(msg)).toContain(LINE);
+  });
+
+  it('and in the 双月例会 digest', async () => {
+    const GROUP = 'oc_carriers01';
+    await bot.say(ADMIN, '@科招助手 /digest bimonthly', { chatId: GROUP, mentions: [{ openId: 'ou_botself01', name: '科招助手' }] });
+    const text = textOf(bot.lastMessageTo(GROUP));
+    expect(text).toContain('双月例会简报');
+    expect(text).toContain(LINE);
+  });
+});

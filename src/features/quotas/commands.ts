@@ -35,6 +35,7 @@ import type { Services } from '../../platform/bot/services.ts';
 import { ACTIVITY_ADMIN_ONLY, activityImportCard, importActivityFile, importSummaryLines, looksLikeActivityFile } from '../activities/commands.ts';
 import { userText } from '../../platform/lark/text.ts';
 import { findCarrierHeader } from '../carriers/carrier.ts';
+import { loadCarrierProgress } from '../carriers/store.ts';
 import { CARRIER_ADMIN_ONLY, importCarrierFile } from '../carriers/commands.ts';
 import { AppError, cardFailure, ERRORS } from '../../platform/errors.ts';
 
@@ -123,7 +124,10 @@ async function showProgress(ctx: MessageContext, year: number): Promise<void> {
   const { progress, quotaTowns } = await loadQuotaProgress(services.db, year, now, services.env.BOT_TIMEZONE);
   if (quotaTowns === 0) return noQuotaReply(ctx, year);
   await ctx.reply(
-    quotaProgressCard({ officeName: services.office.name, progress, now, tz: services.env.BOT_TIMEZONE, alertShare: services.office.quota.alertShare, statedTargets: await statedCityTargets(services.db, year) }),
+    quotaProgressCard({
+      officeName: services.office.name, progress, now, tz: services.env.BOT_TIMEZONE, alertShare: services.office.quota.alertShare,
+      statedTargets: await statedCityTargets(services.db, year), carriers: await loadCarrierProgress(services.db, services.office, year),
+    }),
   );
 }
 

@@ -182,3 +182,82 @@ describe('carrier targets (40万㎡, one national and one provincial incubator)'
     expect(text).toContain(LINE);
   });
 });
+
+describe('matching a lead to carriers', () => {
+  let leadId = 0;
+  const CODE = 'KZ-2023-0101';
+  const COMPANY = '江苏氢驰动力科技有限公司';
+
+  it('shows the carriers serving the lead chain with room for its 需求面积 on /lead', async () => {
+    const lead = await db().lead.create({
+      data: {
+        code: CODE, kind: 'tech', projectName: '氢燃料电池电堆项目', companyName: COMPANY, industry: '氢能', town: '开发区',
+        submitterId: STAFF, status: 'approved', approvedAt: new Date('2023-03-01T02:00:00Z'), stage: 'registered',
+        details: { hightech_field: '新能源与节能', space_sqm: 3000 },
+      },
+    });
+    leadId = lead.id;
+    await db().leadStage.createMany({
+      data: [
+        { leadId, stage: 'signed', date: new Date('2023-03-05T00:00:00Z'), actorId: STAFF, data: { investment_wan: 5000 } },
+        { leadId, stage: 'registered', date: new Date('2023-04-01T00:00:00Z'), actorId: STAFF, data: { credit_code: '91320682MA1W3T8K2K' } },
+      ],
+    });
+    await bot.say(STAFF, `项目 ${CODE}`);
+    const text = textOf(bot.lastMessageTo(STAFF));
+    expect(text).toContain('**需求面积**：3,000 ㎡');
+    expect(text).toContain('**匹配载体**（按产业链「氢能」、需求面积 3,000㎡）');
+    // In its own town and with 15,000㎡ free: first. Carriers of other chains are not offered.
+    expect(text).toContain('- 氢能二期加速器（开发区）：空余 15,000㎡，同镇区\n- 氢能产业园（开发区）：同镇区');
+    expect(text).not.toContain('皋加速科创园（高新区）');
+
+    // A carrier without room for 3,000㎡ is left out.
+    await bot.say(ADMIN, '/carrier 氢能二期加速器 已用 18000');
+    await bot.say(STAFF, `项目 ${CODE}`);
+    expect(textOf(bot.lastMessageTo(STAFF))).not.toContain('氢能二期加速器');
+    await bot.say(ADMIN, '/carrier 氢能二期加速器 已用 5000');
+  });
+
+  it('offers the 载体库 at 落地, matching carriers first, and records the chosen one', async () => {
+    await bot.say(STAFF, `进度 ${CODE}`);
+    const card = bot.lastMessageTo(STAFF);
+    await bot.click(STAFF, card, '登记落地（开工）');
+    const formCard = cardOf(card);
+    expect(validateCard(formCard)).toEqual({ ok: true });
+    const json = JSON.stringify(formCard);
+    expect(json).toContain('落地载体（载体库）');
+    expect(json.indexOf('【匹配】氢能二期加速器（开发区）')).toBeGreaterThan(0);
+    expect(json.indexOf('【匹配】氢能二期加速器（开发区）')).toBeLessThan(json.indexOf('皋加速科创园（高新区）'));
+
+    const carrier = (await db().carrier.findUnique({ where: { name: '氢能二期加速器' } }))!;
+    const reply = await bot.click(STAFF, card, '提交', { carrier_id: String(carrier.id), address: '开发区氢能二期 2 号楼', date: '2023-06-01' });
+    expect(reply.toast).toEqual({ type: 'success', content: '已登记「落地（开工）」' });
+    expect(textOf(card)).toContain('落地（开工）** 2023-06-01：落地载体 氢能二期加速器，地址 开发区氢能二期 2 号楼');
+    expect((await db().lead.findUnique({ where: { id: leadId } }))!.carrierId).toBe(carrier.id);
+    expect((await db().carrier.findUnique({ where: { id: carrier.id } }))!.tenants).toContain(COMPANY);
+
+    // The lead card now names where it landed instead of offering carriers.
+    await bot.say(STAFF, `项目 ${CODE}`);
+    const text = textOf(bot.lastMessageTo(STAFF));
+    expect(text).toContain('**落地载体**：氢能二期加速器（开发区）');
+    expect(text).not.toContain('匹配载体');
+  });
+
+  it('still takes a typed 落地载体 for a carrier not in the 载体库 (free text, as before)', async () => {
+    const lead = await db().lead.create({
+      data: {
+        code: 'KZ-2023-0102', kind: 'tech', projectName: '光学镜头项目', industry: '精密光学制造', town: '高新区',
+        submitterId: STAFF, status: 'approved', approvedAt: new Date('2023-03-01T02:00:00Z'), stage: 'registered',
+        details: { hightech_field: '先进制造与自动化' },
+      },
+    });
+    await db().leadStage.create({ data: { leadId: lead.id, stage: 'registered', date: new Date('2023-04-01T00:00:00Z'), actorId: STAFF } });
+    await bot.say(STAFF, '进度 KZ-2023-0102');
+    const card = bot.lastMessageTo(STAFF);
+    await bot.click(STAFF, card, '登记落地（开工）');
+    const reply = await bot.click(STAFF, card, '提交', { carrier: '某民营厂房', address: '城南街道 1 号', date: '2023-06-02' });
+    expect(reply.toast).toEqual({ type: 'success', content: '已登记「落地（开工）」' });
+    expect(textOf(card)).toContain('落地载体 某民营厂房');
+    expect((await db().lead.findUnique({ where: { id: lead.id } }))!.carrierId).toBeNull();
+  });
+});

@@ -5,8 +5,10 @@ import type { OfficeConfig } from '../../office/config.ts';
 import type { TableRow } from '../../platform/imports/table.ts';
 import { readTable } from '../../platform/imports/table.ts';
 import {
-  carrierProgress, inferChains, parseCarrierRows, type CarrierLike, type CarrierProgress, type ParsedCarrier,
+  carrierProgress, inferChains, matchCarriers, parseCarrierRows, type CarrierLike, type CarrierMatch, type CarrierProgress, type LeadNeed, type ParsedCarrier,
 } from './carrier.ts';
+import { formatNumber } from '../leads/format.ts';
+import { md } from '../../platform/cards/template.ts';
 
 type DbOrTx = Db | Tx;
 export type CarrierRow = Prisma.CarrierModel;
@@ -168,4 +170,35 @@ export async function loadCarrierProgress(db: DbOrTx, office: OfficeConfig, year
   const rows = await db.carrier.findMany({ where: { year }, select: { areaSqm: true, usedSqm: true, direction: true } });
   if (rows.length === 0) return undefined;
   return carrierProgress(year, rows, office.carriers);
+}
+
+/** What a lead needs from a carrier: its chain, town and 需求面积 (details.space_sqm). */
+export function leadNeed(lead: { industry?: string | null; town: string; details?: unknown }): LeadNeed {
+  const details = lead.details && typeof lead.details === 'object' ? (lead.details as Record<string, unknown>) : {};
+  const space = typeof details.space_sqm === 'number' && details.space_sqm > 0 ? details.space_sqm : undefined;
+  return { industry: lead.industry ?? null, town: lead.town, ...(space !== undefined ? { spaceSqm: space } : {}) };
+}
+
+/** The carriers a lead fits, best first (matchCarriers over every stored carrier). */
+export async function carriersForLead(db: DbOrTx, lead: { industry?: string | null; town: string; details?: unknown }, limit = 5): Promise<Array<CarrierMatch<Carrier>>> {
+  const need = leadNeed(lead);
+  if (!need.industry) return [];
+  return matchCarriers(await listCarriers(db), need, limit);
+}
+
+/**
+ * The 载体 lines of a lead's card: where it landed (the carrier chosen at 落地), else the carriers it fits,
+ * or undefined when there is nothing to say (no carriers imported, or no chain to match on).
+ */
+export async function leadCarrierLines(db: DbOrTx, lead: { carrierId?: number | null; industry?: string | null; town: string; details?: unknown }): Promise<string[] | undefined> {
+  if (lead.carrierId) {
+    const c = await findCarrier(db, lead.carrierId);
+    if (c) return [`**落地载体**：${md(c.name)}（${md(c.town)}）`];
+  }
+  const need = leadNeed(lead);
+  if (!need.industry || (await db.carrier.count()) === 0) return undefined;
+  const matches = await carriersForLead(db, lead, 3);
+  const space = need.spaceSqm ? `、需求面积 ${formatNumber(need.spaceSqm)}㎡` : '';
+  if (matches.length === 0) return [`**匹配载体**：暂无服务「${md(need.industry)}」${space ? '且空余面积足够' : ''}的载体`];
+  return [`**匹配载体**（按产业链「${md(need.industry)}」${space}）`, ...matches.map((m) => `- ${md(m.carrier.name)}（${md(m.carrier.town)}）：${m.reasons.slice(1).join('，') || '面积未填'}`)];
 }

@@ -34,7 +34,8 @@ afterAll(async () => {
 });
 
 describe('importing the 2023 如皋 载体汇总表 (附件4)', () => {
-  it('imports the 25 carriers with the CLI', async () => {
+  // The CLI is a child process (tsx compiles it first): slow on a busy machine, hence the longer timeout.
+  it('imports the 25 carriers with the CLI', { timeout: 60_000 }, async () => {
     const r = await importCli([FIXTURE]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);

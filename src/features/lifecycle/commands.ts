@@ -88,6 +88,9 @@ export function lifecycleCard(l: LeadLifecycle, canEdit: boolean, note?: string)
   return c;
 }
 
+/** At most this many carriers in the 落地 form's select (the card must stay under 30 KB); the text field covers the rest. */
+const MAX_CARRIER_OPTIONS = 100;
+
 /** A carrier offered at 落地: the matching ones first, marked 匹配. */
 export interface CarrierOption {
   value: string;
@@ -96,7 +99,8 @@ export interface CarrierOption {
 
 /**
  * The 载体库's carriers offered at 落地 for this lead: those matching its chain and 需求面积 first (marked
- * 「匹配」), then the others of its town, then the rest. Empty when no carriers were imported.
+ * 「匹配」), then the others of its town, then the rest (the first MAX_CARRIER_OPTIONS). Empty when no carriers
+ * were imported.
  */
 export async function landedCarrierOptions(services: Services, lead: LeadLifecycle['lead']): Promise<CarrierOption[]> {
   const all = await listCarriers(services.db);
@@ -107,7 +111,7 @@ export async function landedCarrierOptions(services: Services, lead: LeadLifecyc
   return [
     ...matched.map((c) => ({ value: String(c.id), label: `【匹配】${c.name}（${c.town}）` })),
     ...rest.map((c) => ({ value: String(c.id), label: `${c.name}（${c.town}）` })),
-  ];
+  ].slice(0, MAX_CARRIER_OPTIONS);
 }
 
 export function stageFormCard(

@@ -1,7 +1,7 @@
 // 载体 domain rules (src/features/carriers/carrier.ts): reading 建设方式 and areas, levels, chains, matching a
 // lead to carriers, and the targets line.
 import { describe, expect, it } from 'vitest';
-import { defaultOffice } from '../../src/office/config.ts';
+import { defaultOffice, officeSchema } from '../../src/office/config.ts';
 import {
   carrierProgress, carrierTargetsLine, inferChains, levelOf, matchCarriers, parseArea, parseBuildMode, parseCarrierRows,
 } from '../../src/features/carriers/carrier.ts';
@@ -57,6 +57,12 @@ describe('matching a lead to carriers', () => {
 });
 
 describe('targets and the /carrier command', () => {
+  it('takes the targets from the office YAML, defaulting to the 方案 (40万㎡, one national and one provincial incubator)', () => {
+    expect(office.carriers).toEqual({ areaSqm: 400000, incubators: { national: 1, provincial: 1 } });
+    expect(officeSchema.parse({ carriers: { areaSqm: 500000 } }).carriers).toEqual({ areaSqm: 500000, incubators: { national: 1, provincial: 1 } });
+    expect(officeSchema.safeParse({ carriers: { incubators: { national: -1 } } }).success).toBe(false);
+  });
+
   it('counts area and incubators by level', () => {
     const p = carrierProgress(2023, [
       { areaSqm: 150000, usedSqm: 1000, direction: '国家级孵化器' },

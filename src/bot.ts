@@ -10,6 +10,7 @@ import { registerLifecycle } from './features/lifecycle/commands.ts';
 import { registerActivities } from './features/activities/commands.ts';
 import { registerDigests } from './features/digests/commands.ts';
 import { registerLedger } from './features/ledger/commands.ts';
+import { registerCarriers } from './features/carriers/commands.ts';
 
 export function createBot(services: Services): Bot {
   const bot = new Bot(services);
@@ -22,5 +23,6 @@ export function createBot(services: Services): Bot {
   registerActivities(bot);
   registerDigests(bot);
   registerLedger(bot);
+  registerCarriers(bot);
   return bot;
 }

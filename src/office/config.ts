@@ -84,6 +84,14 @@ export const officeSchema = z.object({
   quota: z.object({
     alertShare: z.number().gt(0).max(1).default(0.8),
   }).default({ alertShare: 0.8 }),
+  // 载体 targets (seed 003: 新建盘活科创载体孵化面积40万平方米以上，新增国家、省级科技企业孵化器各1家).
+  carriers: z.object({
+    areaSqm: z.number().nonnegative().default(400_000),
+    incubators: z.object({
+      national: z.number().int().nonnegative().default(1),
+      provincial: z.number().int().nonnegative().default(1),
+    }).default({ national: 1, provincial: 1 }),
+  }).default({ areaSqm: 400_000, incubators: { national: 1, provincial: 1 } }),
   // 综合评价模型: weights, rules and tier cut-offs (see src/features/leads/scoring.ts).
   scoring: scoringSchema.default(() => structuredClone(defaultScoring)),
   // Defaults avoid minute :00 and :30, when Lark throttles bursts.

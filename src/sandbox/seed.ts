@@ -5,7 +5,8 @@
 // ApprovalStep, StepAssignee and AuditEvent rows are exactly what real decisions leave. No messages are
 // sent (the chats of a fresh sandbox start empty); /pending, /quota and the digests read the rows.
 //
-// Idempotent: quotas, activities, people, grants and subscriptions are only added where absent; a lead is
+// 附件4's carriers (载体库) are added too.
+// Idempotent: quotas, activities, carriers, people, grants and subscriptions are only added where absent; a lead is
 // skipped when its submitter already has a lead of that project name.
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +17,8 @@ import { subscribe } from '../features/digests/store.ts';
 import { createLead } from '../features/leads/store.ts';
 import { scoreAndStore } from '../features/leads/scores.ts';
 import { parseActivityTable } from '../features/activities/activity.ts';
+import { inferChains, parseCarrierRows } from '../features/carriers/carrier.ts';
+import { readTable } from '../platform/imports/table.ts';
 import { reachesMajorThreshold, validateLeadForm, type LeadKind } from '../features/leads/lead.ts';
 import { parseQuotaTable, quotaRecords } from '../features/quotas/quota.ts';
 import { localParts } from '../platform/time.ts';
@@ -25,6 +28,7 @@ import { DEMO_GROUP, DEMO_PEOPLE, DEMO_TOWN_STAFF, ensureDemoPeople } from './pe
 const DATA_DIR = fileURLToPath(new URL('./data/', import.meta.url));
 export const QUOTA_FILE = 'rugao-2023-quota.csv';
 export const ACTIVITY_FILE = 'rugao-2023-activities.csv';
+export const CARRIER_FILE = 'rugao-2023-carriers.csv';
 
 const DAY = 24 * 60 * 60 * 1000;
 // A demo lead's whole history is one transaction: the platform's limits, with a longer timeout.
@@ -109,6 +113,8 @@ export interface DemoSeedResult {
   year: number;
   quotasAdded: number;
   activitiesAdded: number;
+  /** 附件4's carriers (载体库), for the current year. */
+  carriersAdded: number;
   /** Digest subscriptions of the demo group. */
   subscriptionsAdded: number;
   leadsAdded: number;
@@ -164,6 +170,25 @@ async function seedActivities(db: Db, year: number): Promise<{ added: number; id
   return { added, ids: new Map(rows.map((r) => [r.seq, r.id])) };
 }
 
+/** Adds 附件4's 25 carriers (载体汇总表) where absent, dated the current year so /quota shows their targets line. */
+async function seedCarriers(db: Db, office: OfficeConfig, year: number): Promise<number> {
+  const table = await readTable(await readFile(DATA_DIR + CARRIER_FILE), CARRIER_FILE);
+  const parsed = table.ok ? parseCarrierRows(table.rows, office) : table;
+  if (!parsed.ok) throw new Error(`demo seed: ${CARRIER_FILE}: ${parsed.errors.join('; ')}`);
+  let added = 0;
+  for (const c of parsed.carriers) {
+    if (await db.carrier.findUnique({ where: { name: c.name } })) continue;
+    await db.carrier.create({
+      data: {
+        name: c.name, town: c.town, year, buildMode: c.buildMode ?? null, direction: c.direction ?? null, level: c.level ?? null,
+        chains: c.chains ?? inferChains(office, c),
+      },
+    });
+    added += 1;
+  }
+  return added;
+}
+
 /** Registers one lead and takes its approval as far as `spec.outcome` says, at times in the past. */
 async function seedLead(tx: Tx, spec: DemoLead, opts: DemoSeedOptions, year: number, activityIds: Map<number, number>, yearStart: number): Promise<void> {
   const { office, now } = opts;
@@ -213,6 +238,7 @@ export async function seedDemo(db: Db, opts: DemoSeedOptions): Promise<DemoSeedR
   await ensureDemoPeople(db, [...DEMO_PEOPLE, ...DEMO_TOWN_STAFF]);
   const quotasAdded = await seedQuotas(db, opts.office, year);
   const { added: activitiesAdded, ids } = await seedActivities(db, year);
+  const carriersAdded = await seedCarriers(db, opts.office, year);
   // The group receives the scheduled digests (周例会 / 双月例会 / 一月一报) like an office's work group would.
   let subscriptionsAdded = 0;
   for (const topic of ['weekly', 'bimonthly', 'monthly'] as const) {
@@ -232,5 +258,5 @@ export async function seedDemo(db: Db, opts: DemoSeedOptions): Promise<DemoSeedR
     await db.$transaction((tx) => seedLead(tx, spec, opts, year, ids, yearStart), SEED_TX_OPTIONS);
     leadsAdded += 1;
   }
-  return { year, quotasAdded, activitiesAdded, subscriptionsAdded, leadsAdded, leadsKept };
+  return { year, quotasAdded, activitiesAdded, carriersAdded, subscriptionsAdded, leadsAdded, leadsKept };
 }

@@ -41,9 +41,9 @@ describe('form fields as data', () => {
 
   it('gives every kind the common fields and its own fields, by their public names', () => {
     const names = (kind: (typeof LEAD_KINDS)[number]) => leadFormFields(kind, office).map((f) => f.name);
-    expect(names('tech')).toEqual([...common, 'hightech_field', 'stage', 'years_to_high_tech', 'invention_patents', 'utility_models']);
-    expect(names('talent')).toEqual([...common, 'talent_name', 'talent_title', 'core_technology', 'founding_locally', 'invention_patents', 'utility_models']);
-    expect(names('platform')).toEqual([...common, 'partner_institution', 'partner_type', 'platform_type', 'planned_staff']);
+    expect(names('tech')).toEqual([...common, 'hightech_field', 'stage', 'years_to_high_tech', 'invention_patents', 'utility_models', 'space_sqm']);
+    expect(names('talent')).toEqual([...common, 'talent_name', 'talent_title', 'core_technology', 'founding_locally', 'invention_patents', 'utility_models', 'space_sqm']);
+    expect(names('platform')).toEqual([...common, 'partner_institution', 'partner_type', 'platform_type', 'planned_staff', 'space_sqm']);
     expect(names('service')).toEqual([...common, 'service_type']);
     expect(names('fund')).toEqual([...common, 'fund_manager', 'fund_size_wan', 'focus_industries', 'fund_stage', 'planned_setup_date']);
   });

@@ -170,7 +170,7 @@ describe('importing the 任务分解表 in chat', () => {
     await bot.sendFile(ADMIN, '工作方案.pdf', Buffer.from('%PDF-1.4 not a table'));
     // The hint names both kinds of table the bot imports, and the columns each needs.
     const hint = lastText(ADMIN);
-    expect(hint).toContain('暂只能处理任务分解表或活动安排表文件（.xlsx 或 .csv）');
+    expect(hint).toContain('暂只能处理任务分解表、活动安排表或载体汇总表文件（.xlsx 或 .csv）');
     expect(hint).toContain('任务分解表：需要“镇区”列');
     expect(hint).toContain('活动安排表：需要“活动名称”和“时间”两列');
     expect(downloads()).toBe(before);
@@ -202,7 +202,7 @@ describe('importing the 任务分解表 in chat', () => {
     const unknown = lastCard(ADMIN).card;
     expect(title(unknown)).toBe('未能识别表格');
     const unknownText = cardText(unknown);
-    expect(unknownText).toContain('文件「通讯录.xlsx」的表头既不像任务分解表，也不像活动安排表');
+    expect(unknownText).toContain('文件「通讯录.xlsx」的表头不像任务分解表、活动安排表或载体汇总表');
     expect(unknownText).toContain('未导入任何数据');
     expect(unknownText).toContain('任务分解表：需要“镇区”列，以及“总数”“发明专利实审数”');
     expect(unknownText).toContain('活动安排表：需要“活动名称”和“时间”两列');

@@ -339,7 +339,7 @@ describe('npm run demo:seed', () => {
     return run.stdout;
   };
 
-  it('fills the database once with quotas, activities, people and leads whose approval rows agree', async () => {
+  it('fills the database once with quotas, activities, carriers, people and leads whose approval rows agree', async () => {
     dbUrl = await testDatabase('sandbox-seed');
     expect(runSeed(dbUrl.url)).toContain('项目：新增 36 个');
     // Scored at once, as registrations are: a service already running shows their 评级.
@@ -352,6 +352,7 @@ describe('npm run demo:seed', () => {
     const out = runSeed(dbUrl.url);
     expect(out).toContain('项目：新增 0 个，已存在 36 个');
     expect(out).toContain('任务分解表：新增 0 条指标');
+    expect(out).toContain('载体库（附件4）：新增 0 个载体');
 
     const env = parseEnv({ PORT: '1', HOST: '127.0.0.1', DATABASE_URL: dbUrl.url, LOG_LEVEL: 'silent' });
     seeded = await createApp({ env: { ...env, PORT: 0 }, office: defaultOffice() });
@@ -363,6 +364,7 @@ describe('npm run demo:seed', () => {
     expect(await prisma.quota.count({ where: { year, town: '丁堰镇', metric: 'projects' } })).toBe(1);
     expect((await prisma.quota.findFirst({ where: { year, town: '高新区', metric: 'projects' } }))?.target).toBe(70);
     expect(await prisma.activity.count({ where: { year } })).toBe(20);
+    expect(await prisma.carrier.count({ where: { year } })).toBe(25);
     expect(await prisma.roleGrant.count({ where: { role: 'staff' } })).toBeGreaterThanOrEqual(7);
     expect((await prisma.subscription.findMany({ where: { chatId: GROUP } })).map((s) => s.topic).sort()).toEqual(['bimonthly', 'monthly', 'weekly']);
 

@@ -1,6 +1,7 @@
 // Renders the digests computed by src/features/digests/digest.ts as Card JSON 2.0. Every card goes through fitCard:
 // whatever the data size, it stays within 30 KB, and a list that had to be cut ends with "另有 N 项…" and
 // the command that shows the rest.
+import { carrierTargetsLine } from '../carriers/carrier.ts';
 import type { CardJson } from '../../platform/lark/types.ts';
 import {
   card, collapsible, header, markdown, hr, table, fitCard, truncateList, moreItems, pieChart, barChart,
@@ -247,6 +248,7 @@ export function bimonthlyCard(d: BimonthlyDigest, tz: string): CardJson {
       els.push(collapsible('**分项明细**（发明专利、实用新型、平台类、基金类）', [markdown(details.join('\n'))]));
     }
     if (lag.length > 0) els.push(markdown(laggingLine(lag.slice(0, Math.min(max, HARD_MAX_ROWS)))));
+    if (d.carriers) els.push(markdown(carrierTargetsLine(d.carriers)));
     els.push(hr());
     els.push(section(`重点项目 ${d.keyProjects.length} 项`));
     if (keyRows.length === 0) els.push(markdown('暂无重点类或重大项目。'));

@@ -1,6 +1,7 @@
 // The content of the scheduled digests as plain data: 周例会 (weekly), 双月例会 (bimonthly) and 一月一报
 // (monthly report). Pure: the caller passes the rows (leads, audit events, steps, quotas, activities) and
 // `now`; every function returns numbers and lists, ready for src/features/digests/cards.ts to render. No I/O.
+import type { CarrierProgress } from '../carriers/carrier.ts';
 import { LEAD_KINDS, type LeadKind } from '../../office/config.ts';
 import { LEAD_KIND_LABELS } from '../leads/lead.ts';
 import { upcomingActivities, type ActivityLike } from '../activities/activity.ts';
@@ -404,6 +405,8 @@ export interface BimonthlyInput {
   returns: readonly AuditFact[];
   /** LeadStage rows (only those created in the window count). */
   stages: readonly StageFact[];
+  /** The year's carriers against the office's carrier targets, when carriers of that year were imported. */
+  carriers?: CarrierProgress;
 }
 
 export interface CoordinationItem extends WaitingItem {
@@ -437,6 +440,8 @@ export interface BimonthlyDigest {
   movements: StageFact[];
   /** Movements per stage code. */
   movementCounts: Record<string, number>;
+  /** 科创载体 against the targets (area, incubators by level), when the year has carriers. */
+  carriers?: CarrierProgress;
 }
 
 /** Returned at least this many times: the lead needs the meeting's attention. */
@@ -478,6 +483,7 @@ export function bimonthlyDigest(input: BimonthlyInput): BimonthlyDigest {
     coordination,
     movements,
     movementCounts,
+    ...(input.carriers ? { carriers: input.carriers } : {}),
   };
 }
 

@@ -14,6 +14,7 @@ import {
   type DigestKind,
 } from './digest.ts';
 import { localParts } from '../../platform/time.ts';
+import { loadCarrierProgress } from '../carriers/store.ts';
 import { hasRun, queueOnce } from '../../platform/delivery/ledger.ts';
 import type { JobDef, JobName, JobResult } from '../../platform/jobs/scheduler.ts';
 
@@ -34,8 +35,10 @@ export async function computeDigest(services: Services, kind: DigestKind, now: D
       return weeklyDigest({ now, tz, towns, stuckDays: office.digests.stuckDays, ...rows });
     }
     case 'bimonthly': {
-      const rows = await loadBimonthlyRows(db, bimonthlyWindow(now, tz), bimonthlyProgressMoment(now, tz).year);
-      return bimonthlyDigest({ now, tz, towns, stuckDays: office.digests.stuckDays, alertShare: office.quota.alertShare, ...rows });
+      const year = bimonthlyProgressMoment(now, tz).year;
+      const rows = await loadBimonthlyRows(db, bimonthlyWindow(now, tz), year);
+      const carriers = await loadCarrierProgress(db, office, year);
+      return bimonthlyDigest({ now, tz, towns, stuckDays: office.digests.stuckDays, alertShare: office.quota.alertShare, ...rows, ...(carriers ? { carriers } : {}) });
     }
     case 'monthly': {
       const w = monthlyWindows(now, tz);

@@ -151,6 +151,12 @@ const utilityModels = (kind: LeadKind): LeadFieldDef => ({
   name: 'utility_models', label: '实用新型授权数', type: 'integer', required: false, section: kind,
   min: 0, max: 10_000, unit: '件',
 });
+/** 需求面积: the space a project needs in a 载体, matched against carriers' free area (src/features/carriers). */
+export const MAX_SPACE_SQM = 1_000_000;
+const spaceNeeded = (kind: LeadKind): LeadFieldDef => ({
+  name: 'space_sqm', label: '需求面积', type: 'number', required: false, section: kind,
+  min: 0, max: MAX_SPACE_SQM, unit: '㎡', placeholder: '落地所需场地面积，单位：㎡', hint: '用于匹配有空余面积的科创载体',
+});
 
 function kindFields(kind: LeadKind, industries: readonly string[]): LeadFieldDef[] {
   switch (kind) {
@@ -167,6 +173,7 @@ function kindFields(kind: LeadKind, industries: readonly string[]): LeadFieldDef
         },
         inventionPatents(kind),
         utilityModels(kind),
+        spaceNeeded(kind),
       ];
     case 'talent':
       return [
@@ -179,6 +186,7 @@ function kindFields(kind: LeadKind, industries: readonly string[]): LeadFieldDef
         { name: 'founding_locally', label: '在本地创办企业', type: 'checker', required: false, section: kind },
         inventionPatents(kind),
         utilityModels(kind),
+        spaceNeeded(kind),
       ];
     case 'platform':
       return [
@@ -192,6 +200,7 @@ function kindFields(kind: LeadKind, industries: readonly string[]): LeadFieldDef
           name: 'planned_staff', label: '计划人员规模', type: 'integer', required: false, section: kind,
           min: 0, max: 100_000, unit: '人',
         },
+        spaceNeeded(kind),
       ];
     case 'service':
       return [

@@ -11,7 +11,7 @@ import { isUniqueViolation } from '../../platform/db/client.ts';
 import { canSee, findLeadByCode } from '../leads/store.ts';
 import { LifecycleConflict, loadLifecycle, recordStage, type LeadLifecycle } from './store.ts';
 import {
-  button, buttonRow, card, datePicker, form, greyText, header, hr, input, keyValues, listItem, markdown, noticeCard, submitButton,
+  button, buttonRow, card, datePicker, form, greyText, header, hr, input, keyValues, listItem, markdown, noticeCard, select, submitButton,
   type CardElement,
 } from '../../platform/cards/kit.ts';
 import { md } from '../../platform/cards/template.ts';
@@ -26,6 +26,7 @@ import { localDate } from '../../platform/time.ts';
 import { scoreSummaryLines } from '../leads/scoring.ts';
 import { followUpCard, NOTE_MAX } from './follow-ups.ts';
 import { leadStatusText } from '../approval/workflow.ts';
+import { carriersForLead, findCarrier, listCarriers } from '../carriers/store.ts';
 
 
 function today(services: Services): string {
@@ -87,12 +88,48 @@ export function lifecycleCard(l: LeadLifecycle, canEdit: boolean, note?: string)
   return c;
 }
 
-export function stageFormCard(l: LeadLifecycle, stage: StageCode, values: Record<string, string> = {}, errors: Record<string, string> = {}): CardJson {
-  const fields = STAGE_FIELDS[stage].map((f) =>
-    f.type === 'date'
-      ? datePicker({ name: f.name, label: f.label, required: f.required, value: values[f.name], error: errors[f.name] })
-      : input({ name: f.name, label: f.label, required: f.required, value: values[f.name], error: errors[f.name], placeholder: f.placeholder, maxLength: f.type === 'text' ? f.maxLength : 30 }),
-  );
+/** At most this many carriers in the 落地 form's select (the card must stay under 30 KB); the text field covers the rest. */
+const MAX_CARRIER_OPTIONS = 100;
+
+/** A carrier offered at 落地: the matching ones first, marked 匹配. */
+export interface CarrierOption {
+  value: string;
+  label: string;
+}
+
+/**
+ * The 载体库's carriers offered at 落地 for this lead: those matching its chain and 需求面积 first (marked
+ * 「匹配」), then the others of its town, then the rest (the first MAX_CARRIER_OPTIONS). Empty when no carriers
+ * were imported.
+ */
+export async function landedCarrierOptions(services: Services, lead: LeadLifecycle['lead']): Promise<CarrierOption[]> {
+  const all = await listCarriers(services.db);
+  if (all.length === 0) return [];
+  const matched = (await carriersForLead(services.db, lead, 10)).map((m) => m.carrier);
+  const ids = new Set(matched.map((c) => c.id));
+  const rest = all.filter((c) => !ids.has(c.id)).sort((a, b) => Number(b.town === lead.town) - Number(a.town === lead.town));
+  return [
+    ...matched.map((c) => ({ value: String(c.id), label: `【匹配】${c.name}（${c.town}）` })),
+    ...rest.map((c) => ({ value: String(c.id), label: `${c.name}（${c.town}）` })),
+  ].slice(0, MAX_CARRIER_OPTIONS);
+}
+
+export function stageFormCard(
+  l: LeadLifecycle, stage: StageCode, values: Record<string, string> = {}, errors: Record<string, string> = {}, carriers: CarrierOption[] = [],
+): CardJson {
+  const offer = stage === 'landed' && carriers.length > 0;
+  const fields = STAGE_FIELDS[stage].map((f) => {
+    if (f.type === 'date') return datePicker({ name: f.name, label: f.label, required: f.required, value: values[f.name], error: errors[f.name] });
+    // At 落地 the 载体库 is offered first; the text is for a carrier not in it.
+    const typed = offer && f.name === 'carrier';
+    return input({
+      name: f.name, label: typed ? '落地载体（载体库中没有时填写）' : f.label, required: typed ? false : f.required, value: values[f.name],
+      error: errors[f.name], placeholder: f.placeholder, maxLength: f.type === 'text' ? f.maxLength : 30,
+    });
+  });
+  if (offer) {
+    fields.unshift(select({ name: 'carrier_id', label: '落地载体（载体库）', options: carriers, value: values.carrier_id, error: errors.carrier_id, placeholder: '选择载体；匹配的排在前面' }));
+  }
   const title = `登记${STAGE_LABELS[stage]}：${l.lead.projectName}`;
   const c = card(header(title, 'blue', l.lead.code), [
     form('stage_form', fields, submitButton('提交', { action: 'lifecycle.submit', leadId: l.lead.id, stage })),
@@ -178,7 +215,7 @@ async function onOpen(ctx: ActionContext<z.output<typeof StageValue>>): Promise<
   if (isReply(l)) return l;
   const why = refusal(ctx.person, l, stage);
   if (why) return toast('error', why);
-  return { card: stageFormCard(l, stage) };
+  return { card: stageFormCard(l, stage, {}, {}, stage === 'landed' ? await landedCarrierOptions(ctx.services, l.lead) : []) };
 }
 
 function actingRole(person: Person, lead: { submitterId: string }): string {
@@ -193,13 +230,20 @@ async function onSubmit(ctx: ActionContext<z.output<typeof StageValue>>): Promis
   if (isReply(l)) return l;
   const why = refusal(person, l, stage);
   if (why) return toast('error', why);
-  const checked = validateStageForm(stage, ctx.form, { today: today(services), done: records(l) });
+  // 落地: a carrier chosen from the 载体库 is the 落地载体 (its name is recorded too, as typed ones are).
+  const carrierId = stage === 'landed' && typeof ctx.form.carrier_id === 'string' && /^\d{1,9}$/.test(ctx.form.carrier_id) ? Number(ctx.form.carrier_id) : undefined;
+  const chosen = carrierId !== undefined ? await findCarrier(services.db, carrierId) : undefined;
+  const form = chosen ? { ...ctx.form, carrier: chosen.name } : ctx.form;
+  const checked = validateStageForm(stage, form, { today: today(services), done: records(l) });
   if (!checked.ok) {
+    const options = stage === 'landed' ? await landedCarrierOptions(services, l.lead) : [];
+    const values = chosen ? { ...checked.values, carrier_id: String(chosen.id) } : checked.values;
     return {
       toast: { type: 'warning', content: `有 ${Object.keys(checked.errors).length} 项需要修改，尚未保存` },
-      card: stageFormCard(l, stage, checked.values, checked.errors),
+      card: stageFormCard(l, stage, values, checked.errors, options),
     };
   }
+  if (chosen) checked.update.data.carrier_id = chosen.id;
   const now = services.clock();
   try {
     await services.db.$transaction((tx) => recordStage(tx, { lead: l.lead, update: checked.update, actorId: person.openId, role: actingRole(person, l.lead), now }));

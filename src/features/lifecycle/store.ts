@@ -4,6 +4,7 @@ import type { Db, Prisma, Tx } from '../../platform/db/client.ts';
 import { isLifecycleStage, isMilestone, STAGE_LABELS, type StageUpdate } from './lifecycle.ts';
 import { activityNameKey, matchActivityRows, parseActivityRows, parseActivityTable, type ParsedActivity } from '../activities/activity.ts';
 import type { TableRow } from '../../platform/imports/table.ts';
+import { addTenant } from '../carriers/store.ts';
 
 type DbOrTx = Db | Tx;
 export type LeadRow = Prisma.LeadModel;
@@ -50,11 +51,17 @@ export async function recordStage(tx: Tx, input: RecordStageInput): Promise<Lead
         stage: update.stage,
         version: { increment: 1 },
         ...(update.stage === 'registered' && typeof update.data.credit_code === 'string' ? { creditCode: update.data.credit_code } : {}),
+        ...(update.stage === 'landed' && typeof update.data.carrier_id === 'number' ? { carrierId: update.data.carrier_id } : {}),
       },
     });
     if (res.count !== 1) throw new LifecycleConflict(`lead ${lead.id} is no longer at stage ${lead.stage ?? '(none)'}`);
   } else if (!isMilestone(update.stage)) {
     throw new Error(`recordStage: unknown stage ${String(update.stage)}`);
+  }
+  // A lead landing in a carrier of the 载体库 becomes one of its tenants.
+  if (update.stage === 'landed' && typeof update.data.carrier_id === 'number') {
+    const names = await tx.lead.findUnique({ where: { id: lead.id }, select: { companyName: true, projectName: true } });
+    if (names) await addTenant(tx, update.data.carrier_id, names.companyName ?? names.projectName);
   }
   const row = await tx.leadStage.create({
     data: { leadId: lead.id, stage: update.stage, date: update.date, data: update.data, actorId: input.actorId, createdAt: now },

@@ -1,5 +1,6 @@
 // Cards of 任务分解表 and 任务进度: the import preview, refusals and results, the progress table with its
 // chart, and the cards of the quota-alerts job (预警 per town, the leaders' ranking, 表彰).
+import { carrierTargetsLine, type CarrierProgress } from '../carriers/carrier.ts';
 import type { CardJson } from '../../platform/lark/types.ts';
 import {
   barChart, button, buttonRow, card, collapsible, fitCard, greyText, header, hr, keyValues, markdown, moreItems, noticeCard,
@@ -128,6 +129,8 @@ export interface ProgressCardInput {
   alertShare: number;
   /** The city targets as the imported table's 合计 row stated them (kept beside the towns' sum). */
   statedTargets?: Partial<MetricValues>;
+  /** 科创载体 against the office's carrier targets, when the year has carriers. */
+  carriers?: CarrierProgress;
 }
 
 /** Marks a lagging progress cell (tables cannot colour text). */
@@ -226,6 +229,7 @@ export function quotaProgressCard(input: ProgressCardInput): CardJson {
           }).join('\n'),
       ),
       ...statedLine(input.statedTargets, progress),
+      ...(input.carriers ? [markdown(carrierTargetsLine(input.carriers))] : []),
       table(columns, [...shown.map((t) => townRow(t, alertShare)), townRow(city, alertShare)], 10),
       collapsible(`**各镇区分项明细**（发明专利、实用新型、平台类、基金类）`, [markdown(detailLines.join('\n'))]),
     ];

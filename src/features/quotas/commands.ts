@@ -4,9 +4,10 @@
 //   /quota set <town> <metric> <n> [year]  (admin) correct one target
 //   /quota import [year]                   (admin) the year for the next table file this admin sends
 //   an admin sends a .xlsx/.csv file       preview card with 确认导入 / 取消; confirming replaces the year
-// This feature owns the bot's single file handler. The header row of a table decides what it is: 活动名称 and
-// 时间 columns make an 活动安排表 (passed to importActivityFile, ./activities.ts), a 镇区 column with metric
-// columns a 任务分解表; a file name containing 活动 only breaks a tie.
+// This feature owns the bot's single file handler. The header row of a table decides what it is: 科创载体名称
+// and 建设镇区 columns make a 载体汇总表 (passed to importCarrierFile, src/features/carriers), 活动名称 and
+// 时间 columns an 活动安排表 (passed to importActivityFile, src/features/activities), a 镇区 column with metric
+// columns a 任务分解表; a file name containing 活动 only breaks a tie between the last two.
 // The year of an uploaded table: `/quota import <year>` sent within 30 minutes before, else a year in the
 // file name, else 「<year>年」 in its title rows, else the current year (see src/features/quotas/import.ts).
 import type { CardReply } from '../../platform/lark/types.ts';
@@ -33,6 +34,9 @@ import { z } from 'zod';
 import type { Services } from '../../platform/bot/services.ts';
 import { ACTIVITY_ADMIN_ONLY, activityImportCard, importActivityFile, importSummaryLines, looksLikeActivityFile } from '../activities/commands.ts';
 import { userText } from '../../platform/lark/text.ts';
+import { findCarrierHeader } from '../carriers/carrier.ts';
+import { loadCarrierProgress } from '../carriers/store.ts';
+import { CARRIER_ADMIN_ONLY, importCarrierFile } from '../carriers/commands.ts';
 import { AppError, cardFailure, ERRORS } from '../../platform/errors.ts';
 
 /** How long `/quota import <year>` applies to the next file. */
@@ -45,10 +49,11 @@ const GONE = ERRORS.QUOTA_IMPORT_GONE.msg;
 const ADMIN_ONLY = '导入或修改任务分解表需要管理员权限。如需调整任务目标，请联系管理员。';
 const TABLE_KINDS = [
   '- 任务分解表：需要“镇区”列，以及“总数”“发明专利实审数”“实用新型专利授权数”“平台类项目”“基金类项目”等指标列；',
-  '- 活动安排表：需要“活动名称”和“时间”两列（可另有“序号”“主办单位”）。',
+  '- 活动安排表：需要“活动名称”和“时间”两列（可另有“序号”“主办单位”）；',
+  '- 载体汇总表：需要“建设镇区”和“科创载体名称”两列（可另有“建设方式”“建设方向”“面积”“已用面积”“入驻企业”“服务产业链”）。',
 ];
 const UNSUPPORTED_FILE = [
-  '暂只能处理任务分解表或活动安排表文件（.xlsx 或 .csv），管理员发送即可导入：',
+  '暂只能处理任务分解表、活动安排表或载体汇总表文件（.xlsx 或 .csv），管理员发送即可导入：',
   ...TABLE_KINDS,
   '查看任务进度请发送「任务进度」，查看活动安排请发送「活动」。',
 ].join('\n');
@@ -59,7 +64,7 @@ const USAGE = [
   '/quota set <镇区> <指标> <数量> [年份]：修改一项任务目标（管理员）',
   '/quota import [年份]：指定接下来发送的任务分解表所属年份（管理员）',
   `指标：${QUOTA_METRICS.map((m) => METRIC_LABELS[m]).join('、')}（也可用 ${QUOTA_METRICS.join('、')}）`,
-  '导入任务分解表或活动安排表：管理员直接向我发送 .xlsx 或 .csv 文件，按表头识别。',
+  '导入任务分解表、活动安排表或载体汇总表：管理员直接向我发送 .xlsx 或 .csv 文件，按表头识别。',
 ].join('\n');
 
 
@@ -119,7 +124,10 @@ async function showProgress(ctx: MessageContext, year: number): Promise<void> {
   const { progress, quotaTowns } = await loadQuotaProgress(services.db, year, now, services.env.BOT_TIMEZONE);
   if (quotaTowns === 0) return noQuotaReply(ctx, year);
   await ctx.reply(
-    quotaProgressCard({ officeName: services.office.name, progress, now, tz: services.env.BOT_TIMEZONE, alertShare: services.office.quota.alertShare, statedTargets: await statedCityTargets(services.db, year) }),
+    quotaProgressCard({
+      officeName: services.office.name, progress, now, tz: services.env.BOT_TIMEZONE, alertShare: services.office.quota.alertShare,
+      statedTargets: await statedCityTargets(services.db, year), carriers: await loadCarrierProgress(services.db, services.office, year),
+    }),
   );
 }
 
@@ -208,7 +216,9 @@ async function runImportYear(ctx: MessageContext, args: string[]): Promise<void>
 // ---- a table file ------------------------------------------------------------------------------------
 
 /** What a table is, by its header row; the file name's hint only breaks a tie. */
-function tableKind(rows: TableRow[], nameSaysActivity: boolean): 'activities' | 'quotas' | undefined {
+function tableKind(rows: TableRow[], nameSaysActivity: boolean): 'carriers' | 'activities' | 'quotas' | undefined {
+  // A 载体汇总表's header (科创载体名称 + 建设镇区) is unlike the others'; a 名称 column could look like an 活动名称.
+  if (findCarrierHeader(rows) >= 0) return 'carriers';
   const activities = findActivityHeader(rows) >= 0;
   const quotas = hasQuotaHeader(rows);
   if (activities && quotas) return nameSaysActivity ? 'activities' : 'quotas';
@@ -225,7 +235,7 @@ async function onFile(ctx: MessageContext): Promise<void> {
   }
   const nameSaysActivity = looksLikeActivityFile(file.fileName);
   if (!person.roles.has('admin')) {
-    await ctx.reply(nameSaysActivity ? ACTIVITY_ADMIN_ONLY : ADMIN_ONLY);
+    await ctx.reply(nameSaysActivity ? ACTIVITY_ADMIN_ONLY : /载体/.test(file.fileName) ? CARRIER_ADMIN_ONLY : ADMIN_ONLY);
     return;
   }
   let data: Buffer;
@@ -249,9 +259,10 @@ async function onFile(ctx: MessageContext): Promise<void> {
   }
   const kind = tableKind(table.rows, nameSaysActivity);
   if (kind === 'activities') return importActivityFile(ctx, { fileName: file.fileName, rows: table.rows });
+  if (kind === 'carriers') return importCarrierFile(ctx, { fileName: file.fileName, rows: table.rows });
   if (kind === undefined) {
     await ctx.reply(noticeCard('未能识别表格', [
-      `文件「${md(file.fileName)}」的表头既不像任务分解表，也不像活动安排表，**未导入任何数据**。请确认表头后重新发送：`,
+      `文件「${md(file.fileName)}」的表头不像任务分解表、活动安排表或载体汇总表，**未导入任何数据**。请确认表头后重新发送：`,
       ...TABLE_KINDS.map((l) => md(l)),
     ], 'red'));
     return;

@@ -146,6 +146,8 @@ export interface LeadCardInput {
    * 项目简介 are hidden, with a line saying they are shown in the private chat with the bot.
    */
   inGroup?: boolean;
+  /** 落地载体, or the carriers the lead fits (markdown lines, src/features/carriers leadCarrierLines). */
+  carrierLines?: string[];
 }
 
 export function leadCard(inp: LeadCardInput): CardJson {
@@ -163,6 +165,7 @@ export function leadCard(inp: LeadCardInput): CardJson {
   rows.push(['登记人', inp.submitterName], ['登记时间', localDateTime(lead.createdAt, inp.tz)]);
   const facts = inp.inGroup && lead.summary ? { ...lead, summary: hideContacts(lead.summary) } : lead;
   const elements: CardElement[] = [keyValues(rows), hr(), keyValues(leadSummaryRows(facts, { includeContact: !inp.inGroup, includeSummary: true }))];
+  if (inp.carrierLines && inp.carrierLines.length > 0) elements.push(markdown(inp.carrierLines.join('\n')));
   if (inp.inGroup) elements.push(markdown(CONTACTS_PRIVATE_NOTE, 'notation'));
   if (lead.status === 'returned' && inp.returnComment) {
     elements.push(markdown(`**退回意见**：${md(inp.inGroup ? hideContacts(inp.returnComment) : inp.returnComment)}`));

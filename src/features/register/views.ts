@@ -22,6 +22,7 @@ import type { MessageContext } from '../../platform/bot/router.ts';
 import { md } from '../../platform/cards/template.ts';
 import { userText } from '../../platform/lark/text.ts';
 import { leadCard, leadLine, leadListCard } from './cards.ts';
+import { leadCarrierLines } from '../carriers/store.ts';
 
 /** How many leads a list reads at most; the rest is counted ("另有 N 项…"). */
 const LIST_LIMIT = 200;
@@ -138,5 +139,6 @@ export async function runLead(ctx: MessageContext): Promise<void> {
     canWithdraw: isSubmitter && lead.status === 'pending' && canWithdraw((await loadWorkflow(db, lead.id))!.state),
     // Visibility is checked for the requester, but in a group the whole group reads the card.
     inGroup: ctx.event.chatType === 'group',
+    carrierLines: await leadCarrierLines(db, lead),
   }));
 }

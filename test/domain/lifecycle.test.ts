@@ -59,7 +59,7 @@ describe('the update forms', () => {
 
   it('reads 签约: date and agreed investment in 万元', () => {
     const r = validateStageForm('signed', { date: '2023-03-01 +0800', investment_wan: '5,000万元' }, ctx);
-    expect(r).toEqual({ ok: true, update: { stage: 'signed', date: new Date('2023-03-01T00:00:00Z'), data: { investment_wan: 5000 } } });
+    expect(r).toEqual({ ok: true, update: { stage: 'signed', label: '签约', date: new Date('2023-03-01T00:00:00Z'), data: { investment_wan: 5000 } } });
   });
 
   it('needs every required field, in Chinese', () => {
@@ -110,7 +110,7 @@ describe('the update forms', () => {
   });
 
   it('shows the progress line and what each update recorded', () => {
-    expect(stageProgressLine([rec('signed', '2023-03-01'), rec('registered', '2023-03-20')])).toBe('签约 ✓ → 注册 ✓ → 落地（开工） → 投产');
+    expect(stageProgressLine([rec('signed', '2023-03-01'), rec('registered', '2023-03-20')])).toBe('接洽 → 在谈 → 签约 ✓ → 注册 ✓ → 落地（开工） → 投产');
     expect(stageDataText('signed', { investment_wan: 5000 })).toBe('协议投资额 5,000 万元');
     expect(stageDataText('landed', { carrier: '氢能孵化器', address: '1 号楼' })).toBe('落地载体 氢能孵化器，地址 1 号楼');
   });

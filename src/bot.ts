@@ -9,6 +9,7 @@ import { registerQuota } from './features/quotas/commands.ts';
 import { registerLifecycle } from './features/lifecycle/commands.ts';
 import { registerActivities } from './features/activities/commands.ts';
 import { registerDigests } from './features/digests/commands.ts';
+import { registerCoordination } from './features/coordination/commands.ts';
 
 export function createBot(services: Services): Bot {
   const bot = new Bot(services);
@@ -19,6 +20,7 @@ export function createBot(services: Services): Bot {
   registerQuota(bot);
   registerLifecycle(bot);
   registerActivities(bot);
+  registerCoordination(bot);
   registerDigests(bot);
   return bot;
 }

@@ -42,6 +42,16 @@ describe('stages and milestones', () => {
     expect(stageRefusal(approved(), [], 'signed')).toBeUndefined();
     expect(stageRefusal(approved('registered'), done, 'landed')).toBeUndefined();
     expect(stageRefusal(approved('registered'), done, 'tech_sme')).toBeUndefined();
+    // The pre-签约 stages (default 接洽 → 在谈) may be skipped, never gone back to; 签约 may follow any of them.
+    expect(stageRefusal(approved(), [], 'negotiating')).toBeUndefined();
+    expect(stageRefusal(approved('contact'), [rec('contact', '2023-02-01')], 'signed')).toBeUndefined();
+    expect(stageRefusal(approved('negotiating'), [rec('negotiating', '2023-02-01')], 'contact')).toBe('项目已到「在谈」阶段，不能回到「接洽」。');
+    expect(stageRefusal(approved('negotiating'), [rec('negotiating', '2023-02-01')], 'registered')).toBe('请先登记「签约」，再登记「注册」。');
+    expect(stageRefusal(approved('signed'), [rec('signed', '2023-03-01')], 'negotiating')).toBe('项目已到「签约」阶段，不能回到「在谈」。');
+    const renamed = [{ code: 'visit', label: '走访' }];
+    expect(stageRefusal(approved(), [], 'visit', renamed)).toBeUndefined();
+    expect(stageRefusal(approved(), [], 'negotiating', renamed)).toBe('没有这个进度阶段。');
+    expect(stageProgressLine([rec('visit', '2023-02-01')], renamed)).toBe('走访 ✓ → 签约 → 注册 → 落地（开工） → 投产');
   });
 
   it('lets the owner, reviewers and admins update, and nobody else', () => {

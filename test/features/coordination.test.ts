@@ -186,8 +186,10 @@ describe('the coordination register', () => {
     const forged = await bot.clickValue(FAR, { action: 'problem.submit', leadId }, { formValue: { category: 'funding', description: '伪造', owner_dept: '财政局', due_date: '2026-12-01' } });
     expect(forged.toast).toEqual({ type: 'error', content: '未找到该项目，或您无权查看该项目。' });
     expect(await db().problem.count()).toBe(1);
-    // A colleague of the same town may raise one too.
+    // A colleague of the same town may raise one too, from the lead's card (「项目 编号」).
     now = sh('2026-11-12T10:00:00');
+    await bot.say(OTHER, `项目 ${code}`);
+    expect(buttons(cardOf(bot.lastMessageTo(OTHER))).map((x) => x.text)).toEqual(['提出问题']);
     const second = await bot.clickValue(OTHER, { action: 'problem.submit', leadId }, { formValue: { category: 'plant', description: '需要 2 万平方米标准厂房', owner_dept: '开发区管委会', due_date: '2026-12-31' } });
     expect(second.toast?.type).toBe('success');
   });

@@ -11,6 +11,7 @@ import { registerActivities } from './features/activities/commands.ts';
 import { registerDigests } from './features/digests/commands.ts';
 import { registerLedger } from './features/ledger/commands.ts';
 import { registerCarriers } from './features/carriers/commands.ts';
+import { registerCoordination } from './features/coordination/commands.ts';
 
 export function createBot(services: Services): Bot {
   const bot = new Bot(services);
@@ -21,6 +22,7 @@ export function createBot(services: Services): Bot {
   registerQuota(bot);
   registerLifecycle(bot);
   registerActivities(bot);
+  registerCoordination(bot);
   registerDigests(bot);
   registerLedger(bot);
   registerCarriers(bot);

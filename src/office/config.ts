@@ -22,6 +22,24 @@ const localDay = z.preprocess(
   }, 'must be a date such as "2026-10-01"'),
 );
 
+/**
+ * Stage codes the lifecycle feature owns (签约 … 领军企业): a pre-签约 stage of the YAML may not reuse them.
+ * Kept in step with STAGE_CODES in src/features/lifecycle/lifecycle.ts (the office sits below the features).
+ */
+export const RESERVED_STAGE_CODES = ['signed', 'registered', 'landed', 'producing', 'tech_sme', 'high_tech', 'leading'] as const;
+
+/** One stage before 签约 (接洽, 在谈, …): a stable code (stored) and the label people read. */
+const preStageSchema = z.object({
+  code: z.string().trim().regex(/^[a-z][a-z0-9_]{0,31}$/, 'must be lower-case letters, digits and _ (e.g. negotiating)')
+    .refine((c) => !(RESERVED_STAGE_CODES as readonly string[]).includes(c), 'is a built-in stage code'),
+  label: z.string().trim().min(1).max(12),
+});
+
+export const DEFAULT_PRE_SIGNING = [{ code: 'contact', label: '接洽' }, { code: 'negotiating', label: '在谈' }];
+
+/** 协调事项 categories (seed 000 双月例会「协调推进招商重点工作」): 用地, 厂房, 资金, 审批, 人才, 其他. */
+export const PROBLEM_CATEGORIES = ['land', 'plant', 'funding', 'permits', 'talent', 'other'] as const;
+
 const townSchema = z.object({
   name: z.string().trim().min(1),
   aliases: z.array(z.string().trim().min(1)).default([]),
@@ -92,6 +110,14 @@ export const officeSchema = z.object({
       provincial: z.number().int().nonnegative().default(1),
     }).default({ national: 1, provincial: 1 }),
   }).default({ areaSqm: 400_000, incubators: { national: 1, provincial: 1 } }),
+  // The stages before 签约, in order (any may be skipped; default 接洽 → 在谈).
+  pipeline: z.object({
+    preSigning: z.array(preStageSchema).max(6).default(() => structuredClone(DEFAULT_PRE_SIGNING)),
+  }).default(() => ({ preSigning: structuredClone(DEFAULT_PRE_SIGNING) })),
+  // 协调事项: the departments a problem may be assigned to (empty: typed freely), and the meeting's cut-off.
+  coordination: z.object({
+    departments: z.array(z.string().trim().min(1).max(30)).default([]),
+  }).default({ departments: [] }),
   // 综合评价模型: weights, rules and tier cut-offs (see src/features/leads/scoring.ts).
   scoring: scoringSchema.default(() => structuredClone(defaultScoring)),
   // Defaults avoid minute :00 and :30, when Lark throttles bursts.
@@ -175,6 +201,15 @@ function officeProblems(office: OfficeConfig, raw: unknown): string[] {
       problems.push(`parks: ${p.name}: town "${p.town}" is not a town name${canonical ? ` (write "${canonical}")` : ' in towns'}`);
     }
   }
+  const stageCodes = new Set<string>();
+  const stageLabels = new Set<string>(['签约', '注册', '落地', '落地（开工）', '投产']);
+  for (const st of office.pipeline.preSigning) {
+    if (stageCodes.has(st.code)) problems.push(`pipeline.preSigning: code "${st.code}" appears twice`);
+    if (stageLabels.has(st.label)) problems.push(`pipeline.preSigning: label "${st.label}" appears twice or is a built-in stage`);
+    stageCodes.add(st.code);
+    stageLabels.add(st.label);
+  }
+  if (new Set(office.coordination.departments).size !== office.coordination.departments.length) problems.push('coordination.departments: a department appears twice');
   const { start, end } = office.approval.workHours;
   if (start >= end) problems.push(`approval.workHours: start (${start}) must be before end (${end})`);
   const both = office.approval.holidays.filter((d) => office.approval.makeupWorkdays.includes(d));

@@ -149,7 +149,7 @@ describe('weekly digest', () => {
     expect(text).toContain('周例会简报 · 2026年第48周');
     expect(text).toContain('统计区间：11月16日 — 11月23日'); // days, no clock times
     expect(text).not.toMatch(/\d{2}:\d{2}/);
-    expect(text).toContain('**新增 5 项 · 审批通过 1 项 · 待审批 3 项 · 停滞 2 项**'); // key figures first
+    expect(text).toContain('**新增 5 项 · 推进 0 项 · 在谈 0 项 · 审批通过 1 项 · 待审批 3 项 · 停滞 2 项**'); // key figures first
     expect(text).toContain('本周新增项目 5 项');
     expect(text).toContain('科创类 3 · 人才类 1 · 平台类 0 · 服务类 0 · 基金类 1');
     expect(text).toContain('丁堰镇 | 2 | 科创类 1、人才类 1');
@@ -267,7 +267,7 @@ describe('bimonthly digest', () => {
     expect(text).toContain('KZ-2026-0011 | 【重大】项目11（丁堰镇，科创类） | 待审签');
     expect(text).toContain('KZ-2026-0009 | 项目9（丁堰镇，科创类） | 注册');
     expect(text).not.toContain('KZ-2026-0012');
-    expect(text).toContain('需协调事项 3 项');
+    expect(text).toContain('审批需协调 3 项');
     expect(text).toContain('KZ-2026-0005 | 项目5（丁堰镇） | 待审签 | 停滞 22 天');
     expect(text).toContain('KZ-2026-0006 | 项目6（丁堰镇） | 退回修改（待登记人修改） | 退回 2 次');
     expect(text).toContain('项目进展 2 项');

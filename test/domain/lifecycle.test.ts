@@ -42,6 +42,16 @@ describe('stages and milestones', () => {
     expect(stageRefusal(approved(), [], 'signed')).toBeUndefined();
     expect(stageRefusal(approved('registered'), done, 'landed')).toBeUndefined();
     expect(stageRefusal(approved('registered'), done, 'tech_sme')).toBeUndefined();
+    // The pre-签约 stages (default 接洽 → 在谈) may be skipped, never gone back to; 签约 may follow any of them.
+    expect(stageRefusal(approved(), [], 'negotiating')).toBeUndefined();
+    expect(stageRefusal(approved('contact'), [rec('contact', '2023-02-01')], 'signed')).toBeUndefined();
+    expect(stageRefusal(approved('negotiating'), [rec('negotiating', '2023-02-01')], 'contact')).toBe('项目已到「在谈」阶段，不能回到「接洽」。');
+    expect(stageRefusal(approved('negotiating'), [rec('negotiating', '2023-02-01')], 'registered')).toBe('请先登记「签约」，再登记「注册」。');
+    expect(stageRefusal(approved('signed'), [rec('signed', '2023-03-01')], 'negotiating')).toBe('项目已到「签约」阶段，不能回到「在谈」。');
+    const renamed = [{ code: 'visit', label: '走访' }];
+    expect(stageRefusal(approved(), [], 'visit', renamed)).toBeUndefined();
+    expect(stageRefusal(approved(), [], 'negotiating', renamed)).toBe('没有这个进度阶段。');
+    expect(stageProgressLine([rec('visit', '2023-02-01')], renamed)).toBe('走访 ✓ → 签约 → 注册 → 落地（开工） → 投产');
   });
 
   it('lets the owner, reviewers and admins update, and nobody else', () => {
@@ -59,7 +69,7 @@ describe('the update forms', () => {
 
   it('reads 签约: date and agreed investment in 万元', () => {
     const r = validateStageForm('signed', { date: '2023-03-01 +0800', investment_wan: '5,000万元' }, ctx);
-    expect(r).toEqual({ ok: true, update: { stage: 'signed', date: new Date('2023-03-01T00:00:00Z'), data: { investment_wan: 5000 } } });
+    expect(r).toEqual({ ok: true, update: { stage: 'signed', label: '签约', date: new Date('2023-03-01T00:00:00Z'), data: { investment_wan: 5000 } } });
   });
 
   it('needs every required field, in Chinese', () => {
@@ -110,7 +120,7 @@ describe('the update forms', () => {
   });
 
   it('shows the progress line and what each update recorded', () => {
-    expect(stageProgressLine([rec('signed', '2023-03-01'), rec('registered', '2023-03-20')])).toBe('签约 ✓ → 注册 ✓ → 落地（开工） → 投产');
+    expect(stageProgressLine([rec('signed', '2023-03-01'), rec('registered', '2023-03-20')])).toBe('接洽 → 在谈 → 签约 ✓ → 注册 ✓ → 落地（开工） → 投产');
     expect(stageDataText('signed', { investment_wan: 5000 })).toBe('协议投资额 5,000 万元');
     expect(stageDataText('landed', { carrier: '氢能孵化器', address: '1 号楼' })).toBe('落地载体 氢能孵化器，地址 1 号楼');
   });

@@ -321,7 +321,7 @@ describe('bimonthly digest (双月例会)', () => {
     expect(text).toContain('KZ-2026-0011 | 【重大】测试项目11（长江镇，科创类） | 待审签');
     expect(text).toContain('KZ-2026-0009 | 测试项目9（丁堰镇，科创类） | 注册');
     expect(text).not.toContain('KZ-2026-0012');
-    expect(text).toContain('需协调事项 2 项');
+    expect(text).toContain('审批需协调 2 项');
     expect(text).toContain('KZ-2026-0005 | 测试项目5（丁堰镇） | 待审签 | 停滞 22 天');
     expect(text).toContain('KZ-2026-0006 | 测试项目6（白蒲镇） | 退回修改（待登记人修改） | 停滞 8 天，退回 2 次');
     expect(text).toContain('项目进展 2 项');

@@ -95,7 +95,8 @@ describe('项目进度: 签约 → 注册 → 落地 → 投产 and the growth m
     const card = await openStage(OWNER, lead.code);
     expect(validateCard(cardOf(card))).toEqual({ ok: true });
     expect(textOf(card)).toContain('签约 → 注册 → 落地（开工） → 投产');
-    expect(buttons(cardOf(card)).map((b) => b.text)).toEqual(['登记签约']);
+    // The office's pre-签约 stages (default 接洽, 在谈) may be skipped; every approved lead may raise a problem.
+    expect(buttons(cardOf(card)).map((b) => b.text)).toEqual(['登记接洽', '登记在谈', '登记签约', '提出问题']);
 
     const steps: Array<[string, string, Record<string, string>, string]> = [
       [OWNER, '登记签约', { date: '2023-03-01', investment_wan: '5000' }, '签约 ✓ → 注册 → 落地（开工） → 投产'],
@@ -124,7 +125,7 @@ describe('项目进度: 签约 → 注册 → 落地 → 投产 and the growth m
     expect(finalText).toContain('落地（开工）** 2023-05-08：落地载体 氢能孵化器，地址 开发区氢能产业园 3 号楼');
     expect(finalText).toContain('高新技术企业认定** 2023-11-20：证书编号 GR202332001234');
     expect(finalText).toContain('项目已投产，成长路径已全部登记。');
-    expect(buttons(cardOf(current))).toEqual([]);
+    expect(buttons(cardOf(current)).map((b) => b.text)).toEqual(['提出问题']);
 
     const stages = await db().leadStage.findMany({ where: { leadId: lead.id }, orderBy: { id: 'asc' } });
     expect(stages.map((s) => [s.stage, s.date.toISOString().slice(0, 10), s.actorId])).toEqual([
@@ -196,11 +197,11 @@ describe('项目进度: 签约 → 注册 → 落地 → 投产 and the growth m
     expect((await db().leadStage.findMany({ where: { leadId: lead.id } })).map((s) => s.stage).sort()).toEqual(['registered', 'signed']);
   });
 
-  it('shows no buttons to other staff and refuses their updates; other towns do not see the lead', async () => {
+  it('shows other staff only 提出问题 and refuses their updates; other towns do not see the lead', async () => {
     const lead = await insertLead();
     const card = await openStage(OTHER, lead.code);
     expect(textOf(card)).toContain(lead.projectName);
-    expect(buttons(cardOf(card))).toEqual([]);
+    expect(buttons(cardOf(card)).map((b) => b.text)).toEqual(['提出问题']);
     const open = await bot.clickValue(OTHER, { action: 'lifecycle.open', leadId: lead.id, stage: 'signed' });
     expect(open.toast).toEqual({ type: 'error', content: '只有项目登记人、初审人员或管理员可以更新项目进度。' });
     const submit = await bot.clickValue(OTHER, { action: 'lifecycle.submit', leadId: lead.id, stage: 'signed' }, { formValue: { date: '2023-03-01', investment_wan: '900' } });

@@ -131,4 +131,23 @@ describe('office configuration', () => {
     expect(dropped).toThrow(/^BOT_CONFIG .*: towns: 开发区: chains "氢能" not in industries; parks: 氢能产业园: chains "氢能" not in industries$/);
     expect(load('towns:\n  - { name: 甲镇 }\n  - { name: 乙镇, aliases: [甲镇] }\n')).toThrow('towns: "甲镇" appears twice');
   });
+
+  it('lists the stages before 签约 (default 接洽 → 在谈) and the 协调事项 departments', () => {
+    expect(defaultOffice().pipeline.preSigning).toEqual([{ code: 'contact', label: '接洽' }, { code: 'negotiating', label: '在谈' }]);
+    expect(defaultOffice().coordination.departments).toEqual([]);
+    const dir = mkdtempSync(join(tmpdir(), 'office-'));
+    const file = join(dir, 'office.yaml');
+    const load = (yaml: string) => {
+      writeFileSync(file, yaml);
+      return () => loadOffice(file);
+    };
+    const office = load('pipeline:\n  preSigning:\n    - { code: visit, label: 走访 }\n    - { code: negotiating, label: 洽谈 }\ncoordination:\n  departments: [自然资源和规划局, 人社局]\n')();
+    expect(office.pipeline.preSigning.map((p) => p.label)).toEqual(['走访', '洽谈']);
+    expect(office.coordination.departments).toEqual(['自然资源和规划局', '人社局']);
+    expect(load('pipeline:\n  preSigning: []\n')().pipeline.preSigning).toEqual([]);
+    expect(load('pipeline:\n  preSigning:\n    - { code: signed, label: 预签约 }\n')).toThrow('pipeline.preSigning.0.code: is a built-in stage code');
+    expect(load('pipeline:\n  preSigning:\n    - { code: 在谈, label: 在谈 }\n')).toThrow(/pipeline.preSigning.0.code: must be lower-case letters/);
+    expect(load('pipeline:\n  preSigning:\n    - { code: a, label: 洽谈 }\n    - { code: b, label: 洽谈 }\n')).toThrow('pipeline.preSigning: label "洽谈" appears twice or is a built-in stage');
+    expect(load('coordination:\n  departments: [人社局, 人社局]\n')).toThrow('coordination.departments: a department appears twice');
+  });
 });

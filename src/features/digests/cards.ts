@@ -17,7 +17,8 @@ import { LEAD_KIND_LABELS, leadKindLabel } from '../leads/lead.ts';
 import { LEAD_STATUS_LABELS, PENDING_STEP_LABELS, STEP_KINDS, type LeadStatus, type StepKind } from '../approval/workflow.ts';
 import { METRIC_LABELS, QUOTA_METRICS, type MetricProgress, type TownProgress } from '../quotas/quota.ts';
 import { localParts } from '../../platform/time.ts';
-import { FOLLOW_UP_ANSWER_DAYS, STAGE_LABELS, isoDate, isStageCode } from '../lifecycle/lifecycle.ts';
+import { FOLLOW_UP_ANSWER_DAYS, isoDate, stageLabel } from '../lifecycle/lifecycle.ts';
+import { problemCategoryLabel, problemTitle, type OwnerGroup } from '../coordination/problem.ts';
 
 export type Digest = WeeklyDigest | BimonthlyDigest | MonthlyDigest;
 
@@ -126,14 +127,17 @@ export function weeklyCard(d: WeeklyDigest, tz: string): CardJson {
     const when = a.monthOnly ? `${formatDay(a.startsOn).replace(/\d+日$/, '')}（具体日期待定）` : `${formatDay(a.startsOn)}（${a.daysAway === 0 ? '今天' : `${a.daysAway} 天后`}）`;
     return `- ${when} ${md(a.name)}${a.organizer ? ` · 主办：${md(a.organizer)}` : ''}`;
   });
+  const inTalks = d.pipeline.inTalks.reduce((n, s) => n + s.leads.length, 0);
   const stepCounts = STEP_KINDS.map((step) => [PENDING_STEP_LABELS[step], d.queue.filter((q) => q.step === step).length] as const).filter(([, n]) => n > 0);
 
   return fitCard((max) => {
     // Key figures first: what a leader reads before scrolling.
     const els: CardElement[] = [
       markdown(subtitle, 'notation'),
-      markdown(`**新增 ${d.newLeads.total} 项 · 审批通过 ${dec.approved} 项 · 待审批 ${d.queue.length} 项 · 停滞 ${d.stuck.length} 项**`),
+      markdown(`**新增 ${d.newLeads.total} 项 · 推进 ${d.pipeline.moved.length} 项 · 在谈 ${inTalks} 项 · 审批通过 ${dec.approved} 项 · 待审批 ${d.queue.length} 项 · 停滞 ${d.stuck.length} 项**`),
     ];
+    els.push(...pipelineSection(d, max));
+    els.push(hr());
     els.push(section(`本周新增项目 ${d.newLeads.total} 项`));
     if (d.newLeads.total === 0) els.push(markdown('本周没有新增项目。'));
     else {
@@ -170,6 +174,31 @@ export function weeklyCard(d: WeeklyDigest, tz: string): CardJson {
   });
 }
 
+/** 周例会「汇报科技招商信息进展」: what moved along the pipeline this week, then the leads in talks. */
+function pipelineSection(d: WeeklyDigest, max: number): CardElement[] {
+  const p = d.pipeline;
+  const limit = Math.min(max, HARD_MAX_ROWS);
+  const els: CardElement[] = [section(`本周项目推进 ${p.moved.length} 项`)];
+  if (p.moved.length === 0) els.push(markdown('本周没有登记新的项目进展（接洽、在谈、签约、注册、落地、投产）。'));
+  else {
+    els.push(markdown(p.transitions.map((t) => `${md(t.from)} → ${md(t.to)} **${t.count}**`).join(' · ')));
+    const lines = p.moved.map((m) => `- **${md(m.code)}** ${md(m.projectName)}（${md(m.town)}）：${md(m.from)} → ${md(m.to)}（${formatDay(isoDate(m.date))}）`);
+    els.push(collapsible(`**推进明细**（${p.moved.length} 项）`, [markdown(truncateList(lines, limit, (n) => `${moreItems(n)}，${SEE_LEADS}`).join('\n'))]));
+  }
+  const total = p.inTalks.reduce((n, s) => n + s.leads.length, 0);
+  els.push(section(`在谈项目 ${total} 项`));
+  if (p.inTalks.length === 0) els.push(markdown('本办公室未设置签约前阶段。'));
+  else if (total === 0) els.push(markdown(`当前没有处于${p.inTalks.map((s) => md(s.stage)).join('、')}阶段的项目。`));
+  else {
+    els.push(markdown(p.inTalks.map((s) => `${md(s.stage)} ${s.leads.length}`).join(' · ')));
+    for (const s of p.inTalks.filter((x) => x.leads.length > 0)) {
+      const lines = s.leads.map((l) => `- **${md(l.code)}** ${md(l.projectName)}（${md(l.town)}）· ${l.days} 天`);
+      els.push(collapsible(`**${md(s.stage)}** ${s.leads.length} 项（按所处天数，最久的在前）`, [markdown(truncateList(lines, limit, (n) => `${moreItems(n)}，${SEE_LEADS}`).join('\n'))]));
+    }
+  }
+  return els;
+}
+
 function parsePeriodWeek(period: string): { year: number; week: number } {
   const m = /^(\d{4})-W(\d{2})$/.exec(period);
   return m ? { year: Number(m[1]), week: Number(m[2]) } : { year: 0, week: 0 };
@@ -198,9 +227,33 @@ function detailLine(name: string, metrics: TownProgress['metrics']): string {
 const METRIC_SHORT: Record<string, string> = { invention_patents: '发明专利', utility_models: '实用新型', platforms: '平台类', funds: '基金类' };
 
 /** 审批状态 before approval, the lifecycle stage after it. */
-function progressLabel(k: { status: string; step: string | null; stage: string | null }): string {
-  if (k.status === 'approved' && k.stage && isStageCode(k.stage)) return STAGE_LABELS[k.stage];
+function progressLabel(k: { status: string; step: string | null; stage: string | null }, pre: BimonthlyDigest['pre']): string {
+  if (k.status === 'approved' && k.stage) return stageLabel(k.stage, pre);
   return leadStatusLabel(k.status, k.step);
+}
+
+/** 双月例会「协调推进招商重点工作」: open problems by owner department with their age, then the solved ones. */
+function problemSection(d: BimonthlyDigest, tz: string, max: number): CardElement[] {
+  const r = d.problems;
+  const limit = Math.min(max, HARD_MAX_ROWS);
+  const els: CardElement[] = [section(`协调事项 ${r.openCount} 项${r.overdueCount > 0 ? `（逾期 ${r.overdueCount} 项）` : ''}`)];
+  if (r.openCount === 0) els.push(markdown('当前没有待协调的问题。在项目进度卡片上点「提出问题」登记。'));
+  else {
+    els.push(markdown('按责任部门，各部门内提出最早的在前；⚠️ 为超过完成时限', 'notation'));
+    const groupLine = (g: OwnerGroup) => `**${md(g.ownerDept)}** ${g.problems.length} 项${g.overdue > 0 ? ` · ⚠️ 逾期 ${g.overdue}` : ''}`;
+    els.push(markdown(truncateList(r.open.map(groupLine), limit).join('\n')));
+    for (const g of r.open.slice(0, limit)) {
+      const lines = g.problems.map((p) => `- ${p.overdueDays > 0 ? '⚠️ ' : ''}**${md(p.code)}** ${md(problemTitle(p, 60))}（${md(p.town)}）· 已 ${p.days} 天${p.overdueDays > 0 ? ` · 逾期 ${p.overdueDays} 天` : ` · 时限 ${formatDay(isoDate(p.dueDate))}`}`);
+      els.push(collapsible(groupLine(g), [markdown(truncateList(lines, limit, (n) => `${moreItems(n)}，发送 /problems 查看`).join('\n'))]));
+    }
+  }
+  els.push(section(`本期已解决 ${r.solved.length} 项`));
+  if (r.solved.length === 0) els.push(markdown(`${d.windowLabel}没有解决的协调事项。`));
+  else {
+    const lines = r.solved.map((p) => `- **${md(p.code)}** 【${problemCategoryLabel(p.category)}】${md(p.ownerDept)}，${formatDate(p.solvedAt!, tz)}解决${p.answer ? `：${md(Array.from(p.answer).slice(0, 60).join(''))}` : ''}`);
+    els.push(markdown(truncateList(lines, limit).join('\n')));
+  }
+  return els;
 }
 
 export function bimonthlyCard(d: BimonthlyDigest, tz: string): CardJson {
@@ -213,7 +266,7 @@ export function bimonthlyCard(d: BimonthlyDigest, tz: string): CardJson {
     code: k.code,
     // Every listed project is 重点类 or 重大; the major ones say so. Three columns leave the name room on a phone.
     name: `${k.major ? '【重大】' : ''}${k.projectName}（${k.town}，${leadKindLabel(k.kind)}）`,
-    stage: progressLabel(k),
+    stage: progressLabel(k, d.pre),
   }));
   const coordRows: TableRow[] = d.coordination.map((c) => ({
     code: c.code,
@@ -224,18 +277,18 @@ export function bimonthlyCard(d: BimonthlyDigest, tz: string): CardJson {
   const moveRows: TableRow[] = d.movements.map((m) => ({
     code: m.code,
     name: `${m.projectName}（${m.town}）`,
-    stage: isStageCode(m.stage) ? STAGE_LABELS[m.stage] : m.stage,
+    stage: stageLabel(m.stage, d.pre),
     date: formatDay(isoDate(m.date)), // a stored calendar day (UTC midnight)
   }));
   const moveCounts = Object.entries(d.movementCounts)
-    .map(([stage, n]) => `${isStageCode(stage) ? STAGE_LABELS[stage] : md(stage)} ${n}`)
+    .map(([stage, n]) => `${md(stageLabel(stage, d.pre))} ${n}`)
     .join(' · ');
   const lag = rankedLagging(d.lagging, d.progress, d.progress.towns.map((t) => t.town));
 
   return fitCard((max) => {
     const els: CardElement[] = [
       markdown(subtitle, 'notation'),
-      markdown(`**全市综合完成率 ${percent(d.progress.city.completion)}**（序时进度 ${percent(d.progress.share)}）· 滞后镇区 ${lag.length} 个 · 重点项目 ${d.keyProjects.length} 项 · 需协调 ${d.coordination.length} 项`),
+      markdown(`**全市综合完成率 ${percent(d.progress.city.completion)}**（序时进度 ${percent(d.progress.share)}）· 滞后镇区 ${lag.length} 个 · 重点项目 ${d.keyProjects.length} 项 · 协调事项 ${d.problems.openCount} 项 · 审批需协调 ${d.coordination.length} 项`),
     ];
     els.push(section(`${d.progress.year} 年任务进度`));
     if (progressRows.length === 0) els.push(markdown(`尚未导入 ${d.progress.year} 年任务分解表，也没有已通过的项目。`));
@@ -258,7 +311,9 @@ export function bimonthlyCard(d: BimonthlyDigest, tz: string): CardJson {
         keyRows, max, `，${SEE_LEADS}`,
       ));
     }
-    els.push(section(`需协调事项 ${d.coordination.length} 项`));
+    els.push(hr());
+    els.push(...problemSection(d, tz, max));
+    els.push(section(`审批需协调 ${d.coordination.length} 项`));
     if (coordRows.length === 0) els.push(markdown(`没有停滞超过 ${d.stuckDays} 天或退回 ${RETURNS_NEEDING_COORDINATION} 次以上的项目。`));
     else {
       els.push(markdown(`停滞超过 ${d.stuckDays} 天，或退回修改 ${RETURNS_NEEDING_COORDINATION} 次以上`, 'notation'));
@@ -277,7 +332,7 @@ export function bimonthlyCard(d: BimonthlyDigest, tz: string): CardJson {
         moveRows, max, `，${SEE_LEADS}`,
       ));
     }
-    return card(header(title, 'indigo'), els, `${title}：重点项目 ${d.keyProjects.length} 项，需协调 ${d.coordination.length} 项`);
+    return card(header(title, 'indigo'), els, `${title}：重点项目 ${d.keyProjects.length} 项，协调事项 ${d.problems.openCount} 项`);
   });
 }
 

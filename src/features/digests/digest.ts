@@ -11,6 +11,8 @@ import {
 } from '../quotas/quota.ts';
 import { addMonths, localParts, zonedInstant } from '../../platform/time.ts';
 import { STEP_KINDS, type StepKind } from '../approval/workflow.ts';
+import { DEFAULT_PRE_STAGES, isMilestone, pipelineOrder, stageLabel, type PreStages } from '../lifecycle/lifecycle.ts';
+import { problemRegister, type ProblemFact, type ProblemRegister } from '../coordination/problem.ts';
 
 export const DIGEST_KINDS = ['weekly', 'bimonthly', 'monthly'] as const;
 export type DigestKind = (typeof DIGEST_KINDS)[number];
@@ -190,6 +192,95 @@ export interface StageFact {
   createdAt: Date;
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// The pipeline (接洽 → 在谈 → 签约 → 注册 → 落地 → 投产) as the 周例会 reviews it
+
+/** One lead that moved along the pipeline in the window: from its stage before the window's first move. */
+export interface PipelineMove {
+  leadId: number;
+  code: string;
+  projectName: string;
+  town: string;
+  /** Label of the stage before (「未登记」 when none). */
+  from: string;
+  to: string;
+  /** The date of the latest stage (a calendar day, UTC midnight). */
+  date: Date;
+}
+
+/** A lead at a pre-签约 stage (接洽, 在谈, …) as of `now`. */
+export interface InTalksLead {
+  leadId: number;
+  code: string;
+  projectName: string;
+  town: string;
+  stage: string;
+  /** Whole days since the stage's date. */
+  days: number;
+}
+
+export interface PipelineWeek {
+  /** "接洽 → 在谈" and how many leads made that move, most first. */
+  transitions: Array<{ from: string; to: string; count: number }>;
+  /** Leads that moved, the latest first. */
+  moved: PipelineMove[];
+  /** Per pre-签约 stage (office order) the leads at it as of `now`, the longest there first. */
+  inTalks: Array<{ stage: string; leads: InTalksLead[] }>;
+}
+
+export const NO_STAGE_LABEL = '未登记';
+
+/**
+ * What moved along the pipeline: the stage rows recorded in the window (milestones left out) by lead, each
+ * lead once, from the stage it had before to the last one reached; and the leads whose latest stage
+ * recorded by `now` is a pre-签约 stage. `stages` must hold every pipeline row of the leads concerned.
+ */
+export function pipelineWeek(stages: readonly StageFact[], window: Window, now: Date, pre: PreStages = DEFAULT_PRE_STAGES): PipelineWeek {
+  const order = pipelineOrder(pre);
+  const rank = (s: string) => order.indexOf(s);
+  const byLead = new Map<number, StageFact[]>();
+  for (const s of stages) {
+    if (isMilestone(s.stage) || rank(s.stage) < 0 || s.createdAt.getTime() > now.getTime()) continue;
+    byLead.set(s.leadId, [...(byLead.get(s.leadId) ?? []), s]);
+  }
+  const moved: PipelineMove[] = [];
+  const inTalks = new Map<string, InTalksLead[]>(pre.map((p) => [p.code, []]));
+  for (const rows of byLead.values()) {
+    rows.sort((a, b) => rank(a.stage) - rank(b.stage));
+    const inWindow = rows.filter((r) => within(r.createdAt, window));
+    const last = rows[rows.length - 1];
+    if (inWindow.length > 0) {
+      const first = inWindow[0];
+      const before = rows.filter((r) => rank(r.stage) < rank(first.stage) && !within(r.createdAt, window)).pop();
+      const to = inWindow[inWindow.length - 1];
+      moved.push({
+        leadId: to.leadId, code: to.code, projectName: to.projectName, town: to.town,
+        from: before ? stageLabel(before.stage, pre) : NO_STAGE_LABEL, to: stageLabel(to.stage, pre), date: to.date,
+      });
+    }
+    const talks = inTalks.get(last.stage);
+    if (talks) {
+      talks.push({ leadId: last.leadId, code: last.code, projectName: last.projectName, town: last.town, stage: stageLabel(last.stage, pre), days: Math.max(0, Math.floor((now.getTime() - last.date.getTime()) / DAY_MS)) });
+    }
+  }
+  const counts = new Map<string, { from: string; to: string; count: number }>();
+  for (const m of moved) {
+    const key = `${m.from}\u0000${m.to}`;
+    const c = counts.get(key) ?? { from: m.from, to: m.to, count: 0 };
+    c.count++;
+    counts.set(key, c);
+  }
+  const labelRank = (l: string) => order.findIndex((s) => stageLabel(s, pre) === l);
+  return {
+    transitions: [...counts.values()].sort((a, b) => b.count - a.count || labelRank(a.to) - labelRank(b.to) || labelRank(a.from) - labelRank(b.from)),
+    moved: moved.sort((a, b) => b.date.getTime() - a.date.getTime() || a.code.localeCompare(b.code)),
+    inTalks: pre.map((p) => ({
+      stage: p.label,
+      leads: inTalks.get(p.code)!.sort((a, b) => b.days - a.days || a.code.localeCompare(b.code)),
+    })),
+  };
+}
+
 export interface ActivityFact extends ActivityLike {
   name: string;
   organizer?: string | null;
@@ -311,6 +402,10 @@ export interface WeeklyInput {
   /** 'return' audit events of those leads (for how long a returned lead has waited). */
   returns: readonly AuditFact[];
   activities: readonly ActivityFact[];
+  /** Pipeline rows of the leads that moved in the window or sit at a pre-签约 stage (see pipelineWeek). */
+  stages?: readonly StageFact[];
+  /** The office's pre-签约 stages. */
+  pre?: PreStages;
 }
 
 export interface UpcomingItem {
@@ -342,6 +437,8 @@ export interface WeeklyDigest {
   /** Pending or returned leads waiting longer than stuckDays, oldest first. */
   stuck: WaitingItem[];
   activities: UpcomingItem[];
+  /** What moved along the pipeline this week, and the leads in talks (接洽, 在谈). */
+  pipeline: PipelineWeek;
 }
 
 export function weeklyDigest(input: WeeklyInput): WeeklyDigest {
@@ -383,6 +480,7 @@ export function weeklyDigest(input: WeeklyInput): WeeklyDigest {
       daysAway: u.daysAway,
       monthOnly: u.monthOnly,
     })),
+    pipeline: pipelineWeek(input.stages ?? [], window, now, input.pre),
   };
 }
 
@@ -407,6 +505,10 @@ export interface BimonthlyInput {
   stages: readonly StageFact[];
   /** The year's carriers against the office's carrier targets, when carriers of that year were imported. */
   carriers?: CarrierProgress;
+  /** 协调事项 open at `now` or solved in the window (more may be passed). */
+  problems?: readonly ProblemFact[];
+  /** The office's pre-签约 stages (labels of the movements). */
+  pre?: PreStages;
 }
 
 export interface CoordinationItem extends WaitingItem {
@@ -442,6 +544,9 @@ export interface BimonthlyDigest {
   movementCounts: Record<string, number>;
   /** 科创载体 against the targets (area, incubators by level), when the year has carriers. */
   carriers?: CarrierProgress;
+  /** 协调事项: open as of `asOf` by owner department, and solved in the window. */
+  problems: ProblemRegister;
+  pre: PreStages;
 }
 
 /** Returned at least this many times: the lead needs the meeting's attention. */
@@ -484,7 +589,14 @@ export function bimonthlyDigest(input: BimonthlyInput): BimonthlyDigest {
     movements,
     movementCounts,
     ...(input.carriers ? { carriers: input.carriers } : {}),
+    problems: problemRegister(input.problems ?? [], now, localDay(now, tz), { from: w.from, to: w.to }),
+    pre: input.pre ?? DEFAULT_PRE_STAGES,
   };
+}
+
+function localDay(at: Date, tz: string): string {
+  const p = localParts(at, tz);
+  return `${p.year}-${pad2(p.month)}-${pad2(p.day)}`;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -31,14 +31,15 @@ export async function computeDigest(services: Services, kind: DigestKind, now: D
   const towns = office.towns.map((t) => t.name);
   switch (kind) {
     case 'weekly': {
-      const rows = await loadWeeklyRows(db, weeklyWindow(now), localParts(now, tz).year);
-      return weeklyDigest({ now, tz, towns, stuckDays: office.digests.stuckDays, ...rows });
+      const pre = office.pipeline.preSigning;
+      const rows = await loadWeeklyRows(db, weeklyWindow(now), localParts(now, tz).year, pre.map((p) => p.code));
+      return weeklyDigest({ now, tz, towns, stuckDays: office.digests.stuckDays, ...rows, pre });
     }
     case 'bimonthly': {
       const year = bimonthlyProgressMoment(now, tz).year;
       const rows = await loadBimonthlyRows(db, bimonthlyWindow(now, tz), year);
       const carriers = await loadCarrierProgress(db, office, year);
-      return bimonthlyDigest({ now, tz, towns, stuckDays: office.digests.stuckDays, alertShare: office.quota.alertShare, ...rows, ...(carriers ? { carriers } : {}) });
+      return bimonthlyDigest({ now, tz, towns, stuckDays: office.digests.stuckDays, alertShare: office.quota.alertShare, ...rows, pre: office.pipeline.preSigning, ...(carriers ? { carriers } : {}) });
     }
     case 'monthly': {
       const w = monthlyWindows(now, tz);

@@ -7,6 +7,8 @@ import type {
 } from './digest.ts';
 import { approvedLeadFacts, quotasOfYear } from '../quotas/store.ts';
 import { inChunks } from '../../platform/db/chunks.ts';
+import { MILESTONES } from '../lifecycle/lifecycle.ts';
+import { problemFacts } from '../coordination/store.ts';
 
 type DbOrTx = Db | Tx;
 
@@ -121,14 +123,39 @@ async function approvals(db: DbOrTx, w: Window): Promise<{ leadId: number; appro
   return rows.map((r) => ({ leadId: r.id, approvedAt: r.approvedAt }));
 }
 
-/** Rows for weeklyDigest(): the caller adds now, tz, towns and stuckDays. */
-export async function loadWeeklyRows(db: DbOrTx, window: Window, localYear: number): Promise<Pick<WeeklyInput, 'newLeads' | 'decisions' | 'approvals' | 'open' | 'returns' | 'activities'>> {
-  const [leads, decisions, approved, open, activities] = await Promise.all([
+/**
+ * Every pipeline row (no milestones) of the leads that recorded a stage in the window or whose stage is one
+ * of `preCodes` (in talks): what pipelineWeek() needs.
+ */
+async function pipelineRows(db: DbOrTx, window: Window, preCodes: readonly string[]): Promise<StageFact[]> {
+  const [moved, talking] = await Promise.all([
+    db.leadStage.findMany({ where: { createdAt: range(window) }, select: { leadId: true }, distinct: ['leadId'] }),
+    preCodes.length > 0 ? db.lead.findMany({ where: { status: 'approved', stage: { in: [...preCodes] } }, select: { id: true } }) : [],
+  ]);
+  const ids = [...new Set([...moved.map((m) => m.leadId), ...talking.map((l) => l.id)])];
+  const rows = await inChunks(ids, (chunk) => db.leadStage.findMany({
+    where: { leadId: { in: chunk }, stage: { notIn: [...MILESTONES] } },
+    include: { lead: { select: { code: true, projectName: true, town: true } } },
+  }));
+  return rows.map((s): StageFact => ({
+    leadId: s.leadId, code: s.lead.code, projectName: s.lead.projectName, town: s.lead.town, stage: s.stage, date: s.date, createdAt: s.createdAt,
+  }));
+}
+
+/** Rows for weeklyDigest(): the caller adds now, tz, towns, stuckDays and pre. */
+export async function loadWeeklyRows(
+  db: DbOrTx,
+  window: Window,
+  localYear: number,
+  preCodes: readonly string[] = [],
+): Promise<Pick<WeeklyInput, 'newLeads' | 'decisions' | 'approvals' | 'open' | 'returns' | 'activities' | 'stages'>> {
+  const [leads, decisions, approved, open, activities, stages] = await Promise.all([
     newLeads(db, window),
     auditsOf(db, ['approve', 'reject', 'return'], { createdAt: range(window) }),
     approvals(db, window),
     openLeads(db),
     db.activity.findMany({ where: { year: { in: [localYear, localYear + 1] } } }),
+    pipelineRows(db, window, preCodes),
   ]);
   const returns = await returnsOf(db, open.filter((o) => o.status === 'returned').map((o) => o.leadId));
   return {
@@ -138,6 +165,7 @@ export async function loadWeeklyRows(db: DbOrTx, window: Window, localYear: numb
     open,
     returns,
     activities: activities.map((a): ActivityFact => ({ year: a.year, month: a.month, date: a.date, allYear: a.allYear, name: a.name, organizer: a.organizer })),
+    stages,
   };
 }
 
@@ -146,8 +174,8 @@ export async function loadBimonthlyRows(
   db: DbOrTx,
   window: Window,
   year: number,
-): Promise<Pick<BimonthlyInput, 'quotas' | 'approvedLeads' | 'keyProjects' | 'open' | 'returns' | 'stages'>> {
-  const [quotas, approvedLeads, key, open, stages] = await Promise.all([
+): Promise<Pick<BimonthlyInput, 'quotas' | 'approvedLeads' | 'keyProjects' | 'open' | 'returns' | 'stages' | 'problems'>> {
+  const [quotas, approvedLeads, key, open, stages, problems] = await Promise.all([
     quotasOfYear(db, year),
     approvedLeadFacts(db, year),
     db.lead.findMany({
@@ -159,6 +187,7 @@ export async function loadBimonthlyRows(
     }),
     openLeads(db),
     db.leadStage.findMany({ where: { createdAt: range(window) }, include: { lead: { select: { code: true, projectName: true, town: true } } } }),
+    problemFacts(db, window.from),
   ]);
   const returns = await returnsOf(db, open.map((o) => o.leadId));
   return {
@@ -179,6 +208,7 @@ export async function loadBimonthlyRows(
     })),
     open,
     returns,
+    problems,
     stages: stages.map((s): StageFact => ({
       leadId: s.leadId, code: s.lead.code, projectName: s.lead.projectName, town: s.lead.town, stage: s.stage, date: s.date, createdAt: s.createdAt,
     })),

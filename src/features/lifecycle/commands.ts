@@ -18,9 +18,9 @@ import { md } from '../../platform/cards/template.ts';
 import { assertValidCard } from '../../platform/cards/validate.ts';
 import { formatLeadCode, leadKindLabel, parseLeadCode } from '../leads/lead.ts';
 import {
-  isLifecycleStage, isStageCode, isoDate, mayUpdateLifecycle, MILESTONES, nextStage, NOT_ALLOWED, periodLabel, STAGE_FIELDS, STAGE_LABELS,
-  stageDataText, stageProgressLine, stageRefusal, validateStageForm, LIFECYCLE_STAGES,
-  type StageCode, type StageRecord,
+  isKnownStage, isoDate, mayUpdateLifecycle, MILESTONES, nextPreStages, nextStage, NOT_ALLOWED, periodLabel, pipelineOrder, PROBLEM_RAISE_ACTION,
+  STAGE_LABELS, stageDataText, stageFields, stageLabel, stageProgressLine, stageRefusal, validateStageForm,
+  type PreStages, type StageRecord,
 } from './lifecycle.ts';
 import { localDate } from '../../platform/time.ts';
 import { scoreSummaryLines } from '../leads/scoring.ts';
@@ -40,8 +40,11 @@ function records(l: LeadLifecycle): StageRecord[] {
 
 // ---- cards -------------------------------------------------------------------------------------------
 
-/** The lifecycle card; `canEdit` adds the buttons for the next stage and the missing milestones. */
-export function lifecycleCard(l: LeadLifecycle, canEdit: boolean, note?: string): CardJson {
+/**
+ * The lifecycle card; `canEdit` adds the buttons for the open pre-签约 stages, the next stage and the missing
+ * milestones. Everyone who sees an approved lead's card may raise a problem for the 双月例会 (「提出问题」).
+ */
+export function lifecycleCard(l: LeadLifecycle, canEdit: boolean, note?: string, pre?: PreStages): CardJson {
   const { lead } = l;
   const done = records(l);
   const elements: CardElement[] = [
@@ -53,15 +56,15 @@ export function lifecycleCard(l: LeadLifecycle, canEdit: boolean, note?: string)
       ['审批状态', leadStatusText(lead)],
     ]),
     hr(),
-    markdown(`**进度**：${md(stageProgressLine(done))}`),
+    markdown(`**进度**：${md(stageProgressLine(done, pre))}`),
   ];
-  const ordered = [...LIFECYCLE_STAGES, ...MILESTONES]
+  const ordered = [...pipelineOrder(pre), ...MILESTONES]
     .map((code) => done.find((d) => d.stage === code))
     .filter((d): d is StageRecord => d !== undefined);
   if (ordered.length > 0) {
     elements.push(markdown(ordered.map((d) => {
-      const extra = stageDataText(d.stage, d.data);
-      return `- **${md(STAGE_LABELS[d.stage as StageCode])}** ${isoDate(d.date)}${extra ? `：${md(extra)}` : ''}`;
+      const extra = stageDataText(d.stage, d.data, pre);
+      return `- **${md(stageLabel(d.stage, pre))}** ${isoDate(d.date)}${extra ? `：${md(extra)}` : ''}`;
     }).join('\n')));
   }
   const score = scoreSummaryLines(lead);
@@ -71,6 +74,7 @@ export function lifecycleCard(l: LeadLifecycle, canEdit: boolean, note?: string)
     elements.push(markdown(greyText('项目审批通过后可登记签约、注册、落地（开工）、投产等进度。'), 'notation'));
   } else if (canEdit) {
     const buttons: CardElement[] = [];
+    for (const p of nextPreStages(lead.stage, pre)) buttons.push(button(`登记${p.label}`, { action: 'lifecycle.open', leadId: lead.id, stage: p.code }));
     const next = nextStage(lead.stage);
     if (next) buttons.push(button(`登记${STAGE_LABELS[next]}`, { action: 'lifecycle.open', leadId: lead.id, stage: next }, 'primary'));
     if (done.some((d) => d.stage === 'registered')) {
@@ -81,6 +85,8 @@ export function lifecycleCard(l: LeadLifecycle, canEdit: boolean, note?: string)
     if (buttons.length > 0) elements.push(buttonRow(buttons));
     else elements.push(markdown(greyText('项目已投产，成长路径已全部登记。'), 'notation'));
   }
+  // Anyone working an approved lead raises what needs coordinating (src/features/coordination).
+  if (lead.status === 'approved') elements.push(buttonRow([button('提出问题', { action: PROBLEM_RAISE_ACTION, leadId: lead.id })]));
   if (note) elements.push(markdown(greyText(note), 'notation'));
   const title = `项目进度：${lead.projectName}`;
   const c = card(header(title, lead.stage === 'producing' ? 'green' : 'blue', lead.code), elements, title);
@@ -115,10 +121,10 @@ export async function landedCarrierOptions(services: Services, lead: LeadLifecyc
 }
 
 export function stageFormCard(
-  l: LeadLifecycle, stage: StageCode, values: Record<string, string> = {}, errors: Record<string, string> = {}, carriers: CarrierOption[] = [],
+  l: LeadLifecycle, stage: string, values: Record<string, string> = {}, errors: Record<string, string> = {}, pre?: PreStages, carriers: CarrierOption[] = [],
 ): CardJson {
   const offer = stage === 'landed' && carriers.length > 0;
-  const fields = STAGE_FIELDS[stage].map((f) => {
+  const fields = stageFields(stage, pre).map((f) => {
     if (f.type === 'date') return datePicker({ name: f.name, label: f.label, required: f.required, value: values[f.name], error: errors[f.name] });
     // At 落地 the 载体库 is offered first; the text is for a carrier not in it.
     const typed = offer && f.name === 'carrier';
@@ -130,7 +136,7 @@ export function stageFormCard(
   if (offer) {
     fields.unshift(select({ name: 'carrier_id', label: '落地载体（载体库）', options: carriers, value: values.carrier_id, error: errors.carrier_id, placeholder: '选择载体；匹配的排在前面' }));
   }
-  const title = `登记${STAGE_LABELS[stage]}：${l.lead.projectName}`;
+  const title = `登记${stageLabel(stage, pre)}：${l.lead.projectName}`;
   const c = card(header(title, 'blue', l.lead.code), [
     form('stage_form', fields, submitButton('提交', { action: 'lifecycle.submit', leadId: l.lead.id, stage })),
     button('返回', { action: 'lifecycle.back', leadId: l.lead.id }, 'text'),
@@ -148,6 +154,8 @@ async function runStage(ctx: MessageContext): Promise<void> {
   const { services, person } = ctx;
   const typed = ctx.args.join(' ').trim();
   if (!typed) {
+    const pre = services.office.pipeline.preSigning;
+    const stageText = (stage: string | null) => (stage ? stageLabel(stage, pre) : '尚未签约');
     const mine = await services.db.lead.findMany({
       where: { submitterId: person.openId, status: 'approved' },
       orderBy: { id: 'desc' },
@@ -156,13 +164,13 @@ async function runStage(ctx: MessageContext): Promise<void> {
     });
     // Each with its 登记进展 button (the first ones; a card holds a limited number of elements).
     const items = mine.slice(0, STAGE_LIST_BUTTONS).map((l) => listItem(
-      `**${md(l.code)}** ${md(l.projectName)}：${isLifecycleStage(l.stage) ? STAGE_LABELS[l.stage] : '尚未签约'}`,
+      `**${md(l.code)}** ${md(l.projectName)}：${md(stageText(l.stage))}`,
       [button('登记进展', { action: MENU_ACTION, command: 'stage', args: l.code }, 'primary')],
     ));
-    const rest = mine.slice(STAGE_LIST_BUTTONS).map((l) => `- ${l.code} ${md(l.projectName)}：${isLifecycleStage(l.stage) ? STAGE_LABELS[l.stage] : '尚未签约'}`);
+    const rest = mine.slice(STAGE_LIST_BUTTONS).map((l) => `- ${l.code} ${md(l.projectName)}：${md(stageText(l.stage))}`);
     await ctx.reply(noticeCard(
       `我的已通过项目（共 ${mine.length} 项）`,
-      mine.length > 0 ? [greyText('点「登记进展」查看并登记签约、注册、落地、投产。')] : ['您还没有审批通过的项目。发送「进度 编号」可查看其他项目的进度。'],
+      mine.length > 0 ? [greyText(`点「登记进展」查看并登记${pre.map((p) => `${p.label}、`).join('')}签约、注册、落地、投产。`)] : ['您还没有审批通过的项目。发送「进度 编号」可查看其他项目的进度。'],
       'blue',
       rest.length > 0 ? [...items, markdown(rest.join('\n'))] : items,
     ));
@@ -180,13 +188,14 @@ async function runStage(ctx: MessageContext): Promise<void> {
     return;
   }
   const l = (await loadLifecycle(services.db, found.id))!;
-  await ctx.reply(lifecycleCard(l, mayUpdateLifecycle(person, l.lead)));
+  await ctx.reply(lifecycleCard(l, mayUpdateLifecycle(person, l.lead), undefined, services.office.pipeline.preSigning));
 }
 
 // ---- card actions ------------------------------------------------------------------------------------
 
 const LeadValue = z.object({ leadId: valueId });
-const StageValue = z.object({ leadId: valueId, stage: z.string().refine(isStageCode) });
+// A stage code: the built-in ones or the office's pre-签约 stages (checked against the office in each handler).
+const StageValue = z.object({ leadId: valueId, stage: z.string().regex(/^[a-z][a-z0-9_]{0,31}$/) });
 const FollowUpValue = z.object({ followUpId: valueId });
 
 async function visibleLifecycle(ctx: ActionContext<{ leadId: number }>): Promise<LeadLifecycle | CardReply> {
@@ -200,22 +209,24 @@ const isReply = (x: LeadLifecycle | CardReply): x is CardReply => !('lead' in x)
 async function onShow(ctx: ActionContext<z.output<typeof LeadValue>>): Promise<CardReply> {
   const l = await visibleLifecycle(ctx);
   if (isReply(l)) return l;
-  return { card: lifecycleCard(l, mayUpdateLifecycle(ctx.person, l.lead)) };
+  return { card: lifecycleCard(l, mayUpdateLifecycle(ctx.person, l.lead), undefined, ctx.services.office.pipeline.preSigning) };
 }
 
 /** Why this person cannot record `stage` on this lead now, or undefined. */
-function refusal(person: Person, l: LeadLifecycle, stage: StageCode): string | undefined {
+function refusal(person: Person, l: LeadLifecycle, stage: string, pre: PreStages): string | undefined {
+  if (!isKnownStage(stage, pre)) return '没有这个进度阶段，请重新打开进度卡片。';
   if (!mayUpdateLifecycle(person, l.lead)) return NOT_ALLOWED;
-  return stageRefusal(l.lead, records(l), stage);
+  return stageRefusal(l.lead, records(l), stage, pre);
 }
 
 async function onOpen(ctx: ActionContext<z.output<typeof StageValue>>): Promise<CardReply> {
   const { stage } = ctx.value;
   const l = await visibleLifecycle(ctx);
   if (isReply(l)) return l;
-  const why = refusal(ctx.person, l, stage);
+  const pre = ctx.services.office.pipeline.preSigning;
+  const why = refusal(ctx.person, l, stage, pre);
   if (why) return toast('error', why);
-  return { card: stageFormCard(l, stage, {}, {}, stage === 'landed' ? await landedCarrierOptions(ctx.services, l.lead) : []) };
+  return { card: stageFormCard(l, stage, {}, {}, pre, stage === 'landed' ? await landedCarrierOptions(ctx.services, l.lead) : []) };
 }
 
 function actingRole(person: Person, lead: { submitterId: string }): string {
@@ -228,19 +239,20 @@ async function onSubmit(ctx: ActionContext<z.output<typeof StageValue>>): Promis
   const { stage } = ctx.value;
   const l = await visibleLifecycle(ctx);
   if (isReply(l)) return l;
-  const why = refusal(person, l, stage);
+  const pre = services.office.pipeline.preSigning;
+  const why = refusal(person, l, stage, pre);
   if (why) return toast('error', why);
   // 落地: a carrier chosen from the 载体库 is the 落地载体 (its name is recorded too, as typed ones are).
   const carrierId = stage === 'landed' && typeof ctx.form.carrier_id === 'string' && /^\d{1,9}$/.test(ctx.form.carrier_id) ? Number(ctx.form.carrier_id) : undefined;
   const chosen = carrierId !== undefined ? await findCarrier(services.db, carrierId) : undefined;
   const form = chosen ? { ...ctx.form, carrier: chosen.name } : ctx.form;
-  const checked = validateStageForm(stage, form, { today: today(services), done: records(l) });
+  const checked = validateStageForm(stage, form, { today: today(services), done: records(l), pre });
   if (!checked.ok) {
     const options = stage === 'landed' ? await landedCarrierOptions(services, l.lead) : [];
     const values = chosen ? { ...checked.values, carrier_id: String(chosen.id) } : checked.values;
     return {
       toast: { type: 'warning', content: `有 ${Object.keys(checked.errors).length} 项需要修改，尚未保存` },
-      card: stageFormCard(l, stage, values, checked.errors, options),
+      card: stageFormCard(l, stage, values, checked.errors, pre, options),
     };
   }
   if (chosen) checked.update.data.carrier_id = chosen.id;
@@ -250,12 +262,12 @@ async function onSubmit(ctx: ActionContext<z.output<typeof StageValue>>): Promis
   } catch (err) {
     if (!(err instanceof LifecycleConflict) && !isUniqueViolation(err)) throw err;
     const fresh = (await loadLifecycle(services.db, l.lead.id))!;
-    return toast('error', stageRefusal(fresh.lead, records(fresh), stage) ?? '项目进度刚被他人更新，请重新打开进度卡片后再试。');
+    return toast('error', stageRefusal(fresh.lead, records(fresh), stage, pre) ?? '项目进度刚被他人更新，请重新打开进度卡片后再试。');
   }
   const fresh = (await loadLifecycle(services.db, l.lead.id))!;
   return {
-    toast: { type: 'success', content: `已登记「${STAGE_LABELS[stage]}」` },
-    card: lifecycleCard(fresh, true),
+    toast: { type: 'success', content: `已登记「${checked.update.label}」` },
+    card: lifecycleCard(fresh, true, undefined, pre),
   };
 }
 
@@ -302,7 +314,7 @@ export function registerLifecycle(bot: Bot): void {
   bot.command({
     name: 'stage',
     words: ['进度'],
-    summary: '查看和登记项目进度：签约、注册、落地（开工）、投产及企业资质',
+    summary: '查看和登记项目进度：接洽、在谈、签约、注册、落地（开工）、投产及企业资质',
     usage: '/stage [项目编号]',
     run: runStage,
   });

@@ -9,7 +9,7 @@ import { cardContent } from '../../platform/delivery/outbox.ts';
 import { button, buttonRow, card, form, greyText, header, hr, input, keyValues, markdown, submitButton } from '../../platform/cards/kit.ts';
 import { assertValidCard } from '../../platform/cards/validate.ts';
 import { md } from '../../platform/cards/template.ts';
-import { FOLLOW_UP_ANSWER_DAYS, followUpPeriod, isLifecycleStage, periodLabel, previousMonth, STAGE_LABELS } from './lifecycle.ts';
+import { FOLLOW_UP_ANSWER_DAYS, followUpPeriod, periodLabel, previousMonth, stageLabel } from './lifecycle.ts';
 import { localDateTime, localMonth } from '../../platform/time.ts';
 import { queueOnce } from '../../platform/delivery/ledger.ts';
 import type { JobDef } from '../../platform/jobs/scheduler.ts';
@@ -38,7 +38,7 @@ export interface FollowUpLead {
 }
 
 function stageText(stage: string | null): string {
-  return isLifecycleStage(stage) ? STAGE_LABELS[stage] : '已审批通过，尚未签约';
+  return stage ? stageLabel(stage) : '已审批通过，尚未签约';
 }
 
 /** The follow-up card: asking (with buttons and the note form), or answered (no buttons). */

@@ -1,4 +1,5 @@
-// After approval (seed 003 成长路径): the stages 签约 → 注册 → 落地（开工）→ 投产 and the growth milestones
+// After approval (seed 003 成长路径): the office's stages before 签约 (office.pipeline.preSigning, default
+// 接洽 → 在谈, any may be skipped), the stages 签约 → 注册 → 落地（开工）→ 投产 and the growth milestones
 // 科技型中小企业入库 / 高新技术企业认定 / 领军企业. Pure: which update is allowed next, who may make it, the
 // small form of each update and its validation (zod, Chinese messages), and the 一月一报 period. No I/O.
 import { z } from 'zod';
@@ -7,6 +8,18 @@ import { MAX_WAN } from '../leads/fields.ts';
 import { formatNumber, formatWan } from '../leads/format.ts';
 import { parseAmount, parseDay } from '../leads/values.ts';
 import { addMonths, isoDate, localMonth } from '../../platform/time.ts';
+import { DEFAULT_PRE_SIGNING } from '../../office/config.ts';
+
+/** One stage before 签约 as the office names it (office.pipeline.preSigning). */
+export interface PreStage {
+  code: string;
+  label: string;
+}
+export type PreStages = readonly PreStage[];
+export const DEFAULT_PRE_STAGES: PreStages = DEFAULT_PRE_SIGNING;
+
+/** Action value of the 「提出问题」 button (handled by src/features/coordination). */
+export const PROBLEM_RAISE_ACTION = 'problem.raise';
 
 export const LIFECYCLE_STAGES = ['signed', 'registered', 'landed', 'producing'] as const;
 export type LifecycleStage = (typeof LIFECYCLE_STAGES)[number];
@@ -51,18 +64,45 @@ export function isMilestone(value: unknown): value is Milestone {
   return typeof value === 'string' && (MILESTONES as readonly string[]).includes(value);
 }
 
-/** A stage as typed: code, label or a common word (落地, 高企, ...). */
-export function parseStageCode(input: string): StageCode | undefined {
-  const t = input.normalize('NFKC').replace(/\s+/g, '').replace(/[()（）]/g, '').toLowerCase();
-  if (!t) return undefined;
-  return STAGE_CODES.find((c) => c === t || STAGE_LABELS[c].replace(/[（）]/g, '') === t || STAGE_WORDS[c].includes(t));
+export function isPreStage(value: unknown, pre: PreStages = DEFAULT_PRE_STAGES): boolean {
+  return typeof value === 'string' && pre.some((p) => p.code === value);
 }
 
-/** The stage after `current` (null = none yet); undefined once 投产. */
+/** A stage this office records: a pre-签约 stage, a stage or a milestone. */
+export function isKnownStage(value: unknown, pre: PreStages = DEFAULT_PRE_STAGES): value is string {
+  return isStageCode(value) || isPreStage(value, pre);
+}
+
+/** The pipeline in order: the pre-签约 stages, then 签约 → 注册 → 落地（开工）→ 投产. */
+export function pipelineOrder(pre: PreStages = DEFAULT_PRE_STAGES): string[] {
+  return [...pre.map((p) => p.code), ...LIFECYCLE_STAGES];
+}
+
+/** What users read for a stage code; a code the office no longer lists shows as itself. */
+export function stageLabel(code: string, pre: PreStages = DEFAULT_PRE_STAGES): string {
+  if (isStageCode(code)) return STAGE_LABELS[code];
+  return pre.find((p) => p.code === code)?.label ?? code;
+}
+
+/** A stage as typed: code, label or a common word (落地, 高企, ...), or a pre-签约 stage's code or label. */
+export function parseStageCode(input: string, pre: PreStages = DEFAULT_PRE_STAGES): string | undefined {
+  const t = input.normalize('NFKC').replace(/\s+/g, '').replace(/[()（）]/g, '').toLowerCase();
+  if (!t) return undefined;
+  return STAGE_CODES.find((c) => c === t || STAGE_LABELS[c].replace(/[（）]/g, '') === t || STAGE_WORDS[c].includes(t))
+    ?? pre.find((p) => p.code === t || p.label.normalize('NFKC').replace(/\s+/g, '').toLowerCase() === t)?.code;
+}
+
+/** The main stage after `current` (null, '' or a pre-签约 stage = 签约 next); undefined once 投产. */
 export function nextStage(current: string | null | undefined): LifecycleStage | undefined {
-  if (current === null || current === undefined || current === '') return LIFECYCLE_STAGES[0];
   const i = LIFECYCLE_STAGES.indexOf(current as LifecycleStage);
-  return i < 0 ? undefined : LIFECYCLE_STAGES[i + 1];
+  return i < 0 ? LIFECYCLE_STAGES[0] : LIFECYCLE_STAGES[i + 1];
+}
+
+/** The pre-签约 stages still open to a lead at `current` (later than it; none once 签约). */
+export function nextPreStages(current: string | null | undefined, pre: PreStages = DEFAULT_PRE_STAGES): PreStage[] {
+  if (isLifecycleStage(current)) return [];
+  const i = pre.findIndex((p) => p.code === current);
+  return pre.slice(i + 1);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -100,21 +140,28 @@ const LEAD_NOT_APPROVED: Record<string, string> = {
  * Why `target` cannot be recorded now, or undefined: the lead must be approved; stages go forward one at a
  * time and never twice; milestones need 注册 first and are recorded once each.
  */
-export function stageRefusal(lead: LifecycleLead, done: readonly StageRecord[], target: StageCode): string | undefined {
+export function stageRefusal(lead: LifecycleLead, done: readonly StageRecord[], target: string, pre: PreStages = DEFAULT_PRE_STAGES): string | undefined {
   if (lead.status !== 'approved') return LEAD_NOT_APPROVED[lead.status] ?? '项目尚未审批通过，不能登记进度。';
-  const label = STAGE_LABELS[target];
+  if (!isKnownStage(target, pre)) return '没有这个进度阶段。';
+  const label = stageLabel(target, pre);
   const already = done.find((d) => d.stage === target);
   if (isMilestone(target)) {
     if (already) return `「${label}」已于 ${isoDate(already.date)} 登记，不能重复登记。`;
     if (!done.some((d) => d.stage === 'registered')) return `企业完成「注册」后才能登记「${label}」。`;
     return undefined;
   }
-  const current = isLifecycleStage(lead.stage) ? LIFECYCLE_STAGES.indexOf(lead.stage) : -1;
-  const wanted = LIFECYCLE_STAGES.indexOf(target);
-  if (wanted < current) return `项目已到「${STAGE_LABELS[LIFECYCLE_STAGES[current]]}」阶段，不能回到「${label}」。`;
+  // Pre-签约 stages may be skipped (a lead may go straight to 签约); from 签约 on, one stage at a time.
+  const order = pipelineOrder(pre);
+  const current = lead.stage ? order.indexOf(lead.stage) : -1;
+  const wanted = order.indexOf(target);
+  if (wanted < current) return `项目已到「${stageLabel(order[current], pre)}」阶段，不能回到「${label}」。`;
   if (already) return `「${label}」已于 ${isoDate(already.date)} 登记，不能重复登记。`;
   if (wanted === current) return `「${label}」已登记，不能重复登记。`;
-  if (wanted > current + 1) return `请先登记「${STAGE_LABELS[LIFECYCLE_STAGES[current + 1]]}」，再登记「${label}」。`;
+  if (isLifecycleStage(target)) {
+    const mainCurrent = isLifecycleStage(lead.stage) ? LIFECYCLE_STAGES.indexOf(lead.stage) : -1;
+    const mainWanted = LIFECYCLE_STAGES.indexOf(target);
+    if (mainWanted > mainCurrent + 1) return `请先登记「${STAGE_LABELS[LIFECYCLE_STAGES[mainCurrent + 1]]}」，再登记「${label}」。`;
+  }
   return undefined;
 }
 
@@ -154,16 +201,29 @@ export const STAGE_FIELDS: Readonly<Record<StageCode, readonly StageFieldDef[]>>
   leading: [dateField('认定日期')],
 };
 
+/** The small form of a stage: the built-in ones, or a pre-签约 stage's date and an optional note. */
+export function stageFields(stage: string, pre: PreStages = DEFAULT_PRE_STAGES): readonly StageFieldDef[] {
+  if (isStageCode(stage)) return STAGE_FIELDS[stage];
+  return [
+    dateField(`${stageLabel(stage, pre)}日期`),
+    { name: 'note', label: '进展说明', type: 'text', required: false, maxLength: 200, placeholder: '如：已实地考察，正在商谈用地' },
+  ];
+}
+
 export interface StageFormContext {
   /** Today in the office time zone, YYYY-MM-DD: dates may not be later. */
   today: string;
   /** Stages already recorded: a stage's date may not be earlier than the stage before it. */
   done: readonly StageRecord[];
+  /** The office's pre-签约 stages (default 接洽, 在谈). */
+  pre?: PreStages;
 }
 
 /** The validated update: the date (UTC midnight) and what LeadStage.data keeps. */
 export interface StageUpdate {
-  stage: StageCode;
+  stage: string;
+  /** What users read for the stage. */
+  label: string;
   date: Date;
   data: Record<string, string | number>;
 }
@@ -231,21 +291,23 @@ function fieldSchema(f: StageFieldDef, ctx: StageFormContext, floor: { day: stri
   });
 }
 
-/** The latest recorded main stage before `stage`, whose date bounds the new one from below. */
-function previousStage(stage: StageCode, done: readonly StageRecord[]): { day: string; label: string } | undefined {
-  const order: readonly StageCode[] = isMilestone(stage) ? ['registered'] : LIFECYCLE_STAGES.slice(0, LIFECYCLE_STAGES.indexOf(stage));
+/** The latest recorded pipeline stage before `stage`, whose date bounds the new one from below. */
+function previousStage(stage: string, done: readonly StageRecord[], pre: PreStages): { day: string; label: string } | undefined {
+  const all = pipelineOrder(pre);
+  const order: readonly string[] = isMilestone(stage) ? ['registered'] : all.slice(0, Math.max(0, all.indexOf(stage)));
   for (let i = order.length - 1; i >= 0; i--) {
     const rec = done.find((d) => d.stage === order[i]);
-    if (rec) return { day: isoDate(rec.date), label: STAGE_LABELS[order[i]].replace(/（.*）/, '') };
+    if (rec) return { day: isoDate(rec.date), label: stageLabel(order[i], pre).replace(/（.*）/, '') };
   }
   return undefined;
 }
 
 /** Validates the small form of one update. Keys that are not fields of the form are ignored. */
-export function validateStageForm(stage: StageCode, raw: Record<string, unknown>, ctx: StageFormContext): StageFormResult {
+export function validateStageForm(stage: string, raw: Record<string, unknown>, ctx: StageFormContext): StageFormResult {
   const input = raw && typeof raw === 'object' && !Array.isArray(raw) ? raw : {};
-  const fields = STAGE_FIELDS[stage];
-  const floor = previousStage(stage, ctx.done);
+  const pre = ctx.pre ?? DEFAULT_PRE_STAGES;
+  const fields = stageFields(stage, pre);
+  const floor = previousStage(stage, ctx.done, pre);
   const schema = z.object(Object.fromEntries(fields.map((f) => [f.name, fieldSchema(f, ctx, floor)])));
   const parsed = schema.safeParse(Object.fromEntries(fields.map((f) => [f.name, Object.hasOwn(input, f.name) ? input[f.name] : undefined])));
   const values: Record<string, string> = {};
@@ -268,23 +330,23 @@ export function validateStageForm(stage: StageCode, raw: Record<string, unknown>
     if (k === 'date') day = String(v);
     else data[k] = v;
   }
-  return { ok: true, update: { stage, date: dayToDate(day), data } };
+  return { ok: true, update: { stage, label: stageLabel(stage, pre), date: dayToDate(day), data } };
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // Display
 
-/** "签约 ✓ → 注册 ✓ → 落地（开工） → 投产". */
-export function stageProgressLine(done: readonly StageRecord[]): string {
-  return LIFECYCLE_STAGES.map((s) => (done.some((d) => d.stage === s) ? `${STAGE_LABELS[s]} ✓` : STAGE_LABELS[s])).join(' → ');
+/** "接洽 ✓ → 在谈 → 签约 ✓ → 注册 ✓ → 落地（开工） → 投产". */
+export function stageProgressLine(done: readonly StageRecord[], pre: PreStages = DEFAULT_PRE_STAGES): string {
+  return pipelineOrder(pre).map((s) => (done.some((d) => d.stage === s) ? `${stageLabel(s, pre)} ✓` : stageLabel(s, pre))).join(' → ');
 }
 
 /** What a recorded update says besides its date: "协议投资额 5,000 万元", "统一社会信用代码 …". */
-export function stageDataText(stage: string, data: unknown): string {
-  if (!isStageCode(stage) || !data || typeof data !== 'object') return '';
+export function stageDataText(stage: string, data: unknown, pre: PreStages = DEFAULT_PRE_STAGES): string {
+  if (!isKnownStage(stage, pre) || !data || typeof data !== 'object') return '';
   const d = data as Record<string, unknown>;
   const parts: string[] = [];
-  for (const f of STAGE_FIELDS[stage]) {
+  for (const f of stageFields(stage, pre)) {
     if (f.name === 'date') continue;
     const v = d[f.name];
     if (v === undefined || v === null || v === '') continue;

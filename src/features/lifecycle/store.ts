@@ -1,7 +1,7 @@
 // After approval, in the database: recording stages and milestones (LeadStage + AuditEvent), scores and
 // tiers (Lead.score/tier/scoreReasons, re-scored when the scoring config changes), and the 活动安排表.
 import type { Db, Prisma, Tx } from '../../platform/db/client.ts';
-import { isLifecycleStage, isMilestone, STAGE_LABELS, type StageUpdate } from './lifecycle.ts';
+import { isMilestone, type StageUpdate } from './lifecycle.ts';
 import { activityNameKey, matchActivityRows, parseActivityRows, parseActivityTable, type ParsedActivity } from '../activities/activity.ts';
 import type { TableRow } from '../../platform/imports/table.ts';
 import { addTenant } from '../carriers/store.ts';
@@ -38,13 +38,14 @@ export interface RecordStageInput {
 }
 
 /**
- * Records one stage or milestone in the caller's transaction: the LeadStage row, Lead.stage for the four
- * stages (conditional on the stage the caller saw; a miss throws LifecycleConflict), Lead.creditCode at
+ * Records one stage or milestone in the caller's transaction: the LeadStage row, Lead.stage for the
+ * pipeline stages (conditional on the stage the caller saw; a miss throws LifecycleConflict), Lead.creditCode at
  * 注册, and AuditEvent 'stage_update'. A milestone recorded twice throws the unique violation (P2002).
  */
 export async function recordStage(tx: Tx, input: RecordStageInput): Promise<LeadStageRow> {
   const { lead, update, now } = input;
-  if (isLifecycleStage(update.stage)) {
+  // Every pipeline stage (pre-签约 ones too) moves Lead.stage; milestones do not.
+  if (!isMilestone(update.stage)) {
     const res = await tx.lead.updateMany({
       where: { id: lead.id, status: 'approved', stage: lead.stage },
       data: {
@@ -55,8 +56,6 @@ export async function recordStage(tx: Tx, input: RecordStageInput): Promise<Lead
       },
     });
     if (res.count !== 1) throw new LifecycleConflict(`lead ${lead.id} is no longer at stage ${lead.stage ?? '(none)'}`);
-  } else if (!isMilestone(update.stage)) {
-    throw new Error(`recordStage: unknown stage ${String(update.stage)}`);
   }
   // A lead landing in a carrier of the 载体库 becomes one of its tenants.
   if (update.stage === 'landed' && typeof update.data.carrier_id === 'number') {
@@ -79,7 +78,7 @@ export async function recordStage(tx: Tx, input: RecordStageInput): Promise<Lead
   // The month's 一月一报 is answered by the update itself.
   await tx.followUp.updateMany({
     where: { leadId: lead.id, answeredAt: null },
-    data: { answeredAt: now, answer: 'updated', note: `登记「${STAGE_LABELS[update.stage]}」` },
+    data: { answeredAt: now, answer: 'updated', note: `登记「${update.label}」` },
   });
   return row;
 }

@@ -16,8 +16,8 @@ import {
   type LeadStatus, type StepKind, type StepStatus,
 } from '../approval/workflow.ts';
 import { localDateTime } from '../../platform/time.ts';
-import { nextStage, STAGE_LABELS } from '../lifecycle/lifecycle.ts';
-import type { LeadWithSteps } from '../leads/store.ts';
+import { nextStage, PROBLEM_RAISE_ACTION, STAGE_LABELS } from '../lifecycle/lifecycle.ts';
+import type { LeadRow, LeadWithSteps } from '../leads/store.ts';
 
 type Steps = LeadWithSteps['steps'];
 
@@ -179,6 +179,8 @@ export function leadCard(inp: LeadCardInput): CardJson {
   } else if (inp.canRemind) {
     elements.push(submitterButtons(lead.id, { withdraw: inp.canWithdraw ?? false }));
   }
+  // Anyone who sees an approved lead may raise what needs coordinating (src/features/coordination).
+  if (lead.status === 'approved') elements.push(buttonRow([button('提出问题', { action: PROBLEM_RAISE_ACTION, leadId: lead.id })]));
   const c = card(header(`${lead.code} · ${lead.projectName}`, STATUS_COLORS[lead.status] ?? 'blue', leadStatusText(lead)), elements);
   assertValidCard(c);
   return c;

@@ -95,6 +95,9 @@ async function openForm(user: string, kind: LeadKind): Promise<{ msg: DeliveredM
 
 async function submit(user: string, msg: DeliveredMessage, form: Record<string, unknown>, button: string | RegExp = /提交/): Promise<{ reply: CardReply; card: CardJson }> {
   const reply = await bot.click(user, msg, button, form);
+  // On a loaded machine the first save may outlast Lark's 3 s: the answer is 正在处理 and the card follows as a
+  // delayed update of the clicked message (tested on its own below); the person then sees that card.
+  if (!reply.card && reply.toast?.content === '已收到，正在处理，请稍候。') return { reply, card: validCard(cardOf(msg)) };
   return { reply, card: replyCard(reply) };
 }
 

@@ -274,12 +274,9 @@ async function refreshLivingCard(tx: Tx, services: Services, view: ApprovalView,
  * Makes `messageId` (the form the submitter just submitted) the lead's living card, IN THE TRANSACTION THAT
  * SUBMITS IT, before the approval starts. An earlier living card (a form submitted before, or one the outbox
  * sent) is turned into a pointer without buttons once the round has started (see supersedeLivingCards).
- * Returns the earlier message id, if any.
  */
-export async function adoptLivingCard(tx: Tx, services: Services, leadId: number, messageId: string): Promise<string | null> {
-  const before = await tx.lead.findUniqueOrThrow({ where: { id: leadId }, select: { cardMessageId: true } });
-  await tx.lead.update({ where: { id: leadId }, data: { cardMessageId: messageId, cardMessageAt: services.clock() } });
-  return before.cardMessageId;
+export async function adoptLivingCard(tx: Tx, services: Services, leadId: number, messageId: string): Promise<void> {
+  await tx.lead.update({ where: { id: leadId }, data: { cardMessageId: messageId, cardMessageAt: services.clock() }, select: { id: true } });
 }
 
 /** After a resubmission from another card: the earlier living cards point to the new one and lose their buttons. */

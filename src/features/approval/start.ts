@@ -31,6 +31,7 @@ import { loadHolders } from '../../platform/people.ts';
 import { resubmit, submit } from './workflow.ts';
 import type { Services } from '../../platform/bot/services.ts';
 import { adoptLivingCard, applyTransition, supersedeLivingCards } from './service.ts';
+import type { ApprovalView } from './cards.ts';
 
 export interface StartOptions {
   /**
@@ -40,7 +41,8 @@ export interface StartOptions {
   cardMessageId?: string;
 }
 
-export async function startApproval(tx: Tx, services: Services, leadId: number, opts: StartOptions = {}): Promise<void> {
+/** Returns the view the first cards were drawn from (the lead as the approval left it), when any. */
+export async function startApproval(tx: Tx, services: Services, leadId: number, opts: StartOptions = {}): Promise<ApprovalView | undefined> {
   const loaded = await loadWorkflow(tx, leadId);
   if (!loaded) throw new Error(`startApproval: lead ${leadId} does not exist`);
   if (loaded.steps.length > 0) throw new Error(`startApproval: lead ${leadId} already has approval steps`);
@@ -50,10 +52,11 @@ export async function startApproval(tx: Tx, services: Services, leadId: number, 
   // createLead recorded 'submit' already (with the submitter's role): drop the workflow's own.
   const effects = t.effects.filter((e) => !(e.type === 'audit' && e.action === 'submit'));
   if (opts.cardMessageId) await adoptLivingCard(tx, services, leadId, opts.cardMessageId);
-  await applyTransition(tx, services, leadId, effects, holders, now, { answeredMessageId: opts.cardMessageId });
+  return applyTransition(tx, services, leadId, effects, holders, now, { answeredMessageId: opts.cardMessageId });
 }
 
-export async function startResubmission(tx: Tx, services: Services, leadId: number, opts: StartOptions = {}): Promise<void> {
+/** As startApproval: returns the view the new round's cards were drawn from. */
+export async function startResubmission(tx: Tx, services: Services, leadId: number, opts: StartOptions = {}): Promise<ApprovalView | undefined> {
   const loaded = await loadWorkflow(tx, leadId);
   if (!loaded) throw new Error(`startResubmission: lead ${leadId} does not exist`);
   const { lead } = loaded.state;
@@ -69,11 +72,12 @@ export async function startResubmission(tx: Tx, services: Services, leadId: numb
   if (!r.ok) throw new Error(`startResubmission: lead ${leadId}: ${r.reason}`);
   if (opts.cardMessageId) {
     // Edited from another card than the living one (e.g. the /lead card): that card becomes the living one.
-    const earlier = await adoptLivingCard(tx, services, leadId, opts.cardMessageId);
+    const earlier = loaded.lead.cardMessageId;
     const moved = earlier !== opts.cardMessageId;
-    await applyTransition(tx, services, leadId, r.effects, holders, now, { answeredMessageId: opts.cardMessageId });
+    await adoptLivingCard(tx, services, leadId, opts.cardMessageId);
+    const view = await applyTransition(tx, services, leadId, r.effects, holders, now, { answeredMessageId: opts.cardMessageId });
     if (moved) await supersedeLivingCards(tx, services, leadId, earlier);
-    return;
+    return view;
   }
-  await applyTransition(tx, services, leadId, r.effects, holders, now);
+  return applyTransition(tx, services, leadId, r.effects, holders, now);
 }

@@ -16,6 +16,7 @@ import {
 import { localParts } from '../../platform/time.ts';
 import { startApproval, startResubmission } from '../approval/start.ts';
 import { livingCardOf } from '../approval/service.ts';
+import { submitterLeadCard, type ApprovalView } from '../approval/cards.ts';
 import { toast, valueId, type ActionContext, type MessageContext } from '../../platform/bot/router.ts';
 import { z } from 'zod';
 import type { Services } from '../../platform/bot/services.ts';
@@ -274,26 +275,28 @@ async function save(ctx: ActionContext<unknown>, lead: LeadInput, opts: { editId
     saved = await services.db.$transaction(async (tx) => {
       if (draftId !== undefined && !(await takeDraft(tx, draftId, person.openId))) throw new AppError(ERRORS.REGISTRATION_GONE);
       let id: number;
+      let view: ApprovalView | undefined;
       if (editId !== undefined) {
         const updated = await saveLeadEdits(tx, { leadId: editId, lead, submitterId: person.openId, major });
         if (!updated) throw new AppError(ERRORS.LEAD_NOT_RETURNED);
         // Scored before approval starts, so the approval card shows the tier.
         await scoreAndStore(tx, updated.id, services.office);
         if (draftId !== undefined) await recordConfirmedDuplicates(tx, { ...updated, round: updated.round + 1 }, lead, person.openId, role, now);
-        await startResubmission(tx, services, updated.id, { cardMessageId });
+        view = await startResubmission(tx, services, updated.id, { cardMessageId });
         id = updated.id;
       } else {
         const created = await createLead(tx, { lead, submitterId: person.openId, year: yearOf(services, now), major, role, now });
         await scoreAndStore(tx, created.id, services.office);
         if (draftId !== undefined) await recordConfirmedDuplicates(tx, created, lead, person.openId, role, now);
-        await startApproval(tx, services, created.id, { cardMessageId });
+        view = await startApproval(tx, services, created.id, { cardMessageId });
         id = created.id;
       }
       // As the approval left it (status, round, major).
       const done = editId !== undefined
         ? '✅ 已重新提交，审批从第一个环节重新开始。这张卡片会随审批进度更新。'
         : '✅ 已提交，进入审批。这张卡片会随审批进度更新；在有人处理之前，您可以撤回。';
-      return { row: await tx.lead.findUniqueOrThrow({ where: { id } }), card: cardMessageId ? await livingCardOf(tx, services, id, done) : undefined };
+      const card = !cardMessageId ? undefined : view ? submitterLeadCard(view, done) : await livingCardOf(tx, services, id, done);
+      return { row: view?.lead ?? (await tx.lead.findUniqueOrThrow({ where: { id } })), card };
     }, TX_OPTIONS);
   } catch (err) {
     if (err instanceof AppError) return toast('error', err.spec.msg);

@@ -24,7 +24,8 @@ import {
 } from './lifecycle.ts';
 import { localDate } from '../../platform/time.ts';
 import { scoreSummaryLines } from '../leads/scoring.ts';
-import { followUpCard, NOTE_MAX } from './follow-ups.ts';
+import { followUpCard } from './follow-ups.ts';
+import { validateFollowUpForm, type FollowUpAnswer } from './lifecycle.ts';
 import { leadStatusText } from '../approval/workflow.ts';
 
 
@@ -228,19 +229,38 @@ async function answerFollowUp(ctx: ActionContext<z.output<typeof FollowUpValue>>
   const month = periodLabel(f.period);
   if (f.answeredAt) return { toast: { type: 'info', content: `${month}进展已反馈过` }, card: followUpCard(f, lead, tz) };
 
-  let note: string | null = null;
+  let fields: FollowUpAnswer;
   if (answer === 'updated') {
-    const raw = typeof ctx.form.note === 'string' ? ctx.form.note.replace(/[\u0000-\u0009\u000B-\u001F\u007F-\u009F]/g, '').trim() : '';
-    const error = raw === '' ? `请填写${month}进展，或点「无变化」` : Array.from(raw).length > NOTE_MAX ? `${month}进展不能超过 ${NOTE_MAX} 个字` : undefined;
-    if (error) return { toast: { type: 'warning', content: error }, card: followUpCard(f, lead, tz, error) };
-    note = raw;
+    const checked = validateFollowUpForm(ctx.form, lead.stage);
+    if (!checked.ok) {
+      return {
+        toast: { type: 'warning', content: `有 ${Object.keys(checked.errors).length} 项需要修改，尚未保存` },
+        card: followUpCard(f, lead, tz, { errors: checked.errors, values: checked.values }),
+      };
+    }
+    fields = checked.answer;
+  } else {
+    // 无变化: the recorded stage, the 到位 last reported, no new patents.
+    const last = await services.db.followUp.findFirst({
+      where: { leadId: lead.id, period: { lt: f.period }, answeredAt: { not: null }, investmentArrivedWan: { not: null } },
+      orderBy: { period: 'desc' },
+      select: { investmentArrivedWan: true },
+    });
+    fields = {
+      stage: isLifecycleStage(lead.stage) ? lead.stage : 'none',
+      investmentArrivedWan: last?.investmentArrivedWan ?? null,
+      inventionPatents: 0,
+      utilityModels: 0,
+      problems: null,
+      note: null,
+    };
   }
   const now = services.clock();
   const updated = await services.db.$transaction(async (tx) => {
-    const r = await tx.followUp.updateMany({ where: { id: f.id, answeredAt: null }, data: { answeredAt: now, answer, note } });
+    const r = await tx.followUp.updateMany({ where: { id: f.id, answeredAt: null }, data: { answeredAt: now, answer, ...fields } });
     if (r.count === 1) {
       await tx.auditEvent.create({
-        data: { actorId: person.openId, action: 'follow_up', role: 'submitter', leadId: lead.id, data: { period: f.period, answer, ...(note ? { note } : {}) }, createdAt: now },
+        data: { actorId: person.openId, action: 'follow_up', role: 'submitter', leadId: lead.id, data: { period: f.period, answer, ...fields }, createdAt: now },
       });
     }
     return tx.followUp.findUnique({ where: { id: f.id } });

@@ -72,7 +72,7 @@ export async function recordStage(tx: Tx, input: RecordStageInput): Promise<Lead
   // The month's 一月一报 is answered by the update itself.
   await tx.followUp.updateMany({
     where: { leadId: lead.id, answeredAt: null },
-    data: { answeredAt: now, answer: 'updated', note: `登记「${STAGE_LABELS[update.stage]}」` },
+    data: { answeredAt: now, answer: 'updated', note: `登记「${STAGE_LABELS[update.stage]}」`, ...(isLifecycleStage(update.stage) ? { stage: update.stage } : {}) },
   });
   return row;
 }

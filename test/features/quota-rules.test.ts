@@ -177,4 +177,15 @@ describe('一月一报 answers: structured, counted and analysed', () => {
     expect(text).toContain('一月一报超过 7 天未反馈 4 项');
     for (const key of ['D', 'G', 'E', 'H']) expect(text).toContain(`${codes[key]} 项目${key}（`);
   });
+
+  it('/patents records a month’s patents outside the card, set not added, and they count', async () => {
+    await bot.say(OWNER, `/patents ${codes.D} 两 1`);
+    expect(bot.lastText(OWNER)).toContain('用法：/patents 项目编号 发明专利实审数 实用新型授权数 [月份]');
+    await bot.say(OWNER, `/patents ${codes.D} 5 1 2026-10`);
+    await bot.say(OWNER, `/patents ${codes.D} 1 1 2026-10`); // a correction replaces the month's figures
+    expect(bot.lastText(OWNER)).toBe(`已登记 ${codes.D} 2026年10月新增专利：发明专利实审 1 件，实用新型授权 1 件（计入丁堰镇任务进度）。`);
+    expect(await db().auditEvent.count({ where: { action: 'patents_set' } })).toBe(2);
+    await bot.say(ADMIN, '/quota 2026');
+    expect(cardText(bot.lastCard(ADMIN).card)).toMatch(/\*\*丁堰镇\*\*：总数 (⚠️\u00a0)?2\/10（[^）]*） · 发明专利 (⚠️\u00a0)?3\/5（[^）]*） · 实用新型 (⚠️\u00a0)?4\/5/);
+  });
 });

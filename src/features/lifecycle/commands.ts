@@ -349,8 +349,8 @@ export function registerLifecycle(bot: Bot): void {
   bot.command({
     name: 'patents',
     words: ['专利'],
-    summary: '登记项目某月新增的发明专利实审数和实用新型授权数（计入镇区任务进度）',
-    usage: '/patents 项目编号 发明专利实审数 实用新型授权数 [月份]',
+    summary: '登记项目某月新增的发明专利（实审）和实用新型专利数，计入镇区任务进度',
+    usage: '/patents 项目编号 发明专利数 实用新型数 [月份]',
     roles: ['staff', 'reviewer', 'admin'],
     run: runPatents,
   });

@@ -6,7 +6,7 @@ import { defaultOffice, LEAD_KINDS } from '../src/office/config.ts';
 import { bimonthlyDigest, monthlyDigest, weeklyDigest, type AuditFact, type KeyProjectFact, type LeadFact, type OpenLeadFact, type StageFact } from '../src/features/digests/digest.ts';
 import { bimonthlyCard, monthlyCard, weeklyCard } from '../src/features/digests/cards.ts';
 import { cardSize } from '../src/platform/cards/validate.ts';
-import { QUOTA_METRICS, type ApprovedLeadFact, type QuotaTarget } from '../src/features/quotas/quota.ts';
+import { QUOTA_METRICS, type CountedLeadFact, type QuotaTarget } from '../src/features/quotas/quota.ts';
 import { STEP_KINDS } from '../src/features/approval/workflow.ts';
 
 const LEADS = Number(process.env.BENCH_LEADS ?? 100_000);
@@ -26,7 +26,7 @@ const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)];
 
 const leads: LeadFact[] = [];
 const open: OpenLeadFact[] = [];
-const approved: ApprovedLeadFact[] = [];
+const approved: CountedLeadFact[] = [];
 const audits: AuditFact[] = [];
 const keyProjects: KeyProjectFact[] = [];
 const stages: StageFact[] = [];
@@ -42,7 +42,7 @@ for (let i = 1; i <= LEADS; i++) {
     open.push({ leadId: i, code, projectName, town, kind, status: r < 0.25 ? 'pending' : 'returned', step: pick(STEP_KINDS), stepStartedAt: new Date(createdAt.getTime() + DAY), updatedAt: createdAt });
   } else if (r < 0.8) {
     const approvedAt = new Date(Math.min(NOW.getTime() - 1, createdAt.getTime() + 5 * DAY));
-    approved.push({ town, kind, approvedAt, inventionPatents: Math.floor(rand() * 3), utilityModels: Math.floor(rand() * 5), status: 'approved' });
+    approved.push({ town, kind, countedAt: approvedAt });
     audits.push({ action: 'approve', leadId: i, createdAt: approvedAt });
     if (rand() < 0.1) keyProjects.push({ leadId: i, code, projectName, town, kind, tier: 'key', major: rand() < 0.2, status: 'approved', step: null, stage: 'signed', investmentWan: 5000 });
     if (rand() < 0.2) stages.push({ leadId: i, code, projectName, town, stage: 'signed', date: approvedAt, createdAt: approvedAt });
@@ -52,7 +52,7 @@ for (let i = 1; i <= LEADS; i++) {
 }
 const quotas: QuotaTarget[] = towns.flatMap((town) => QUOTA_METRICS.map((metric) => ({ year: 2026, town, metric, target: 500 + Math.floor(rand() * 3000) })));
 const activities = Array.from({ length: 40 }, (_, i) => ({ year: 2026, month: 12, date: new Date(Date.UTC(2026, 11, 1 + (i % 28))), allYear: false, name: `科技招商推介活动${i + 1}`, organizer: '市科技局' }));
-const approvals = approved.map((a) => ({ approvedAt: a.approvedAt }));
+const approvals = approved.map((a) => ({ approvedAt: a.countedAt }));
 
 function time<T>(fn: () => T): { value: T; ms: number } {
   let value = fn();
@@ -71,11 +71,11 @@ const weekly = time(() => weeklyDigest({ now: NOW, tz: TZ, towns, stuckDays: 7, 
 const weeklyRender = time(() => weeklyCard(weekly.value, TZ));
 report('weekly', weekly, weeklyRender, `${weekly.value.newLeads.total} new, ${weekly.value.queue.length} pending, ${weekly.value.stuck.length} stuck`);
 
-const bimonthly = time(() => bimonthlyDigest({ now: NOW, tz: TZ, towns, stuckDays: 7, alertShare: 0.8, quotas, approvedLeads: approved, keyProjects, open, returns: audits, stages }));
+const bimonthly = time(() => bimonthlyDigest({ now: NOW, tz: TZ, towns, stuckDays: 7, alertShare: 0.8, quotas, countedLeads: approved, keyProjects, open, returns: audits, stages }));
 const bimonthlyRender = time(() => bimonthlyCard(bimonthly.value, TZ));
 report('bimonthly', bimonthly, bimonthlyRender, `${bimonthly.value.keyProjects.length} key projects, ${bimonthly.value.coordination.length} to coordinate, ${bimonthly.value.movements.length} movements`);
 
-const monthly = time(() => monthlyDigest({ now: NOW, tz: TZ, towns, industries, alertShare: 0.8, leads, approvals, rejections: audits, quotas, approvedLeads: approved }));
+const monthly = time(() => monthlyDigest({ now: NOW, tz: TZ, towns, industries, alertShare: 0.8, leads, approvals, rejections: audits, quotas, countedLeads: approved }));
 const monthlyRender = time(() => monthlyCard(monthly.value, TZ));
 report('monthly', monthly, monthlyRender, `${monthly.value.totals.newLeads.current} new this month`);
 

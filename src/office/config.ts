@@ -10,6 +10,13 @@ import { defaultScoring, scoringSchema } from './scoring.ts';
 export const LEAD_KINDS = ['tech', 'talent', 'platform', 'service', 'fund'] as const;
 export type LeadKind = (typeof LEAD_KINDS)[number];
 
+/**
+ * 考核 counting rule: the event that counts a project toward its town's quota, in the year it happened:
+ * approval (审批通过), 签约, 注册 or 落地（开工）. The seed (003) 考核s towns on projects that really 注册/落地.
+ */
+export const COUNT_RULES = ['approved', 'signed', 'registered', 'landed'] as const;
+export type CountRule = (typeof COUNT_RULES)[number];
+
 const cron = z.string().trim().refine((v) => validCron(v), 'must be a cron expression such as "17 9 * * 1"');
 /** A calendar date "YYYY-MM-DD" (a YAML 1.1 timestamp is taken as its UTC date). */
 const localDay = z.preprocess(
@@ -101,7 +108,8 @@ export const officeSchema = z.object({
   }).default({ stuckDays: 7, leadersByP2p: false, missedRunDays: 3 }),
   quota: z.object({
     alertShare: z.number().gt(0).max(1).default(0.8),
-  }).default({ alertShare: 0.8 }),
+    countOn: z.enum(COUNT_RULES).default('registered'),
+  }).default({ alertShare: 0.8, countOn: 'registered' }),
   // 载体 targets (seed 003: 新建盘活科创载体孵化面积40万平方米以上，新增国家、省级科技企业孵化器各1家).
   carriers: z.object({
     areaSqm: z.number().nonnegative().default(400_000),

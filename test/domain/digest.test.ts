@@ -9,7 +9,7 @@ import {
 } from '../../src/features/digests/digest.ts';
 import { bimonthlyCard, monthlyCard, weeklyCard } from '../../src/features/digests/cards.ts';
 import { assertValidCard, cardSize, CARD_MAX_BYTES } from '../../src/platform/cards/validate.ts';
-import type { ApprovedLeadFact, QuotaTarget } from '../../src/features/quotas/quota.ts';
+import type { CountedLeadFact, QuotaTarget } from '../../src/features/quotas/quota.ts';
 import type { CardJson } from '../../src/platform/lark/types.ts';
 import { cardText } from '../support/cards.ts';
 
@@ -187,7 +187,7 @@ describe('bimonthly digest', () => {
     { year: 2026, town: '白蒲镇', metric: 'projects', target: 4 },
     { year: 2025, town: '白蒲镇', metric: 'projects', target: 99 },
   ];
-  const approved = (town: string, kind: string, at: string, patents = 0): ApprovedLeadFact => ({ town, kind, approvedAt: sh(at), inventionPatents: patents, utilityModels: 0, status: 'approved' });
+  const approved = (town: string, kind: string, at: string): CountedLeadFact => ({ town, kind, countedAt: sh(at) });
   const key = (k: Partial<KeyProjectFact> & Pick<KeyProjectFact, 'leadId'>): KeyProjectFact => ({
     code: `KZ-2026-${String(k.leadId).padStart(4, '0')}`, projectName: `项目${k.leadId}`, town: '丁堰镇', kind: 'tech', tier: null, major: false, status: 'approved', step: null, stage: null, investmentWan: null, ...k,
   });
@@ -199,8 +199,13 @@ describe('bimonthly digest', () => {
     stuckDays: 7,
     alertShare: 0.8,
     quotas,
-    approvedLeads: [
-      approved('丁堰镇', 'tech', '2026-03-10T10:00:00', 4),
+    // 4 invention patents recorded in 丁堰镇's March 一月一报; December's come after the progress moment.
+    patents: [
+      { town: '丁堰镇', period: '2026-03', inventionPatents: 4, utilityModels: 0 },
+      { town: '丁堰镇', period: '2026-12', inventionPatents: 7, utilityModels: 0 },
+    ],
+    countedLeads: [
+      approved('丁堰镇', 'tech', '2026-03-10T10:00:00'),
       approved('丁堰镇', 'talent', '2026-06-10T10:00:00'),
       approved('白蒲镇', 'tech', '2026-11-20T10:00:00'),
       approved('白蒲镇', 'tech', '2026-12-20T10:00:00'), // after `now`
@@ -286,7 +291,7 @@ describe('bimonthly digest', () => {
       stuckDays: 7,
       alertShare: 0.8,
       quotas: [...quotas, { year: 2027, town: '丁堰镇', metric: 'projects', target: 50 }],
-      approvedLeads: [
+      countedLeads: [
         approved('丁堰镇', 'tech', '2026-03-10T10:00:00'),
         approved('丁堰镇', 'tech', '2026-12-31T23:00:00'),
         approved('丁堰镇', 'tech', '2027-01-02T10:00:00'), // the new year: not in 2026's result
@@ -342,11 +347,11 @@ describe('monthly report', () => {
     approvals: [{ approvedAt: sh('2026-11-10T10:00:00') }, { approvedAt: sh('2026-11-11T10:00:00') }, { approvedAt: sh('2026-10-11T10:00:00') }],
     rejections: [{ action: 'reject', leadId: 1, createdAt: sh('2026-10-11T10:00:00') }, { action: 'reject', leadId: 2, createdAt: sh('2026-10-12T10:00:00') }],
     quotas: [{ year: 2026, town: '丁堰镇', metric: 'projects', target: 12 }, { year: 2026, town: '白蒲镇', metric: 'projects', target: 2 }],
-    approvedLeads: [
-      { town: '丁堰镇', kind: 'tech', approvedAt: sh('2026-05-10T10:00:00'), inventionPatents: 0, utilityModels: 0 },
-      { town: '白蒲镇', kind: 'tech', approvedAt: sh('2026-06-10T10:00:00'), inventionPatents: 0, utilityModels: 0 },
-      { town: '白蒲镇', kind: 'tech', approvedAt: sh('2026-11-10T10:00:00'), inventionPatents: 0, utilityModels: 0 },
-      { town: '白蒲镇', kind: 'tech', approvedAt: sh('2026-12-01T00:00:00'), inventionPatents: 0, utilityModels: 0 }, // December
+    countedLeads: [
+      { town: '丁堰镇', kind: 'tech', countedAt: sh('2026-05-10T10:00:00') },
+      { town: '白蒲镇', kind: 'tech', countedAt: sh('2026-06-10T10:00:00') },
+      { town: '白蒲镇', kind: 'tech', countedAt: sh('2026-11-10T10:00:00') },
+      { town: '白蒲镇', kind: 'tech', countedAt: sh('2026-12-01T00:00:00') }, // December
     ],
   });
 
@@ -400,7 +405,7 @@ describe('monthly report', () => {
   });
 
   it('says so when nothing changed', () => {
-    const quiet = monthlyDigest({ now, tz: TZ, towns, industries: office.industries, alertShare: 0.8, leads: [], approvals: [], rejections: [], quotas: [], approvedLeads: [] });
+    const quiet = monthlyDigest({ now, tz: TZ, towns, industries: office.industries, alertShare: 0.8, leads: [], approvals: [], rejections: [], quotas: [], countedLeads: [] });
     expect(quiet.analysis[0]).toBe('11月新增项目 0 项，与上月持平；审批通过 0 项，与上月持平；驳回 0 项，与上月持平。');
     expect(quiet.analysis[1]).toBe('按类别看，各类别新增项目数与上月持平。');
     // No quota for the year: the pace cannot be judged, rather than "every town is on pace".
@@ -421,7 +426,7 @@ function big() {
   const leads: LeadFact[] = [];
   const openLeads: OpenLeadFact[] = [];
   const audits: AuditFact[] = [];
-  const approvedLeads: ApprovedLeadFact[] = [];
+  const approvedLeads: CountedLeadFact[] = [];
   const keyProjects: KeyProjectFact[] = [];
   const stages: StageFact[] = [];
   for (let i = 0; i < N; i++) {
@@ -433,7 +438,7 @@ function big() {
     leads.push({ town, kind, industry: `产业方向${i % 40}`, createdAt });
     openLeads.push({ leadId: i + 1, code, projectName, town, kind, status: i % 2 ? 'pending' : 'returned', step: 'review', stepStartedAt: new Date(createdAt.getTime() - 20 * DAY), updatedAt: createdAt });
     audits.push({ action: 'return', leadId: i + 1, createdAt: new Date(createdAt.getTime() - 30 * DAY) }, { action: 'return', leadId: i + 1, createdAt: new Date(createdAt.getTime() - 25 * DAY) });
-    approvedLeads.push({ town, kind, approvedAt: createdAt, inventionPatents: 1, utilityModels: 1, status: 'approved' });
+    approvedLeads.push({ town, kind, countedAt: createdAt });
     keyProjects.push({ leadId: i + 1, code, projectName, town, kind, tier: 'key', major: i % 3 === 0, status: 'approved', step: null, stage: 'signed', investmentWan: 1000 });
     stages.push({ leadId: i + 1, code, projectName, town, stage: 'signed', date: new Date(Date.UTC(2026, 9, 1)), createdAt: sh('2026-10-01T10:00:00') });
   }
@@ -483,7 +488,7 @@ describe(`cards over ${N.toLocaleString('en-US')} leads`, () => {
   });
 
   it('bimonthly: valid, under 30 KB, counts add up', () => {
-    const d = bimonthlyDigest({ now: data.now, tz: TZ, towns, stuckDays: 7, alertShare: 0.8, quotas: data.quotas, approvedLeads: data.approvedLeads, keyProjects: data.keyProjects, open: data.openLeads, returns: data.audits, stages: data.stages });
+    const d = bimonthlyDigest({ now: data.now, tz: TZ, towns, stuckDays: 7, alertShare: 0.8, quotas: data.quotas, countedLeads: data.approvedLeads, keyProjects: data.keyProjects, open: data.openLeads, returns: data.audits, stages: data.stages });
     const card = bimonthlyCard(d, TZ);
     fits(card);
     const [progress, key, coordination, movements] = tablesWithRest(card);
@@ -494,7 +499,7 @@ describe(`cards over ${N.toLocaleString('en-US')} leads`, () => {
   });
 
   it('monthly: valid and under 30 KB, charts keep at most 12 industries plus 其他', () => {
-    const d = monthlyDigest({ now: data.now, tz: TZ, towns, industries: office.industries, alertShare: 0.8, leads: data.leads, approvals: data.approvedLeads, rejections: data.audits, quotas: data.quotas, approvedLeads: data.approvedLeads });
+    const d = monthlyDigest({ now: data.now, tz: TZ, towns, industries: office.industries, alertShare: 0.8, leads: data.leads, approvals: data.approvedLeads.map((l) => ({ approvedAt: l.countedAt })), rejections: data.audits, quotas: data.quotas, countedLeads: data.approvedLeads });
     const card = monthlyCard(d, TZ);
     fits(card);
     const bar = (card.body as { elements: Array<{ tag: string; chart_spec?: { data: Array<{ values: Array<{ category: string }> }> } }> }).elements.filter((e) => e.tag === 'chart')[1];

@@ -3,8 +3,10 @@ import { fileURLToPath } from 'node:url';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import { defaultOffice } from '../../src/office/config.ts';
+import { localMonth } from '../../src/platform/time.ts';
 import {
   computeProgress,
+  computeProgress as computeProgressOf,
   laggingTowns,
   MAX_TARGET,
   parseQuotaTable,
@@ -13,7 +15,7 @@ import {
   reachedTargets,
   yearPace,
   yearShare,
-  type ApprovedLeadFact,
+  type CountedLeadFact, type PatentFact,
   type QuotaImport,
   type QuotaTarget,
 } from '../../src/features/quotas/quota.ts';
@@ -242,7 +244,7 @@ describe('yearPace: a year that is over, under way or not begun', () => {
       { town: '丁堰镇', metric: 'projects', target: 10 },
       { town: '丁堰镇', metric: 'funds', target: 1 },
     ];
-    const leads: ApprovedLeadFact[] = [{ town: '丁堰镇', kind: 'fund', approvedAt: new Date('2025-05-01T02:00:00Z'), inventionPatents: 0, utilityModels: 0 }];
+    const leads: CountedLeadFact[] = [{ town: '丁堰镇', kind: 'fund', countedAt: new Date('2025-05-01T02:00:00Z') }];
     const now = new Date('2026-11-25T02:00:00Z');
     const past = computeProgress(2025, quotas, leads, now, TZ);
     expect(past.share).toBe(1);
@@ -255,15 +257,25 @@ describe('yearPace: a year that is over, under way or not begun', () => {
   });
 });
 
-describe('computeProgress: approved leads against the year quotas', () => {
-  const lead = (town: string, kind: string, approvedAt: string | null, inventionPatents = 0, utilityModels = 0, status?: string): ApprovedLeadFact => ({
+describe('computeProgress: counted leads and recorded patents against the year quotas', () => {
+  /** A lead counted at `at`, whose owner reported patents in that month's 一月一报 (as the stores pass them). */
+  interface LeadFixture extends CountedLeadFact { inventionPatents: number; utilityModels: number; status?: string }
+  const lead = (town: string, kind: string, at: string | null, inventionPatents = 0, utilityModels = 0, status?: string): LeadFixture => ({
     town,
     kind,
-    approvedAt: approvedAt ? new Date(approvedAt) : null,
+    countedAt: at ? new Date(at) : null,
     inventionPatents,
     utilityModels,
     ...(status ? { status } : {}),
   });
+  /** What the stores select: counted leads that are approved, and the patents of their answers by month. */
+  const computeProgress = (year: number, quotas: QuotaTarget[], leads: LeadFixture[], now: Date, tz: string) => {
+    const counted = leads.filter((l) => (l.status ?? 'approved') === 'approved');
+    const patents: PatentFact[] = counted
+      .filter((l) => l.countedAt)
+      .map((l) => ({ town: l.town, period: localMonth(l.countedAt!, tz), inventionPatents: l.inventionPatents, utilityModels: l.utilityModels }));
+    return computeProgressOf(year, quotas, counted, now, tz, { patents });
+  };
 
   async function seedQuotas(): Promise<QuotaTarget[]> {
     const r = okImport(await parseQuotaTable(fixture('rugao-2023-quota.csv'), 'q.csv', office));
@@ -293,8 +305,9 @@ describe('computeProgress: approved leads against the year quotas', () => {
     expect(dingyan.metrics.projects.percent).toBeCloseTo((4 / 22) * 100, 9);
     expect(dingyan.metrics.projects.expected).toBeCloseTo((22 * 182.5) / 365, 9);
     expect(dingyan.metrics.projects.gap).toBeCloseTo((22 * 182.5) / 365 - 4, 9);
-    expect(dingyan.metrics.invention_patents.done).toBe(4);
-    expect(dingyan.metrics.utility_models.done).toBe(9);
+    // Recorded patents count whatever the kind: 2+1+0+1 of the projects and 7 of the platform.
+    expect(dingyan.metrics.invention_patents.done).toBe(11);
+    expect(dingyan.metrics.utility_models.done).toBe(16);
     expect(dingyan.metrics.platforms).toMatchObject({ done: 1, target: 0, percent: null, remaining: 0 });
     expect(dingyan.metrics.funds).toMatchObject({ done: 1, target: 0 });
     const dongchen = p.towns.find((t) => t.town === '东陈镇')!;

@@ -14,6 +14,7 @@ import { STANDIN_APP_ID, STANDIN_APP_SECRET, type DeliveredMessage } from '../..
 import type { Services } from '../../src/platform/bot/services.ts';
 import { createScheduler } from '../../src/platform/jobs/scheduler.ts';
 import { JOBS } from '../../src/jobs.ts';
+import { defaultOffice } from '../../src/office/config.ts';
 import { activityRemindersJob } from '../../src/features/activities/reminders.ts';
 import type { JobDef, JobResult } from '../../src/platform/jobs/scheduler.ts';
 
@@ -147,6 +148,11 @@ async function seed(): Promise<void> {
       },
     });
     ids.set(l.n, row.id);
+    // Patents count as recorded in the owner's 一月一报 answer (here: for the month of approval).
+    if (l.patents && l.approved) {
+      const period = l.approved.slice(0, 7);
+      await db.followUp.create({ data: { leadId: row.id, period, sentAt: sh(l.approved), answeredAt: sh(l.approved), answer: 'updated', inventionPatents: l.patents } });
+    }
     if (l.pending) {
       await db.approvalStep.create({ data: { leadId: row.id, round: 1, position: 1, step: l.pending.step, mode: 'any', status: 'pending', startedAt: sh(l.pending.since) } });
     }
@@ -178,7 +184,9 @@ async function seed(): Promise<void> {
 }
 
 beforeAll(async () => {
-  bot = await TestBot.start({ name: 'digests', admins: [ADMIN], clock });
+  // Projects count on approval here (quota.countOn: approved); test/features/quota-rules.test.ts covers the rules.
+  const office = defaultOffice();
+  bot = await TestBot.start({ name: 'digests', admins: [ADMIN], clock, office: { ...office, quota: { ...office.quota, countOn: 'approved' } } });
   // The feature registers itself in src/bot.ts; register it here when that line is not there yet.
   await bot.app.scheduler.idle(); // the catch-up on start: no subscriber yet, nothing sent
   await seed();

@@ -292,8 +292,9 @@ describe('一月一报', () => {
 
   it('takes a short note, or a new stage, as the answer', async () => {
     const card = bot.messagesTo(OWNER2).find((m) => textOf(m).includes(progressing.code) && textOf(m).includes('一月一报'))!;
-    const empty = await bot.click(OWNER2, card, '提交进展', { note: '  ' });
-    expect(empty.toast).toEqual({ type: 'warning', content: '请填写2023年12月进展，或点「无变化」' });
+    const bad = await bot.click(OWNER2, card, '提交进展', { invention_patents: '两件', note: '  ' });
+    expect(bad.toast).toEqual({ type: 'warning', content: '有 1 项需要修改，尚未保存' });
+    expect(textOf(card)).toContain('上月新增发明专利实审应为 0 或正整数');
     // 登记新阶段 opens the lifecycle card; recording 签约 answers the month's report.
     now = new Date('2024-01-03T02:00:00Z');
     await bot.click(OWNER2, card, '登记新阶段');
@@ -323,7 +324,8 @@ describe('一月一报', () => {
     // A note answers too.
     const card = bot.messagesTo(OWNER2).find((m) => textOf(m).includes(silent.code) && textOf(m).includes('一月一报'))!;
     await bot.click(OWNER2, card, '提交进展', { note: '已完成工商注册材料准备' });
-    expect(textOf(card)).toContain('有进展：已完成工商注册材料准备');
+    expect(textOf(card)).toContain('阶段 签约 · 发明专利实审 +0 · 实用新型授权 +0');
+    expect(textOf(card)).toContain('说明：已完成工商注册材料准备');
     expect(await overdueFollowUps(db(), '2024-01', new Date('2024-01-20T00:00:00Z'))).toEqual([]);
   });
 

@@ -17,6 +17,8 @@ import { assertValidCard, cardSize, CARD_MAX_BYTES } from '../../src/platform/ca
 import { openDatabase } from '../../src/platform/db/client.ts';
 import { parseDatabaseUrl } from '../../src/platform/db/url.ts';
 import { QUOTA_METRICS, yearShare, type QuotaMetric } from '../../src/features/quotas/quota.ts';
+import { defaultOffice } from '../../src/office/config.ts';
+import { localMonth } from '../../src/platform/time.ts';
 import { quotaAlertsJob } from '../../src/features/quotas/alerts.ts';
 import { housekeepingJob } from '../../src/platform/jobs/housekeeping.ts';
 import type { CardJson, CardReply } from '../../src/platform/lark/types.ts';
@@ -42,7 +44,9 @@ let bot: TestBot;
 const prisma = () => bot.app.database.prisma;
 
 beforeAll(async () => {
-  bot = await TestBot.start({ name: 'quota', admins: [ADMIN], clock });
+  // These tests count a project on approval (quota.countOn: approved); test/features/quota-rules.test.ts covers the rules.
+  const office = defaultOffice();
+  bot = await TestBot.start({ name: 'quota', admins: [ADMIN], clock, office: { ...office, quota: { ...office.quota, countOn: 'approved' } } });
   await prisma().roleGrant.createMany({
     data: [
       { userId: ADMIN2, role: 'admin', grantedBy: ADMIN },
@@ -92,9 +96,10 @@ async function target(year: number, town: string, metric: QuotaMetric): Promise<
 }
 
 let leadSeq = 0;
+/** A lead; its patents are recorded as its owner's 一月一报 answer for the month it was approved. */
 async function lead(town: string, kind: string, approvedAt: string | null, opts: { inventionPatents?: number; utilityModels?: number; status?: string } = {}) {
   leadSeq += 1;
-  await prisma().lead.create({
+  const row = await prisma().lead.create({
     data: {
       code: `KZ-TEST-${String(leadSeq).padStart(4, '0')}`,
       kind,
@@ -103,10 +108,17 @@ async function lead(town: string, kind: string, approvedAt: string | null, opts:
       submitterId: STAFF,
       status: opts.status ?? 'approved',
       approvedAt: approvedAt ? new Date(approvedAt) : null,
-      inventionPatents: opts.inventionPatents ?? 0,
-      utilityModels: opts.utilityModels ?? 0,
     },
   });
+  if (approvedAt && (opts.status ?? 'approved') === 'approved' && (opts.inventionPatents || opts.utilityModels)) {
+    const at = new Date(approvedAt);
+    await prisma().followUp.create({
+      data: {
+        leadId: row.id, period: localMonth(at, TZ), sentAt: at, answeredAt: at, answer: 'updated',
+        inventionPatents: opts.inventionPatents ?? 0, utilityModels: opts.utilityModels ?? 0,
+      },
+    });
+  }
 }
 
 const downloads = () => bot.state.callsTo('/open-apis/im/v1/messages/:message_id/resources/:file_key', 'GET').length;
@@ -681,7 +693,7 @@ describe('/quota for a year that is over or has not begun', () => {
     await bot.say(STAFF, '/quota 2023');
     const { card } = lastCard(STAFF);
     expect(title(card)).toBe('如皋市2023年科技招商任务进度');
-    expect(subtitle(card)).toBe('截至 2023-12-31 · 全年');
+    expect(subtitle(card)).toBe('截至 2023-12-31 · 全年 · 按审批通过计');
     const text = cardText(card);
     expect(text).not.toContain('2024-11-25');
     expect(text).not.toContain('序时进度 100%');
@@ -695,7 +707,7 @@ describe('/quota for a year that is over or has not begun', () => {
     const file = bot.state.files.get(JSON.parse(bot.lastMessageTo(STAFF).content).file_key as string)!;
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(file.data as unknown as Parameters<typeof wb.xlsx.load>[0]);
-    expect(wb.getWorksheet('任务进度')!.getRow(1).getCell(1).value).toBe('如皋市2023年科技招商任务进度（截至2023-12-31，全年）');
+    expect(wb.getWorksheet('任务进度')!.getRow(1).getCell(1).value).toBe('如皋市2023年科技招商任务进度（截至2023-12-31，全年，按审批通过计）');
   });
 
   it('shows a future year as not begun, with nothing expected yet', async () => {
@@ -703,7 +715,7 @@ describe('/quota for a year that is over or has not begun', () => {
     await bot.say(STAFF, '/quota 2025');
     const { card } = lastCard(STAFF);
     expect(title(card)).toBe('如皋市2025年科技招商任务进度');
-    expect(subtitle(card)).toBe('截至 2024-11-25 · 2025 年尚未开始，暂无序时进度要求');
+    expect(subtitle(card)).toBe('截至 2024-11-25 · 2025 年尚未开始，暂无序时进度要求 · 按审批通过计');
     expect(cardText(card)).toContain('**全市合计**（尚未开始）');
     expect(cardText(card)).not.toContain('，序时应完成');
     expect(rowOf(tableRows(card), '丁堰镇').projects).toBe('0/12');
@@ -713,6 +725,6 @@ describe('/quota for a year that is over or has not begun', () => {
     await bot.say(STAFF, '/quota 2024');
     const current = lastCard(STAFF).card;
     const pace = Math.round(yearShare(new Date(nowMs), 2024, TZ) * 1000) / 10; // 329 days and 10 hours of 366: 90%
-    expect(subtitle(current)).toBe(`截至 2024-11-25 · 序时进度 ${pace}%`);
+    expect(subtitle(current)).toBe(`截至 2024-11-25 · 序时进度 ${pace}% · 按审批通过计`);
   });
 });

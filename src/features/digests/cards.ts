@@ -9,15 +9,15 @@ import {
 } from '../../platform/cards/kit.ts';
 import { md } from '../../platform/cards/template.ts';
 import {
-  DIGEST_LABELS, rankedLagging, RETURNS_NEEDING_COORDINATION, type RankedLagging,
+  DIGEST_LABELS, rankedLagging, RETURNS_NEEDING_COORDINATION, wan, type RankedLagging,
   type BimonthlyDigest, type Change, type MonthlyDigest, type WaitingItem, type WeeklyDigest,
 } from './digest.ts';
 import { LEAD_KINDS } from '../../office/config.ts';
 import { LEAD_KIND_LABELS, leadKindLabel } from '../leads/lead.ts';
 import { LEAD_STATUS_LABELS, PENDING_STEP_LABELS, STEP_KINDS, type LeadStatus, type StepKind } from '../approval/workflow.ts';
-import { METRIC_LABELS, QUOTA_METRICS, type MetricProgress, type TownProgress } from '../quotas/quota.ts';
+import { COUNT_RULE_LABELS, countRuleNote, METRIC_LABELS, QUOTA_METRICS, type MetricProgress, type TownProgress } from '../quotas/quota.ts';
 import { localParts } from '../../platform/time.ts';
-import { FOLLOW_UP_ANSWER_DAYS, isoDate, stageLabel } from '../lifecycle/lifecycle.ts';
+import { FOLLOW_UP_ANSWER_DAYS, isoDate, isStageCode, STAGE_LABELS, stageLabel } from '../lifecycle/lifecycle.ts';
 import { problemCategoryLabel, problemTitle, type OwnerGroup } from '../coordination/problem.ts';
 
 export type Digest = WeeklyDigest | BimonthlyDigest | MonthlyDigest;
@@ -259,7 +259,7 @@ function problemSection(d: BimonthlyDigest, tz: string, max: number): CardElemen
 export function bimonthlyCard(d: BimonthlyDigest, tz: string): CardJson {
   // One period label: the two months the meeting reviews, in the title and in the body alike.
   const title = `${DIGEST_LABELS.bimonthly} · ${d.windowLabel}`;
-  const subtitle = `统计区间：${d.windowLabel}；任务进度截至 ${formatDate(d.progressAsOf, tz)}`;
+  const subtitle = `统计区间：${d.windowLabel}；任务进度截至 ${formatDate(d.progressAsOf, tz)}，${COUNT_RULE_LABELS[d.progress.rule]}`;
   const laggingTownsSet = new Set(d.lagging.map((l) => l.town));
   const progressRows = d.progress.towns.map((t) => progressRow(t.town, t.metrics, t.completion, t.completion === null ? null : laggingTownsSet.has(t.town)));
   const keyRows: TableRow[] = d.keyProjects.map((k) => ({
@@ -290,7 +290,7 @@ export function bimonthlyCard(d: BimonthlyDigest, tz: string): CardJson {
       markdown(subtitle, 'notation'),
       markdown(`**全市综合完成率 ${percent(d.progress.city.completion)}**（序时进度 ${percent(d.progress.share)}）· 滞后镇区 ${lag.length} 个 · 重点项目 ${d.keyProjects.length} 项 · 协调事项 ${d.problems.openCount} 项 · 审批需协调 ${d.coordination.length} 项`),
     ];
-    els.push(section(`${d.progress.year} 年任务进度`));
+    els.push(section(`${d.progress.year} 年任务进度（${COUNT_RULE_LABELS[d.progress.rule]}）`));
     if (progressRows.length === 0) els.push(markdown(`尚未导入 ${d.progress.year} 年任务分解表，也没有已通过的项目。`));
     else {
       const { shown, left } = cut(progressRows, max);
@@ -382,6 +382,8 @@ export function monthlyCard(d: MonthlyDigest, _tz: string): CardJson {
     els.push(section('分析'));
     els.push(markdown(d.analysis.map(md).join('')));
     els.push(hr());
+    els.push(...followUpSection(d, max));
+    els.push(hr());
     if (kinds.length === 0) els.push(markdown(`**新增项目按类别**：${d.monthLabel}没有新增项目。`));
     else els.push(pieChart(`${d.monthLabel}新增项目按类别（项）`, kinds.map((k) => ({ name: k.label, value: k.current }))));
     if (industries.length === 0) els.push(markdown('**新增项目按产业方向**：本月和上月都没有新增项目。'));
@@ -395,12 +397,13 @@ export function monthlyCard(d: MonthlyDigest, _tz: string): CardJson {
     else {
       // 序时进度 is one reference line across the chart, not a bar beside every town.
       els.push(barChart(
-        `各镇区任务综合完成率（%）`,
+        `各镇区任务综合完成率（%，${COUNT_RULE_LABELS[d.progress.rule]}）`,
         chartTowns.map((x) => x.town),
         [{ name: '综合完成率', values: chartTowns.map((x) => round1((x.completion ?? 0) * 100)) }],
         { value: round1(d.progress.share * 100), label: `序时进度 ${round1(d.progress.share * 100)}%` },
       ));
       if (towns.length > chartTowns.length) els.push(markdown(`${moreItems(towns.length - chartTowns.length)}（其余镇区未在图中列出）`, 'notation'));
+      els.push(markdown(countRuleNote(d.progress.rule), 'notation'));
     }
     if (lag.length > 0) els.push(markdown(laggingLine(lag.slice(0, Math.min(max, HARD_MAX_ROWS)))));
     if (d.silentFollowUps.length > 0) {
@@ -410,6 +413,47 @@ export function monthlyCard(d: MonthlyDigest, _tz: string): CardJson {
     }
     return card(header(title, 'turquoise'), els, `${title}：新增 ${t.newLeads.current} 项，通过 ${t.approved.current} 项`);
   });
+}
+
+/**
+ * 一月一分析: the landed projects against their agreements (协议投资额 vs 到位), the month's 一月一报 answers
+ * (patents, stages reported but not yet recorded) and the problems raised.
+ */
+function followUpSection(d: MonthlyDigest, max: number): CardElement[] {
+  const f = d.followUps;
+  const els: CardElement[] = [section(`落地项目 ${f.landed.length} 个：协议与到位`)];
+  if (f.landed.length === 0) els.push(markdown('暂无已落地（开工）的项目。'));
+  else {
+    const rows: TableRow[] = f.landed.map((l) => ({
+      code: l.code,
+      name: `${l.projectName}（${l.town}）${l.stage === 'producing' ? '·已投产' : ''}`,
+      agreed: l.agreementWan === null ? '—' : wan(l.agreementWan),
+      arrived: l.arrivedWan === null ? '未报' : `${wan(l.arrivedWan)}${l.ratio === null ? '' : `（${(l.ratio * 100).toFixed(0)}%）`}`,
+    }));
+    els.push(...cutTable(
+      [CODE_COLUMN, { name: 'name', label: '项目' }, { name: 'agreed', label: '协议(万元)' }, { name: 'arrived', label: '到位(万元)' }],
+      rows, max, `，${SEE_LEADS}`,
+    ));
+  }
+  els.push(section(`一月一报反馈 ${f.answered}/${f.asked}`));
+  const lines: string[] = [];
+  if (f.asked > 0) lines.push(`新增发明专利实审 **${f.inventionPatents}** 件 · 实用新型授权 **${f.utilityModels}** 件（计入任务进度）`);
+  else lines.push('本期没有发出一月一报。');
+  if (f.stageMismatches.length > 0) {
+    const mism = f.stageMismatches.map((m) =>
+      `- ${md(m.code)} ${md(m.projectName)}：反馈「${stageName(m.reportedStage)}」，已登记「${stageName(m.recordedStage)}」`);
+    lines.push(`**反馈阶段与登记不一致 ${mism.length} 项**（请登记人登记新阶段）\n${truncateList(mism, Math.min(max, HARD_MAX_ROWS)).join('\n')}`);
+  }
+  if (f.problems.length > 0) {
+    const probs = f.problems.map((p) => `- ${md(p.code)} ${md(p.projectName)}（${md(p.town)}）：${md(p.text)}`);
+    lines.push(`**反映的问题 ${probs.length} 项**\n${truncateList(probs, Math.min(max, HARD_MAX_ROWS)).join('\n')}`);
+  }
+  els.push(markdown(lines.join('\n')));
+  return els;
+}
+
+function stageName(stage: string | null): string {
+  return isStageCode(stage) ? STAGE_LABELS[stage] : '尚未签约';
 }
 
 // ---- any digest ---------------------------------------------------------------------------------------

@@ -2,14 +2,14 @@
 // (monthly report). Pure: the caller passes the rows (leads, audit events, steps, quotas, activities) and
 // `now`; every function returns numbers and lists, ready for src/features/digests/cards.ts to render. No I/O.
 import type { CarrierProgress } from '../carriers/carrier.ts';
-import { LEAD_KINDS, type LeadKind } from '../../office/config.ts';
+import { LEAD_KINDS, type CountRule, type LeadKind } from '../../office/config.ts';
 import { LEAD_KIND_LABELS } from '../leads/lead.ts';
 import { upcomingActivities, type ActivityLike } from '../activities/activity.ts';
 import {
   computeProgress, laggingTowns, METRIC_LABELS,
-  type ApprovedLeadFact, type LaggingEntry, type QuotaProgress, type QuotaTarget,
+  type CountedLeadFact, type LaggingEntry, type PatentFact, type QuotaProgress, type QuotaTarget,
 } from '../quotas/quota.ts';
-import { addMonths, localParts, zonedInstant } from '../../platform/time.ts';
+import { addMonths, localMonth, localParts, zonedInstant } from '../../platform/time.ts';
 import { STEP_KINDS, type StepKind } from '../approval/workflow.ts';
 import { DEFAULT_PRE_STAGES, isMilestone, pipelineOrder, stageLabel, type PreStages } from '../lifecycle/lifecycle.ts';
 import { problemRegister, type ProblemFact, type ProblemRegister } from '../coordination/problem.ts';
@@ -495,8 +495,12 @@ export interface BimonthlyInput {
   /** A town lags on a metric below this share of the expected pace (office.quota.alertShare). */
   alertShare: number;
   quotas: readonly QuotaTarget[];
-  /** Approved leads of the window's year (only those approved by the progress moment count). */
-  approvedLeads: readonly ApprovedLeadFact[];
+  /** Leads counted in the window's year under `rule` (only those counted by the progress moment count). */
+  countedLeads: readonly CountedLeadFact[];
+  /** Patents recorded in the year's 一月一报 answers (months up to the progress moment's count). */
+  patents?: readonly PatentFact[];
+  /** quota.countOn; default 'registered'. */
+  rule?: CountRule;
   keyProjects: readonly KeyProjectFact[];
   open: readonly OpenLeadFact[];
   /** Every 'return' audit event of the open leads. */
@@ -556,8 +560,12 @@ export function bimonthlyDigest(input: BimonthlyInput): BimonthlyDigest {
   const { now, tz } = input;
   const w = bimonthlyWindow(now, tz);
   const { year, at: progressAsOf } = bimonthlyProgressMoment(now, tz);
-  const approvedByThen = input.approvedLeads.filter((l) => l.approvedAt && l.approvedAt.getTime() <= progressAsOf.getTime());
-  const progress = computeProgress(year, [...input.quotas], approvedByThen, progressAsOf, tz);
+  const countedByThen = input.countedLeads.filter((l) => l.countedAt && l.countedAt.getTime() <= progressAsOf.getTime());
+  const lastMonth = localMonth(progressAsOf, tz);
+  const progress = computeProgress(year, [...input.quotas], countedByThen, progressAsOf, tz, {
+    rule: input.rule,
+    patents: (input.patents ?? []).filter((p) => p.period <= lastMonth),
+  });
   const returnCounts = new Map<number, number>();
   for (const a of input.returns) if (a.action === 'return' && a.leadId !== null) returnCounts.set(a.leadId, (returnCounts.get(a.leadId) ?? 0) + 1);
   const coordination = waitingItems(input.open, input.returns, now)
@@ -617,10 +625,67 @@ export interface MonthlyInput {
   /** A town lags on a metric below this share of the expected pace (office.quota.alertShare). */
   alertShare: number;
   quotas: readonly QuotaTarget[];
-  /** Approved leads of the reported month's year (only those approved before the month ends count). */
-  approvedLeads: readonly ApprovedLeadFact[];
+  /** Leads counted in the reported month's year under `rule` (only those counted before the month ends count). */
+  countedLeads: readonly CountedLeadFact[];
+  /** Patents recorded in the year's 一月一报 answers (months up to the reported one count). */
+  patents?: readonly PatentFact[];
+  /** quota.countOn; default 'registered'. */
+  rule?: CountRule;
   /** 一月一报 cards of the reported month that their owners left unanswered for 7 days or more. */
   silentFollowUps?: readonly SilentFollowUp[];
+  /** The reported month's 一月一报 cards, answered or not. */
+  followUps?: readonly FollowUpFact[];
+  /** Projects at 落地（开工） or 投产 by the end of the reported month, with their agreement and latest answer. */
+  landed?: readonly LandedFact[];
+}
+
+/** One 一月一报 card of the reported month and its answer (typed fields; null/0 when not answered). */
+export interface FollowUpFact {
+  code: string;
+  projectName: string;
+  town: string;
+  answered: boolean;
+  /** unchanged | updated */
+  answer: string | null;
+  note: string | null;
+  /** The stage the owner reported (none | signed | …), and the one recorded on the project. */
+  reportedStage: string | null;
+  recordedStage: string | null;
+  investmentArrivedWan: number | null;
+  inventionPatents: number;
+  utilityModels: number;
+  problems: string | null;
+}
+
+/** A landed project against its agreement (签约 协议投资额) and the latest 到位 an owner reported. */
+export interface LandedFact {
+  code: string;
+  projectName: string;
+  town: string;
+  /** landed | producing */
+  stage: string;
+  agreementWan: number | null;
+  /** Latest cumulative 到位投资 reported up to the reported month; null when never reported. */
+  arrivedWan: number | null;
+  /** The month of that report ("YYYY-MM"). */
+  arrivedPeriod: string | null;
+}
+
+/** The 一月一分析 of the month's 一月一报 answers. */
+export interface FollowUpSummary {
+  asked: number;
+  answered: number;
+  /** New patents reported for the month. */
+  inventionPatents: number;
+  utilityModels: number;
+  /** Answers whose reported stage differs from the recorded one (the owner should 登记新阶段). */
+  stageMismatches: FollowUpFact[];
+  /** Answers that raised a problem. */
+  problems: Array<{ code: string; projectName: string; town: string; text: string }>;
+  /** Landed projects, least of their agreement arrived first (never reported last). */
+  landed: Array<LandedFact & { ratio: number | null }>;
+  agreementWan: number;
+  arrivedWan: number;
 }
 
 /** One unanswered 一月一报 card: which project, whose. */
@@ -667,6 +732,8 @@ export interface MonthlyDigest {
   analysis: string[];
   /** Owners who did not answer the month's 一月一报 within 7 days. */
   silentFollowUps: SilentFollowUp[];
+  /** The month's 一月一报 answers and the landed projects against their agreements. */
+  followUps: FollowUpSummary;
 }
 
 export const NO_INDUSTRY = '未填写';
@@ -711,8 +778,13 @@ export function monthlyDigest(input: MonthlyInput): MonthlyDigest {
 
   // Progress as it stood when the reported month ended.
   const asOf = new Date(w.current.to.getTime() - 1);
-  const approvedByThen = input.approvedLeads.filter((l) => l.approvedAt && l.approvedAt.getTime() < w.current.to.getTime());
-  const progress = computeProgress(w.year, [...input.quotas], approvedByThen, asOf, tz);
+  const countedByThen = input.countedLeads.filter((l) => l.countedAt && l.countedAt.getTime() < w.current.to.getTime());
+  const reported = `${w.year}-${pad2(w.month)}`;
+  const progress = computeProgress(w.year, [...input.quotas], countedByThen, asOf, tz, {
+    rule: input.rule,
+    patents: (input.patents ?? []).filter((p) => p.period <= reported),
+  });
+  const followUps = followUpSummary(input.followUps ?? [], input.landed ?? []);
   const lagging = laggingTowns(progress, input.alertShare);
   const monthLabel = `${w.year}年${w.month}月`;
   const previousLabel = `${w.prevYear}年${w.prevMonth}月`;
@@ -728,9 +800,59 @@ export function monthlyDigest(input: MonthlyInput): MonthlyDigest {
     byIndustry,
     progress,
     lagging,
-    analysis: analyse(`${w.month}月`, totals, byKind, byIndustry, progress, lagging, input.towns, input.alertShare),
+    analysis: [
+      ...analyse(`${w.month}月`, totals, byKind, byIndustry, progress, lagging, input.towns, input.alertShare),
+      ...followUpSentences(followUps),
+    ],
     silentFollowUps: [...(input.silentFollowUps ?? [])],
+    followUps,
   };
+}
+
+const NO_STAGE = 'none';
+
+/** Sums the month's answers and ranks the landed projects by how much of their agreement has arrived. */
+export function followUpSummary(rows: readonly FollowUpFact[], landed: readonly LandedFact[]): FollowUpSummary {
+  const answered = rows.filter((r) => r.answered);
+  const withRatio = landed.map((l) => ({
+    ...l,
+    ratio: l.agreementWan && l.agreementWan > 0 && l.arrivedWan !== null ? l.arrivedWan / l.agreementWan : null,
+  }));
+  withRatio.sort((a, b) => (a.ratio ?? Infinity) - (b.ratio ?? Infinity) || a.code.localeCompare(b.code));
+  return {
+    asked: rows.length,
+    answered: answered.length,
+    inventionPatents: answered.reduce((s, r) => s + r.inventionPatents, 0),
+    utilityModels: answered.reduce((s, r) => s + r.utilityModels, 0),
+    stageMismatches: answered.filter((r) => r.reportedStage !== null && r.reportedStage !== (r.recordedStage ?? NO_STAGE)),
+    problems: answered
+      .filter((r) => r.problems && r.problems.trim() !== '')
+      .map((r) => ({ code: r.code, projectName: r.projectName, town: r.town, text: r.problems!.trim() })),
+    landed: withRatio,
+    agreementWan: landed.reduce((s, l) => s + (l.agreementWan ?? 0), 0),
+    arrivedWan: landed.reduce((s, l) => s + (l.arrivedWan ?? 0), 0),
+  };
+}
+
+/** The analysis sentences on the month's 一月一报 answers and the landed projects. */
+function followUpSentences(f: FollowUpSummary): string[] {
+  const out: string[] = [];
+  if (f.asked > 0) {
+    out.push(
+      `一月一报发出 ${f.asked} 份，已反馈 ${f.answered} 份；新增发明专利实审 ${f.inventionPatents} 件、实用新型授权 ${f.utilityModels} 件` +
+        `${f.problems.length > 0 ? `，提出需协调问题 ${f.problems.length} 项` : ''}。`,
+    );
+  }
+  if (f.landed.length > 0) {
+    const pct = f.agreementWan > 0 ? `，到位率 ${((f.arrivedWan / f.agreementWan) * 100).toFixed(1)}%` : '';
+    out.push(`已落地项目 ${f.landed.length} 个，协议投资额合计 ${wan(f.agreementWan)} 万元，已到位 ${wan(f.arrivedWan)} 万元${pct}。`);
+  }
+  return out;
+}
+
+/** 万元 with at most one decimal and thousands separators. */
+export function wan(n: number): string {
+  return (Math.round(n * 10) / 10).toLocaleString('en-US', { maximumFractionDigits: 1 });
 }
 
 // ---------------------------------------------------------------------------------------------------------

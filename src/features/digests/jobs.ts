@@ -3,6 +3,7 @@
 // wants it), and for every recipient records (job, period, recipient) in the run ledger and queues the card
 // in ONE transaction: a restart, a catch-up run or a second process never sends the same digest twice.
 import { overdueFollowUps } from '../lifecycle/follow-ups.ts';
+import { previousMonth } from '../lifecycle/lifecycle.ts';
 import { namesOf } from '../../platform/people.ts';
 import type { Services } from '../../platform/bot/services.ts';
 import type { CardJson } from '../../platform/lark/types.ts';
@@ -37,14 +38,18 @@ export async function computeDigest(services: Services, kind: DigestKind, now: D
     }
     case 'bimonthly': {
       const year = bimonthlyProgressMoment(now, tz).year;
-      const rows = await loadBimonthlyRows(db, bimonthlyWindow(now, tz), year);
+      const rows = await loadBimonthlyRows(db, bimonthlyWindow(now, tz), year, office.quota.countOn, tz);
       const carriers = await loadCarrierProgress(db, office, year);
       return bimonthlyDigest({ now, tz, towns, stuckDays: office.digests.stuckDays, alertShare: office.quota.alertShare, ...rows, pre: office.pipeline.preSigning, ...(carriers ? { carriers } : {}) });
     }
     case 'monthly': {
       const w = monthlyWindows(now, tz);
-      const rows = await loadMonthlyRows(db, { from: w.previous.from, to: w.current.to }, w.year);
-      const silent = await overdueFollowUps(db, digestPeriod('monthly', now, tz), now);
+      const reported = digestPeriod('monthly', now, tz);
+      // The answers of the month are those to the cards sent at its start, which ask about the month before.
+      const rows = await loadMonthlyRows(db, { from: w.previous.from, to: w.current.to }, w.year, {
+        rule: office.quota.countOn, tz, reported, answersPeriod: previousMonth(reported),
+      });
+      const silent = await overdueFollowUps(db, reported, now);
       const owners = await namesOf(db, silent.map((f) => f.ownerId));
       const silentFollowUps = silent.map((f) => ({ code: f.code, projectName: f.projectName, town: f.town, ownerName: owners.get(f.ownerId)! }));
       return monthlyDigest({ now, tz, towns, industries: office.industries, alertShare: office.quota.alertShare, ...rows, silentFollowUps });

@@ -3,9 +3,10 @@ import type { Db, Tx } from '../../platform/db/client.ts';
 import { isUniqueViolation } from '../../platform/db/client.ts';
 import { holdersOf } from '../../platform/people.ts';
 import type {
-  ActivityFact, AuditFact, BimonthlyInput, KeyProjectFact, LeadFact, MonthlyInput, OpenLeadFact, StageFact, WeeklyInput, Window,
+  ActivityFact, AuditFact, BimonthlyInput, FollowUpFact, KeyProjectFact, LandedFact, LeadFact, MonthlyInput, OpenLeadFact, StageFact, WeeklyInput, Window,
 } from './digest.ts';
-import { approvedLeadFacts, quotasOfYear } from '../quotas/store.ts';
+import type { CountRule } from '../../office/config.ts';
+import { countedLeadFacts, patentFacts, quotasOfYear } from '../quotas/store.ts';
 import { inChunks } from '../../platform/db/chunks.ts';
 import { MILESTONES } from '../lifecycle/lifecycle.ts';
 import { problemFacts } from '../coordination/store.ts';
@@ -174,10 +175,13 @@ export async function loadBimonthlyRows(
   db: DbOrTx,
   window: Window,
   year: number,
-): Promise<Pick<BimonthlyInput, 'quotas' | 'approvedLeads' | 'keyProjects' | 'open' | 'returns' | 'stages' | 'problems'>> {
-  const [quotas, approvedLeads, key, open, stages, problems] = await Promise.all([
+  rule: CountRule,
+  tz: string,
+): Promise<Pick<BimonthlyInput, 'quotas' | 'countedLeads' | 'patents' | 'rule' | 'keyProjects' | 'open' | 'returns' | 'stages' | 'problems'>> {
+  const [quotas, countedLeads, patents, key, open, stages, problems] = await Promise.all([
     quotasOfYear(db, year),
-    approvedLeadFacts(db, year),
+    countedLeadFacts(db, year, rule, tz),
+    patentFacts(db, year),
     db.lead.findMany({
       where: { OR: [{ tier: 'key' }, { major: true }], status: { notIn: ['rejected', 'withdrawn'] } },
       select: {
@@ -192,7 +196,9 @@ export async function loadBimonthlyRows(
   const returns = await returnsOf(db, open.map((o) => o.leadId));
   return {
     quotas,
-    approvedLeads,
+    countedLeads,
+    patents,
+    rule,
     keyProjects: key.map((k): KeyProjectFact => ({
       leadId: k.id,
       code: k.code,
@@ -215,18 +221,91 @@ export async function loadBimonthlyRows(
   };
 }
 
-/** Rows for monthlyDigest(): both months in `twoMonths`; quotas and approved leads of `year`, the reported month's. */
+/**
+ * Rows for monthlyDigest(): both months in `twoMonths`; quotas, counted leads and patents of `year`, the
+ * reported month's; the 一月一报 answers of `answersPeriod` (the cards sent at the start of the reported month)
+ * and the projects landed before `twoMonths.to` with their agreements and latest reported 到位 up to `reported`.
+ */
 export async function loadMonthlyRows(
   db: DbOrTx,
   twoMonths: Window,
   year: number,
-): Promise<Pick<MonthlyInput, 'leads' | 'approvals' | 'rejections' | 'quotas' | 'approvedLeads'>> {
-  const [leads, approved, rejections, quotas, approvedLeads] = await Promise.all([
+  opts: { rule: CountRule; tz: string; reported: string; answersPeriod: string },
+): Promise<Pick<MonthlyInput, 'leads' | 'approvals' | 'rejections' | 'quotas' | 'countedLeads' | 'patents' | 'rule' | 'followUps' | 'landed'>> {
+  const [leads, approved, rejections, quotas, countedLeads, patents, followUps, landed] = await Promise.all([
     newLeads(db, twoMonths),
     approvals(db, twoMonths),
     auditsOf(db, ['reject'], { createdAt: range(twoMonths) }),
     quotasOfYear(db, year),
-    approvedLeadFacts(db, year),
+    countedLeadFacts(db, year, opts.rule, opts.tz),
+    patentFacts(db, year, opts.reported),
+    followUpFacts(db, opts.answersPeriod),
+    landedFacts(db, twoMonths.to, opts.reported),
   ]);
-  return { leads, approvals: approved, rejections, quotas, approvedLeads };
+  return { leads, approvals: approved, rejections, quotas, countedLeads, patents, rule: opts.rule, followUps, landed };
+}
+
+/** The 一月一报 cards of one period with their answers and projects. */
+async function followUpFacts(db: DbOrTx, period: string): Promise<FollowUpFact[]> {
+  const rows = await db.followUp.findMany({ where: { period }, orderBy: { id: 'asc' } });
+  if (rows.length === 0) return [];
+  const leads = await inChunks([...new Set(rows.map((r) => r.leadId))], (chunk) =>
+    db.lead.findMany({ where: { id: { in: chunk } }, select: { id: true, code: true, projectName: true, town: true, stage: true, status: true } }),
+  );
+  const byId = new Map(leads.map((l) => [l.id, l]));
+  return rows.flatMap((r): FollowUpFact[] => {
+    const l = byId.get(r.leadId);
+    if (!l || l.status !== 'approved') return [];
+    return [{
+      code: l.code,
+      projectName: l.projectName,
+      town: l.town,
+      answered: r.answeredAt !== null,
+      answer: r.answer,
+      note: r.note,
+      reportedStage: r.stage,
+      recordedStage: l.stage,
+      investmentArrivedWan: r.investmentArrivedWan,
+      inventionPatents: r.inventionPatents,
+      utilityModels: r.utilityModels,
+      problems: r.problems,
+    }];
+  });
+}
+
+/** Projects whose 落地（开工） was recorded before `before`, with 协议投资额 from 签约 and the latest reported 到位. */
+async function landedFacts(db: DbOrTx, before: Date, reported: string): Promise<LandedFact[]> {
+  const rows = await db.lead.findMany({
+    where: { status: 'approved', stages: { some: { stage: 'landed', createdAt: { lt: before } } } },
+    select: {
+      id: true, code: true, projectName: true, town: true, stage: true, investmentWan: true,
+      stages: { where: { stage: 'signed' }, select: { data: true } },
+    },
+  });
+  if (rows.length === 0) return [];
+  const answers = await inChunks(rows.map((r) => r.id), (chunk) =>
+    db.followUp.findMany({
+      where: { leadId: { in: chunk }, period: { lte: reported }, answeredAt: { not: null }, investmentArrivedWan: { not: null } },
+      select: { leadId: true, period: true, investmentArrivedWan: true },
+    }),
+  );
+  const latest = new Map<number, { period: string; wan: number }>();
+  for (const a of answers) {
+    const cur = latest.get(a.leadId);
+    if (!cur || a.period > cur.period) latest.set(a.leadId, { period: a.period, wan: a.investmentArrivedWan! });
+  }
+  return rows.map((r) => {
+    const signed = r.stages[0]?.data;
+    const agreed = signed && typeof signed === 'object' && !Array.isArray(signed) ? (signed as Record<string, unknown>).investment_wan : undefined;
+    const last = latest.get(r.id);
+    return {
+      code: r.code,
+      projectName: r.projectName,
+      town: r.town,
+      stage: r.stage === 'producing' ? 'producing' : 'landed',
+      agreementWan: typeof agreed === 'number' ? agreed : r.investmentWan,
+      arrivedWan: last?.wan ?? null,
+      arrivedPeriod: last?.period ?? null,
+    };
+  });
 }

@@ -22,9 +22,10 @@ import {
   STAGE_LABELS, stageDataText, stageFields, stageLabel, stageProgressLine, stageRefusal, validateStageForm,
   type PreStages, type StageRecord,
 } from './lifecycle.ts';
-import { localDate } from '../../platform/time.ts';
+import { localDate, localMonth } from '../../platform/time.ts';
 import { scoreSummaryLines } from '../leads/scoring.ts';
-import { followUpCard, NOTE_MAX } from './follow-ups.ts';
+import { followUpCard } from './follow-ups.ts';
+import { followUpPeriod, isLifecycleStage, MAX_MONTH_PATENTS, validateFollowUpForm, type FollowUpAnswer } from './lifecycle.ts';
 import { leadStatusText } from '../approval/workflow.ts';
 import { carriersForLead, findCarrier, listCarriers } from '../carriers/store.ts';
 
@@ -284,19 +285,38 @@ async function answerFollowUp(ctx: ActionContext<z.output<typeof FollowUpValue>>
   const month = periodLabel(f.period);
   if (f.answeredAt) return { toast: { type: 'info', content: `${month}进展已反馈过` }, card: followUpCard(f, lead, tz) };
 
-  let note: string | null = null;
+  let fields: FollowUpAnswer;
   if (answer === 'updated') {
-    const raw = typeof ctx.form.note === 'string' ? ctx.form.note.replace(/[\u0000-\u0009\u000B-\u001F\u007F-\u009F]/g, '').trim() : '';
-    const error = raw === '' ? `请填写${month}进展，或点「无变化」` : Array.from(raw).length > NOTE_MAX ? `${month}进展不能超过 ${NOTE_MAX} 个字` : undefined;
-    if (error) return { toast: { type: 'warning', content: error }, card: followUpCard(f, lead, tz, error) };
-    note = raw;
+    const checked = validateFollowUpForm(ctx.form, lead.stage);
+    if (!checked.ok) {
+      return {
+        toast: { type: 'warning', content: `有 ${Object.keys(checked.errors).length} 项需要修改，尚未保存` },
+        card: followUpCard(f, lead, tz, { errors: checked.errors, values: checked.values }),
+      };
+    }
+    fields = checked.answer;
+  } else {
+    // 无变化: the recorded stage, the 到位 last reported, no new patents.
+    const last = await services.db.followUp.findFirst({
+      where: { leadId: lead.id, period: { lt: f.period }, answeredAt: { not: null }, investmentArrivedWan: { not: null } },
+      orderBy: { period: 'desc' },
+      select: { investmentArrivedWan: true },
+    });
+    fields = {
+      stage: isLifecycleStage(lead.stage) ? lead.stage : 'none',
+      investmentArrivedWan: last?.investmentArrivedWan ?? null,
+      inventionPatents: 0,
+      utilityModels: 0,
+      problems: null,
+      note: null,
+    };
   }
   const now = services.clock();
   const updated = await services.db.$transaction(async (tx) => {
-    const r = await tx.followUp.updateMany({ where: { id: f.id, answeredAt: null }, data: { answeredAt: now, answer, note } });
+    const r = await tx.followUp.updateMany({ where: { id: f.id, answeredAt: null }, data: { answeredAt: now, answer, ...fields } });
     if (r.count === 1) {
       await tx.auditEvent.create({
-        data: { actorId: person.openId, action: 'follow_up', role: 'submitter', leadId: lead.id, data: { period: f.period, answer, ...(note ? { note } : {}) }, createdAt: now },
+        data: { actorId: person.openId, action: 'follow_up', role: 'submitter', leadId: lead.id, data: { period: f.period, answer, ...fields }, createdAt: now },
       });
     }
     return tx.followUp.findUnique({ where: { id: f.id } });
@@ -305,6 +325,70 @@ async function answerFollowUp(ctx: ActionContext<z.output<typeof FollowUpValue>>
     toast: { type: 'success', content: answer === 'unchanged' ? `已记录：${month}无变化` : `已记录${month}进展` },
     card: followUpCard(updated!, lead, tz),
   };
+}
+
+// ---- /patents: recording a month's patents outside the card -------------------------------------------
+
+const PATENTS_USAGE = '用法：/patents 项目编号 发明专利实审数 实用新型授权数 [月份]，例如 /patents KZ-2026-0001 2 3 2026-10（不写月份为上月）';
+
+/**
+ * /patents <code> <发明专利实审> <实用新型授权> [YYYY-MM]: the owner, a reviewer or an admin sets the new
+ * patents of one reported month (default: the month just ended) on that month's 一月一报 row, creating it
+ * (answered) when the month had no card. Sets, not adds: sending it again corrects the month. Audited.
+ */
+async function runPatents(ctx: MessageContext): Promise<void> {
+  const { services, person } = ctx;
+  const tz = services.env.BOT_TIMEZONE;
+  const now = services.clock();
+  const args = ctx.args.join(' ').normalize('NFKC').trim().split(/\s+/).filter(Boolean);
+  if (args.length < 3 || args.length > 4) {
+    await ctx.reply(PATENTS_USAGE);
+    return;
+  }
+  const parsed = parseLeadCode(args[0]);
+  const count = (s: string) => (/^\d{1,4}$/.test(s) && Number(s) <= MAX_MONTH_PATENTS ? Number(s) : undefined);
+  const invention = count(args[1]);
+  const utility = count(args[2]);
+  const period = args[3] ?? followUpPeriod(now, tz);
+  const m = /^(\d{4})-(\d{2})$/.exec(period);
+  if (!parsed || invention === undefined || utility === undefined || !m || Number(m[2]) < 1 || Number(m[2]) > 12) {
+    await ctx.reply(`${PATENTS_USAGE}。专利数为 0–${MAX_MONTH_PATENTS} 的整数。`);
+    return;
+  }
+  if (period > localMonth(now, tz)) {
+    await ctx.reply(`不能登记 ${periodLabel(period)} 的专利：该月尚未开始。`);
+    return;
+  }
+  const code = formatLeadCode(parsed.year, parsed.seq);
+  const lead = await findLeadByCode(services.db, code);
+  if (!lead || !canSee(person, lead)) {
+    await ctx.reply(`未找到项目 ${code}，或您无权查看该项目。`);
+    return;
+  }
+  if (!mayUpdateLifecycle(person, lead)) {
+    await ctx.reply('只有项目登记人、初审人员或管理员可以登记专利。');
+    return;
+  }
+  if (lead.status !== 'approved') {
+    await ctx.reply('项目审批通过后才能登记专利。');
+    return;
+  }
+  await services.db.$transaction(async (tx) => {
+    const key = { leadId_period: { leadId: lead.id, period } };
+    const before = await tx.followUp.findUnique({ where: key });
+    await tx.followUp.upsert({
+      where: key,
+      create: { leadId: lead.id, period, sentAt: now, answeredAt: now, answer: 'updated', inventionPatents: invention, utilityModels: utility },
+      update: { inventionPatents: invention, utilityModels: utility, ...(before?.answeredAt ? {} : { answeredAt: now, answer: 'updated' }) },
+    });
+    await tx.auditEvent.create({
+      data: {
+        actorId: person.openId, action: 'patents_set', role: actingRole(person, lead), leadId: lead.id, createdAt: now,
+        data: { period, inventionPatents: invention, utilityModels: utility, from: before ? { inventionPatents: before.inventionPatents, utilityModels: before.utilityModels } : null },
+      },
+    });
+  });
+  await ctx.reply(`已登记 ${code} ${periodLabel(period)}新增专利：发明专利实审 ${invention} 件，实用新型授权 ${utility} 件（计入${lead.town}任务进度）。`);
 }
 
 // ---- registration ------------------------------------------------------------------------------------
@@ -317,6 +401,14 @@ export function registerLifecycle(bot: Bot): void {
     summary: '查看和登记项目进度：接洽、在谈、签约、注册、落地（开工）、投产及企业资质',
     usage: '/stage [项目编号]',
     run: runStage,
+  });
+  bot.command({
+    name: 'patents',
+    words: ['专利'],
+    summary: '登记项目某月新增的发明专利（实审）和实用新型专利数，计入镇区任务进度',
+    usage: '/patents 项目编号 发明专利数 实用新型数 [月份]',
+    roles: ['staff', 'reviewer', 'admin'],
+    run: runPatents,
   });
   bot.action(LIFECYCLE_SHOW_ACTION, LeadValue, onShow);
   bot.action('lifecycle.back', LeadValue, onShow);

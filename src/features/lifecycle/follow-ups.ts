@@ -1,15 +1,21 @@
 // 一月一报: on the 1st of each month, the owner (登记人) of every approved project not yet 投产 gets a card
 // asking for the progress of the month that just ended (sent on 1 December: 2026年11月): one tap 「无变化」,
-// a short note, or 「登记新阶段」. One FollowUp row per (lead, reported month) and one ledger row per
+// or the form (current stage, cumulative 到位投资 in 万元, the month's new 发明专利实审 / 实用新型授权,
+// problems needing coordination, a note), stored as typed FollowUp fields; or 「登记新阶段」. The patents
+// count toward the towns' quotas (src/features/quotas/store.ts patentFacts). One FollowUp row per (lead, reported month) and one ledger row per
 // (reported month, lead) make it once; the answer is filed under the reported month. Owners who have not
 // answered within 7 days are listed by overdueFollowUps (for the monthly report).
 import type { Db, Tx } from '../../platform/db/client.ts';
 import type { CardJson } from '../../platform/lark/types.ts';
 import { cardContent } from '../../platform/delivery/outbox.ts';
-import { button, buttonRow, card, form, greyText, header, hr, input, keyValues, markdown, submitButton } from '../../platform/cards/kit.ts';
+import { button, buttonRow, card, form, greyText, header, hr, input, keyValues, markdown, select, submitButton } from '../../platform/cards/kit.ts';
 import { assertValidCard } from '../../platform/cards/validate.ts';
 import { md } from '../../platform/cards/template.ts';
-import { FOLLOW_UP_ANSWER_DAYS, followUpPeriod, periodLabel, previousMonth, stageLabel } from './lifecycle.ts';
+import {
+  FOLLOW_UP_ANSWER_DAYS, FOLLOW_UP_FIELDS, followUpPeriod, isLifecycleStage, MAX_MONTH_PATENTS, periodLabel, previousMonth, PROBLEMS_MAX,
+  REPORTED_STAGES, reportedStageLabel, STAGE_LABELS, stageLabel,
+} from './lifecycle.ts';
+import { formatWan } from '../leads/format.ts';
 import { localDateTime, localMonth } from '../../platform/time.ts';
 import { queueOnce } from '../../platform/delivery/ledger.ts';
 import type { JobDef } from '../../platform/jobs/scheduler.ts';
@@ -27,6 +33,29 @@ export interface FollowUpView {
   answeredAt: Date | null;
   answer: string | null;
   note: string | null;
+  stage?: string | null;
+  investmentArrivedWan?: number | null;
+  inventionPatents?: number;
+  utilityModels?: number;
+  problems?: string | null;
+}
+
+/** A refused submit: the messages per field and what was typed. */
+export interface FollowUpFormState {
+  errors: Record<string, string>;
+  values: Record<string, string>;
+}
+
+/** What an answered card says: 「阶段 注册 · 累计到位 1,200 万元 · 发明专利 +2 · 实用新型 +0」 and the texts. */
+export function followUpAnswerLines(f: FollowUpView): string[] {
+  if (f.answer === 'unchanged') return ['无变化'];
+  const facts = [
+    `阶段 ${reportedStageLabel(f.stage)}`,
+    ...(f.investmentArrivedWan !== null && f.investmentArrivedWan !== undefined ? [`累计到位 ${formatWan(f.investmentArrivedWan)}`] : []),
+    `发明专利实审 +${f.inventionPatents ?? 0}`,
+    `实用新型授权 +${f.utilityModels ?? 0}`,
+  ];
+  return [facts.join(' · '), ...(f.problems ? [`问题：${f.problems}`] : []), ...(f.note ? [`说明：${f.note}`] : [])];
 }
 
 export interface FollowUpLead {
@@ -41,8 +70,8 @@ function stageText(stage: string | null): string {
   return stage ? stageLabel(stage) : '已审批通过，尚未签约';
 }
 
-/** The follow-up card: asking (with buttons and the note form), or answered (no buttons). */
-export function followUpCard(f: FollowUpView, lead: FollowUpLead, tz: string, error?: string): CardJson {
+/** The follow-up card: asking (with 「无变化」 and the answer form), or answered (no buttons). */
+export function followUpCard(f: FollowUpView, lead: FollowUpLead, tz: string, state?: FollowUpFormState): CardJson {
   const month = periodLabel(f.period);
   const title = `一月一报：${month}项目进展`;
   const facts = keyValues([
@@ -53,17 +82,27 @@ export function followUpCard(f: FollowUpView, lead: FollowUpLead, tz: string, er
   ]);
   let c: CardJson;
   if (f.answeredAt) {
-    const what = f.answer === 'unchanged' ? '无变化' : `有进展${f.note ? `：${f.note}` : ''}`;
-    c = card(header(title, 'green', '已反馈'), [facts, hr(), markdown(`**已反馈**：${md(what)}`), markdown(greyText(`反馈时间 ${localDateTime(f.answeredAt, tz)}`), 'notation')], title);
+    const lines = followUpAnswerLines(f).map(md);
+    c = card(header(title, 'green', '已反馈'), [facts, hr(), markdown(`**已反馈**：${lines.join('\n')}`), markdown(greyText(`反馈时间 ${localDateTime(f.answeredAt, tz)}`), 'notation')], title);
   } else {
+    const v = state?.values ?? {};
+    const e = state?.errors ?? {};
+    const currentStage = isLifecycleStage(lead.stage) ? lead.stage : 'none';
     c = card(header(title, 'orange'), [
       facts,
-      markdown(`请在 ${FOLLOW_UP_ANSWER_DAYS} 天内反馈上月（${month}）的项目进展：没有变化请点「无变化」；有进展请填写说明后提交，或点「登记新阶段」记录签约、注册、落地（开工）、投产或企业资质。`),
+      markdown(`请在 ${FOLLOW_UP_ANSWER_DAYS} 天内反馈上月（${month}）的项目进展：没有变化请点「无变化」；有进展请填写下表后提交（专利数计入镇区任务进度），登记签约、注册、落地（开工）、投产请点「登记新阶段」。`),
       buttonRow([
         button('无变化', { action: 'followup.unchanged', followUpId: f.id }, 'primary'),
         button('登记新阶段', { action: 'lifecycle.show', leadId: lead.id }),
       ]),
-      form('followup_form', [input({ name: 'note', label: `${month}进展`, multiline: true, maxLength: NOTE_MAX, placeholder: '如：已完成厂房选址，预计近期签约', error })], submitButton('提交进展', { action: 'followup.update', followUpId: f.id })),
+      form('followup_form', [
+        select({ name: 'stage', label: FOLLOW_UP_FIELDS.stage, required: true, value: v.stage ?? currentStage, error: e.stage, options: REPORTED_STAGES.map((s) => ({ value: s, label: reportedStageLabel(s) })) }),
+        input({ name: 'investment_arrived_wan', label: FOLLOW_UP_FIELDS.investment_arrived_wan, value: v.investment_arrived_wan, error: e.investment_arrived_wan, placeholder: '截至月末累计到位，如 1200', maxLength: 30 }),
+        input({ name: 'invention_patents', label: FOLLOW_UP_FIELDS.invention_patents, value: v.invention_patents, error: e.invention_patents, placeholder: `0–${MAX_MONTH_PATENTS}，不填为 0`, maxLength: 6 }),
+        input({ name: 'utility_models', label: FOLLOW_UP_FIELDS.utility_models, value: v.utility_models, error: e.utility_models, placeholder: `0–${MAX_MONTH_PATENTS}，不填为 0`, maxLength: 6 }),
+        input({ name: 'problems', label: FOLLOW_UP_FIELDS.problems, value: v.problems, error: e.problems, multiline: true, maxLength: PROBLEMS_MAX, placeholder: '如：用地指标、厂房、资金、审批、人才等，没有可不填' }),
+        input({ name: 'note', label: FOLLOW_UP_FIELDS.note, value: v.note, error: e.note, multiline: true, maxLength: NOTE_MAX, placeholder: '如：已完成厂房选址，预计近期签约' }),
+      ], submitButton('提交进展', { action: 'followup.update', followUpId: f.id })),
     ], title);
   }
   assertValidCard(c);

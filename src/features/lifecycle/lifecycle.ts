@@ -389,3 +389,133 @@ export const FOLLOW_UP_ANSWER_DAYS = 7;
 export function followUpOverdue(sentAt: Date, answeredAt: Date | null, now: Date): boolean {
   return answeredAt === null && now.getTime() - sentAt.getTime() >= FOLLOW_UP_ANSWER_DAYS * 86_400_000;
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// 一月一报 answers (the follow-up form)
+
+/** The stage an owner may report: none yet (尚未签约) or one of the four. */
+export const REPORTED_STAGES = ['none', ...LIFECYCLE_STAGES] as const;
+export type ReportedStage = (typeof REPORTED_STAGES)[number];
+
+export function reportedStageLabel(stage: string | null | undefined): string {
+  return isLifecycleStage(stage) ? STAGE_LABELS[stage] : '尚未签约';
+}
+
+/** Most patents one project may report for one month (a typo guard). */
+export const MAX_MONTH_PATENTS = 1000;
+export const PROBLEMS_MAX = 500;
+
+/** A validated 一月一报 answer, as the FollowUp row stores it. */
+export interface FollowUpAnswer {
+  stage: ReportedStage;
+  /** 到位投资（万元，累计）; null when not given. */
+  investmentArrivedWan: number | null;
+  inventionPatents: number;
+  utilityModels: number;
+  problems: string | null;
+  note: string | null;
+}
+
+export type FollowUpFormResult =
+  | { ok: true; answer: FollowUpAnswer }
+  | { ok: false; errors: Record<string, string>; values: Record<string, string> };
+
+export const FOLLOW_UP_FIELDS = {
+  stage: '当前阶段',
+  investment_arrived_wan: '累计到位投资（万元）',
+  invention_patents: '上月新增发明专利实审（件）',
+  utility_models: '上月新增实用新型专利授权（件）',
+  problems: '需协调解决的问题',
+  note: '进展说明',
+} as const;
+
+const cleanText = (raw: unknown): string =>
+  typeof raw === 'string' ? raw.replace(/[\u0000-\u0009\u000B-\u001F\u007F-\u009F]/g, '').trim() : typeof raw === 'number' && Number.isFinite(raw) ? String(raw) : '';
+
+const patentsField = (label: string) =>
+  z.unknown().transform((raw, c) => {
+    const s = cleanText(raw).normalize('NFKC').replace(/\s+/g, '').replace(/件$/, '');
+    if (s === '') return 0;
+    if (!/^\d+$/.test(s)) {
+      c.addIssue({ code: 'custom', message: `${label}应为 0 或正整数` });
+      return z.NEVER;
+    }
+    const n = Number(s);
+    if (n > MAX_MONTH_PATENTS) {
+      c.addIssue({ code: 'custom', message: `${label}超过 ${MAX_MONTH_PATENTS} 件，请核对` });
+      return z.NEVER;
+    }
+    return n;
+  });
+
+const longText = (label: string, max: number) =>
+  z.unknown().transform((raw, c) => {
+    const s = cleanText(raw);
+    if (s === '') return null;
+    if (Array.from(s).length > max) {
+      c.addIssue({ code: 'custom', message: `${label}不能超过 ${max} 个字` });
+      return z.NEVER;
+    }
+    return s;
+  });
+
+const followUpSchema = z.object({
+  stage: z.unknown().transform((raw, c) => {
+    const s = cleanText(raw);
+    if ((REPORTED_STAGES as readonly string[]).includes(s)) return s as ReportedStage;
+    c.addIssue({ code: 'custom', message: `请选择${FOLLOW_UP_FIELDS.stage}` });
+    return z.NEVER;
+  }),
+  investment_arrived_wan: z.unknown().transform((raw, c) => {
+    const s = cleanText(raw);
+    if (s === '') return null;
+    const amount = parseAmount(s, '万元');
+    const n = 'value' in amount ? amount.value : NaN;
+    const label = FOLLOW_UP_FIELDS.investment_arrived_wan;
+    if (!Number.isFinite(n)) c.addIssue({ code: 'custom', message: `${label}应为数字，单位万元，如 1200` });
+    else if (n < 0) c.addIssue({ code: 'custom', message: `${label}不能为负数` });
+    else if (n > MAX_WAN) c.addIssue({ code: 'custom', message: `${label}超过 ${formatNumber(MAX_WAN)} 万元，请确认单位是万元` });
+    else return n;
+    return z.NEVER;
+  }),
+  invention_patents: patentsField('上月新增发明专利实审'),
+  utility_models: patentsField('上月新增实用新型专利授权'),
+  problems: longText(FOLLOW_UP_FIELDS.problems, PROBLEMS_MAX),
+  note: longText(FOLLOW_UP_FIELDS.note, PROBLEMS_MAX),
+});
+
+/**
+ * Validates the 一月一报 form (the card's fields; other keys are ignored). The stage select starts at the
+ * recorded stage: a form sent without it keeps `recordedStage`.
+ */
+export function validateFollowUpForm(raw: Record<string, unknown>, recordedStage: string | null): FollowUpFormResult {
+  const given = raw && typeof raw === 'object' && !Array.isArray(raw) ? raw : {};
+  const input = cleanText(given.stage) === '' ? { ...given, stage: isLifecycleStage(recordedStage) ? recordedStage : 'none' } : given;
+  const keys = Object.keys(FOLLOW_UP_FIELDS) as Array<keyof typeof FOLLOW_UP_FIELDS>;
+  const parsed = followUpSchema.safeParse(Object.fromEntries(keys.map((k) => [k, Object.hasOwn(input, k) ? input[k] : undefined])));
+  if (parsed.success) {
+    const d = parsed.data;
+    return {
+      ok: true,
+      answer: {
+        stage: d.stage,
+        investmentArrivedWan: d.investment_arrived_wan,
+        inventionPatents: d.invention_patents,
+        utilityModels: d.utility_models,
+        problems: d.problems,
+        note: d.note,
+      },
+    };
+  }
+  const errors: Record<string, string> = {};
+  for (const issue of parsed.error.issues) {
+    const key = String(issue.path[0] ?? '');
+    if (key && !errors[key]) errors[key] = issue.message;
+  }
+  const values: Record<string, string> = {};
+  for (const k of keys) {
+    const s = cleanText(input[k]);
+    if (s) values[k] = Array.from(s).slice(0, PROBLEMS_MAX).join('');
+  }
+  return { ok: false, errors, values };
+}

@@ -1,7 +1,7 @@
 // After approval, in the database: recording stages and milestones (LeadStage + AuditEvent), scores and
 // tiers (Lead.score/tier/scoreReasons, re-scored when the scoring config changes), and the 活动安排表.
 import type { Db, Prisma, Tx } from '../../platform/db/client.ts';
-import { isMilestone, type StageUpdate } from './lifecycle.ts';
+import { isLifecycleStage, isMilestone, type StageUpdate } from './lifecycle.ts';
 import { activityNameKey, matchActivityRows, parseActivityRows, parseActivityTable, type ParsedActivity } from '../activities/activity.ts';
 import type { TableRow } from '../../platform/imports/table.ts';
 import { addTenant } from '../carriers/store.ts';
@@ -78,7 +78,7 @@ export async function recordStage(tx: Tx, input: RecordStageInput): Promise<Lead
   // The month's 一月一报 is answered by the update itself.
   await tx.followUp.updateMany({
     where: { leadId: lead.id, answeredAt: null },
-    data: { answeredAt: now, answer: 'updated', note: `登记「${update.label}」` },
+    data: { answeredAt: now, answer: 'updated', note: `登记「${update.label}」`, ...(isLifecycleStage(update.stage) ? { stage: update.stage } : {}) },
   });
   return row;
 }

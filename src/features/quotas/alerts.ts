@@ -58,7 +58,7 @@ export const quotaAlertsJob: JobDef = {
     const tz = env.BOT_TIMEZONE;
     const year = localParts(now, tz).year;
     const month = localMonth(now, tz);
-    const { progress, quotaTowns } = await loadQuotaProgress(db, year, now, tz);
+    const { progress, quotaTowns } = await loadQuotaProgress(db, year, now, tz, office.quota.countOn);
     if (quotaTowns === 0) return { sent: 0, skipped: 0, summary: `quota-alerts ${month}: no quotas for ${year}, nothing sent` };
 
     const lagging = laggingTowns(progress, office.quota.alertShare);
@@ -77,7 +77,7 @@ export const quotaAlertsJob: JobDef = {
         const items = entries.map((e) => ({ item: e, key: `${chat}:${town}:${e.metric}` }));
         count(
           await sendOnce(ctx, { receiveIdType: 'chat_id', receiveId: chat }, month, items, (fresh) =>
-            quotaAlertCard({ town, year, entries: fresh, share: progress.share, alertShare: office.quota.alertShare, now, tz }),
+            quotaAlertCard({ town, year, entries: fresh, share: progress.share, alertShare: office.quota.alertShare, rule: progress.rule, now, tz }),
           ),
         );
       }

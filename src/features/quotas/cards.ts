@@ -7,8 +7,9 @@ import {
   raw, table, type CardElement, type TableColumn, type TableRow,
 } from '../../platform/cards/kit.ts';
 import { md } from '../../platform/cards/template.ts';
+import type { CountRule } from '../../office/config.ts';
 import {
-  METRIC_LABELS, QUOTA_METRICS, yearPace,
+  COUNT_RULE_LABELS, countRuleNote, METRIC_LABELS, QUOTA_METRICS, yearPace,
   type LaggingEntry, type MetricProgress, type MetricValues, type QuotaProgress, type ReachedEntry, type TownProgress,
 } from './quota.ts';
 import { localDate } from '../../platform/time.ts';
@@ -251,12 +252,12 @@ export function quotaProgressCard(input: ProgressCardInput): CardJson {
         greyText(
           `「3/22」为完成/目标，「应」为序时应完成数（取整），「无目标」表示该镇区此项目标为 0 但已有完成；${
             phase === 'past' ? `${progress.year} 年已结束，应完成数即全年目标，${LAG_MARK} 表示完成不足全年目标的 ${fmt(alertShare * 100)}%` : `${LAG_MARK} 表示低于序时进度的 ${fmt(alertShare * 100)}%`
-          }。完成数按审签通过日期计入当年；综合完成率为各指标完成率（封顶 100%）的平均值。`,
+          }。${countRuleNote(progress.rule)}综合完成率为各指标完成率（封顶 100%）的平均值。`,
         ),
         'notation',
       ),
     );
-    return card(header(`${input.officeName}${progress.year}年科技招商任务进度`, 'blue', `${headline.asOf} · ${headline.pace}`), elements);
+    return card(header(`${input.officeName}${progress.year}年科技招商任务进度`, 'blue', `${headline.asOf} · ${headline.pace} · ${COUNT_RULE_LABELS[progress.rule]}`), elements);
   });
 }
 
@@ -268,10 +269,11 @@ function metricLine(e: LaggingEntry): string {
 }
 
 /** One town's metrics that lag behind the pace. */
-export function quotaAlertCard(input: { town: string; year: number; entries: LaggingEntry[]; share: number; alertShare: number; now: Date; tz: string }): CardJson {
+export function quotaAlertCard(input: { town: string; year: number; entries: LaggingEntry[]; share: number; alertShare: number; rule: CountRule; now: Date; tz: string }): CardJson {
   const lines = [
     `截至 ${localDate(input.now, input.tz)}，${input.year} 年序时进度为 ${fmt(input.share * 100)}%。**${md(input.town)}**以下指标低于序时进度的 ${fmt(input.alertShare * 100)}%，请加快推进：`,
     ...input.entries.map(metricLine),
+    greyText(countRuleNote(input.rule)),
   ];
   return noticeCard(`任务进度预警 · ${input.town}`, lines, 'orange');
 }
@@ -309,8 +311,8 @@ export function leaderSummaryCard(input: { officeName: string; progress: QuotaPr
       table(columns, [...shown.map(row), row({ rank: null, town: '全市合计', metrics: progress.city.metrics, completion: progress.city.completion })], 10),
     ];
     if (shown.length < progress.towns.length) elements.push(markdown(greyText(moreItems(progress.towns.length - shown.length)), 'notation'));
-    elements.push(hr(), markdown(greyText('发送「/quota」查看各指标明细，「/quota export」导出表格。'), 'notation'));
-    return card(header(`${input.officeName}${progress.year}年科技招商任务进度排名`, 'indigo'), elements);
+    elements.push(hr(), markdown(greyText(`${countRuleNote(progress.rule)}发送「/quota」查看各指标明细，「/quota export」导出表格。`), 'notation'));
+    return card(header(`${input.officeName}${progress.year}年科技招商任务进度排名`, 'indigo', COUNT_RULE_LABELS[progress.rule]), elements);
   });
 }
 

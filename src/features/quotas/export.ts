@@ -2,7 +2,7 @@
 // pace for every metric, ranked, and the city total. Returns the bytes; the caller uploads them.
 // exceljs is loaded on the first export, not when the bot starts.
 import type ExcelJS from 'exceljs';
-import { METRIC_LABELS, QUOTA_METRICS, yearPace, type MetricProgress, type QuotaProgress } from './quota.ts';
+import { COUNT_RULE_LABELS, countRuleNote, METRIC_LABELS, QUOTA_METRICS, yearPace, type MetricProgress, type QuotaProgress } from './quota.ts';
 
 export const EXPORT_SHEET = '任务进度';
 /** Sub-columns under each metric, in order. */
@@ -37,7 +37,7 @@ export async function quotaWorkbook(input: ExportInput): Promise<Buffer> {
 
   const pace = yearPace(progress.year, input.now, input.tz);
   const paceText = pace.phase === 'past' ? '全年' : pace.phase === 'future' ? '尚未开始' : `序时进度${round1(progress.share * 100)}%`;
-  const title = ws.addRow([`${input.officeName}${progress.year}年科技招商任务进度（截至${pace.asOf}，${paceText}）`]);
+  const title = ws.addRow([`${input.officeName}${progress.year}年科技招商任务进度（截至${pace.asOf}，${paceText}，${COUNT_RULE_LABELS[progress.rule]}）`]);
   ws.mergeCells(1, 1, 1, width);
   title.font = { bold: true, size: 14 };
 
@@ -75,6 +75,6 @@ export async function quotaWorkbook(input: ExportInput): Promise<Buffer> {
   ws.getColumn(2).width = 14;
   for (let c = 3; c <= width; c++) ws.getColumn(c).width = 10;
   ws.addRow([]);
-  ws.addRow(['说明：完成数按审签通过日期计入当年；序时应完成 = 全年目标 × 已过去的时间比例；综合完成率为各有目标指标完成率（封顶100%）的平均值。']);
+  ws.addRow([`说明：${countRuleNote(progress.rule)}序时应完成 = 全年目标 × 已过去的时间比例；综合完成率为各有目标指标完成率（封顶100%）的平均值。`]);
   return Buffer.from(await wb.xlsx.writeBuffer());
 }

@@ -1,6 +1,6 @@
 // 任务分解表 (quotas): importing the yearly table of targets per town, and measuring progress against it.
 import { localDate, localParts } from '../../platform/time.ts';
-import type { LeadKind, OfficeConfig } from '../../office/config.ts';
+import type { CountRule, LeadKind, OfficeConfig } from '../../office/config.ts';
 import { resolveTown } from '../../office/config.ts';
 import { columnLetter, isBlankRow, readTable, type TableRow } from '../../platform/imports/table.ts';
 
@@ -16,8 +16,29 @@ export const METRIC_LABELS: Record<QuotaMetric, string> = {
   funds: '基金类项目',
 };
 
-/** Lead kinds counted in 总数 (and whose patents count). */
+/** Lead kinds counted in 总数. */
 export const PROJECT_KINDS: readonly LeadKind[] = ['tech', 'talent', 'service'];
+
+/** How a card names the office's counting rule (quota.countOn): 「按注册计」. */
+export const COUNT_RULE_LABELS: Readonly<Record<CountRule, string>> = {
+  approved: '按审批通过计',
+  signed: '按签约计',
+  registered: '按注册计',
+  landed: '按落地计',
+};
+
+/** The event of each rule, as a sentence says it: 项目按「注册」日期计入当年. */
+export const COUNT_RULE_EVENTS: Readonly<Record<CountRule, string>> = {
+  approved: '审批通过',
+  signed: '签约',
+  registered: '注册',
+  landed: '落地（开工）',
+};
+
+/** One line saying what counts: 「项目按注册计入当年（注册日期）；专利按一月一报登记的成果计。」 */
+export function countRuleNote(rule: CountRule): string {
+  return `项目${COUNT_RULE_LABELS[rule]}（${COUNT_RULE_EVENTS[rule]}日期所在年度）；发明专利、实用新型按一月一报登记的成果计。`;
+}
 
 export function isQuotaMetric(value: string): value is QuotaMetric {
   return (QUOTA_METRICS as readonly string[]).includes(value);
@@ -339,16 +360,24 @@ export function yearPace(year: number, now: Date, tz: string): YearPace {
 // ---------------------------------------------------------------------------------------------------------
 // Progress
 
-/** What progress needs from a lead; pass approved leads (others are skipped if `status` says so). */
-export interface ApprovedLeadFact {
+/**
+ * A lead counted toward its town's quota: `countedAt` is the moment of the counting event (approval, or the
+ * start of the local day of its 签约 / 注册 / 落地 under quota.countOn). Pass only counted leads.
+ */
+export interface CountedLeadFact {
   town: string;
   kind: string;
-  approvedAt: Date | null;
+  countedAt: Date | null;
+  /** How many leads this fact stands for (an SQL group). Default 1. */
+  count?: number;
+}
+
+/** Patents recorded in the 一月一报 answers of a town for one reported month ("YYYY-MM"), summed. */
+export interface PatentFact {
+  town: string;
+  period: string;
   inventionPatents: number;
   utilityModels: number;
-  status?: string;
-  /** How many leads this fact stands for (an SQL group: the patent fields are then their sums). Default 1. */
-  count?: number;
 }
 
 export interface MetricProgress {
@@ -383,6 +412,8 @@ export interface QuotaProgress {
   /** Ranked towns first (best first), then towns without targets by name. */
   towns: TownProgress[];
   city: { metrics: Record<QuotaMetric, MetricProgress>; completion: number | null };
+  /** The event that counted a project (quota.countOn). */
+  rule: CountRule;
 }
 
 function metricProgress(done: number, target: number, share: number): MetricProgress {
@@ -403,33 +434,36 @@ function completionOf(metrics: Record<QuotaMetric, MetricProgress>): number | nu
   return withTarget.reduce((sum, m) => sum + Math.min(metrics[m].done / metrics[m].target, 1), 0) / withTarget.length;
 }
 
-/** Which metrics a lead adds to, and by how much. */
-function leadContribution(lead: ApprovedLeadFact): Partial<MetricValues> {
+/** Which metrics a counted lead adds to, and by how much. */
+function leadContribution(lead: CountedLeadFact): Partial<MetricValues> {
   const n = lead.count ?? 1;
-  if ((PROJECT_KINDS as readonly string[]).includes(lead.kind)) {
-    return {
-      projects: n,
-      invention_patents: Math.max(0, lead.inventionPatents || 0),
-      utility_models: Math.max(0, lead.utilityModels || 0),
-    };
-  }
+  if ((PROJECT_KINDS as readonly string[]).includes(lead.kind)) return { projects: n };
   if (lead.kind === 'platform') return { platforms: n };
   if (lead.kind === 'fund') return { funds: n };
   return {};
 }
 
+export interface ProgressOptions {
+  /** The counting rule the facts were selected by (shown on the cards); default 'registered'. */
+  rule?: CountRule;
+  /** Patents recorded in 一月一报 answers; those of the year's months count. */
+  patents?: readonly PatentFact[];
+}
+
 /**
- * Progress of every town against its quotas for `year`. 总数 counts tech, talent and service leads approved
- * within the year (office calendar), 发明专利实审数 / 实用新型专利授权数 sum those leads' patent fields,
- * 平台类项目 / 基金类项目 count platform / fund leads. Towns with approved leads but no quota appear with
- * target 0, so the city totals equal the sum of the towns.
+ * Progress of every town against its quotas for `year`. 总数 counts tech, talent and service leads whose
+ * counting event (quota.countOn) falls within the year (office calendar), 平台类项目 / 基金类项目 count
+ * platform / fund leads likewise; 发明专利实审数 / 实用新型专利授权数 sum the patents recorded in the
+ * 一月一报 answers of the year's months. Towns with counted leads but no quota appear with target 0, so the
+ * city totals equal the sum of the towns.
  */
 export function computeProgress(
   year: number,
   quotas: QuotaTarget[],
-  approvedLeads: ApprovedLeadFact[],
+  counted: readonly CountedLeadFact[],
   now: Date,
   tz: string,
+  opts: ProgressOptions = {},
 ): QuotaProgress {
   const share = yearShare(now, year, tz);
   const targets = new Map<string, MetricValues>();
@@ -444,12 +478,17 @@ export function computeProgress(
     if (!isQuotaMetric(q.metric)) continue;
     get(targets, q.town)[q.metric] += q.target;
   }
-  for (const lead of approvedLeads) {
-    if (lead.status !== undefined && lead.status !== 'approved') continue;
-    if (!lead.approvedAt || localParts(lead.approvedAt, tz).year !== year) continue;
+  for (const lead of counted) {
+    if (!lead.countedAt || localParts(lead.countedAt, tz).year !== year) continue;
     const add = leadContribution(lead);
     const v = get(done, lead.town);
     for (const m of QUOTA_METRICS) v[m] += add[m] ?? 0;
+  }
+  for (const p of opts.patents ?? []) {
+    if (!p.period.startsWith(`${year}-`)) continue;
+    const v = get(done, p.town);
+    v.invention_patents += Math.max(0, p.inventionPatents || 0);
+    v.utility_models += Math.max(0, p.utilityModels || 0);
   }
   const townNames = [...new Set([...targets.keys(), ...done.keys()])];
   const towns: TownProgress[] = townNames.map((town) => {
@@ -475,7 +514,13 @@ export function computeProgress(
     }),
   ) as Record<QuotaMetric, MetricProgress>;
 
-  return { year, share, towns: [...ranked, ...unranked], city: { metrics: cityMetrics, completion: completionOf(cityMetrics) } };
+  return {
+    year,
+    share,
+    towns: [...ranked, ...unranked],
+    city: { metrics: cityMetrics, completion: completionOf(cityMetrics) },
+    rule: opts.rule ?? 'registered',
+  };
 }
 
 export interface LaggingEntry {

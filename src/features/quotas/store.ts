@@ -6,10 +6,11 @@
 // (values = QuotaDraft), kind 'quota_import_year' holds the year chosen by `/quota import <year>` for the
 // next file the same admin sends (values = { year }). The housekeeping job drops both after KEEP.drafts.
 import type { Db, Prisma, Tx } from '../../platform/db/client.ts';
-import { zonedInstant } from '../../platform/time.ts';
+import { localDate, zonedInstant } from '../../platform/time.ts';
+import type { CountRule } from '../../office/config.ts';
 import {
   computeProgress, isQuotaMetric, QUOTA_METRICS, quotaRecords,
-  type ApprovedLeadFact, type MetricValues, type QuotaMetric, type QuotaProgress, type QuotaTarget,
+  type CountedLeadFact, type MetricValues, type PatentFact, type QuotaMetric, type QuotaProgress, type QuotaTarget,
 } from './quota.ts';
 
 type DbOrTx = Db | Tx;
@@ -112,16 +113,71 @@ export async function quotaTownCount(db: DbOrTx, year: number): Promise<number> 
   return rows.length;
 }
 
+const DAY_MS = 86_400_000;
+
+/** The office-calendar day a LeadStage date (UTC midnight of that day) stands for, as the instant it began. */
+function stageDayStart(date: Date, tz: string): Date {
+  return zonedInstant(date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate(), tz);
+}
+
 /**
- * Approved leads that may fall in `year` on the office calendar. The window is a day wider on each side
- * than the UTC year; computeProgress keeps exactly those of the year in the office time zone.
+ * The leads counted in `year` under `rule`, one fact each with the moment of its counting event: approval
+ * (approvedAt), or the local day of its 签约 / 注册 / 落地 stage. For the digests, which count as of a moment
+ * of their own; the window is a day wider than the year for approvals, and computeProgress keeps the year's.
  */
-export async function approvedLeadFacts(db: DbOrTx, year: number): Promise<ApprovedLeadFact[]> {
-  const rows = await db.lead.findMany({
-    where: { status: 'approved', approvedAt: { gte: new Date(Date.UTC(year - 1, 11, 31)), lt: new Date(Date.UTC(year + 1, 0, 2)) } },
-    select: { town: true, kind: true, approvedAt: true, inventionPatents: true, utilityModels: true, status: true },
+export async function countedLeadFacts(db: DbOrTx, year: number, rule: CountRule, tz: string): Promise<CountedLeadFact[]> {
+  if (rule === 'approved') {
+    const rows = await db.lead.findMany({
+      where: { status: 'approved', approvedAt: { gte: new Date(Date.UTC(year - 1, 11, 31)), lt: new Date(Date.UTC(year + 1, 0, 2)) } },
+      select: { town: true, kind: true, approvedAt: true },
+    });
+    return rows.map((r) => ({ town: r.town, kind: r.kind, countedAt: r.approvedAt }));
+  }
+  const rows = await db.leadStage.findMany({
+    where: { stage: rule, date: { gte: new Date(Date.UTC(year, 0, 1)), lt: new Date(Date.UTC(year + 1, 0, 1)) }, lead: { status: 'approved' } },
+    select: { date: true, lead: { select: { town: true, kind: true } } },
   });
-  return rows;
+  return rows.map((r) => ({ town: r.lead.town, kind: r.lead.kind, countedAt: stageDayStart(r.date, tz) }));
+}
+
+/**
+ * The leads counted in `year` on the office calendar up to `now` under `rule`, summed in SQL per (town, kind):
+ * one fact per group with its count, so a year of leads is never loaded into the process.
+ */
+export async function countedLeadGroups(db: DbOrTx, year: number, now: Date, tz: string, rule: CountRule): Promise<CountedLeadFact[]> {
+  const from = zonedInstant(year, 1, 1, tz);
+  let where: Prisma.LeadWhereInput;
+  if (rule === 'approved') {
+    const yearEnd = zonedInstant(year + 1, 1, 1, tz);
+    const to = new Date(Math.min(yearEnd.getTime(), now.getTime() + 1));
+    if (to.getTime() <= from.getTime()) return [];
+    where = { status: 'approved', approvedAt: { gte: from, lt: to } };
+  } else {
+    // LeadStage.date is the UTC midnight of the local day: the year's days up to today's.
+    const today = new Date(`${localDate(now, tz)}T00:00:00.000Z`);
+    const to = new Date(Math.min(Date.UTC(year + 1, 0, 1), today.getTime() + DAY_MS));
+    const start = new Date(Date.UTC(year, 0, 1));
+    if (to.getTime() <= start.getTime()) return [];
+    where = { status: 'approved', stages: { some: { stage: rule, date: { gte: start, lt: to } } } };
+  }
+  const groups = await db.lead.groupBy({ by: ['town', 'kind'], where, _count: { _all: true } });
+  return groups.map((g) => ({ town: g.town, kind: g.kind, countedAt: from, count: g._count._all }));
+}
+
+/**
+ * Patents recorded in the answered 一月一报 of `year`'s months (up to `lastPeriod` when given, "YYYY-MM"),
+ * summed in SQL per (town, month). The town is the lead's.
+ */
+export async function patentFacts(db: DbOrTx, year: number, lastPeriod?: string): Promise<PatentFact[]> {
+  const first = `${year}-01`;
+  const last = lastPeriod && lastPeriod < `${year}-12` ? lastPeriod : `${year}-12`;
+  const rows = await db.$queryRaw<Array<{ town: string; period: string; inv: number | bigint | null; um: number | bigint | null }>>`
+    SELECT l."town" AS "town", f."period" AS "period", SUM(f."inventionPatents") AS "inv", SUM(f."utilityModels") AS "um"
+    FROM "FollowUp" f JOIN "Lead" l ON l."id" = f."leadId"
+    WHERE f."period" >= ${first} AND f."period" <= ${last} AND f."answeredAt" IS NOT NULL
+      AND (f."inventionPatents" > 0 OR f."utilityModels" > 0)
+    GROUP BY l."town", f."period"`;
+  return rows.map((r) => ({ town: r.town, period: r.period, inventionPatents: Number(r.inv ?? 0), utilityModels: Number(r.um ?? 0) }));
 }
 
 /**
@@ -145,35 +201,13 @@ export interface LoadedProgress {
 }
 
 /**
- * The approved leads of `year` on the office calendar up to `now`, summed in SQL per (town, kind): one fact
- * per group with its count and patent sums, so a year of leads is never loaded into the process.
+ * The year's quotas against the leads counted by `now` under `rule` (quota.countOn) and the patents recorded
+ * in the year's 一月一报 answers.
  */
-export async function approvedLeadGroups(db: DbOrTx, year: number, now: Date, tz: string): Promise<ApprovedLeadFact[]> {
-  const from = zonedInstant(year, 1, 1, tz);
-  const yearEnd = zonedInstant(year + 1, 1, 1, tz);
-  const to = new Date(Math.min(yearEnd.getTime(), now.getTime() + 1));
-  if (to.getTime() <= from.getTime()) return [];
-  const groups = await db.lead.groupBy({
-    by: ['town', 'kind'],
-    where: { status: 'approved', approvedAt: { gte: from, lt: to } },
-    _count: { _all: true },
-    _sum: { inventionPatents: true, utilityModels: true },
-  });
-  return groups.map((g) => ({
-    town: g.town,
-    kind: g.kind,
-    approvedAt: from,
-    inventionPatents: g._sum.inventionPatents ?? 0,
-    utilityModels: g._sum.utilityModels ?? 0,
-    count: g._count._all,
-  }));
-}
-
-/** The year's quotas against the leads approved by `now` (a run as of an earlier time counts none after it). */
-export async function loadQuotaProgress(db: DbOrTx, year: number, now: Date, tz: string): Promise<LoadedProgress> {
-  const [quotas, groups] = await Promise.all([quotasOfYear(db, year), approvedLeadGroups(db, year, now, tz)]);
+export async function loadQuotaProgress(db: DbOrTx, year: number, now: Date, tz: string, rule: CountRule): Promise<LoadedProgress> {
+  const [quotas, groups, patents] = await Promise.all([quotasOfYear(db, year), countedLeadGroups(db, year, now, tz, rule), patentFacts(db, year)]);
   const quotaTowns = new Set(quotas.filter((q) => isQuotaMetric(q.metric)).map((q) => q.town)).size;
-  return { progress: computeProgress(year, quotas, groups, now, tz), quotaTowns };
+  return { progress: computeProgress(year, quotas, groups, now, tz, { rule, patents }), quotaTowns };
 }
 
 // ---- import drafts -----------------------------------------------------------------------------------

@@ -7,8 +7,9 @@ import { z } from 'zod';
 import { validate as validCron } from 'node-cron';
 import { defaultScoring, scoringSchema } from './scoring.ts';
 
-export const LEAD_KINDS = ['tech', 'talent', 'platform', 'service', 'fund'] as const;
-export type LeadKind = (typeof LEAD_KINDS)[number];
+import { LEAD_KINDS, type LeadKind } from './kinds.ts';
+
+export { LEAD_KINDS, type LeadKind };
 
 const cron = z.string().trim().refine((v) => validCron(v), 'must be a cron expression such as "17 9 * * 1"');
 /** A calendar date "YYYY-MM-DD" (a YAML 1.1 timestamp is taken as its UTC date). */

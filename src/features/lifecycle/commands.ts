@@ -16,14 +16,15 @@ import {
 } from '../../platform/cards/kit.ts';
 import { md } from '../../platform/cards/template.ts';
 import { assertValidCard } from '../../platform/cards/validate.ts';
-import { formatLeadCode, leadKindLabel, parseLeadCode } from '../leads/lead.ts';
+import { formatLeadCode, formatNumber, leadKindLabel, parseLeadCode } from '../leads/lead.ts';
 import {
   isLifecycleStage, isStageCode, isoDate, mayUpdateLifecycle, MILESTONES, nextStage, NOT_ALLOWED, periodLabel, STAGE_FIELDS, STAGE_LABELS,
   stageDataText, stageProgressLine, stageRefusal, validateStageForm, LIFECYCLE_STAGES,
   type StageCode, type StageRecord,
 } from './lifecycle.ts';
 import { localDate } from '../../platform/time.ts';
-import { scoreSummaryLines } from '../leads/scoring.ts';
+import { scoreSummaryLines, tierLabel } from '../leads/scoring.ts';
+import { rescoreLead, type Rescored } from '../leads/scores.ts';
 import { followUpCard, NOTE_MAX } from './follow-ups.ts';
 import { leadStatusText } from '../approval/workflow.ts';
 
@@ -201,17 +202,26 @@ async function onSubmit(ctx: ActionContext<z.output<typeof StageValue>>): Promis
     };
   }
   const now = services.clock();
+  let rescored: Rescored | undefined;
   try {
-    await services.db.$transaction((tx) => recordStage(tx, { lead: l.lead, update: checked.update, actorId: person.openId, role: actingRole(person, l.lead), now }));
+    rescored = await services.db.$transaction(async (tx) => {
+      const role = actingRole(person, l.lead);
+      await recordStage(tx, { lead: l.lead, update: checked.update, actorId: person.openId, role, now });
+      // A stage or milestone changes the facts the 综合评价模型 reads (技术成熟度, 成长性, 行业地位).
+      return rescoreLead(tx, l.lead.id, services.office, { actorId: person.openId, role, now, cause: `登记「${STAGE_LABELS[stage]}」` });
+    });
   } catch (err) {
     if (!(err instanceof LifecycleConflict) && !isUniqueViolation(err)) throw err;
     const fresh = (await loadLifecycle(services.db, l.lead.id))!;
     return toast('error', stageRefusal(fresh.lead, records(fresh), stage) ?? '项目进度刚被他人更新，请重新打开进度卡片后再试。');
   }
   const fresh = (await loadLifecycle(services.db, l.lead.id))!;
+  const tierNote = rescored && rescored.before.tier !== rescored.after.tier && tierLabel(rescored.before.tier)
+    ? `；评级由${tierLabel(rescored.before.tier)}调整为${tierLabel(rescored.after.tier)}`
+    : '';
   return {
-    toast: { type: 'success', content: `已登记「${STAGE_LABELS[stage]}」` },
-    card: lifecycleCard(fresh, true),
+    toast: { type: 'success', content: `已登记「${STAGE_LABELS[stage]}」${tierNote}` },
+    card: lifecycleCard(fresh, true, tierNote ? `综合评分 ${formatNumber(rescored!.before.score ?? 0)} → ${formatNumber(rescored!.after.score)} 分${tierNote}` : undefined),
   };
 }
 

@@ -14,6 +14,7 @@ import { localDateTime, localMonth } from '../../platform/time.ts';
 import { queueOnce } from '../../platform/delivery/ledger.ts';
 import type { JobDef } from '../../platform/jobs/scheduler.ts';
 import { inChunks } from '../../platform/db/chunks.ts';
+import { followUpEveryMonths, type ScoringConfig } from '../leads/scoring.ts';
 
 export const FOLLOW_UP_JOB = 'follow-ups';
 export const NOTE_MAX = 500;
@@ -70,14 +71,28 @@ export function followUpCard(f: FollowUpView, lead: FollowUpLead, tz: string, er
   return c;
 }
 
-/** Approved leads that owe a monthly report on `period`: not 投产, not closed, approved by the end of that month. */
-async function leadsToFollow(db: Db, period: string, now: Date, tz: string) {
+const monthIndex = (period: string) => Number(period.slice(0, 4)) * 12 + Number(period.slice(5, 7)) - 1;
+
+/**
+ * Whether a lead approved in `approvedMonth` reports on `period` when its tier reports every `every` months:
+ * the month it was approved, then every `every` months after it.
+ */
+export function followUpDue(approvedMonth: string, period: string, every: number): boolean {
+  const since = monthIndex(period) - monthIndex(approvedMonth);
+  return since >= 0 && since % Math.max(1, every) === 0;
+}
+
+/**
+ * Approved leads that owe a report on `period`: not 投产, not closed, approved by the end of that month, and
+ * due by their tier's frequency (the office's scoring.followUpMonths: 重点类 monthly, others maybe less often).
+ */
+async function leadsToFollow(db: Db, period: string, now: Date, tz: string, scoring: ScoringConfig) {
   const rows = await db.lead.findMany({
     where: { status: 'approved', closedAt: null, approvedAt: { lt: now }, OR: [{ stage: null }, { stage: { notIn: DONE_STAGES } }] },
     orderBy: { id: 'asc' },
-    select: { id: true, code: true, projectName: true, town: true, stage: true, submitterId: true, approvedAt: true },
+    select: { id: true, code: true, projectName: true, town: true, stage: true, submitterId: true, approvedAt: true, tier: true },
   });
-  return rows.filter((r) => r.approvedAt && localMonth(r.approvedAt, tz) <= period);
+  return rows.filter((r) => r.approvedAt && followUpDue(localMonth(r.approvedAt, tz), period, followUpEveryMonths(r.tier, scoring)));
 }
 
 export const followUpsJob: JobDef = {
@@ -85,7 +100,7 @@ export const followUpsJob: JobDef = {
   async run({ services, now, force }) {
     const tz = services.env.BOT_TIMEZONE;
     const period = followUpPeriod(now, tz);
-    const leads = await leadsToFollow(services.db, period, now, tz);
+    const leads = await leadsToFollow(services.db, period, now, tz, services.office.scoring);
     let sent = 0;
     let skipped = 0;
     for (const lead of leads) {

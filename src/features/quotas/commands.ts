@@ -116,7 +116,7 @@ async function noQuotaReply(ctx: MessageContext, year: number): Promise<void> {
 async function showProgress(ctx: MessageContext, year: number): Promise<void> {
   const { services } = ctx;
   const now = services.clock();
-  const { progress, quotaTowns } = await loadQuotaProgress(services.db, year, now, services.env.BOT_TIMEZONE);
+  const { progress, quotaTowns } = await loadQuotaProgress(services.db, year, now, services.env.BOT_TIMEZONE, services.office.scoring);
   if (quotaTowns === 0) return noQuotaReply(ctx, year);
   await ctx.reply(
     quotaProgressCard({ officeName: services.office.name, progress, now, tz: services.env.BOT_TIMEZONE, alertShare: services.office.quota.alertShare, statedTargets: await statedCityTargets(services.db, year) }),
@@ -132,7 +132,7 @@ async function runExport(ctx: MessageContext, args: string[]): Promise<void> {
   }
   const now = services.clock();
   const tz = services.env.BOT_TIMEZONE;
-  const { progress, quotaTowns } = await loadQuotaProgress(services.db, year, now, tz);
+  const { progress, quotaTowns } = await loadQuotaProgress(services.db, year, now, tz, services.office.scoring);
   if (quotaTowns === 0) return noQuotaReply(ctx, year);
   const data = await quotaWorkbook({ officeName: services.office.name, progress, now, tz });
   let fileKey: string;

@@ -349,6 +349,8 @@ export interface ApprovedLeadFact {
   status?: string;
   /** How many leads this fact stands for (an SQL group: the patent fields are then their sums). Default 1. */
   count?: number;
+  /** How much each of those leads counts as a project (tierWeight of their tier, src/features/leads/scoring.ts). Default 1. */
+  weight?: number;
 }
 
 export interface MetricProgress {
@@ -405,7 +407,7 @@ function completionOf(metrics: Record<QuotaMetric, MetricProgress>): number | nu
 
 /** Which metrics a lead adds to, and by how much. */
 function leadContribution(lead: ApprovedLeadFact): Partial<MetricValues> {
-  const n = lead.count ?? 1;
+  const n = (lead.count ?? 1) * (lead.weight ?? 1);
   if ((PROJECT_KINDS as readonly string[]).includes(lead.kind)) {
     return {
       projects: n,

@@ -5,6 +5,7 @@
 // Drafts live in LeadDraft: kind 'quota_import' holds a validated table waiting for 确认导入
 // (values = QuotaDraft), kind 'quota_import_year' holds the year chosen by `/quota import <year>` for the
 // next file the same admin sends (values = { year }). The housekeeping job drops both after KEEP.drafts.
+import { tierWeight, type ScoringConfig } from '../leads/scoring.ts';
 import type { Db, Prisma, Tx } from '../../platform/db/client.ts';
 import { zonedInstant } from '../../platform/time.ts';
 import {
@@ -145,16 +146,17 @@ export interface LoadedProgress {
 }
 
 /**
- * The approved leads of `year` on the office calendar up to `now`, summed in SQL per (town, kind): one fact
- * per group with its count and patent sums, so a year of leads is never loaded into the process.
+ * The approved leads of `year` on the office calendar up to `now`, summed in SQL per (town, kind, tier): one
+ * fact per group with its count and patent sums, so a year of leads is never loaded into the process. With
+ * `scoring`, each group counts by its tier's weight (scoring.quotaWeight, e.g. a 重点类 project counts 1.5).
  */
-export async function approvedLeadGroups(db: DbOrTx, year: number, now: Date, tz: string): Promise<ApprovedLeadFact[]> {
+export async function approvedLeadGroups(db: DbOrTx, year: number, now: Date, tz: string, scoring?: ScoringConfig): Promise<ApprovedLeadFact[]> {
   const from = zonedInstant(year, 1, 1, tz);
   const yearEnd = zonedInstant(year + 1, 1, 1, tz);
   const to = new Date(Math.min(yearEnd.getTime(), now.getTime() + 1));
   if (to.getTime() <= from.getTime()) return [];
   const groups = await db.lead.groupBy({
-    by: ['town', 'kind'],
+    by: ['town', 'kind', 'tier'],
     where: { status: 'approved', approvedAt: { gte: from, lt: to } },
     _count: { _all: true },
     _sum: { inventionPatents: true, utilityModels: true },
@@ -166,12 +168,13 @@ export async function approvedLeadGroups(db: DbOrTx, year: number, now: Date, tz
     inventionPatents: g._sum.inventionPatents ?? 0,
     utilityModels: g._sum.utilityModels ?? 0,
     count: g._count._all,
+    ...(scoring ? { weight: tierWeight(g.tier, scoring) } : {}),
   }));
 }
 
 /** The year's quotas against the leads approved by `now` (a run as of an earlier time counts none after it). */
-export async function loadQuotaProgress(db: DbOrTx, year: number, now: Date, tz: string): Promise<LoadedProgress> {
-  const [quotas, groups] = await Promise.all([quotasOfYear(db, year), approvedLeadGroups(db, year, now, tz)]);
+export async function loadQuotaProgress(db: DbOrTx, year: number, now: Date, tz: string, scoring?: ScoringConfig): Promise<LoadedProgress> {
+  const [quotas, groups] = await Promise.all([quotasOfYear(db, year), approvedLeadGroups(db, year, now, tz, scoring)]);
   const quotaTowns = new Set(quotas.filter((q) => isQuotaMetric(q.metric)).map((q) => q.town)).size;
   return { progress: computeProgress(year, quotas, groups, now, tz), quotaTowns };
 }

@@ -382,6 +382,27 @@ describe('一月一报', () => {
   });
 });
 
+describe('一月一报 by tier', () => {
+  it('asks 潜力类 projects only every scoring.followUpMonths.potential months, 重点类 every month', async () => {
+    const owner = 'ou_owner0003';
+    const october = new Date('2023-10-05T02:00:00Z');
+    const key = await insertLead({ submitterId: owner, approvedAt: october });
+    const potential = await insertLead({ submitterId: owner, approvedAt: october });
+    await db().lead.update({ where: { id: key.id }, data: { tier: 'key' } });
+    await db().lead.update({ where: { id: potential.id }, data: { tier: 'potential' } });
+    const services = { ...bot.app.services, office: { ...bot.app.services.office, scoring: scoringSchema.parse({ followUpMonths: { potential: 3 } }) } };
+    const asked = async (at: string, period: string) => {
+      await followUpsJob.run({ services, now: new Date(at), force: false });
+      const rows = await db().followUp.findMany({ where: { period, leadId: { in: [key.id, potential.id] } } });
+      return rows.map((r) => (r.leadId === key.id ? 'key' : 'potential')).sort();
+    };
+    // Approved in October: asked about October, then the 潜力类 one again about January (3 months on), not November.
+    expect(await asked('2023-11-01T01:41:00Z', '2023-10')).toEqual(['key', 'potential']);
+    expect(await asked('2023-12-01T01:41:00Z', '2023-11')).toEqual(['key']);
+    expect(await asked('2024-02-01T01:41:00Z', '2024-01')).toEqual(['key', 'potential']);
+  });
+});
+
 describe('靶向推送', () => {
   it('reaches only the chats subscribed to the lead\'s chain, a park carrying it, or all chains; without contact details', async () => {
     const subs: Array<[string, string, string]> = [

@@ -1,4 +1,5 @@
-// 一月一报: on the 1st of each month, the owner (登记人) of every approved project not yet 投产 gets a card
+// 一月一报: on the 1st of each month, the owner (登记人) of every approved project not yet 投产 and due by its
+// tier (the office's scoring.followUpMonths: every n months from the month of approval) gets a card
 // asking for the progress of the month that just ended (sent on 1 December: 2026年11月): one tap 「无变化」,
 // a short note, or 「登记新阶段」. One FollowUp row per (lead, reported month) and one ledger row per
 // (reported month, lead) make it once; the answer is filed under the reported month. Owners who have not

@@ -2,7 +2,7 @@
 // office's scoring config changes (the scoring itself is ./scoring.ts).
 import { TX_OPTIONS, type Db, type Prisma, type Tx } from '../../platform/db/client.ts';
 import type { OfficeConfig } from '../../office/config.ts';
-import { scoreLead, scoringFingerprint, type LeadScore, type ScoringConfig, type ScoringLead } from './scoring.ts';
+import { scoreLead, scoringFingerprint, storedReasons, type LeadScore, type ScoringConfig, type ScoringLead } from './scoring.ts';
 import { claimRun } from '../../platform/delivery/ledger.ts';
 
 type DbOrTx = Db | Tx;
@@ -83,7 +83,7 @@ async function rescoreWhere(db: Db, office: OfficeConfig, scoring: ScoringConfig
     afterId = page[page.length - 1].id;
     const updates = page.flatMap((lead) => {
       const s = scoreLead(scoringInput(lead), office, scoring);
-      const same = lead.score === s.score && lead.tier === s.tier && JSON.stringify(lead.scoreReasons) === JSON.stringify(s.reasons);
+      const same = lead.score === s.score && lead.tier === s.tier && reasonsKey(lead.scoreReasons) === reasonsKey(s.reasons);
       return same ? [] : [{ lead, s }];
     });
     if (updates.length === 0) continue;
@@ -95,6 +95,11 @@ async function rescoreWhere(db: Db, office: OfficeConfig, scoring: ScoringConfig
     }, TX_OPTIONS);
   }
   return changed;
+}
+
+/** Reasons as comparable text: PostgreSQL's jsonb does not keep the keys' order, so compare the fields. */
+function reasonsKey(json: unknown): string {
+  return JSON.stringify(storedReasons(json).map((r) => [r.rule, r.points, r.max ?? null, r.text]));
 }
 
 /** The JobRun row ('scoring-config', <fingerprint>, 'current') remembers what the stored scores were computed with. */

@@ -7,8 +7,9 @@ import { z } from 'zod';
 import { validate as validCron } from 'node-cron';
 import { defaultScoring, scoringSchema } from './scoring.ts';
 
-export const LEAD_KINDS = ['tech', 'talent', 'platform', 'service', 'fund'] as const;
-export type LeadKind = (typeof LEAD_KINDS)[number];
+import { LEAD_KINDS, type LeadKind } from './kinds.ts';
+
+export { LEAD_KINDS, type LeadKind };
 
 /**
  * 考核 counting rule: the event that counts a project toward its town's quota, in the year it happened:

@@ -135,6 +135,21 @@ describe('weekly digest', () => {
     expect(digest.stuck.map((q) => [q.leadId, q.status, q.days])).toEqual([[7, 'returned', 20], [5, 'pending', 19]]);
   });
 
+  it('puts 重点类 first in the pending queue and marks them 【重点】', () => {
+    const tiered = weeklyDigest({
+      now, tz: TZ, towns, stuckDays: 7, newLeads: [], decisions: [], approvals: [], returns: [], activities: [],
+      open: [
+        open({ leadId: 21, status: 'pending', step: 'review', stepStartedAt: sh('2026-11-10T10:00:00'), tier: 'regular' }),
+        open({ leadId: 22, status: 'pending', step: 'review', stepStartedAt: sh('2026-11-20T10:00:00'), tier: 'key' }),
+        open({ leadId: 23, status: 'pending', step: 'review', stepStartedAt: sh('2026-11-12T10:00:00'), tier: 'potential' }),
+      ],
+    });
+    expect(tiered.queue.map((q) => q.leadId)).toEqual([22, 21, 23]);
+    const text = cardText(weeklyCard(tiered, TZ));
+    expect(text).toContain('KZ-2026-0022 | 【重点】项目22（丁堰镇）');
+    expect(text).toContain('KZ-2026-0021 | 项目21（丁堰镇）');
+  });
+
   it('lists activities of the next 14 days, soonest first', () => {
     expect(digest.activities.map((a) => [a.name, a.startsOn, a.daysAway, a.monthOnly])).toEqual([
       ['科技招商推介会', '2026-11-28', 5, false],

@@ -41,11 +41,21 @@ describe('form fields as data', () => {
 
   it('gives every kind the common fields and its own fields, by their public names', () => {
     const names = (kind: (typeof LEAD_KINDS)[number]) => leadFormFields(kind, office).map((f) => f.name);
-    expect(names('tech')).toEqual([...common, 'hightech_field', 'stage', 'years_to_high_tech', 'invention_patents', 'utility_models', 'space_sqm']);
-    expect(names('talent')).toEqual([...common, 'talent_name', 'talent_title', 'core_technology', 'founding_locally', 'invention_patents', 'utility_models', 'space_sqm']);
-    expect(names('platform')).toEqual([...common, 'partner_institution', 'partner_type', 'platform_type', 'planned_staff', 'space_sqm']);
-    expect(names('service')).toEqual([...common, 'service_type']);
-    expect(names('fund')).toEqual([...common, 'fund_manager', 'fund_size_wan', 'focus_industries', 'fund_stage', 'planned_setup_date']);
+    // 项目评价: the same optional fields at the end of every kind's form, for the 综合评价模型.
+    const evaluation = ['team_strength', 'market_outlook', 'industry_position', 'business_model', 'output_wan', 'tax_wan', 'rnd_wan', 'jobs', 'land_mu'];
+    expect(names('tech')).toEqual([...common, 'hightech_field', 'stage', 'years_to_high_tech', 'invention_patents', 'utility_models', 'space_sqm', ...evaluation]);
+    expect(names('talent')).toEqual([...common, 'talent_name', 'talent_title', 'core_technology', 'founding_locally', 'invention_patents', 'utility_models', 'space_sqm', ...evaluation]);
+    expect(names('platform')).toEqual([...common, 'partner_institution', 'partner_type', 'platform_type', 'planned_staff', 'space_sqm', ...evaluation]);
+    expect(names('service')).toEqual([...common, 'service_type', ...evaluation]);
+    expect(names('fund')).toEqual([...common, 'fund_manager', 'fund_size_wan', 'focus_industries', 'fund_stage', 'planned_setup_date', ...evaluation]);
+  });
+
+  it('takes the projected contribution as optional numbers in 万元 / 人 / 亩, stored in details, refusing bad ones in Chinese', () => {
+    const ok = validateLeadForm('service', { project_name: '检测平台', town: '丁堰镇', service_type: '法律', output_wan: '1.2亿', tax_wan: '800万元', jobs: '35人', land_mu: '12.5亩', market_outlook: '广阔' }, office);
+    expect(ok.ok && ok.lead.details).toEqual({ service_type: '法律', output_wan: 12000, tax_wan: 800, jobs: 35, land_mu: 12.5, market_outlook: '广阔' });
+    const bad = validateLeadForm('service', { project_name: '检测平台', town: '丁堰镇', service_type: '法律', tax_wan: '-5', jobs: '3.5', rnd_wan: '很多' }, office);
+    expect(bad.ok).toBe(false);
+    expect(!bad.ok && bad.errors).toEqual({ tax_wan: '预计年税收不能为负数', jobs: '预计就业人数须为整数', rnd_wan: '预计年研发投入请填写数字，如 1200' });
   });
 
   it('describes each field with label, type, requirement and limits', () => {

@@ -282,6 +282,20 @@ describe('computeProgress: counted leads and recorded patents against the year q
     return quotaRecords(2023, r.rows);
   }
 
+  it('counts a project by its tier weight when the caller gives one (scoring.quotaWeight), patents as they are', () => {
+    const at = '2023-03-01T02:00:00Z';
+    const weighted = [
+      { ...lead('丁堰镇', 'tech', at, 2, 0), count: 2, weight: 1.5 }, // two 重点类 leads
+      { ...lead('丁堰镇', 'talent', at, 1, 0), weight: 1 },
+      { ...lead('丁堰镇', 'platform', at), weight: 1.5 },
+    ];
+    const p = computeProgress(2023, [], weighted, new Date('2023-07-02T04:00:00Z'), TZ);
+    const dingyan = p.towns.find((t) => t.town === '丁堰镇')!;
+    expect(dingyan.metrics.projects.done).toBe(4); // 2 × 1.5 + 1
+    expect(dingyan.metrics.platforms.done).toBe(1.5);
+    expect(dingyan.metrics.invention_patents.done).toBe(3);
+  });
+
   it('counts only approved leads of the year in the town, by kind, on the Shanghai calendar', async () => {
     const quotas = [...(await seedQuotas()), { year: 2022, town: '丁堰镇', metric: 'projects', target: 99 }];
     const leads = [

@@ -59,7 +59,7 @@ async function insertLead(o: LeadOverrides = {}) {
       status: o.status ?? 'approved',
       approvedAt: o.approvedAt === undefined ? new Date('2023-02-10T03:00:00Z') : o.approvedAt,
       stage: o.stage ?? null,
-      details: o.details ?? { hightech_field: '新能源与节能', stage: '产业化' },
+      details: o.details ?? { hightech_field: '新能源与节能', stage: '产业化', market_outlook: '较好', team_strength: '有专职研发团队' },
       investmentWan: o.investmentWan === undefined ? 1200 : o.investmentWan,
       inventionPatents: o.inventionPatents ?? 3,
       contactName: o.contactName ?? '李经理',
@@ -90,6 +90,40 @@ afterAll(async () => {
 });
 
 describe('项目进度: 签约 → 注册 → 落地 → 投产 and the growth milestones', () => {
+  it('scores a project again when it moves: 签约 raises 技术成熟度 and lifts it to 重点类, recorded and shown', async () => {
+    // 技术先进性 15.2 + 研发 0.3 × 10 = 3 + 市场前景广阔 10 + 国家级人才领衔 10 + 商业模式 3 + 税收 200 万元 (0.4 / 4) × 15 = 1.5
+    // + 1,200 万元 2.5 + 国内领先 4 + 不新增用地 5 + 开发区's own chain 5 = 59.2 → 常规类.
+    const lead = await insertLead({
+      details: {
+        hightech_field: '新能源与节能', stage: '研发', market_outlook: '广阔', team_strength: '国家级人才领衔', business_model: '初步形成',
+        industry_position: '国内领先', tax_wan: 200,
+      },
+    });
+    await scoreAndStore(db(), lead.id, bot.app.services.office);
+    expect(await db().lead.findUniqueOrThrow({ where: { id: lead.id } })).toMatchObject({ score: 59.2, tier: 'regular' });
+    const card = await openStage(OWNER, lead.code);
+    expect(textOf(card)).toContain('综合评分：59.2 分 · 常规类');
+    expect(textOf(card)).toContain('技术成熟度 3/10：项目阶段：研发');
+    await bot.click(OWNER, card, '登记签约');
+    const reply = await bot.click(OWNER, card, '提交', { date: '2023-03-01', investment_wan: '5000' });
+    // 签约 0.5 beats 研发 0.3: 技术成熟度 5, 61.2 → 重点类.
+    expect(reply.toast).toEqual({ type: 'success', content: '已登记「签约」；评级由常规类调整为重点类' });
+    expect(textOf(card)).toContain('综合评分：61.2 分 · 重点类');
+    expect(textOf(card)).toContain('技术成熟度 5/10：已签约');
+    expect(textOf(card)).toContain('综合评分 59.2 → 61.2 分；评级由常规类调整为重点类');
+    expect(await db().lead.findUniqueOrThrow({ where: { id: lead.id } })).toMatchObject({ score: 61.2, tier: 'key' });
+    const audit = await db().auditEvent.findMany({ where: { leadId: lead.id, action: 'tier_change' } });
+    expect(audit.map((a) => [a.actorId, a.data])).toEqual([
+      [OWNER, { code: lead.code, from: 'regular', to: 'key', fromScore: 59.2, score: 61.2, cause: '登记「签约」' }],
+    ]);
+    // 注册 raises the score again (0.6 → 6) but not the tier: no second tier_change.
+    await bot.click(OWNER, card, '登记注册');
+    const again = await bot.click(OWNER, card, '提交', { credit_code: VALID_CODE, date: '2023-03-20' });
+    expect(again.toast).toEqual({ type: 'success', content: '已登记「注册」' });
+    expect(await db().lead.findUniqueOrThrow({ where: { id: lead.id } })).toMatchObject({ score: 62.2, tier: 'key' });
+    expect(await db().auditEvent.count({ where: { leadId: lead.id, action: 'tier_change' } })).toBe(1);
+  });
+
   it('takes a lead through every stage and milestone, with a LeadStage row and an AuditEvent per update', async () => {
     const lead = await insertLead();
     const card = await openStage(OWNER, lead.code);
@@ -351,6 +385,27 @@ describe('一月一报', () => {
   });
 });
 
+describe('一月一报 by tier', () => {
+  it('asks 潜力类 projects only every scoring.followUpMonths.potential months, 重点类 every month', async () => {
+    const owner = 'ou_owner0003';
+    const october = new Date('2023-10-05T02:00:00Z');
+    const key = await insertLead({ submitterId: owner, approvedAt: october });
+    const potential = await insertLead({ submitterId: owner, approvedAt: october });
+    await db().lead.update({ where: { id: key.id }, data: { tier: 'key' } });
+    await db().lead.update({ where: { id: potential.id }, data: { tier: 'potential' } });
+    const services = { ...bot.app.services, office: { ...bot.app.services.office, scoring: scoringSchema.parse({ followUpMonths: { potential: 3 } }) } };
+    const asked = async (at: string, period: string) => {
+      await followUpsJob.run({ services, now: new Date(at), force: false });
+      const rows = await db().followUp.findMany({ where: { period, leadId: { in: [key.id, potential.id] } } });
+      return rows.map((r) => (r.leadId === key.id ? 'key' : 'potential')).sort();
+    };
+    // Approved in October: asked about October, then the 潜力类 one again about January (3 months on), not November.
+    expect(await asked('2023-11-01T01:41:00Z', '2023-10')).toEqual(['key', 'potential']);
+    expect(await asked('2023-12-01T01:41:00Z', '2023-11')).toEqual(['key']);
+    expect(await asked('2024-02-01T01:41:00Z', '2024-01')).toEqual(['key', 'potential']);
+  });
+});
+
 describe('靶向推送', () => {
   it('reaches only the chats subscribed to the lead\'s chain, a park carrying it, or all chains; without contact details', async () => {
     const subs: Array<[string, string, string]> = [
@@ -376,7 +431,8 @@ describe('靶向推送', () => {
     expect(text).toContain('项目类别**：科创类');
     expect(text).toContain('产业方向**：氢能');
     expect(text).toContain('所属镇区**：开发区');
-    // 20 town chain + 20 产业化 + 9 patents + 10 for 1,200 万元 = 59 → 常规类 (the default cut-off for 重点类 is 60).
+    // 技术先进性 (0.4 + 3 × 0.12) × 20 = 15.2, 产业化 10, 市场前景较好 6, 团队 4, 1,200 万元 2.5, 开发区's own chain 5
+    // = 42.7 → 常规类 (35 ≤ 42.7 < 60).
     expect(text).toContain('评级**：常规类');
     expect(text).toContain('本群订阅了「氢能」产业链的项目推送');
     expect(textOf(bot.messagesTo('oc_park')[0])).toContain('「氢能产业园」园区方向');
@@ -397,19 +453,24 @@ describe('靶向推送', () => {
 describe('re-scoring when the scoring config changes', () => {
   it('scores every lead on the first start, not again with the same config, and again after a change', async () => {
     await db().lead.deleteMany({});
-    const a = await insertLead({ investmentWan: 1200 }); // 20 + 20 + 9 + 10 = 59 → 常规类
+    const a = await insertLead({ investmentWan: 1200 }); // 15.2 + 10 + 6 + 4 + 2.5 + 5 = 42.7 → 常规类
     const b = await insertLead({ kind: 'service', industry: null, details: { service_type: '科技咨询' }, investmentWan: null, inventionPatents: 0 }); // 0 → 潜力类
     await db().jobRun.deleteMany({ where: { job: 'scoring-config' } });
     const office = defaultOffice();
     expect(await rescoreIfChanged(db(), office)).toEqual({ changed: true, rescored: 2 });
-    expect((await db().lead.findUniqueOrThrow({ where: { id: a.id } })).score).toBe(59);
+    expect((await db().lead.findUniqueOrThrow({ where: { id: a.id } })).score).toBe(42.7);
     expect((await db().lead.findUniqueOrThrow({ where: { id: a.id } })).tier).toBe('regular');
     expect((await db().lead.findUniqueOrThrow({ where: { id: b.id } })).tier).toBe('potential');
     expect(await rescoreIfChanged(db(), office)).toEqual({ changed: false, rescored: 0 });
 
-    const lower = scoringSchema.parse({ tiers: { key: 55, regular: 30 } });
+    const lower = scoringSchema.parse({ tiers: { key: 40, regular: 30 } });
     expect(await rescoreIfChanged(db(), office, lower)).toEqual({ changed: true, rescored: 1 });
     expect((await db().lead.findUniqueOrThrow({ where: { id: a.id } })).tier).toBe('key');
+    // A changed model (only 市场前景 counts for 科创类) re-scores too: 较好 0.6 × 100 = 60 → 重点类.
+    const marketOnly = scoringSchema.parse({ weights: { tech: { market: 1 } } });
+    expect(await rescoreIfChanged(db(), office, marketOnly)).toEqual({ changed: true, rescored: 1 });
+    const onlyMarket = await db().lead.findUniqueOrThrow({ where: { id: a.id } });
+    expect([onlyMarket.score, onlyMarket.tier, onlyMarket.scoreReasons]).toEqual([60, 'key', [{ rule: 'market', points: 60, max: 100, text: '市场前景 60/100：市场前景较好' }]]);
     // Back to the defaults: noticed as a change too.
     expect(await rescoreIfChanged(db(), office)).toEqual({ changed: true, rescored: 1 });
     expect((await db().lead.findUniqueOrThrow({ where: { id: a.id } })).tier).toBe('regular');
@@ -434,7 +495,7 @@ describe('re-scoring when the scoring config changes', () => {
     const office = defaultOffice();
     expect(await rescoreIfChanged(db(), office)).toEqual({ changed: true, rescored: 1101 });
     expect(await db().lead.count({ where: { tier: 'regular' } })).toBe(1101);
-    const lower = scoringSchema.parse({ tiers: { key: 55, regular: 30 } });
+    const lower = scoringSchema.parse({ tiers: { key: 40, regular: 30 } });
     expect(await rescoreIfChanged(db(), office, lower)).toEqual({ changed: true, rescored: 1101 });
     expect(await db().lead.count({ where: { tier: 'key' } })).toBe(1101);
   });

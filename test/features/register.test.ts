@@ -109,8 +109,14 @@ const holdDatabase = () => holdTables(prisma(), ['ProcessedEvent', 'Lead']);
 
 const KIND_FORMS: Record<LeadKind, { form: Record<string, unknown>; details: Record<string, unknown> }> = {
   tech: {
-    form: { hightech_field: '新能源与节能', stage: '中试', years_to_high_tech: '2', invention_patents: '3', utility_models: '５件' },
-    details: { hightech_field: '新能源与节能', stage: '中试', years_to_high_tech: 2 },
+    form: {
+      hightech_field: '新能源与节能', stage: '中试', years_to_high_tech: '2', invention_patents: '3', utility_models: '５件',
+      market_outlook: '较好', output_wan: '1.2亿', tax_wan: '800', rnd_wan: '600万', jobs: '120人', land_mu: '0',
+    },
+    details: {
+      hightech_field: '新能源与节能', stage: '中试', years_to_high_tech: 2,
+      market_outlook: '较好', output_wan: 12000, tax_wan: 800, rnd_wan: 600, jobs: 120, land_mu: 0,
+    },
   },
   talent: {
     form: { talent_name: '周博士', talent_title: '省级人才', core_technology: '固态电解质', founding_locally: true, invention_patents: '1' },
@@ -196,9 +202,11 @@ describe('registering each kind end to end', () => {
     expect(row.details).toMatchObject(KIND_FORMS[kind].details);
     if (kind === 'tech') {
       expect([row.inventionPatents, row.utilityModels]).toEqual([3, 5]);
-      // Scored at submit: 氢能 is hosted by 氢能产业园 (another town's park) +10, 中试 +12, 3 invention
-      // patents +9, 5 utility models +5, 1,200 万元 +10 = 46 → 常规类.
-      expect([row.score, row.tier]).toEqual([46, 'regular']);
+      // Scored at submit (default weights, out of 100): 技术先进性 (0.4 + 3×0.12 + 0.12) × 20 = 17.6, 中试 0.6 × 10 = 6,
+      // 市场前景较好 0.6 × 10 = 6, 成长性 (2 年 / 研发投入占产值 5%) 0.7 × 10 = 7, 指标贡献 (0.7 + 0.4 + 0.7 + 0.7) / 4 × 15
+      // = 9.4, 1,200 万元 0.5 × 5 = 2.5, 不新增用地 5, 氢能 a chain of the city, not of 丁堰镇: 0.9 × 5 = 4.5
+      // → 58 → 常规类; each indicator is listed on the card.
+      expect([row.score, row.tier]).toEqual([58, 'regular']);
     }
     expect(row.tier).not.toBeNull();
     const audit = await prisma().auditEvent.findMany({ where: { leadId: row.id } });

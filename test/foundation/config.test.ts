@@ -89,11 +89,14 @@ describe('office configuration', () => {
     expect(office.approval.reminderHours).toBe(24);
     expect(office.industries.length).toBeGreaterThan(3);
     const scored = join(dir, 'scored.yaml');
-    writeFileSync(scored, 'scoring:\n  tiers: { key: 70, regular: 40 }\n  needsFund: 8\n');
+    writeFileSync(scored, 'scoring:\n  tiers: { key: 70, regular: 40 }\n  weights:\n    fund: { investment: 50, chain: 50 }\n');
     const withScoring = loadOffice(scored);
     expect(withScoring.scoring.tiers).toEqual({ key: 70, regular: 40 });
-    expect(withScoring.scoring.needsFund).toBe(8);
-    expect(withScoring.scoring.chainFit.town).toBe(defaultOffice().scoring.chainFit.town);
+    expect(withScoring.scoring.weights.fund.investment).toBe(50);
+    expect(withScoring.scoring.weights.fund.team).toBe(0);
+    expect(withScoring.scoring.weights.tech).toEqual(defaultOffice().scoring.weights.tech);
+    writeFileSync(scored, 'scoring:\n  needsFund: 8\n');
+    expect(() => loadOffice(scored)).toThrow(/scoring: Unrecognized key.*needsFund/);
     writeFileSync(scored, 'scoring:\n  tiers: { key: 30, regular: 40 }\n');
     expect(() => loadOffice(scored)).toThrow(/scoring.tiers/);
     const bad = join(dir, 'bad.yaml');

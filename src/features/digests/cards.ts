@@ -104,7 +104,7 @@ const WAITING_COLUMNS: TableColumn[] = [
 ];
 
 function waitingRows(items: readonly WaitingItem[], stuck: (i: WaitingItem) => boolean = () => false): TableRow[] {
-  return items.map((i) => ({ code: i.code, name: `${i.projectName}（${i.town}）`, step: waitingLabel(i), days: stuck(i) ? `⚠️\u00a0${i.days}` : String(i.days) }));
+  return items.map((i) => ({ code: i.code, name: `${i.key ? '【重点】' : ''}${i.projectName}（${i.town}）`, step: waitingLabel(i), days: stuck(i) ? `⚠️\u00a0${i.days}` : String(i.days) }));
 }
 
 /** "科创类 2、基金类 1": the kinds a town's new leads are, without the zeros. */
@@ -157,7 +157,7 @@ export function weeklyCard(d: WeeklyDigest, tz: string): CardJson {
     if (d.queue.length === 0) els.push(markdown('当前没有待审批的项目。'));
     else {
       els.push(barChart('待审批项目按环节（项）', stepCounts.map(([label]) => label), [{ name: '待审批', values: stepCounts.map(([, n]) => n) }]));
-      els.push(markdown(`按等待时间排序，最早的在前；⚠️ 为停滞超过 ${d.stuckDays} 天`, 'notation'));
+      els.push(markdown(`【重点】为重点类项目，排在前面；其余按等待时间排序，最早的在前；⚠️ 为停滞超过 ${d.stuckDays} 天`, 'notation'));
       els.push(...cutTable(WAITING_COLUMNS, queueRows, max, `，${SEE_LEADS}`));
     }
     els.push(section(`停滞超过 ${d.stuckDays} 天 ${d.stuck.length} 项`));

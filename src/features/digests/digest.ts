@@ -163,6 +163,8 @@ export interface OpenLeadFact {
   stepStartedAt: Date | null;
   /** When the lead was last changed (fallback for a returned lead without a return audit). */
   updatedAt: Date;
+  /** The lead's tier (key | regular | potential): 重点类 come first in the digests' waiting lists. */
+  tier?: string | null;
 }
 
 export interface KeyProjectFact {
@@ -341,6 +343,8 @@ export interface WaitingItem {
   since: Date;
   /** Whole days waited (floor). */
   days: number;
+  /** 重点类 (tier 'key'): listed first and marked. */
+  key?: boolean;
 }
 
 function waitingItems(open: readonly OpenLeadFact[], returns: readonly AuditFact[], now: Date): WaitingItem[] {
@@ -371,10 +375,11 @@ function waitingItems(open: readonly OpenLeadFact[], returns: readonly AuditFact
       step,
       since: new Date(since),
       days: Math.max(0, Math.floor((now.getTime() - since) / DAY_MS)),
+      ...(l.tier === 'key' ? { key: true } : {}),
     });
   }
-  // Oldest first; the code keeps equal ages in a stable order.
-  return out.sort((a, b) => a.since.getTime() - b.since.getTime() || a.code.localeCompare(b.code));
+  // 重点类 first (seed 002: 分类管理), then oldest first; the code keeps equal ages in a stable order.
+  return out.sort((a, b) => Number(!!b.key) - Number(!!a.key) || a.since.getTime() - b.since.getTime() || a.code.localeCompare(b.code));
 }
 
 /** Waiting longer than `stuckDays` whole days. */

@@ -79,7 +79,7 @@ async function openLeads(db: DbOrTx): Promise<OpenLeadFact[]> {
   const rows = await db.lead.findMany({
     where: { status: { in: ['pending', 'returned'] } },
     select: {
-      id: true, code: true, projectName: true, town: true, kind: true, status: true, round: true, updatedAt: true,
+      id: true, code: true, projectName: true, town: true, kind: true, status: true, round: true, updatedAt: true, tier: true,
       steps: { where: { status: 'pending' }, select: { step: true, startedAt: true, round: true } },
     },
   });
@@ -95,6 +95,7 @@ async function openLeads(db: DbOrTx): Promise<OpenLeadFact[]> {
       step: step?.step ?? null,
       stepStartedAt: step?.startedAt ?? null,
       updatedAt: r.updatedAt,
+      tier: r.tier,
     };
   });
 }

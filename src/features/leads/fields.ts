@@ -45,6 +45,11 @@ export const PARTNER_TYPES = ['高校', '科研院所', '央企', '龙头企业'
 export const PLATFORM_TYPES = ['新型研发机构', '技术创新中心', '重点实验室', '院士工作站', '产业技术研究院', '成果转移中心'] as const;
 export const SERVICE_TYPES = ['科技咨询', '载体运营', '技术评估检测', '财会审计', '法律', '技术交易'] as const;
 export const FUND_STAGES = ['天使', 'VC', 'PE'] as const;
+/** Selects the 综合评价模型 reads (seeds 000, 002); their shares are in the office's `scoring.levels`. */
+export const MARKET_OUTLOOKS = ['广阔', '较好', '一般'] as const;
+export const INDUSTRY_POSITIONS = ['国际领先', '国内领先', '省内领先', '一般'] as const;
+export const BUSINESS_MODELS = ['已验证（有订单或营收）', '初步形成', '尚在探索'] as const;
+export const TEAM_STRENGTHS = ['国家级人才领衔', '省市级人才或博士领衔', '有专职研发团队', '尚在组建'] as const;
 
 /** 信息提供人 kinds (seed 000: rewards for 「提供优质项目信息」的单位和个人; 以商引商 is a company bringing another). */
 export const REFERRER_TYPES = ['person', 'unit', 'enterprise', 'agent'] as const;
@@ -158,7 +163,35 @@ const spaceNeeded = (kind: LeadKind): LeadFieldDef => ({
   min: 0, max: MAX_SPACE_SQM, unit: '㎡', placeholder: '落地所需场地面积，单位：㎡', hint: '用于匹配有空余面积的科创载体',
 });
 
+/**
+ * 项目评价 (every kind, all optional, stored in details): the projected contribution the seeds ask for
+ * (000 预计指标贡献; 004 亩均效益) and the judgements the 综合评价模型 reads (市场前景, 行业地位, 商业模式, 团队).
+ */
+function evaluationFields(kind: LeadKind): LeadFieldDef[] {
+  const amount = (name: string, label: string, hint?: string): LeadFieldDef => ({
+    name, label, type: 'number', required: false, section: kind, min: 0, max: MAX_WAN, unit: '万元', placeholder: '单位：万元', ...(hint ? { hint } : {}),
+  });
+  return [
+    { name: 'team_strength', label: '核心团队', type: 'select', required: false, section: kind, options: same(TEAM_STRENGTHS) },
+    { name: 'market_outlook', label: '市场前景', type: 'select', required: false, section: kind, options: same(MARKET_OUTLOOKS) },
+    { name: 'industry_position', label: '行业地位', type: 'select', required: false, section: kind, options: same(INDUSTRY_POSITIONS) },
+    { name: 'business_model', label: '商业模式', type: 'select', required: false, section: kind, options: same(BUSINESS_MODELS) },
+    amount('output_wan', '预计年产值', '达产后'),
+    amount('tax_wan', '预计年税收'),
+    amount('rnd_wan', '预计年研发投入'),
+    { name: 'jobs', label: '预计就业人数', type: 'integer', required: false, section: kind, min: 0, max: 1_000_000, unit: '人' },
+    {
+      name: 'land_mu', label: '新增用地面积', type: 'number', required: false, section: kind, min: 0, max: 100_000, unit: '亩',
+      hint: '入驻载体、不新增用地的填 0 或不填',
+    },
+  ];
+}
+
 function kindFields(kind: LeadKind, industries: readonly string[]): LeadFieldDef[] {
+  return [...ownFields(kind, industries), ...evaluationFields(kind)];
+}
+
+function ownFields(kind: LeadKind, industries: readonly string[]): LeadFieldDef[] {
   switch (kind) {
     case 'tech':
       return [

@@ -4,7 +4,7 @@
 export { LEAD_KINDS, LEAD_KIND_LABELS, LEAD_KIND_DESCRIPTIONS, isLeadKind, leadKindLabel, parseLeadKind, type LeadKind } from './kinds.ts';
 export {
   leadFormFields, leadKindFields, HIGH_TECH_FIELDS, TECH_STAGES, TALENT_TITLES, PARTNER_TYPES, PLATFORM_TYPES,
-  SERVICE_TYPES, FUND_STAGES, MAX_WAN, REFERRER_TYPES, REFERRER_TYPE_LABELS, referrerTypeLabel, type ReferrerType,
+  SERVICE_TYPES, FUND_STAGES, MARKET_OUTLOOKS, INDUSTRY_POSITIONS, BUSINESS_MODELS, TEAM_STRENGTHS, MAX_WAN, REFERRER_TYPES, REFERRER_TYPE_LABELS, referrerTypeLabel, type ReferrerType,
   type LeadFieldType, type LeadFieldOption, type LeadFieldDef, type LeadActivityOption, type LeadFormOptions,
 } from './fields.ts';
 export { type LeadFormValue, type LeadFieldValue } from './values.ts';

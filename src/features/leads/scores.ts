@@ -2,7 +2,7 @@
 // office's scoring config changes (the scoring itself is ./scoring.ts).
 import { TX_OPTIONS, type Db, type Prisma, type Tx } from '../../platform/db/client.ts';
 import type { OfficeConfig } from '../../office/config.ts';
-import { scoreLead, scoringFingerprint, type LeadScore, type ScoringConfig } from './scoring.ts';
+import { scoreLead, scoringFingerprint, storedReasons, type LeadScore, type ScoringConfig, type ScoringLead } from './scoring.ts';
 import { claimRun } from '../../platform/delivery/ledger.ts';
 
 type DbOrTx = Db | Tx;
@@ -11,16 +11,58 @@ function scoreColumns(s: LeadScore) {
   return { score: s.score, tier: s.tier, scoreReasons: s.reasons as unknown as Prisma.InputJsonValue };
 }
 
+/** The growth milestones among a lead's recorded stages (LeadStage rows). */
+const MILESTONE_CODES = new Set(['tech_sme', 'high_tech', 'leading']);
+const withStages = { stages: { select: { stage: true } } } as const;
+
+function scoringInput<L extends ScoringLead & { stages: Array<{ stage: string }> }>(lead: L): ScoringLead {
+  return { ...lead, milestones: lead.stages.map((s) => s.stage).filter((s) => MILESTONE_CODES.has(s)) };
+}
+
 /**
- * Scores one lead from its stored fields and stores score, tier and reasons. Call after a lead is created or
- * resubmitted (in that transaction). `scoring` defaults to the office's scoring section.
+ * Scores one lead from its stored fields, stage and milestones and stores score, tier and reasons. Call after
+ * a lead is created or resubmitted (in that transaction). `scoring` defaults to the office's scoring section.
  */
 export async function scoreAndStore(db: DbOrTx, leadId: number, office: OfficeConfig, scoring: ScoringConfig = office.scoring): Promise<LeadScore | undefined> {
-  const lead = await db.lead.findUnique({ where: { id: leadId } });
+  const lead = await db.lead.findUnique({ where: { id: leadId }, include: withStages });
   if (!lead) return undefined;
-  const result = scoreLead(lead, office, scoring);
+  const result = scoreLead(scoringInput(lead), office, scoring);
   await db.lead.update({ where: { id: leadId }, data: scoreColumns(result) });
   return result;
+}
+
+export interface Rescored {
+  before: { score: number | null; tier: string | null };
+  after: LeadScore;
+}
+
+/**
+ * Scores a lead again after its facts changed (a stage or milestone recorded), in the caller's transaction.
+ * When the tier changes, an AuditEvent 'tier_change' records it (from, to, score, why).
+ */
+export async function rescoreLead(
+  tx: Tx,
+  leadId: number,
+  office: OfficeConfig,
+  audit: { actorId: string; role: string; now: Date; cause: string },
+): Promise<Rescored | undefined> {
+  const lead = await tx.lead.findUnique({ where: { id: leadId }, select: { score: true, tier: true, code: true } });
+  if (!lead) return undefined;
+  const after = await scoreAndStore(tx, leadId, office);
+  if (!after) return undefined;
+  if (lead.tier !== after.tier) {
+    await tx.auditEvent.create({
+      data: {
+        actorId: audit.actorId,
+        action: 'tier_change',
+        role: audit.role,
+        leadId,
+        data: { code: lead.code, from: lead.tier, to: after.tier, fromScore: lead.score, score: after.score, cause: audit.cause },
+        createdAt: audit.now,
+      },
+    });
+  }
+  return { before: { score: lead.score, tier: lead.tier }, after };
 }
 
 /** Scores every lead again; returns how many scores or tiers changed. */
@@ -36,12 +78,12 @@ async function rescoreWhere(db: Db, office: OfficeConfig, scoring: ScoringConfig
   let changed = 0;
   let afterId = 0;
   for (;;) {
-    const page = await db.lead.findMany({ where: { ...where, id: { gt: afterId } }, orderBy: { id: 'asc' }, take: 500 });
+    const page = await db.lead.findMany({ where: { ...where, id: { gt: afterId } }, orderBy: { id: 'asc' }, take: 500, include: withStages });
     if (page.length === 0) break;
     afterId = page[page.length - 1].id;
     const updates = page.flatMap((lead) => {
-      const s = scoreLead(lead, office, scoring);
-      const same = lead.score === s.score && lead.tier === s.tier && JSON.stringify(lead.scoreReasons) === JSON.stringify(s.reasons);
+      const s = scoreLead(scoringInput(lead), office, scoring);
+      const same = lead.score === s.score && lead.tier === s.tier && reasonsKey(lead.scoreReasons) === reasonsKey(s.reasons);
       return same ? [] : [{ lead, s }];
     });
     if (updates.length === 0) continue;
@@ -53,6 +95,11 @@ async function rescoreWhere(db: Db, office: OfficeConfig, scoring: ScoringConfig
     }, TX_OPTIONS);
   }
   return changed;
+}
+
+/** Reasons as comparable text: PostgreSQL's jsonb does not keep the keys' order, so compare the fields. */
+function reasonsKey(json: unknown): string {
+  return JSON.stringify(storedReasons(json).map((r) => [r.rule, r.points, r.max ?? null, r.text]));
 }
 
 /** The JobRun row ('scoring-config', <fingerprint>, 'current') remembers what the stored scores were computed with. */

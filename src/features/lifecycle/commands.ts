@@ -16,15 +16,16 @@ import {
 } from '../../platform/cards/kit.ts';
 import { md } from '../../platform/cards/template.ts';
 import { assertValidCard } from '../../platform/cards/validate.ts';
-import { formatLeadCode, leadKindLabel, parseLeadCode } from '../leads/lead.ts';
+import { formatLeadCode, formatNumber, leadKindLabel, parseLeadCode } from '../leads/lead.ts';
 import {
   isKnownStage, isoDate, mayUpdateLifecycle, MILESTONES, nextPreStages, nextStage, NOT_ALLOWED, periodLabel, pipelineOrder, PROBLEM_RAISE_ACTION,
   STAGE_LABELS, stageDataText, stageFields, stageLabel, stageProgressLine, stageRefusal, validateStageForm,
   type PreStages, type StageRecord,
 } from './lifecycle.ts';
 import { localDate, localMonth } from '../../platform/time.ts';
-import { scoreSummaryLines } from '../leads/scoring.ts';
-import { followUpCard } from './follow-ups.ts';
+import { scoreSummaryLines, tierLabel } from '../leads/scoring.ts';
+import { rescoreLead, type Rescored } from '../leads/scores.ts';
+import { followUpCard, NOTE_MAX } from './follow-ups.ts';
 import { followUpPeriod, isLifecycleStage, MAX_MONTH_PATENTS, validateFollowUpForm, type FollowUpAnswer } from './lifecycle.ts';
 import { leadStatusText } from '../approval/workflow.ts';
 import { carriersForLead, findCarrier, listCarriers } from '../carriers/store.ts';
@@ -258,17 +259,26 @@ async function onSubmit(ctx: ActionContext<z.output<typeof StageValue>>): Promis
   }
   if (chosen) checked.update.data.carrier_id = chosen.id;
   const now = services.clock();
+  let rescored: Rescored | undefined;
   try {
-    await services.db.$transaction((tx) => recordStage(tx, { lead: l.lead, update: checked.update, actorId: person.openId, role: actingRole(person, l.lead), now }));
+    rescored = await services.db.$transaction(async (tx) => {
+      const role = actingRole(person, l.lead);
+      await recordStage(tx, { lead: l.lead, update: checked.update, actorId: person.openId, role, now });
+      // A stage or milestone changes the facts the 综合评价模型 reads (技术成熟度, 成长性, 行业地位).
+      return rescoreLead(tx, l.lead.id, services.office, { actorId: person.openId, role, now, cause: `登记「${checked.update.label}」` });
+    });
   } catch (err) {
     if (!(err instanceof LifecycleConflict) && !isUniqueViolation(err)) throw err;
     const fresh = (await loadLifecycle(services.db, l.lead.id))!;
     return toast('error', stageRefusal(fresh.lead, records(fresh), stage, pre) ?? '项目进度刚被他人更新，请重新打开进度卡片后再试。');
   }
   const fresh = (await loadLifecycle(services.db, l.lead.id))!;
+  const tierNote = rescored && rescored.before.tier !== rescored.after.tier && tierLabel(rescored.before.tier)
+    ? `；评级由${tierLabel(rescored.before.tier)}调整为${tierLabel(rescored.after.tier)}`
+    : '';
   return {
-    toast: { type: 'success', content: `已登记「${checked.update.label}」` },
-    card: lifecycleCard(fresh, true, undefined, pre),
+    toast: { type: 'success', content: `已登记「${checked.update.label}」${tierNote}` },
+    card: lifecycleCard(fresh, true, tierNote ? `综合评分 ${formatNumber(rescored!.before.score ?? 0)} → ${formatNumber(rescored!.after.score)} 分${tierNote}` : undefined, pre),
   };
 }
 

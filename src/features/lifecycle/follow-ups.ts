@@ -1,4 +1,5 @@
-// 一月一报: on the 1st of each month, the owner (登记人) of every approved project not yet 投产 gets a card
+// 一月一报: on the 1st of each month, the owner (登记人) of every approved project not yet 投产 and due by its
+// tier (the office's scoring.followUpMonths: every n months from the month of approval) gets a card
 // asking for the progress of the month that just ended (sent on 1 December: 2026年11月): one tap 「无变化」,
 // or the form (current stage, cumulative 到位投资 in 万元, the month's new 发明专利实审 / 实用新型授权,
 // problems needing coordination, a note), stored as typed FollowUp fields; or 「登记新阶段」. The patents
@@ -20,6 +21,7 @@ import { localDateTime, localMonth } from '../../platform/time.ts';
 import { queueOnce } from '../../platform/delivery/ledger.ts';
 import type { JobDef } from '../../platform/jobs/scheduler.ts';
 import { inChunks } from '../../platform/db/chunks.ts';
+import { followUpEveryMonths, type ScoringConfig } from '../leads/scoring.ts';
 
 export const FOLLOW_UP_JOB = 'follow-ups';
 export const NOTE_MAX = 500;
@@ -109,14 +111,28 @@ export function followUpCard(f: FollowUpView, lead: FollowUpLead, tz: string, st
   return c;
 }
 
-/** Approved leads that owe a monthly report on `period`: not 投产, not closed, approved by the end of that month. */
-async function leadsToFollow(db: Db, period: string, now: Date, tz: string) {
+const monthIndex = (period: string) => Number(period.slice(0, 4)) * 12 + Number(period.slice(5, 7)) - 1;
+
+/**
+ * Whether a lead approved in `approvedMonth` reports on `period` when its tier reports every `every` months:
+ * the month it was approved, then every `every` months after it.
+ */
+export function followUpDue(approvedMonth: string, period: string, every: number): boolean {
+  const since = monthIndex(period) - monthIndex(approvedMonth);
+  return since >= 0 && since % Math.max(1, every) === 0;
+}
+
+/**
+ * Approved leads that owe a report on `period`: not 投产, not closed, approved by the end of that month, and
+ * due by their tier's frequency (the office's scoring.followUpMonths: 重点类 monthly, others maybe less often).
+ */
+async function leadsToFollow(db: Db, period: string, now: Date, tz: string, scoring: ScoringConfig) {
   const rows = await db.lead.findMany({
     where: { status: 'approved', closedAt: null, approvedAt: { lt: now }, OR: [{ stage: null }, { stage: { notIn: DONE_STAGES } }] },
     orderBy: { id: 'asc' },
-    select: { id: true, code: true, projectName: true, town: true, stage: true, submitterId: true, approvedAt: true },
+    select: { id: true, code: true, projectName: true, town: true, stage: true, submitterId: true, approvedAt: true, tier: true },
   });
-  return rows.filter((r) => r.approvedAt && localMonth(r.approvedAt, tz) <= period);
+  return rows.filter((r) => r.approvedAt && followUpDue(localMonth(r.approvedAt, tz), period, followUpEveryMonths(r.tier, scoring)));
 }
 
 export const followUpsJob: JobDef = {
@@ -124,7 +140,7 @@ export const followUpsJob: JobDef = {
   async run({ services, now, force }) {
     const tz = services.env.BOT_TIMEZONE;
     const period = followUpPeriod(now, tz);
-    const leads = await leadsToFollow(services.db, period, now, tz);
+    const leads = await leadsToFollow(services.db, period, now, tz, services.office.scoring);
     let sent = 0;
     let skipped = 0;
     for (const lead of leads) {

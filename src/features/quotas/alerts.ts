@@ -58,7 +58,7 @@ export const quotaAlertsJob: JobDef = {
     const tz = env.BOT_TIMEZONE;
     const year = localParts(now, tz).year;
     const month = localMonth(now, tz);
-    const { progress, quotaTowns } = await loadQuotaProgress(db, year, now, tz, office.quota.countOn);
+    const { progress, quotaTowns } = await loadQuotaProgress(db, year, now, tz, office.quota.countOn, office.scoring);
     if (quotaTowns === 0) return { sent: 0, skipped: 0, summary: `quota-alerts ${month}: no quotas for ${year}, nothing sent` };
 
     const lagging = laggingTowns(progress, office.quota.alertShare);

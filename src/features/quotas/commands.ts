@@ -121,7 +121,7 @@ async function noQuotaReply(ctx: MessageContext, year: number): Promise<void> {
 async function showProgress(ctx: MessageContext, year: number): Promise<void> {
   const { services } = ctx;
   const now = services.clock();
-  const { progress, quotaTowns } = await loadQuotaProgress(services.db, year, now, services.env.BOT_TIMEZONE, services.office.quota.countOn);
+  const { progress, quotaTowns } = await loadQuotaProgress(services.db, year, now, services.env.BOT_TIMEZONE, services.office.quota.countOn, services.office.scoring);
   if (quotaTowns === 0) return noQuotaReply(ctx, year);
   await ctx.reply(
     quotaProgressCard({
@@ -140,7 +140,7 @@ async function runExport(ctx: MessageContext, args: string[]): Promise<void> {
   }
   const now = services.clock();
   const tz = services.env.BOT_TIMEZONE;
-  const { progress, quotaTowns } = await loadQuotaProgress(services.db, year, now, tz, services.office.quota.countOn);
+  const { progress, quotaTowns } = await loadQuotaProgress(services.db, year, now, tz, services.office.quota.countOn, services.office.scoring);
   if (quotaTowns === 0) return noQuotaReply(ctx, year);
   const data = await quotaWorkbook({ officeName: services.office.name, progress, now, tz });
   let fileKey: string;

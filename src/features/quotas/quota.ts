@@ -370,6 +370,8 @@ export interface CountedLeadFact {
   countedAt: Date | null;
   /** How many leads this fact stands for (an SQL group). Default 1. */
   count?: number;
+  /** How much each of those leads counts as a project (tierWeight of their tier, src/features/leads/scoring.ts). Default 1. */
+  weight?: number;
 }
 
 /** Patents recorded in the 一月一报 answers of a town for one reported month ("YYYY-MM"), summed. */
@@ -434,9 +436,9 @@ function completionOf(metrics: Record<QuotaMetric, MetricProgress>): number | nu
   return withTarget.reduce((sum, m) => sum + Math.min(metrics[m].done / metrics[m].target, 1), 0) / withTarget.length;
 }
 
-/** Which metrics a counted lead adds to, and by how much. */
+/** Which metrics a counted lead adds to, and by how much (its count times its tier weight). */
 function leadContribution(lead: CountedLeadFact): Partial<MetricValues> {
-  const n = lead.count ?? 1;
+  const n = (lead.count ?? 1) * (lead.weight ?? 1);
   if ((PROJECT_KINDS as readonly string[]).includes(lead.kind)) return { projects: n };
   if (lead.kind === 'platform') return { platforms: n };
   if (lead.kind === 'fund') return { funds: n };

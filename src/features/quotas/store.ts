@@ -5,6 +5,7 @@
 // Drafts live in LeadDraft: kind 'quota_import' holds a validated table waiting for 确认导入
 // (values = QuotaDraft), kind 'quota_import_year' holds the year chosen by `/quota import <year>` for the
 // next file the same admin sends (values = { year }). The housekeeping job drops both after KEEP.drafts.
+import { tierWeight, type ScoringConfig } from '../leads/scoring.ts';
 import type { Db, Prisma, Tx } from '../../platform/db/client.ts';
 import { localDate, zonedInstant } from '../../platform/time.ts';
 import type { CountRule } from '../../office/config.ts';
@@ -144,7 +145,7 @@ export async function countedLeadFacts(db: DbOrTx, year: number, rule: CountRule
  * The leads counted in `year` on the office calendar up to `now` under `rule`, summed in SQL per (town, kind):
  * one fact per group with its count, so a year of leads is never loaded into the process.
  */
-export async function countedLeadGroups(db: DbOrTx, year: number, now: Date, tz: string, rule: CountRule): Promise<CountedLeadFact[]> {
+export async function countedLeadGroups(db: DbOrTx, year: number, now: Date, tz: string, rule: CountRule, scoring?: ScoringConfig): Promise<CountedLeadFact[]> {
   const from = zonedInstant(year, 1, 1, tz);
   let where: Prisma.LeadWhereInput;
   if (rule === 'approved') {
@@ -160,8 +161,9 @@ export async function countedLeadGroups(db: DbOrTx, year: number, now: Date, tz:
     if (to.getTime() <= start.getTime()) return [];
     where = { status: 'approved', stages: { some: { stage: rule, date: { gte: start, lt: to } } } };
   }
-  const groups = await db.lead.groupBy({ by: ['town', 'kind'], where, _count: { _all: true } });
-  return groups.map((g) => ({ town: g.town, kind: g.kind, countedAt: from, count: g._count._all }));
+  // Grouped by tier too: with `scoring`, each group counts by its tier's weight (scoring.quotaWeight).
+  const groups = await db.lead.groupBy({ by: ['town', 'kind', 'tier'], where, _count: { _all: true } });
+  return groups.map((g) => ({ town: g.town, kind: g.kind, countedAt: from, count: g._count._all, ...(scoring ? { weight: tierWeight(g.tier, scoring) } : {}) }));
 }
 
 /**
@@ -202,10 +204,11 @@ export interface LoadedProgress {
 
 /**
  * The year's quotas against the leads counted by `now` under `rule` (quota.countOn) and the patents recorded
- * in the year's 一月一报 answers.
+ * in the year's 一月一报 answers. With `scoring`, each project counts by its tier's weight
+ * (scoring.quotaWeight, e.g. a 重点类 project counts 1.5).
  */
-export async function loadQuotaProgress(db: DbOrTx, year: number, now: Date, tz: string, rule: CountRule): Promise<LoadedProgress> {
-  const [quotas, groups, patents] = await Promise.all([quotasOfYear(db, year), countedLeadGroups(db, year, now, tz, rule), patentFacts(db, year)]);
+export async function loadQuotaProgress(db: DbOrTx, year: number, now: Date, tz: string, rule: CountRule, scoring?: ScoringConfig): Promise<LoadedProgress> {
+  const [quotas, groups, patents] = await Promise.all([quotasOfYear(db, year), countedLeadGroups(db, year, now, tz, rule, scoring), patentFacts(db, year)]);
   const quotaTowns = new Set(quotas.filter((q) => isQuotaMetric(q.metric)).map((q) => q.town)).size;
   return { progress: computeProgress(year, quotas, groups, now, tz, { rule, patents }), quotaTowns };
 }

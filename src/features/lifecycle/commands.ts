@@ -3,6 +3,7 @@
 // and admins get buttons that open a small form per update. Also the answers to 一月一报 (「无变化」 or a note).
 import { LIFECYCLE_SHOW_ACTION } from '../approval/cards.ts';
 import { MENU_ACTION, toast, valueId, type Bot, type ActionContext, type MessageContext } from '../../platform/bot/router.ts';
+import { cardFailure, ERRORS } from '../../platform/errors.ts';
 import { z } from 'zod';
 import type { Services } from '../../platform/bot/services.ts';
 import type { Person } from '../../platform/people.ts';
@@ -223,6 +224,8 @@ function refusal(person: Person, l: LeadLifecycle, stage: string, pre: PreStages
 
 async function onOpen(ctx: ActionContext<z.output<typeof StageValue>>): Promise<CardReply> {
   const { stage } = ctx.value;
+  // A stage this office does not have: a forged card, or one drawn under another configuration.
+  if (!isKnownStage(stage, ctx.services.office.pipeline.preSigning)) return cardFailure(ERRORS.CARD_EXPIRED);
   const l = await visibleLifecycle(ctx);
   if (isReply(l)) return l;
   const pre = ctx.services.office.pipeline.preSigning;

@@ -3,7 +3,7 @@
 import { valueId, type ActionContext, type Bot } from '../../platform/bot/router.ts';
 import { z } from 'zod';
 import type { CardReply } from '../../platform/lark/types.ts';
-import { act, resendStepCard, type ActRequest, type ActResult } from '../approval/service.ts';
+import { act, fileMeeting, fileSheet, resendStepCard, type ActRequest, type ActResult } from '../approval/service.ts';
 import { APPROVAL_ACTIONS, historyCard, historyIds, pendingCard } from '../approval/cards.ts';
 import { auditTrail, loadWorkflow, waitingFor } from './store.ts';
 import { namesOf } from '../../platform/people.ts';
@@ -22,6 +22,7 @@ const DecideValue = z.object({
 });
 const LeadValue = z.object({ leadId: valueId });
 const StepValue = z.object({ stepId: valueId });
+const FormValue = z.object({ leadId: valueId, stepId: valueId });
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
@@ -76,6 +77,12 @@ export function registerApproval(bot: Bot): void {
   bot.action(APPROVAL_ACTIONS.remind, LeadValue, async (ctx) =>
     answer(await act(ctx.services, ctx.person, { leadId: ctx.value.leadId, action: 'remind' })));
 
+  bot.action(APPROVAL_ACTIONS.sheet, FormValue, async (ctx) =>
+    answer(await fileSheet(ctx.services, ctx.person, { leadId: ctx.value.leadId, stepId: ctx.value.stepId, form: ctx.form })));
+
+  bot.action(APPROVAL_ACTIONS.meeting, FormValue, async (ctx) =>
+    answer(await fileMeeting(ctx.services, ctx.person, { leadId: ctx.value.leadId, stepId: ctx.value.stepId, form: ctx.form })));
+
   bot.action(APPROVAL_ACTIONS.open, StepValue, async (ctx) =>
     answer(await resendStepCard(ctx.services, ctx.person.openId, ctx.value.stepId)));
 
@@ -128,14 +135,27 @@ export function registerApproval(bot: Bot): void {
         await ctx.reply(`未找到项目「${userText(input)}」，或您无权查看该项目。`);
         return;
       }
-      const [loaded, entries] = await Promise.all([loadWorkflow(ctx.services.db, lead.id), auditTrail(ctx.services.db, lead.id)]);
-      const ids = entries.flatMap((e) => [e.actorId, ...historyIds(e.data)]);
+      const [loaded, entries, sheetRows] = await Promise.all([
+        loadWorkflow(ctx.services.db, lead.id),
+        auditTrail(ctx.services.db, lead.id),
+        ctx.services.db.panelSheet.findMany({ where: { leadId: lead.id }, orderBy: { id: 'asc' } }),
+      ]);
+      const stepKinds = new Map((await ctx.services.db.approvalStep.findMany({ where: { leadId: lead.id }, select: { id: true, step: true } })).map((s) => [s.id, s.step]));
+      const sheets = sheetRows.map((x) => ({
+        expertId: x.expertId,
+        step: stepKinds.get(x.stepId) ?? '',
+        total: x.total,
+        pass: x.pass,
+        lines: Array.isArray(x.lines) ? (x.lines as Array<{ label: string; score: number; max: number; comment: string | null }>) : [],
+      }));
+      const ids = [...entries.flatMap((e) => [e.actorId, ...historyIds(e.data)]), ...sheets.map((x) => x.expertId)];
       const names = await namesOf(ctx.services.db, ids);
       await ctx.reply(historyCard(
         { code: lead.code, projectName: lead.projectName, status: lead.status, steps: loaded?.steps ?? [] },
         entries.map((e) => ({ at: e.createdAt, actorId: e.actorId, action: e.action, role: e.role, comment: e.comment, data: e.data })),
         names,
         ctx.services.env.BOT_TIMEZONE,
+        sheets,
       ));
     },
   });

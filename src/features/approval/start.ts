@@ -30,7 +30,7 @@ import { loadWorkflow } from './store.ts';
 import { loadHolders } from '../../platform/people.ts';
 import { resubmit, submit } from './workflow.ts';
 import type { Services } from '../../platform/bot/services.ts';
-import { applyTransition } from './service.ts';
+import { applyTransition, auditPanelDraw, panelDrawer } from './service.ts';
 
 export async function startApproval(tx: Tx, services: Services, leadId: number): Promise<void> {
   const loaded = await loadWorkflow(tx, leadId);
@@ -38,10 +38,12 @@ export async function startApproval(tx: Tx, services: Services, leadId: number):
   if (loaded.steps.length > 0) throw new Error(`startApproval: lead ${leadId} already has approval steps`);
   const now = services.clock();
   const holders = await loadHolders(tx, services.env.BOT_ADMINS);
-  const t = submit(loaded.state.lead, services.office, holders, now);
+  const panel = await panelDrawer(tx, services, loaded.lead);
+  const t = submit(loaded.state.lead, services.office, holders, now, panel.draw);
   // createLead recorded 'submit' already (with the submitter's role): drop the workflow's own.
   const effects = t.effects.filter((e) => !(e.type === 'audit' && e.action === 'submit'));
   await applyTransition(tx, services, leadId, effects, holders, now);
+  await auditPanelDraw(tx, leadId, panel.last(), now);
 }
 
 export async function startResubmission(tx: Tx, services: Services, leadId: number): Promise<void> {
@@ -56,7 +58,9 @@ export async function startResubmission(tx: Tx, services: Services, leadId: numb
   }
   const now = services.clock();
   const holders = await loadHolders(tx, services.env.BOT_ADMINS);
-  const r = resubmit(loaded.state, { id: lead.submitterId, roles: [] }, services.office, holders, now);
+  const panel = await panelDrawer(tx, services, loaded.lead);
+  const r = resubmit(loaded.state, { id: lead.submitterId, roles: [] }, services.office, holders, now, panel.draw);
   if (!r.ok) throw new Error(`startResubmission: lead ${leadId}: ${r.reason}`);
   await applyTransition(tx, services, leadId, r.effects, holders, now);
+  await auditPanelDraw(tx, leadId, panel.last(), now);
 }

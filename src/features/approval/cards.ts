@@ -279,7 +279,7 @@ function meetingForm(view: ApprovalView, step: StepRow): CardElement {
     datePicker({ name: 'date', label: '会议日期', required: true }),
     input({ name: 'attendees', label: '参会人员', placeholder: '例如：孙一、周二、吴三', required: true, maxLength: 300 }),
     select({ name: 'outcome', label: '会议结论', required: true, options: (['pass', 'fail', 'defer'] as const).map((o) => ({ value: o, label: MEETING_OUTCOME_LABELS[o] })) }),
-    input({ name: 'minutes', label: '会议纪要', placeholder: '决议要点', maxLength: 2000, multiline: true }),
+    input({ name: 'minutes', label: '会议纪要', placeholder: '决议要点', maxLength: 1000, multiline: true }),
   ];
   return form('meeting', fields, submitButton('提交会议决议', { action: APPROVAL_ACTIONS.meeting, leadId: view.lead.id, stepId: step.id }, 'primary_filled'));
 }

@@ -197,7 +197,7 @@ export function parseMeeting(form: Record<string, unknown>): { ok: true; meeting
   const outcome = str(form.outcome);
   if (!(MEETING_OUTCOMES as readonly string[]).includes(outcome)) return { ok: false, reason: '请选择会议结论（通过 / 不通过 / 暂缓）' };
   const minutes = str(form.minutes);
-  if (minutes.length > 2000) return { ok: false, reason: '会议纪要不能超过 2000 字' };
+  if (minutes.length > 1000) return { ok: false, reason: '会议纪要不能超过 1000 字' };
   return { ok: true, meeting: { date, attendees, outcome: outcome as MeetingOutcome, minutes: minutes || null } };
 }
 

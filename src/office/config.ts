@@ -80,11 +80,13 @@ export const officeSchema = z.object({
   panel: z.object({
     // 预审 by a panel; false: one expert decides alone (或签), as before.
     prereview: z.boolean().default(true),
+    // 一事一议: a panel's 专家评审 step before the 领导小组 (seed 000: 聘请专家组评判…出具项目分析报告).
+    major: z.boolean().default(true),
     size: z.number().int().min(1).max(15).default(3),
     // mean: the mean sheet total (out of 100) ≥ threshold passes; majority: more than half the experts vote 通过.
     rule: z.enum(['mean', 'majority']).default('mean'),
     threshold: z.number().min(0).max(100).default(60),
-  }).default({ prereview: true, size: 3, rule: 'mean', threshold: 60 }),
+  }).default({ prereview: true, major: true, size: 3, rule: 'mean', threshold: 60 }),
   major: z.object({
     // How the 领导小组 decides a 一事一议: a meeting recorded by the secretary, or every leader's 会签.
     decision: z.enum(['meeting', 'unanimous']).default('meeting'),

@@ -39,7 +39,7 @@ async function grant(role: string, openId: string, name: string, town = ''): Pro
 
 beforeAll(async () => {
   // One expert decides 预审 and the 领导小组 decides by 会签 here; panels and meetings: test/features/panel.test.ts.
-  const office = officeSchema.parse({ panel: { prereview: false }, major: { decision: 'unanimous' } });
+  const office = officeSchema.parse({ panel: { prereview: false, major: false }, major: { decision: 'unanimous' } });
   bot = await TestBot.start({ name: 'approval', admins: [ADMIN], clock: () => now, office });
   await grant('staff', STAFF, '陈登记', '白蒲镇');
   await grant('staff', OTHER_STAFF, '林外镇', '丁堰镇');

@@ -76,20 +76,20 @@ function cardFor(user: string, projectName: string, label: string): DeliveredMes
 }
 
 /** A sheet with every indicator at `share` of its maximum (tech: 产业链 20, 技术 20, 知识产权 20, 投资 20, 投资需求 5). */
-function sheetForm(share: number, vote: 'pass' | 'fail'): Record<string, unknown> {
+function sheetForm(share: number, vote: 'pass' | 'fail', kind = 'tech'): Record<string, unknown> {
   const form: Record<string, unknown> = { vote, comment: `综合意见 ${share}` };
-  for (const ind of sheetIndicators(office.scoring, 'tech')) {
+  for (const ind of sheetIndicators(office.scoring, kind)) {
     form[`score_${ind.key}`] = String(ind.max * share);
     form[`comment_${ind.key}`] = `${ind.label}评语`;
   }
   return form;
 }
 
-async function fileSheets(lead: { projectName: string }, shares: Array<[string, number, 'pass' | 'fail']>): Promise<void> {
+async function fileSheets(lead: { projectName: string }, shares: Array<[string, number, 'pass' | 'fail']>, label = '预审', kind = 'tech'): Promise<void> {
   for (const [who, share, vote] of shares) {
-    const c = cardFor(who, lead.projectName, '预审');
-    if (!c) throw new Error(`${who} got no 预审 card`);
-    const reply = await bot.click(who, c, '提交评分表', sheetForm(share, vote));
+    const c = cardFor(who, lead.projectName, label);
+    if (!c) throw new Error(`${who} got no ${label} card`);
+    const reply = await bot.click(who, c, '提交评分表', sheetForm(share, vote, kind));
     expect(reply.toast?.content).toBe('已提交评分表');
   }
   await bot.settle();
@@ -190,6 +190,9 @@ describe('一事一议', () => {
     await bot.settle();
     await bot.click(APP, cardFor(APP, lead.projectName, '审签')!, '同意');
     await bot.settle();
+    // 专家组评审 of the 一事一议 (panel.major): the same draw, all three pass it.
+    expect(cardFor(E[0], lead.projectName, '专家评审')).toBeUndefined();
+    await fileSheets(lead, [[E[1], 1, 'pass'], [E[2], 0.8, 'pass'], [E[4], 0.7, 'pass']], '专家评审', 'service');
   }
 
   it('is decided by the meeting the secretary records; 暂缓 waits for the next meeting', async () => {

@@ -18,7 +18,7 @@ const NOBODY = 'ou_nobody0001';
 let bot: TestBot;
 beforeAll(async () => {
   // One expert decides 预审 and the 领导小组 decides by 会签 here (panels: test/features/panel.test.ts).
-  bot = await TestBot.start({ name: 'roles', admins: [ADMIN], office: officeSchema.parse({ panel: { prereview: false }, major: { decision: 'unanimous' } }) });
+  bot = await TestBot.start({ name: 'roles', admins: [ADMIN], office: officeSchema.parse({ panel: { prereview: false, major: false }, major: { decision: 'unanimous' } }) });
 });
 afterAll(async () => {
   await bot?.stop();

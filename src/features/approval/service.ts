@@ -278,6 +278,7 @@ export async function act(services: Services, person: Person, req: ActRequest): 
     const holders = await loadHolders(tx, services.env.BOT_ADMINS);
     const view = await loadView(tx, services, loaded, holders, req.to ? [req.to] : []);
     const actor = { id: person.openId, roles: [...person.roles] };
+    const panel = await panelDrawer(tx, services, loaded.lead);
     const r = decide(loaded.state, actor, req.action, {
       holders,
       stepId: req.stepId,
@@ -285,6 +286,7 @@ export async function act(services: Services, person: Person, req: ActRequest): 
       major: req.major,
       to: req.to,
       nameOf: (id) => view.names.get(id),
+      draw: panel.draw,
       office: services.office,
     }, now);
 
@@ -300,6 +302,7 @@ export async function act(services: Services, person: Person, req: ActRequest): 
     }
 
     const after = (await applyTransition(tx, services, req.leadId, r.effects, holders, now)) ?? view;
+    await auditPanelDraw(tx, req.leadId, panel.last(), now);
     let card: CardJson | undefined;
     let stepAfter: StepRow | undefined;
     if (req.stepId !== undefined) {

@@ -24,7 +24,8 @@ import { reachesMajorThreshold } from '../leads/summary.ts';
 
 export { ROLES, type Holders, type Role } from '../../platform/people.ts';
 
-export const STEP_KINDS = ['prereview', 'review', 'signoff', 'leadership'] as const;
+/** `evaluation`: 专家组评审 of a 一事一议 before the 领导小组 (seed 000: 聘请专家组评判…交由领导小组集体决议). */
+export const STEP_KINDS = ['prereview', 'review', 'signoff', 'evaluation', 'leadership'] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
 /**
@@ -49,6 +50,7 @@ export const STEP_ROLE: Readonly<Record<StepKind, Role>> = {
   prereview: 'expert',
   review: 'reviewer',
   signoff: 'approver',
+  evaluation: 'expert',
   leadership: 'leader',
 };
 
@@ -56,6 +58,7 @@ export const STEP_MODE: Readonly<Record<StepKind, StepMode>> = {
   prereview: 'any',
   review: 'any',
   signoff: 'any',
+  evaluation: 'panel',
   leadership: 'all',
 };
 
@@ -73,6 +76,7 @@ export const STEP_LABELS: Readonly<Record<StepKind, string>> = {
   prereview: '预审',
   review: '初审',
   signoff: '审签',
+  evaluation: '专家评审',
   leadership: '领导小组',
 };
 
@@ -99,6 +103,7 @@ export const PENDING_STEP_LABELS: Readonly<Record<StepKind, string>> = {
   prereview: '待预审',
   review: '待初审',
   signoff: '待审签',
+  evaluation: '待专家评审',
   leadership: '待领导小组审议',
 };
 
@@ -322,7 +327,10 @@ export function planSteps(lead: Pick<LeadFacts, 'kind' | 'investmentWan' | 'majo
   const kinds: StepKind[] = [];
   if (office.approval.prereviewKinds.includes(lead.kind)) kinds.push('prereview');
   kinds.push('review', 'signoff');
-  if (needsLeadership(lead, office)) kinds.push('leadership');
+  if (needsLeadership(lead, office)) {
+    if (office.panel.major) kinds.push('evaluation');
+    kinds.push('leadership');
+  }
   return kinds.map((step, i) => {
     const mode = modeFor(step, office);
     return { step, role: stepRole({ step, mode }), mode, position: i + 1 };
@@ -932,6 +940,10 @@ function flagMajor(ctx: Ctx, by: string): void {
   if (!lead.major) {
     lead.major = true;
     ctx.fx.push({ type: 'lead_major', reason: 'flag', by, at: ctx.now });
+  }
+  if (ctx.office?.panel.major && !ctx.s.steps.some((s) => s.step === 'evaluation' || s.step === 'leadership')) {
+    const position = Math.max(0, ...ctx.s.steps.map((s) => s.position)) + 1;
+    createStep(ctx, { step: 'evaluation', role: 'expert', mode: 'panel', position });
   }
   if (!ctx.s.steps.some((s) => s.step === 'leadership')) {
     const position = Math.max(0, ...ctx.s.steps.map((s) => s.position)) + 1;

@@ -831,7 +831,8 @@ function waitingOn(step: Pick<StepState, 'assignees'>): AssigneeState[] {
 /**
  * Holders of the step's role who may take it: nobody decides on a lead he registered himself, and nobody
  * who decided an earlier step of the same round takes a later one, so 初审 and 审签 (双层签批) are signed by
- * different people. The leadership step is exempt: the 领导小组 is a body of its own and keeps every leader.
+ * different people. The leadership step is exempt: the 领导小组 is a body of its own and keeps every leader; so
+ * is a 一事一议's 专家评审 (the experts of its 预审 may sit on it again).
  * `steps` are the lead's steps (any round; only the step's round counts).
  */
 export function eligibleFor(
@@ -841,7 +842,7 @@ export function eligibleFor(
   holders: Holders,
 ): string[] {
   const excluded = new Set([lead.submitterId]);
-  if (step.step !== 'leadership') {
+  if (step.step !== 'leadership' && step.step !== 'evaluation') {
     for (const s of steps) {
       if (s.round !== step.round || s.position >= step.position) continue;
       for (const a of s.assignees) if (a.decision !== null) excluded.add(a.userId);

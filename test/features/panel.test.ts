@@ -203,6 +203,11 @@ describe('一事一议', () => {
     expect(buttons(cardOf(card)).map((b) => b.text)).toEqual(['提交会议决议']);
     const missing = await bot.click(SEC, card, '提交会议决议', { date: '2026-03-05', outcome: 'pass' });
     expect(missing.toast?.content).toBe('请填写参会人员');
+    // The 尽调 report: /attach, then the file; the quota import never sees it.
+    await say(ADMIN, `/attach ${lead.code}`);
+    await bot.sendFile(ADMIN, '尽调报告.pdf', Buffer.from('%PDF-1.4 test'));
+    await bot.settle();
+    expect(bot.lastText(ADMIN)).toBe(`已将「尽调报告.pdf」作为「${lead.projectName}」（${lead.code}）的尽调 / 分析报告。`);
     const deferred = await bot.click(SEC, card, '提交会议决议', { date: '2026-03-05 +0800', attendees: '孙一、周二', outcome: 'defer', minutes: '待补充尽调材料' });
     expect(deferred.toast?.content).toBe('已记录会议决议');
     await bot.settle();
@@ -213,6 +218,7 @@ describe('一事一议', () => {
     expect(passed.toast?.content).toBe('已记录会议决议');
     expect(cardText(passed.card!)).toContain('领导小组会议决议通过');
     expect(cardText(passed.card!)).toContain('领导小组会议**（2026-03-12）：通过');
+    expect(cardText(passed.card!)).toContain('尽调 / 分析报告**：尽调报告.pdf');
     await bot.settle();
     row = await bot.app.database.prisma.lead.findUniqueOrThrow({ where: { id: lead.id } });
     expect(row.status).toBe('approved');

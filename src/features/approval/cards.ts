@@ -668,6 +668,7 @@ const HISTORY_ACTIONS: Record<string, string> = {
   panel_result: '专家组评审结果',
   meeting: '记录领导小组会议决议',
   report: '上传尽调 / 分析报告',
+  report_expected: '准备上传尽调 / 分析报告',
 };
 
 /** open_ids a history entry names besides its actor (transfer target, people re-staffing removed or added). */

@@ -9,6 +9,10 @@ import { holdersOf, namesOf } from '../../platform/people.ts';
 import { userText } from '../../platform/lark/text.ts';
 import { resolveTown } from '../../office/config.ts';
 import { expertProfiles, restaffRoleIn } from './service.ts';
+import { formatLeadCode, parseLeadCode } from '../leads/lead.ts';
+
+/** How long after /attach the next file sent by the same person is taken as the lead's report. */
+export const ATTACH_WINDOW_MS = 10 * 60_000;
 
 const KEYS = {
   fields: ['领域', '专业领域', 'fields'],
@@ -48,6 +52,49 @@ export function parseExpertArgs(words: readonly string[]): { lists: Partial<Reco
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
 export function registerExperts(bot: Bot): void {
+  bot.command({
+    name: 'attach',
+    words: ['尽调报告', '分析报告'],
+    summary: '为项目附上尽调 / 项目分析报告（随后发送文件）',
+    usage: '/attach <项目编号>',
+    roles: ['admin', 'secretary'],
+    async run(ctx) {
+      const input = ctx.args.join(' ').trim();
+      const parts = input ? parseLeadCode(input) : undefined;
+      const code = parts ? formatLeadCode(parts.year, parts.seq) : undefined;
+      const lead = code ? await ctx.services.db.lead.findUnique({ where: { code } }) : null;
+      if (!lead) {
+        await ctx.reply(input ? `未找到项目「${userText(input)}」。` : '请在指令后写项目编号，例如：/attach KZ-2026-0001');
+        return;
+      }
+      await ctx.services.db.auditEvent.create({
+        data: { actorId: ctx.person.openId, action: 'report_expected', role: null, leadId: lead.id, data: {}, createdAt: ctx.services.clock() },
+      });
+      await ctx.reply(`请在 10 分钟内发送「${lead.projectName}」（${lead.code}）的尽调 / 项目分析报告文件，领导小组审议卡片会列出它。`);
+    },
+  });
+
+  // A file from someone who just ran /attach is that lead's report; any other file goes on to the next listener.
+  bot.file(async (ctx) => {
+    const file = ctx.event.file;
+    if (!file || !(ctx.person.roles.has('admin') || ctx.person.roles.has('secretary'))) return false;
+    const now = ctx.services.clock();
+    const { db } = ctx.services;
+    const expected = await db.auditEvent.findFirst({
+      where: { actorId: ctx.person.openId, action: { in: ['report_expected', 'report'] }, createdAt: { gte: new Date(now.getTime() - ATTACH_WINDOW_MS) } },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    });
+    if (!expected || expected.action !== 'report_expected' || expected.leadId === null) return false;
+    const lead = await db.lead.findUnique({ where: { id: expected.leadId } });
+    if (!lead) return false;
+    await db.$transaction(async (tx) => {
+      await tx.leadReport.create({ data: { leadId: lead.id, fileKey: file.fileKey, fileName: file.fileName, uploadedBy: ctx.person.openId, createdAt: now } });
+      await tx.auditEvent.create({ data: { actorId: ctx.person.openId, action: 'report', role: null, leadId: lead.id, comment: file.fileName, data: {}, createdAt: now } });
+    }, TX_OPTIONS);
+    await ctx.reply(`已将「${file.fileName}」作为「${lead.projectName}」（${lead.code}）的尽调 / 分析报告。`);
+    return true;
+  });
+
   bot.command({
     name: 'experts',
     words: ['专家库'],

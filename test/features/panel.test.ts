@@ -224,6 +224,10 @@ describe('一事一议', () => {
     expect(row.status).toBe('approved');
     const meetings = await bot.app.database.prisma.leadMeeting.findMany({ where: { leadId: lead.id }, orderBy: { id: 'asc' } });
     expect(meetings.map((m) => [m.meetingDate, m.outcome, m.recordedBy])).toEqual([['2026-03-05', 'defer', SEC], ['2026-03-12', 'pass', SEC]]);
+    // The 双月例会's 重点项目 show the panel's result and the meeting's decision.
+    await say(ADMIN, '/digest bimonthly');
+    await bot.settle();
+    expect(cardText(bot.lastCard(ADMIN).card)).toContain('已通过 · 专家组通过 · 会议通过 03-12');
   });
 
   it('a meeting 不通过 rejects the lead', async () => {

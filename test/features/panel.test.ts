@@ -177,7 +177,8 @@ describe('预审 by a panel of three', () => {
       expect(row.status).toBe('rejected');
       expect(cardFor(REV, lead.projectName, '初审')).toBeUndefined();
       const notice = bot.messagesTo(STAFF).filter((m) => m.msgType === 'interactive' && titleOf(m).includes(lead.code)).at(-1)!;
-      expect(cardText(cardOf(notice))).toContain('3 票中 1 票通过，未过半，未通过');
+      expect(cardText(cardOf(notice))).toContain('未通过预审专家组评审，审批结束');
+      expect(cardText(cardOf(notice))).toContain('评审结果**：3 票中 1 票通过，未过半，未通过');
     } finally {
       bot.app.services.office.panel.rule = 'mean';
     }

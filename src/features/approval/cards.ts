@@ -519,7 +519,10 @@ export function submitterNotice({ view, event, step, by, comment }: SubmitterNot
     case 'approved':
       title = `审批通过 · ${lead.code}`;
       color = 'green';
-      if (row && row.mode === 'all') {
+      if (row && (row.mode === 'meeting' || row.mode === 'panel')) {
+        lines.push(`您登记的项目${name}已审批通过（${row.mode === 'meeting' ? '领导小组会议决议通过' : '专家组评审通过'}）。`);
+        if (comment) lines.push(`**${row.mode === 'meeting' ? '会议决议' : '评审结果'}**：${md(comment)}`);
+      } else if (row && row.mode === 'all') {
         // 会签: the decision is the group's, not the last voter's.
         lines.push(`您登记的项目${name}已审批通过（${STEP_LABELS[step]}会签通过：${agreedNames(view, row)} 同意）。`);
         if (row.assignees.some((a) => a.active && a.decision === 'approve' && a.comment)) {
@@ -535,8 +538,13 @@ export function submitterNotice({ view, event, step, by, comment }: SubmitterNot
     case 'rejected':
       title = `已驳回 · ${lead.code}`;
       color = 'red';
-      lines.push(`您登记的项目${name}在${STEP_LABELS[step]}环节被 ${who} 驳回，审批结束。`);
-      if (comment) lines.push(`**驳回理由**：${md(comment)}`);
+      if (row && (row.mode === 'panel' || row.mode === 'meeting')) {
+        lines.push(`您登记的项目${name}${row.mode === 'panel' ? `未通过${STEP_LABELS[step]}专家组评审` : '未获领导小组会议通过'}，审批结束。`);
+        if (comment) lines.push(`**${row.mode === 'panel' ? '评审结果' : '会议决议'}**：${md(comment)}`);
+      } else {
+        lines.push(`您登记的项目${name}在${STEP_LABELS[step]}环节被 ${who} 驳回，审批结束。`);
+        if (comment) lines.push(`**驳回理由**：${md(comment)}`);
+      }
       break;
     case 'returned':
       title = `退回修改 · ${lead.code}`;

@@ -46,7 +46,7 @@ async function onDecide(ctx: ActionContext<z.output<typeof DecideValue>>): Promi
   return answer(await act(ctx.services, ctx.person, req));
 }
 
-const APPROVING_ROLES: Role[] = ['expert', 'reviewer', 'approver', 'leader'];
+const APPROVING_ROLES: Role[] = ['expert', 'reviewer', 'approver', 'leader', 'secretary'];
 
 /**
  * 待办 for someone who approves nothing (town staff, mostly): not a refusal, but what waits for him, i.e.

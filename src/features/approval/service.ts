@@ -111,11 +111,13 @@ export async function runLeadTransaction<T>(services: Services, leadId: number, 
 export async function loadView(tx: Tx, services: Services, loaded: LoadedWorkflow, holders: Holders, extraIds: string[] = []): Promise<ApprovalView> {
   const { transferNotes, previousReturn, confirmedDuplicates } = await notesOf(tx, loaded);
   const ids = [...idsToName(loaded.lead, loaded.steps, holders), ...extraIds, ...(previousReturn ? [previousReturn.by] : [])];
-  const stepIds = loaded.steps.map((s) => s.id);
+  // Only what this round's steps can show: sheets of panel steps, meetings of meeting steps, reports for 领导小组.
+  const panelIds = loaded.steps.filter((x) => x.mode === 'panel').map((x) => x.id);
+  const meetingIds = loaded.steps.filter((x) => x.mode === 'meeting').map((x) => x.id);
   const [sheets, meetings, reports] = await Promise.all([
-    tx.panelSheet.findMany({ where: { stepId: { in: stepIds } }, orderBy: { id: 'asc' } }),
-    tx.leadMeeting.findMany({ where: { stepId: { in: stepIds } }, orderBy: { id: 'asc' } }),
-    tx.leadReport.findMany({ where: { leadId: loaded.lead.id }, orderBy: { id: 'asc' } }),
+    panelIds.length > 0 ? tx.panelSheet.findMany({ where: { stepId: { in: panelIds } }, orderBy: { id: 'asc' } }) : [],
+    meetingIds.length > 0 ? tx.leadMeeting.findMany({ where: { stepId: { in: meetingIds } }, orderBy: { id: 'asc' } }) : [],
+    loaded.steps.some((x) => x.step === 'leadership') ? tx.leadReport.findMany({ where: { leadId: loaded.lead.id }, orderBy: { id: 'asc' } }) : [],
   ]);
   const names = await namesOf(tx, ids);
   return {
@@ -278,7 +280,7 @@ export async function act(services: Services, person: Person, req: ActRequest): 
     const holders = await loadHolders(tx, services.env.BOT_ADMINS);
     const view = await loadView(tx, services, loaded, holders, req.to ? [req.to] : []);
     const actor = { id: person.openId, roles: [...person.roles] };
-    const panel = await panelDrawer(tx, services, loaded.lead);
+    const panel = await panelDrawer(tx, services, loaded.lead, loaded.state.steps.some((s) => s.status === 'waiting' && s.mode === 'panel') || (req.major === true && services.office.panel.major));
     const r = decide(loaded.state, actor, req.action, {
       holders,
       stepId: req.stepId,
@@ -377,8 +379,9 @@ export async function expertProfiles(db: Tx | Services['db']): Promise<Map<strin
  * A panel draw for this lead from the expert register (panel.ts drawPanel, office.panel.size) and what it
  * drew last, so the caller can audit who was skipped for a conflict of interest.
  */
-export async function panelDrawer(tx: Tx, services: Services, lead: LeadRow): Promise<{ draw: PanelDrawFn; last: () => PanelDraw | undefined }> {
-  const profiles = await expertProfiles(tx);
+export async function panelDrawer(tx: Tx, services: Services, lead: LeadRow, needed = true): Promise<{ draw: PanelDrawFn; last: () => PanelDraw | undefined }> {
+  // The register is read only when a panel may start (registrations and clicks stay one query lighter).
+  const profiles = needed ? await expertProfiles(tx) : new Map<string, ExpertProfile>();
   let last: PanelDraw | undefined;
   const draw: PanelDrawFn = (eligible) => {
     last = drawPanel(eligible, profiles, lead, services.office.panel.size);

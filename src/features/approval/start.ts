@@ -28,7 +28,7 @@
 import type { Tx } from '../../platform/db/client.ts';
 import { loadWorkflow } from './store.ts';
 import { loadHolders } from '../../platform/people.ts';
-import { resubmit, submit } from './workflow.ts';
+import { planSteps, resubmit, submit } from './workflow.ts';
 import type { Services } from '../../platform/bot/services.ts';
 import { applyTransition, auditPanelDraw, panelDrawer } from './service.ts';
 
@@ -38,7 +38,7 @@ export async function startApproval(tx: Tx, services: Services, leadId: number):
   if (loaded.steps.length > 0) throw new Error(`startApproval: lead ${leadId} already has approval steps`);
   const now = services.clock();
   const holders = await loadHolders(tx, services.env.BOT_ADMINS);
-  const panel = await panelDrawer(tx, services, loaded.lead);
+  const panel = await panelDrawer(tx, services, loaded.lead, planSteps(loaded.state.lead, services.office)[0]?.mode === 'panel');
   const t = submit(loaded.state.lead, services.office, holders, now, panel.draw);
   // createLead recorded 'submit' already (with the submitter's role): drop the workflow's own.
   const effects = t.effects.filter((e) => !(e.type === 'audit' && e.action === 'submit'));
@@ -58,7 +58,7 @@ export async function startResubmission(tx: Tx, services: Services, leadId: numb
   }
   const now = services.clock();
   const holders = await loadHolders(tx, services.env.BOT_ADMINS);
-  const panel = await panelDrawer(tx, services, loaded.lead);
+  const panel = await panelDrawer(tx, services, loaded.lead, planSteps(loaded.state.lead, services.office)[0]?.mode === 'panel');
   const r = resubmit(loaded.state, { id: lead.submitterId, roles: [] }, services.office, holders, now, panel.draw);
   if (!r.ok) throw new Error(`startResubmission: lead ${leadId}: ${r.reason}`);
   await applyTransition(tx, services, leadId, r.effects, holders, now);

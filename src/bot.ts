@@ -4,6 +4,7 @@ import type { Services } from './platform/bot/services.ts';
 import { registerHelp } from './features/help/help.ts';
 import { registerRegistration } from './features/register/commands.ts';
 import { registerApproval } from './features/approval/commands.ts';
+import { registerExperts } from './features/approval/experts.ts';
 import { registerRoles } from './features/admin/roles.ts';
 import { registerQuota } from './features/quotas/commands.ts';
 import { registerLifecycle } from './features/lifecycle/commands.ts';
@@ -19,6 +20,7 @@ export function createBot(services: Services): Bot {
   registerRegistration(bot);
   registerApproval(bot);
   registerRoles(bot);
+  registerExperts(bot);
   registerQuota(bot);
   registerLifecycle(bot);
   registerActivities(bot);

@@ -102,6 +102,21 @@ export const officeSchema = z.object({
     // 调休上班日: local dates that are work days although their weekday is not.
     makeupWorkdays: z.array(localDay).default([]),
   }).default({ prereviewKinds: ['tech', 'talent'], majorThresholdWan: 10000, reminderHours: 24, workHours: { start: 9, end: 18 }, workDays: [1, 2, 3, 4, 5], holidays: [], makeupWorkdays: [] }),
+  // 专家组评审 (预审 by a panel of experts from /experts) and 一事一议 (seed 000: 专家组评判 … 领导小组集体决议).
+  panel: z.object({
+    // 预审 by a panel; false: one expert decides alone (或签), as before.
+    prereview: z.boolean().default(true),
+    // 一事一议: a panel's 专家评审 step before the 领导小组 (seed 000: 聘请专家组评判…出具项目分析报告).
+    major: z.boolean().default(true),
+    size: z.number().int().min(1).max(15).default(3),
+    // mean: the mean sheet total (out of 100) ≥ threshold passes; majority: more than half the experts vote 通过.
+    rule: z.enum(['mean', 'majority']).default('mean'),
+    threshold: z.number().min(0).max(100).default(60),
+  }).default({ prereview: true, major: true, size: 3, rule: 'mean', threshold: 60 }),
+  major: z.object({
+    // How the 领导小组 decides a 一事一议: a meeting recorded by the secretary, or every leader's 会签.
+    decision: z.enum(['meeting', 'unanimous']).default('meeting'),
+  }).default({ decision: 'meeting' }),
   digests: z.object({
     stuckDays: z.number().int().positive().default(7),
     leadersByP2p: z.boolean().default(false),

@@ -1,8 +1,8 @@
-// Role grants (staff carry a town) and the people we know by name.
+// Role grants (staff carry a town; secretary = 领导小组秘书, records the group's meetings) and the people we know by name.
 import type { Db, Tx } from './db/client.ts';
 import { inChunks } from './db/chunks.ts';
 
-export const ROLES = ['staff', 'reviewer', 'approver', 'expert', 'leader', 'admin'] as const;
+export const ROLES = ['staff', 'reviewer', 'approver', 'expert', 'leader', 'secretary', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 /** Current holders (open_ids) of each role; a role nobody holds may be left out. */
 export type Holders = Readonly<Partial<Record<Role, readonly string[]>>>;

@@ -22,7 +22,7 @@ import { readTable } from '../platform/imports/table.ts';
 import { reachesMajorThreshold, validateLeadForm, type LeadKind } from '../features/leads/lead.ts';
 import { parseQuotaTable, quotaRecords } from '../features/quotas/quota.ts';
 import { localParts } from '../platform/time.ts';
-import { currentStep, decide, submit, type Holders, type Role, type StepKind } from '../features/approval/workflow.ts';
+import { currentStep, decide, recordMeeting, submit, submitSheet, type Holders, type Role, type StepKind } from '../features/approval/workflow.ts';
 import { DEMO_GROUP, DEMO_PEOPLE, DEMO_TOWN_STAFF, ensureDemoPeople } from './people.ts';
 
 const DATA_DIR = fileURLToPath(new URL('./data/', import.meta.url));
@@ -221,10 +221,17 @@ async function seedLead(tx: Tx, spec: DemoLead, opts: DemoSeedOptions, year: num
     if (!voter) throw new Error(`demo seed: nobody can decide ${step.step} of ${row.code}`);
     // A lead waiting at 领导小组 keeps one leader's vote, so the other still has it pending.
     const votes = step.assignees.filter((a) => a.decision).length;
-    if (step.step === stopAt && !(step.step === 'leadership' && votes === 0)) return;
+    if (step.step === stopAt && !(step.step === 'leadership' && step.mode === 'all' && votes === 0)) return;
     const action = spec.outcome === 'returned' && step.step === 'review' ? 'return' : spec.outcome === 'rejected' && step.step === 'signoff' ? 'reject' : 'approve';
     at = new Date(at.getTime() + gap);
-    const result = decide(state, { id: voter.userId, roles: rolesOf(holders, voter.userId) }, action, { holders, stepId: step.id ?? undefined, comment: action === 'approve' ? undefined : spec.comment }, at);
+    const actor = { id: voter.userId, roles: rolesOf(holders, voter.userId) };
+    const stepId = step.id ?? undefined;
+    // A panel's expert files a passing sheet; a meeting step is passed by the recorded meeting.
+    const result = step.mode === 'panel'
+      ? submitSheet(state, actor, { holders, stepId, pass: true, total: 80, comment: '技术路线清晰，建议引进', result: { outcome: 'approved', text: `均分 80 ≥ ${office.panel.threshold}，通过` } }, at)
+      : step.mode === 'meeting'
+        ? recordMeeting(state, actor, { holders, stepId, outcome: 'pass', summary: '领导小组会议：通过' }, at)
+        : decide(state, actor, action, { holders, stepId, comment: action === 'approve' ? undefined : spec.comment }, at);
     if (!result.ok) throw new Error(`demo seed: ${row.code} ${step.step} ${action}: ${result.reason}`);
     await applyEffects(tx, row.id, result.effects, at);
   }

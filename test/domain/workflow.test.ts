@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultOffice, officeSchema, type LeadKind, type OfficeConfig } from '../../src/office/config.ts';
+import { officeSchema, type LeadKind, type OfficeConfig } from '../../src/office/config.ts';
 import {
   canAct,
   canWithdraw,
@@ -25,7 +25,9 @@ import {
   type WorkflowState,
 } from '../../src/features/approval/workflow.ts';
 
-const office = defaultOffice(); // prereview for tech & talent, major from 10000 万元, remind after 24 h, 09–18
+// prereview for tech & talent, major from 10000 万元, remind after 24 h, 09–18; one expert decides 预审 and the
+// 领导小组 decides by 会签 (the panel and the meeting rules are tested in test/domain/panel.test.ts).
+const office = officeSchema.parse({ panel: { prereview: false, major: false }, major: { decision: 'unanimous' } });
 const T0 = new Date('2026-03-02T01:00:00Z'); // Monday 09:00 in Asia/Shanghai
 const later = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
 

@@ -10,7 +10,7 @@ import { startApproval, startResubmission } from '../../src/features/approval/st
 import { runReminders } from '../../src/features/approval/reminders.ts';
 import { submitterButtons } from '../../src/features/approval/cards.ts';
 import { createLead } from '../../src/features/leads/store.ts';
-import type { LeadKind } from '../../src/office/config.ts';
+import { officeSchema, type LeadKind } from '../../src/office/config.ts';
 
 const ADMIN = 'ou_admin0001';
 const STAFF = 'ou_staff0001'; // 陈登记, 白蒲镇
@@ -38,7 +38,9 @@ async function grant(role: string, openId: string, name: string, town = ''): Pro
 }
 
 beforeAll(async () => {
-  bot = await TestBot.start({ name: 'approval', admins: [ADMIN], clock: () => now });
+  // One expert decides 预审 and the 领导小组 decides by 会签 here; panels and meetings: test/features/panel.test.ts.
+  const office = officeSchema.parse({ panel: { prereview: false, major: false }, major: { decision: 'unanimous' } });
+  bot = await TestBot.start({ name: 'approval', admins: [ADMIN], clock: () => now, office });
   await grant('staff', STAFF, '陈登记', '白蒲镇');
   await grant('staff', OTHER_STAFF, '林外镇', '丁堰镇');
   await grant('reviewer', REV1, '张三');

@@ -7,6 +7,7 @@ import { validateCard } from '../../src/platform/cards/validate.ts';
 import type { DeliveredMessage } from '../../src/sandbox/standin.ts';
 import { startApproval } from '../../src/features/approval/start.ts';
 import { unknownUserName } from '../../src/platform/people.ts';
+import { officeSchema } from '../../src/office/config.ts';
 
 const ADMIN = 'ou_admin0001';
 const ZHANG = 'ou_zhang0001';
@@ -16,7 +17,8 @@ const NOBODY = 'ou_nobody0001';
 
 let bot: TestBot;
 beforeAll(async () => {
-  bot = await TestBot.start({ name: 'roles', admins: [ADMIN] });
+  // One expert decides 预审 and the 领导小组 decides by 会签 here (panels: test/features/panel.test.ts).
+  bot = await TestBot.start({ name: 'roles', admins: [ADMIN], office: officeSchema.parse({ panel: { prereview: false, major: false }, major: { decision: 'unanimous' } }) });
 });
 afterAll(async () => {
   await bot?.stop();

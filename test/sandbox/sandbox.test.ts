@@ -384,7 +384,10 @@ describe('npm run demo:seed', () => {
       if (l.status === 'approved') {
         expect(l.approvedAt && localParts(l.approvedAt, env.BOT_TIMEZONE).year, l.code).toBe(year);
         expect(l.steps.every((s) => s.status === 'approved'), l.code).toBe(true);
-        expect(audits.filter((a) => a.action === 'approve').length, l.code).toBe(l.steps.flatMap((s) => s.assignees).filter((a) => a.decision === 'approve').length);
+        // An approval is a 同意, a passing 评分表 (专家组) or a meeting's 通过 (一事一议).
+        const data = (a: { data: unknown }) => (a.data ?? {}) as Record<string, unknown>;
+        const agreed = audits.filter((a) => a.action === 'approve' || (a.action === 'sheet' && data(a).pass === true) || (a.action === 'meeting' && data(a).outcome === 'pass'));
+        expect(agreed.length, l.code).toBe(l.steps.flatMap((s) => s.assignees).filter((a) => a.decision === 'approve').length);
       }
       if (l.status === 'returned' || l.status === 'rejected') {
         expect(audits.some((a) => a.action === (l.status === 'returned' ? 'return' : 'reject') && a.comment), l.code).toBe(true);

@@ -18,6 +18,7 @@ const ROLE_WORDS: Readonly<Record<Role, readonly string[]>> = {
   approver: ['approver', '审签', '审签人员'],
   expert: ['expert', '专家', '预审', '预审专家'],
   leader: ['leader', '领导', '领导小组', '领导小组成员'],
+  secretary: ['secretary', '秘书', '领导小组秘书'],
   admin: ['admin', '管理员'],
 };
 
@@ -33,7 +34,7 @@ export function parseRole(word: string): Role | undefined {
   return ROLES.find((r) => ROLE_WORDS[r].includes(w));
 }
 
-const STEP_ROLES = new Set<Role>(Object.values(STEP_ROLE));
+const STEP_ROLES = new Set<Role>([...Object.values(STEP_ROLE), 'secretary', 'admin']);
 const roleList = ROLES.map((r) => `${r}（${ROLE_WORDS[r][1]}）`).join('、');
 const USAGE = [
   '用法：',

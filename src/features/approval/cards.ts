@@ -19,6 +19,8 @@ import {
 import { toStepState, type LeadRow, type StepRow } from './store.ts';
 import { localDateTime } from '../../platform/time.ts';
 import { userText } from '../../platform/lark/text.ts';
+import { datePicker } from '../../platform/cards/kit.ts';
+import { MEETING_OUTCOME_LABELS, type MeetingOutcome, type SheetIndicator } from './panel.ts';
 
 /** Card action names (value.action). */
 export const APPROVAL_ACTIONS = {
@@ -26,6 +28,8 @@ export const APPROVAL_ACTIONS = {
   withdraw: 'approval.withdraw',
   remind: 'approval.remind',
   open: 'approval.open',
+  sheet: 'approval.sheet',
+  meeting: 'approval.meeting',
 } as const;
 
 /** The registration feature's "edit a returned lead" action (src/bot/features/register). */
@@ -50,6 +54,29 @@ export interface ApprovalView {
   confirmedDuplicates?: ConfirmedDuplicates;
   /** The towns of the submitter's staff grants now (none: an admin, or no longer staff). */
   submitterTowns?: readonly string[];
+  /** 评分表 filed on this round's panel steps, and the indicators of a new sheet for this lead. */
+  sheets?: readonly PanelSheetView[];
+  indicators?: readonly SheetIndicator[];
+  /** 领导小组 meetings recorded on this round's meeting steps, oldest first. */
+  meetings?: readonly MeetingView[];
+  /** 尽调 / 项目分析报告 attached to the lead. */
+  reports?: readonly { fileName: string }[];
+}
+
+export interface PanelSheetView {
+  stepId: number;
+  expertId: string;
+  total: number;
+  pass: boolean;
+  comment: string | null;
+}
+
+export interface MeetingView {
+  stepId: number;
+  date: string;
+  attendees: string;
+  outcome: string;
+  minutes: string | null;
 }
 
 export interface ConfirmedDuplicates {
@@ -213,6 +240,10 @@ function memberLines(view: ApprovalView, step: StepRow, max = Number.POSITIVE_IN
 
 /** The outcome block of a step that no longer takes decisions. */
 function outcomeLines(view: ApprovalView, step: StepRow, maxMembers = Number.POSITIVE_INFINITY): string[] {
+  if ((step.mode === 'panel' || step.mode === 'meeting') && (step.status === 'approved' || step.status === 'rejected')) {
+    const word = step.mode === 'panel' ? '专家组评审' : '领导小组会议决议';
+    return [`**处理结果**：${word}${step.status === 'approved' ? '通过' : '未通过'}${step.decidedAt ? `（${localDateTime(step.decidedAt, view.tz)}）` : ''}`];
+  }
   if (step.status === 'approved' && step.mode === 'all') return ['**处理结果**：会签通过', ...memberLines(view, step, maxMembers)];
   switch (step.status) {
     case 'approved':
@@ -238,6 +269,50 @@ export function transferTargets(view: ApprovalView, step: StepRow, viewerId: str
   return eligibleFor(view.lead, view.steps, toStepState(step), view.holders).filter(
     (id) => id !== viewerId && !step.assignees.some((a) => a.userId === id && a.active),
   );
+}
+
+/** The expert's 评分表: a score and a comment per indicator, a vote and an overall comment. */
+function sheetForm(view: ApprovalView, step: StepRow): CardElement {
+  const fields: Array<CardElement | CardElement[]> = [];
+  for (const ind of view.indicators ?? []) {
+    fields.push(input({ name: `score_${ind.key}`, label: `${ind.label}（0–${ind.max} 分）`, placeholder: `0–${ind.max}`, required: true, maxLength: 6 }));
+    fields.push(input({ name: `comment_${ind.key}`, label: `${ind.label} · 评语`, placeholder: '可不填', maxLength: 200 }));
+  }
+  fields.push(select({ name: 'vote', label: '评审结论', required: true, options: [{ value: 'pass', label: '通过' }, { value: 'fail', label: '不通过' }] }));
+  fields.push(input({ name: 'comment', label: '综合意见', placeholder: '可不填', maxLength: MAX_COMMENT_LENGTH, multiline: true }));
+  return form('sheet', fields, submitButton('提交评分表', { action: APPROVAL_ACTIONS.sheet, leadId: view.lead.id, stepId: step.id }, 'primary_filled'));
+}
+
+/** The secretary's record of the 领导小组 meeting on a 一事一议. */
+function meetingForm(view: ApprovalView, step: StepRow): CardElement {
+  const fields: Array<CardElement | CardElement[]> = [
+    datePicker({ name: 'date', label: '会议日期', required: true }),
+    input({ name: 'attendees', label: '参会人员', placeholder: '例如：孙一、周二、吴三', required: true, maxLength: 300 }),
+    select({ name: 'outcome', label: '会议结论', required: true, options: (['pass', 'fail', 'defer'] as const).map((o) => ({ value: o, label: MEETING_OUTCOME_LABELS[o] })) }),
+    input({ name: 'minutes', label: '会议纪要', placeholder: '决议要点', maxLength: 1000, multiline: true }),
+  ];
+  return form('meeting', fields, submitButton('提交会议决议', { action: APPROVAL_ACTIONS.meeting, leadId: view.lead.id, stepId: step.id }, 'primary_filled'));
+}
+
+/** A panel step's sheets ("钱七：78.5 分 · 通过") and a meeting step's meetings, for the card. */
+function panelLines(view: ApprovalView, step: StepRow): string[] {
+  const lines: string[] = [];
+  if (step.mode === 'panel') {
+    const sheets = (view.sheets ?? []).filter((x) => x.stepId === step.id);
+    const active = step.assignees.filter((a) => a.active || a.decision);
+    lines.push(`**专家组**（已评 ${sheets.length}/${active.length}）`);
+    for (const a of active) {
+      const sh = sheets.find((x) => x.expertId === a.userId);
+      lines.push(sh ? `${md(nameIn(view, a.userId))}：${sh.total} 分 · ${sh.pass ? '通过' : '不通过'}${sh.comment ? ` · ${md(clip(sh.comment).text)}` : ''}` : `${md(nameIn(view, a.userId))}：待评分`);
+    }
+  }
+  if (step.mode === 'meeting') {
+    for (const m of (view.meetings ?? []).filter((x) => x.stepId === step.id)) {
+      lines.push(`**领导小组会议**（${md(m.date)}）：${MEETING_OUTCOME_LABELS[m.outcome as MeetingOutcome] ?? md(m.outcome)} · 参会：${md(clip(m.attendees).text)}`);
+      if (m.minutes) lines.push(`纪要：${md(clip(m.minutes, CARD_NOTE_CHARS).text)}`);
+    }
+  }
+  return lines;
 }
 
 function decisionForm(view: ApprovalView, step: StepRow, viewerId: string): CardElement {
@@ -277,6 +352,9 @@ function decisionForm(view: ApprovalView, step: StepRow, viewerId: string): Card
 function waitingLine(view: ApprovalView, step: StepRow, viewerId: string): string | undefined {
   const me = step.assignees.find((a) => a.userId === viewerId);
   if (!me) return undefined;
+  if (me.active && me.decision && step.mode === 'panel') {
+    return '您已提交评分表，等待其他专家评审。';
+  }
   if (me.active && me.decision) {
     const active = step.assignees.filter((a) => a.active);
     const agreed = active.filter((a) => a.decision === 'approve').length;
@@ -350,9 +428,14 @@ function buildStepCard(
   if (earlier.length > 0 && detail !== 'minimal') elements.push(hr(), markdown(earlier.join('\n')));
   elements.push(hr());
 
+  if (step.step === 'leadership' && (view.reports?.length ?? 0) > 0) {
+    elements.push(markdown(`**尽调 / 分析报告**：${view.reports!.map((r) => md(r.fileName)).join('、')}`));
+  }
+  const panel = panelLines(view, step);
+  if (panel.length > 0) elements.push(markdown(panel.join('\n')));
   if (step.status === 'pending' && view.lead.status === 'pending') {
     if (step.mode === 'all') elements.push(markdown(memberLines(view, step, maxMembers).join('\n') || '暂无审批人'));
-    if (mine) elements.push(decisionForm(view, step, viewerId));
+    if (mine) elements.push(step.mode === 'panel' ? sheetForm(view, step) : step.mode === 'meeting' ? meetingForm(view, step) : decisionForm(view, step, viewerId));
     else {
       const line = waitingLine(view, step, viewerId);
       if (line) elements.push(markdown(line));
@@ -448,7 +531,10 @@ export function submitterNotice({ view, event, step, by, comment }: SubmitterNot
     case 'approved':
       title = `审批通过 · ${lead.code}`;
       color = 'green';
-      if (row && row.mode === 'all') {
+      if (row && (row.mode === 'meeting' || row.mode === 'panel')) {
+        lines.push(`您登记的项目${name}已审批通过（${row.mode === 'meeting' ? '领导小组会议决议通过' : '专家组评审通过'}）。`);
+        if (comment) lines.push(`**${row.mode === 'meeting' ? '会议决议' : '评审结果'}**：${md(comment)}`);
+      } else if (row && row.mode === 'all') {
         // 会签: the decision is the group's, not the last voter's.
         lines.push(`您登记的项目${name}已审批通过（${STEP_LABELS[step]}会签通过：${agreedNames(view, row)} 同意）。`);
         if (row.assignees.some((a) => a.active && a.decision === 'approve' && a.comment)) {
@@ -464,8 +550,13 @@ export function submitterNotice({ view, event, step, by, comment }: SubmitterNot
     case 'rejected':
       title = `已驳回 · ${lead.code}`;
       color = 'red';
-      lines.push(`您登记的项目${name}在${STEP_LABELS[step]}环节被 ${who} 驳回，审批结束。`);
-      if (comment) lines.push(`**驳回理由**：${md(comment)}`);
+      if (row && (row.mode === 'panel' || row.mode === 'meeting')) {
+        lines.push(`您登记的项目${name}${row.mode === 'panel' ? `未通过${STEP_LABELS[step]}专家组评审` : '未获领导小组会议通过'}，审批结束。`);
+        if (comment) lines.push(`**${row.mode === 'panel' ? '评审结果' : '会议决议'}**：${md(comment)}`);
+      } else {
+        lines.push(`您登记的项目${name}在${STEP_LABELS[step]}环节被 ${who} 驳回，审批结束。`);
+        if (comment) lines.push(`**驳回理由**：${md(comment)}`);
+      }
       break;
     case 'returned':
       title = `退回修改 · ${lead.code}`;
@@ -685,6 +776,12 @@ const HISTORY_ACTIONS: Record<string, string> = {
   resubmit: '重新提交',
   restaff: '调整审批人',
   duplicate_confirmed: '确认疑似重复仍提交',
+  panel_drawn: '抽取专家组',
+  sheet: '提交评分表',
+  panel_result: '专家组评审结果',
+  meeting: '记录领导小组会议决议',
+  report: '上传尽调 / 分析报告',
+  report_expected: '准备上传尽调 / 分析报告',
 };
 
 /** open_ids a history entry names besides its actor (transfer target, people re-staffing removed or added). */
@@ -692,13 +789,14 @@ export function historyIds(data: unknown): string[] {
   const d = data && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : {};
   const ids: string[] = [];
   if (typeof d.to === 'string') ids.push(d.to);
-  for (const k of ['removed', 'added']) if (typeof d[k] === 'string' && d[k]) ids.push(...(d[k] as string).split(','));
+  for (const k of ['removed', 'added', 'chosen']) if (typeof d[k] === 'string' && d[k]) ids.push(...(d[k] as string).split(','));
+  if (typeof d.skipped === 'string' && d.skipped) ids.push(...d.skipped.split(';').map((x) => x.split(':')[0]));
   return ids;
 }
 
 function historyLine(e: HistoryEntry, names: ReadonlyMap<string, string>, tz: string): string {
   const data = e.data && typeof e.data === 'object' && !Array.isArray(e.data) ? (e.data as Record<string, unknown>) : {};
-  const who = md(names.get(e.actorId) ?? unknownUserName(e.actorId));
+  const who = e.actorId === 'system' ? '系统' : md(names.get(e.actorId) ?? unknownUserName(e.actorId));
   const role = e.role && e.role in ROLE_LABELS ? `（${ROLE_LABELS[e.role as Role]}）` : '';
   const step = typeof data.step === 'string' && data.step in STEP_LABELS ? `${STEP_LABELS[data.step as StepKind]} · ` : '';
   let action = HISTORY_ACTIONS[e.action] ?? md(e.action);
@@ -713,14 +811,46 @@ function historyLine(e: HistoryEntry, names: ReadonlyMap<string, string>, tz: st
     if (data.settled === true) parts.push('该环节会签通过');
     if (parts.length > 0) detail = `（${parts.join('；')}）`;
   }
+  const nameOfId = (id: string) => md(names.get(id) ?? unknownUserName(id));
+  if (e.action === 'sheet' && typeof data.total === 'number') detail = `（${data.total} 分 · ${data.pass === true ? '通过' : '不通过'}）`;
+  if (e.action === 'panel_drawn') {
+    const chosen = typeof data.chosen === 'string' && data.chosen ? data.chosen.split(',').map(nameOfId).join('、') : '无';
+    const skipped = typeof data.skipped === 'string' && data.skipped
+      ? data.skipped.split(';').map((x) => { const [id, ...why] = x.split(':'); return `${nameOfId(id)}（${md(why.join(':'))}）`; }).join('、')
+      : '';
+    detail = `（${chosen}${skipped ? `；回避：${skipped}` : ''}）`;
+  }
   const round = typeof data.round === 'number' && data.round > 1 ? `第 ${data.round} 轮 · ` : '';
   const comment = e.comment ? ` · 意见：${md(e.comment)}` : '';
   return `${localDateTime(e.at, tz)} · ${round}${step}${who}${role} · **${action}**${detail}${comment}`;
 }
 
 /** 审批记录: the lead's audit trail (who, role, action, comment, time). */
-export function historyCard(lead: Pick<LeadRow, 'code' | 'projectName' | 'status'> & { steps: readonly StepRow[] }, entries: readonly HistoryEntry[], names: ReadonlyMap<string, string>, tz: string): CardJson {
+export interface HistorySheet {
+  expertId: string;
+  step: string;
+  total: number;
+  pass: boolean;
+  lines: readonly { label: string; score: number; max: number; comment: string | null }[];
+}
+
+/** One expert's 评分表 for /history: "**钱七**（预审）78.5 分 · 通过：产业链匹配度 15/20（评语）；…". */
+function sheetLine(x: HistorySheet, names: ReadonlyMap<string, string>): string {
+  const who = md(names.get(x.expertId) ?? unknownUserName(x.expertId));
+  const label = STEP_LABELS[x.step as StepKind] ?? md(x.step);
+  const parts = x.lines.map((l) => `${md(l.label)} ${l.score}/${l.max}${l.comment ? `（${md(clip(l.comment).text)}）` : ''}`);
+  return `**${who}**（${label}）${x.total} 分 · ${x.pass ? '通过' : '不通过'}：${parts.join('；')}`;
+}
+
+export function historyCard(
+  lead: Pick<LeadRow, 'code' | 'projectName' | 'status'> & { steps: readonly StepRow[] },
+  entries: readonly HistoryEntry[],
+  names: ReadonlyMap<string, string>,
+  tz: string,
+  sheets: readonly HistorySheet[] = [],
+): CardJson {
   const lines = entries.map((e) => historyLine(e, names, tz));
+  if (sheets.length > 0) lines.push('**专家评分表**', ...sheets.map((x) => sheetLine(x, names)));
   const status = leadStatusText(lead, lead.steps.map(toStepState));
   const head: KeyValue[] = [['项目编号', lead.code], ['项目名称', lead.projectName], ['当前状态', status]];
   if (lead.steps.length > 0) head.push(['审批进度', progressOf(lead.steps)]);

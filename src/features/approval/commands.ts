@@ -3,7 +3,7 @@
 import { valueId, type ActionContext, type Bot } from '../../platform/bot/router.ts';
 import { z } from 'zod';
 import type { CardJson, CardReply } from '../../platform/lark/types.ts';
-import { act, resendStepCard, type ActRequest, type ActResult } from '../approval/service.ts';
+import { act, fileMeeting, fileSheet, resendStepCard, type ActRequest, type ActResult } from '../approval/service.ts';
 import { APPROVAL_ACTIONS, historyCard, historyIds, pendingCard } from '../approval/cards.ts';
 import { auditTrail, countWaiting, loadWorkflow, waitingFor } from './store.ts';
 import { namesOf } from '../../platform/people.ts';
@@ -23,6 +23,7 @@ const DecideValue = z.object({
 const LeadValue = z.object({ leadId: valueId });
 /** `list: 'pending'`: the button is on a 我的待办 card (a stale click refreshes that card). */
 const StepValue = z.object({ stepId: valueId, list: z.literal('pending').optional() });
+const FormValue = z.object({ leadId: valueId, stepId: valueId });
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
@@ -47,7 +48,7 @@ async function onDecide(ctx: ActionContext<z.output<typeof DecideValue>>): Promi
   return answer(await act(ctx.services, ctx.person, req));
 }
 
-const APPROVING_ROLES: Role[] = ['expert', 'reviewer', 'approver', 'leader'];
+const APPROVING_ROLES: Role[] = ['expert', 'reviewer', 'approver', 'leader', 'secretary'];
 
 /**
  * 待办 for someone who approves nothing (town staff, mostly): not a refusal, but what waits for him, i.e.
@@ -100,6 +101,12 @@ export function registerApproval(bot: Bot): void {
   bot.action(APPROVAL_ACTIONS.remind, LeadValue, async (ctx) =>
     answer(await act(ctx.services, ctx.person, { leadId: ctx.value.leadId, action: 'remind', messageId: ctx.event.messageId })));
 
+  bot.action(APPROVAL_ACTIONS.sheet, FormValue, async (ctx) =>
+    answer(await fileSheet(ctx.services, ctx.person, { leadId: ctx.value.leadId, stepId: ctx.value.stepId, form: ctx.form })));
+
+  bot.action(APPROVAL_ACTIONS.meeting, FormValue, async (ctx) =>
+    answer(await fileMeeting(ctx.services, ctx.person, { leadId: ctx.value.leadId, stepId: ctx.value.stepId, form: ctx.form })));
+
   bot.action(APPROVAL_ACTIONS.open, StepValue, async (ctx) => {
     const r = await resendStepCard(ctx.services, ctx.person.openId, ctx.value.stepId);
     if (r.ok || ctx.value.list !== 'pending') return answer(r);
@@ -142,14 +149,27 @@ export function registerApproval(bot: Bot): void {
         await ctx.reply(`未找到项目「${userText(input)}」，或您无权查看该项目。`);
         return;
       }
-      const [loaded, entries] = await Promise.all([loadWorkflow(ctx.services.db, lead.id), auditTrail(ctx.services.db, lead.id)]);
-      const ids = entries.flatMap((e) => [e.actorId, ...historyIds(e.data)]);
+      const [loaded, entries, sheetRows] = await Promise.all([
+        loadWorkflow(ctx.services.db, lead.id),
+        auditTrail(ctx.services.db, lead.id),
+        ctx.services.db.panelSheet.findMany({ where: { leadId: lead.id }, orderBy: { id: 'asc' } }),
+      ]);
+      const stepKinds = new Map((await ctx.services.db.approvalStep.findMany({ where: { leadId: lead.id }, select: { id: true, step: true } })).map((s) => [s.id, s.step]));
+      const sheets = sheetRows.map((x) => ({
+        expertId: x.expertId,
+        step: stepKinds.get(x.stepId) ?? '',
+        total: x.total,
+        pass: x.pass,
+        lines: Array.isArray(x.lines) ? (x.lines as Array<{ label: string; score: number; max: number; comment: string | null }>) : [],
+      }));
+      const ids = [...entries.flatMap((e) => [e.actorId, ...historyIds(e.data)]), ...sheets.map((x) => x.expertId)];
       const names = await namesOf(ctx.services.db, ids);
       await ctx.reply(historyCard(
         { code: lead.code, projectName: lead.projectName, status: lead.status, steps: loaded?.steps ?? [] },
         entries.map((e) => ({ at: e.createdAt, actorId: e.actorId, action: e.action, role: e.role, comment: e.comment, data: e.data })),
         names,
         ctx.services.env.BOT_TIMEZONE,
+        sheets,
       ));
     },
   });

@@ -16,6 +16,7 @@ import { TX_OPTIONS, type Tx } from '../../platform/db/client.ts';
 import { enqueue, enqueuePatchMessage, enqueuePatchRef, cardContent, newestRefAt, stillPatchable, textContent } from '../../platform/delivery/outbox.ts';
 import type { CardJson, OutgoingMessage, ToastType } from '../../platform/lark/types.ts';
 import { loadHolders, namesOf, type Person } from '../../platform/people.ts';
+import { sheetTotal as sheetTotalOf } from './panel.ts';
 import {
   applyEffects, auditTrail, loadStep, loadWorkflow, WorkflowConflict, type LoadedWorkflow, type MessageEffect, type StepRow,
 } from './store.ts';
@@ -28,6 +29,11 @@ import {
   type ApprovalView, type ConfirmedDuplicates, type PreviousReturn,
 } from './cards.ts';
 import { leadsWithPendingStepOf } from './store.ts';
+import {
+  drawPanel, panelResult, parseMeeting, parseSheet, sheetIndicators, MEETING_OUTCOME_LABELS, type ExpertProfile, type PanelDraw,
+} from './panel.ts';
+import { recordMeeting, submitSheet, type PanelDrawFn } from './workflow.ts';
+import type { LeadRow } from './store.ts';
 
 const MAX_ATTEMPTS = 25;
 
@@ -111,10 +117,24 @@ export async function runLeadTransaction<T>(services: Services, leadId: number, 
 export async function loadView(tx: Tx, services: Services, loaded: LoadedWorkflow, holders: Holders, extraIds: string[] = []): Promise<ApprovalView> {
   const { transferNotes, previousReturn, confirmedDuplicates } = await notesOf(tx, loaded);
   const ids = [...idsToName(loaded.lead, loaded.steps, holders), ...extraIds, ...(previousReturn ? [previousReturn.by] : [])];
+  // Only what this round's steps can show: sheets of panel steps, meetings of meeting steps, reports for 领导小组.
+  const panelIds = loaded.steps.filter((x) => x.mode === 'panel').map((x) => x.id);
+  const meetingIds = loaded.steps.filter((x) => x.mode === 'meeting').map((x) => x.id);
+  const [sheets, meetings, reports] = await Promise.all([
+    panelIds.length > 0 ? tx.panelSheet.findMany({ where: { stepId: { in: panelIds } }, orderBy: { id: 'asc' } }) : [],
+    meetingIds.length > 0 ? tx.leadMeeting.findMany({ where: { stepId: { in: meetingIds } }, orderBy: { id: 'asc' } }) : [],
+    loaded.steps.some((x) => x.step === 'leadership') ? tx.leadReport.findMany({ where: { leadId: loaded.lead.id }, orderBy: { id: 'asc' } }) : [],
+  ]);
   const names = await namesOf(tx, ids);
   const grants = await tx.roleGrant.findMany({ where: { userId: loaded.lead.submitterId, role: 'staff' }, select: { town: true } });
   const submitterTowns = [...new Set(grants.flatMap((g) => (g.town ? [g.town] : [])))];
-  return { lead: loaded.lead, steps: loaded.steps, names, holders, tz: services.env.BOT_TIMEZONE, transferNotes, previousReturn, confirmedDuplicates, submitterTowns };
+  return {
+    lead: loaded.lead, steps: loaded.steps, names, holders, tz: services.env.BOT_TIMEZONE, transferNotes, previousReturn, confirmedDuplicates, submitterTowns,
+    sheets: sheets.map((x) => ({ stepId: x.stepId, expertId: x.expertId, total: x.total, pass: x.pass, comment: x.comment })),
+    indicators: sheetIndicators(services.office.scoring, loaded.lead.kind),
+    meetings: meetings.map((m) => ({ stepId: m.stepId, date: m.meetingDate, attendees: m.attendees, outcome: m.outcome, minutes: m.minutes })),
+    reports: reports.map((r) => ({ fileName: r.fileName })),
+  };
 }
 
 /** From the audit trail: the 转交 notes of this round's steps, and the 退回修改 that ended the previous round. */
@@ -363,6 +383,7 @@ export async function act(services: Services, person: Person, req: ActRequest): 
     const holders = await loadHolders(tx, services.env.BOT_ADMINS);
     const view = await loadView(tx, services, loaded, holders, req.to ? [req.to] : []);
     const actor = { id: person.openId, roles: [...person.roles] };
+    const panel = await panelDrawer(tx, services, loaded.lead, loaded.state.steps.some((s) => s.status === 'waiting' && s.mode === 'panel') || (req.major === true && services.office.panel.major));
     const r = decide(loaded.state, actor, req.action, {
       holders,
       stepId: req.stepId,
@@ -370,6 +391,8 @@ export async function act(services: Services, person: Person, req: ActRequest): 
       major: req.major,
       to: req.to,
       nameOf: (id) => view.names.get(id),
+      draw: panel.draw,
+      office: services.office,
     }, now);
 
     const submitter = req.stepId === undefined && person.openId === loaded.lead.submitterId;
@@ -384,6 +407,7 @@ export async function act(services: Services, person: Person, req: ActRequest): 
     }
 
     const after = (await applyTransition(tx, services, req.leadId, r.effects, holders, now, { answeredMessageId: req.messageId })) ?? view;
+    await auditPanelDraw(tx, req.leadId, panel.last(), now);
     let card: CardJson | undefined;
     let stepAfter: StepRow | undefined;
     if (req.stepId !== undefined) {
@@ -442,4 +466,124 @@ export async function resendStepCard(services: Services, userId: string, stepId:
   });
   if (result.ok) services.kickOutbox();
   return result;
+}
+
+// ---- 专家组评审 and 领导小组会议 -------------------------------------------------------------------------
+
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+
+/** The expert register (专家库) as profiles by open_id. */
+export async function expertProfiles(db: Tx | Services['db']): Promise<Map<string, ExpertProfile>> {
+  const rows = await db.expert.findMany();
+  return new Map(rows.map((r) => [r.userId, { userId: r.userId, fields: strings(r.fields), companies: strings(r.companies), towns: strings(r.towns) }]));
+}
+
+/**
+ * A panel draw for this lead from the expert register (panel.ts drawPanel, office.panel.size) and what it
+ * drew last, so the caller can audit who was skipped for a conflict of interest.
+ */
+export async function panelDrawer(tx: Tx, services: Services, lead: LeadRow, needed = true): Promise<{ draw: PanelDrawFn; last: () => PanelDraw | undefined }> {
+  // The register is read only when a panel may start (registrations and clicks stay one query lighter).
+  const profiles = needed ? await expertProfiles(tx) : new Map<string, ExpertProfile>();
+  let last: PanelDraw | undefined;
+  const draw: PanelDrawFn = (eligible) => {
+    last = drawPanel(eligible, profiles, lead, services.office.panel.size);
+    return last.chosen;
+  };
+  return { draw, last: () => last };
+}
+
+/** Records the panel drawn by a transition (who sits, who was skipped and why) in the audit trail. */
+export async function auditPanelDraw(tx: Tx, leadId: number, drawn: PanelDraw | undefined, now: Date): Promise<void> {
+  if (!drawn) return;
+  const data: Record<string, string | number> = { chosen: drawn.chosen.join(',') };
+  if (drawn.skipped.length > 0) data.skipped = drawn.skipped.map((x) => `${x.userId}:${x.reason}`).join(';');
+  await tx.auditEvent.create({ data: { actorId: 'system', action: 'panel_drawn', role: null, leadId, comment: null, data, createdAt: now } });
+}
+
+export interface FormRequest {
+  leadId: number;
+  stepId: number;
+  form: Record<string, unknown>;
+}
+
+/** Runs a sheet or meeting transition on a step card's form; answers like act(). */
+async function actOnForm(
+  services: Services,
+  person: Person,
+  req: FormRequest,
+  run: (tx: Tx, loaded: LoadedWorkflow, view: ApprovalView, holders: Holders, now: Date) => Promise<{ r: ReturnType<typeof submitSheet>; after?: () => Promise<void> } | { refusal: string }>,
+  toastText: string,
+): Promise<ActResult> {
+  const now = services.clock();
+  const result = await runLeadTransaction(services, req.leadId, async (tx): Promise<ActResult> => {
+    const loaded = await loadWorkflow(tx, req.leadId);
+    if (!loaded) return { ok: false, code: 'no_lead', reason: '该项目不存在', toastType: 'error' };
+    const holders = await loadHolders(tx, services.env.BOT_ADMINS);
+    const view = await loadView(tx, services, loaded, holders);
+    const out = await run(tx, loaded, view, holders, now);
+    if ('refusal' in out) return { ok: false, code: 'not_allowed', reason: out.refusal, toastType: 'warning' };
+    const { r } = out;
+    if (!r.ok) {
+      let card: CardJson | undefined;
+      if (STALE.has(r.code)) {
+        const step = await stepIn(tx, view, req.stepId);
+        if (step && step.assignees.some((a) => a.userId === person.openId)) card = stepCard(view, step, person.openId);
+      }
+      return { ok: false, code: r.code, reason: r.reason, toastType: FORBIDDEN.has(r.code) ? 'error' : 'warning', ...(card ? { card } : {}) };
+    }
+    await out.after?.();
+    const after = (await applyTransition(tx, services, req.leadId, r.effects, holders, now)) ?? view;
+    const stepAfter = await stepIn(tx, after, req.stepId);
+    return { ok: true, toast: toastText, ...(stepAfter ? { card: stepCard(after, stepAfter, person.openId) } : {}) };
+  });
+  if (result.ok) services.kickOutbox();
+  return result;
+}
+
+/** An expert files his 评分表 (the step card's sheet form). */
+export async function fileSheet(services: Services, person: Person, req: FormRequest): Promise<ActResult> {
+  return actOnForm(services, person, req, async (tx, loaded, view, holders, now) => {
+    const parsed = parseSheet(view.indicators ?? [], req.form);
+    if (!parsed.ok) return { refusal: parsed.reason };
+    const total = sheetTotalOf(parsed.lines);
+    const step = loaded.steps.find((s) => s.id === req.stepId);
+    const others = (view.sheets ?? []).filter((x) => x.stepId === req.stepId && x.expertId !== person.openId
+      && step?.assignees.some((a) => a.userId === x.expertId && a.active));
+    const { rule, threshold } = services.office.panel;
+    const result = panelResult([...others, { total, pass: parsed.pass }], rule, threshold);
+    const r = submitSheet(loaded.state, { id: person.openId, roles: [...person.roles] }, {
+      holders, stepId: req.stepId, pass: parsed.pass, comment: parsed.comment ?? undefined, total, result,
+      nameOf: (id) => view.names.get(id), office: services.office,
+    }, now);
+    return {
+      r,
+      after: async () => {
+        await tx.panelSheet.create({
+          data: { leadId: req.leadId, stepId: req.stepId, expertId: person.openId, lines: parsed.lines as never, total, pass: parsed.pass, comment: parsed.comment, createdAt: now },
+        });
+      },
+    };
+  }, '已提交评分表');
+}
+
+/** The secretary records the 领导小组's meeting (the step card's meeting form). */
+export async function fileMeeting(services: Services, person: Person, req: FormRequest): Promise<ActResult> {
+  return actOnForm(services, person, req, async (tx, loaded, view, holders, now) => {
+    const parsed = parseMeeting(req.form);
+    if (!parsed.ok) return { refusal: parsed.reason };
+    const m = parsed.meeting;
+    const r = recordMeeting(loaded.state, { id: person.openId, roles: [...person.roles] }, {
+      holders, stepId: req.stepId, outcome: m.outcome, summary: `${m.date} 领导小组会议：${MEETING_OUTCOME_LABELS[m.outcome]}${m.minutes ? `。${m.minutes}` : ''}`.slice(0, 500),
+      nameOf: (id) => view.names.get(id),
+    }, now);
+    return {
+      r,
+      after: async () => {
+        await tx.leadMeeting.create({
+          data: { leadId: req.leadId, stepId: req.stepId, meetingDate: m.date, attendees: m.attendees, outcome: m.outcome, minutes: m.minutes, recordedBy: person.openId, createdAt: now },
+        });
+      },
+    };
+  }, '已记录会议决议');
 }

@@ -28,9 +28,9 @@
 import type { Tx } from '../../platform/db/client.ts';
 import { loadWorkflow } from './store.ts';
 import { loadHolders } from '../../platform/people.ts';
-import { resubmit, submit } from './workflow.ts';
+import { planSteps, resubmit, submit } from './workflow.ts';
 import type { Services } from '../../platform/bot/services.ts';
-import { adoptLivingCard, applyTransition, supersedeLivingCards } from './service.ts';
+import { adoptLivingCard, applyTransition, auditPanelDraw, panelDrawer, supersedeLivingCards } from './service.ts';
 import type { ApprovalView } from './cards.ts';
 
 export interface StartOptions {
@@ -48,11 +48,14 @@ export async function startApproval(tx: Tx, services: Services, leadId: number, 
   if (loaded.steps.length > 0) throw new Error(`startApproval: lead ${leadId} already has approval steps`);
   const now = services.clock();
   const holders = await loadHolders(tx, services.env.BOT_ADMINS);
-  const t = submit(loaded.state.lead, services.office, holders, now);
+  const panel = await panelDrawer(tx, services, loaded.lead, planSteps(loaded.state.lead, services.office)[0]?.mode === 'panel');
+  const t = submit(loaded.state.lead, services.office, holders, now, panel.draw);
   // createLead recorded 'submit' already (with the submitter's role): drop the workflow's own.
   const effects = t.effects.filter((e) => !(e.type === 'audit' && e.action === 'submit'));
   if (opts.cardMessageId) await adoptLivingCard(tx, services, leadId, opts.cardMessageId);
-  return applyTransition(tx, services, leadId, effects, holders, now, { answeredMessageId: opts.cardMessageId });
+  const view = await applyTransition(tx, services, leadId, effects, holders, now, { answeredMessageId: opts.cardMessageId });
+  await auditPanelDraw(tx, leadId, panel.last(), now);
+  return view;
 }
 
 /** As startApproval: returns the view the new round's cards were drawn from. */
@@ -68,7 +71,8 @@ export async function startResubmission(tx: Tx, services: Services, leadId: numb
   }
   const now = services.clock();
   const holders = await loadHolders(tx, services.env.BOT_ADMINS);
-  const r = resubmit(loaded.state, { id: lead.submitterId, roles: [] }, services.office, holders, now);
+  const panel = await panelDrawer(tx, services, loaded.lead, planSteps(loaded.state.lead, services.office)[0]?.mode === 'panel');
+  const r = resubmit(loaded.state, { id: lead.submitterId, roles: [] }, services.office, holders, now, panel.draw);
   if (!r.ok) throw new Error(`startResubmission: lead ${leadId}: ${r.reason}`);
   if (opts.cardMessageId) {
     // Edited from another card than the living one (e.g. the /lead card): that card becomes the living one.
@@ -77,7 +81,10 @@ export async function startResubmission(tx: Tx, services: Services, leadId: numb
     await adoptLivingCard(tx, services, leadId, opts.cardMessageId);
     const view = await applyTransition(tx, services, leadId, r.effects, holders, now, { answeredMessageId: opts.cardMessageId });
     if (moved) await supersedeLivingCards(tx, services, leadId, earlier);
+    await auditPanelDraw(tx, leadId, panel.last(), now);
     return view;
   }
-  return applyTransition(tx, services, leadId, r.effects, holders, now);
+  const view = await applyTransition(tx, services, leadId, r.effects, holders, now);
+  await auditPanelDraw(tx, leadId, panel.last(), now);
+  return view;
 }

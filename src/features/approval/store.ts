@@ -103,10 +103,19 @@ export { loadHolders } from '../../platform/people.ts';
 
 /** Ids of leads with a pending step taken by `role` (to re-staff after a role change). */
 export async function leadsWithPendingStepOf(db: DbOrTx, role: Role): Promise<number[]> {
+  // A meeting step is taken by the secretary or an admin, whatever its kind; other steps by STEP_ROLE.
   const kinds = (Object.keys(STEP_ROLE) as StepKind[]).filter((k) => STEP_ROLE[k] === role);
-  if (kinds.length === 0) return [];
+  const meeting = role === 'secretary' || role === 'admin';
+  if (kinds.length === 0 && !meeting) return [];
   const rows = await db.approvalStep.findMany({
-    where: { status: 'pending', step: { in: kinds }, lead: { status: 'pending' } },
+    where: {
+      status: 'pending',
+      lead: { status: 'pending' },
+      OR: [
+        ...(kinds.length > 0 ? [{ step: { in: kinds }, mode: { not: 'meeting' } }] : []),
+        ...(meeting ? [{ mode: 'meeting' }] : []),
+      ],
+    },
     select: { leadId: true },
     orderBy: { id: 'asc' },
   });

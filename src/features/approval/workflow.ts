@@ -24,11 +24,16 @@ import { reachesMajorThreshold } from '../leads/summary.ts';
 
 export { ROLES, type Holders, type Role } from '../../platform/people.ts';
 
-export const STEP_KINDS = ['prereview', 'review', 'signoff', 'leadership'] as const;
+/** `evaluation`: 专家组评审 of a 一事一议 before the 领导小组 (seed 000: 聘请专家组评判…交由领导小组集体决议). */
+export const STEP_KINDS = ['prereview', 'review', 'signoff', 'evaluation', 'leadership'] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
-/** 或签 (`any`: the first decision settles the step) / 会签 (`all`: every active assignee must agree). */
-export type StepMode = 'any' | 'all';
+/**
+ * 或签 (`any`: the first decision settles the step) / 会签 (`all`: every active assignee must agree) /
+ * 专家组 (`panel`: each drawn expert files a sheet, the office's rule settles the step, see panel.ts) /
+ * 会议 (`meeting`: the 领导小组's decision, recorded by its secretary, settles the step).
+ */
+export type StepMode = 'any' | 'all' | 'panel' | 'meeting';
 export type StepStatus = 'waiting' | 'pending' | 'approved' | 'rejected' | 'returned' | 'cancelled';
 export type LeadStatus = 'pending' | 'returned' | 'approved' | 'rejected' | 'withdrawn';
 /** What one assignee decided (stored in StepAssignee.decision). */
@@ -38,12 +43,14 @@ export type StepOutcome = 'approved' | 'rejected' | 'returned';
 export const WORKFLOW_ACTIONS = ['approve', 'reject', 'return', 'transfer', 'withdraw', 'remind'] as const;
 export type WorkflowAction = (typeof WORKFLOW_ACTIONS)[number];
 /** `restaff`: an admin's role change re-staffed a pending step (assignees removed or added, or a 会签 settled). */
-export type AuditAction = WorkflowAction | 'submit' | 'resubmit' | 'restaff';
+/** `sheet`: an expert's 评分表; `panel_result`: the panel's result; `meeting`: a recorded 领导小组 meeting. */
+export type AuditAction = WorkflowAction | 'submit' | 'resubmit' | 'restaff' | 'sheet' | 'panel_result' | 'meeting';
 
 export const STEP_ROLE: Readonly<Record<StepKind, Role>> = {
   prereview: 'expert',
   review: 'reviewer',
   signoff: 'approver',
+  evaluation: 'expert',
   leadership: 'leader',
 };
 
@@ -51,6 +58,7 @@ export const STEP_MODE: Readonly<Record<StepKind, StepMode>> = {
   prereview: 'any',
   review: 'any',
   signoff: 'any',
+  evaluation: 'panel',
   leadership: 'all',
 };
 
@@ -60,6 +68,7 @@ export const ROLE_LABELS: Readonly<Record<Role, string>> = {
   approver: '审签人员',
   expert: '预审专家',
   leader: '领导小组成员',
+  secretary: '领导小组秘书',
   admin: '管理员',
 };
 
@@ -67,14 +76,34 @@ export const STEP_LABELS: Readonly<Record<StepKind, string>> = {
   prereview: '预审',
   review: '初审',
   signoff: '审签',
+  evaluation: '专家评审',
   leadership: '领导小组',
 };
+
+/** The role that takes a step: the secretary (or an admin) records a meeting step, else STEP_ROLE. */
+export function stepRole(step: Pick<StepState, 'step' | 'mode'>): Role {
+  return step.mode === 'meeting' ? 'secretary' : STEP_ROLE[step.step];
+}
+
+/** Whether the actor holds the role that takes the step (a meeting step: the secretary or an admin). */
+function holdsStepRole(actor: Actor, step: Pick<StepState, 'step' | 'mode'>): boolean {
+  const role = stepRole(step);
+  return actor.roles.includes(role) || (role === 'secretary' && actor.roles.includes('admin'));
+}
+
+/** The mode of a step as the office configures it (专家组预审, 领导小组会议 or 会签). */
+export function modeFor(step: StepKind, office: OfficeConfig): StepMode {
+  if (step === 'prereview' && office.panel.prereview) return 'panel';
+  if (step === 'leadership' && office.major.decision === 'meeting') return 'meeting';
+  return STEP_MODE[step];
+}
 
 /** The lead's status as users read it; a pending lead is named after its pending step. */
 export const PENDING_STEP_LABELS: Readonly<Record<StepKind, string>> = {
   prereview: '待预审',
   review: '待初审',
   signoff: '待审签',
+  evaluation: '待专家评审',
   leadership: '待领导小组审议',
 };
 
@@ -276,7 +305,14 @@ export interface DecideInput {
   to?: string;
   /** Display names for refusals; the open_id is shown when it gives nothing. */
   nameOf?: (openId: string) => string | undefined;
+  /** Draws a panel from the eligible experts (see panel.ts drawPanel); without it every eligible expert sits. */
+  draw?: PanelDrawFn;
+  /** The office config, for the mode of a 领导小组 step added by a 一事一议 flag (会签 without it). */
+  office?: OfficeConfig;
 }
+
+/** Chooses a panel step's assignees from the eligible holders (pure; the service builds it from /experts). */
+export type PanelDrawFn = (eligible: string[], step: StepKind) => string[];
 
 // ---------------------------------------------------------------------------------------------------------
 // Planning
@@ -291,19 +327,25 @@ export function planSteps(lead: Pick<LeadFacts, 'kind' | 'investmentWan' | 'majo
   const kinds: StepKind[] = [];
   if (office.approval.prereviewKinds.includes(lead.kind)) kinds.push('prereview');
   kinds.push('review', 'signoff');
-  if (needsLeadership(lead, office)) kinds.push('leadership');
-  return kinds.map((step, i) => ({ step, role: STEP_ROLE[step], mode: STEP_MODE[step], position: i + 1 }));
+  if (needsLeadership(lead, office)) {
+    if (office.panel.major) kinds.push('evaluation');
+    kinds.push('leadership');
+  }
+  return kinds.map((step, i) => {
+    const mode = modeFor(step, office);
+    return { step, role: stepRole({ step, mode }), mode, position: i + 1 };
+  });
 }
 
 /**
  * Opens round 1 of a lead the service has just inserted (status `pending`, round 1, no steps):
  * creates every step of the round and starts the first one.
  */
-export function submit(lead: LeadFacts, office: OfficeConfig, holders: Holders, now: Date): Transition {
+export function submit(lead: LeadFacts, office: OfficeConfig, holders: Holders, now: Date, draw?: PanelDrawFn): Transition {
   if (lead.status !== 'pending' || lead.round !== 1) {
     throw new Error(`submit: lead ${lead.id} must be pending in round 1 (is ${lead.status}, round ${lead.round})`);
   }
-  const ctx = begin({ lead, steps: [] }, holders, now);
+  const ctx = begin({ lead, steps: [] }, holders, now, draw);
   openRound(ctx, office);
   audit(ctx, lead.submitterId, 'submit', null, null, null);
   return { next: ctx.s, effects: ctx.fx };
@@ -313,13 +355,13 @@ export function submit(lead: LeadFacts, office: OfficeConfig, holders: Holders, 
  * The submitter sends a returned (退回修改) or withdrawn (撤回) lead again: a new round starting at the
  * first step. `state.lead` must already carry his edits (kind, investment); `state.steps` is the old round.
  */
-export function resubmit(state: WorkflowState, actor: Actor, office: OfficeConfig, holders: Holders, now: Date): DecideResult {
+export function resubmit(state: WorkflowState, actor: Actor, office: OfficeConfig, holders: Holders, now: Date, draw?: PanelDrawFn): DecideResult {
   const lead = state.lead;
   if (actor.id !== lead.submitterId) return refuse('not_submitter', '只有项目登记人可以重新提交');
   if (lead.status !== 'returned' && lead.status !== 'withdrawn') {
     return refuse('lead_closed', lead.status === 'pending' ? '该项目正在审批中，无需重新提交' : leadClosedReason(lead.status, true));
   }
-  const ctx = begin({ lead: state.lead, steps: [] }, holders, now);
+  const ctx = begin({ lead: state.lead, steps: [] }, holders, now, draw);
   const from = ctx.s.lead.status;
   ctx.s.lead.status = 'pending';
   ctx.s.lead.round += 1;
@@ -334,7 +376,7 @@ export function resubmit(state: WorkflowState, actor: Actor, office: OfficeConfi
 
 /** Applies one person's action to the lead's current round. */
 export function decide(state: WorkflowState, actor: Actor, action: WorkflowAction, input: DecideInput, now: Date): DecideResult {
-  const ctx = begin(state, input.holders, now);
+  const ctx = begin(state, input.holders, now, input.draw, input.office);
   if (action === 'withdraw') return withdraw(ctx, actor);
 
   const located = locate(ctx.s, actor, input);
@@ -342,18 +384,10 @@ export function decide(state: WorkflowState, actor: Actor, action: WorkflowActio
   const step = located;
   if (action === 'remind') return remind(ctx, actor, step);
 
-  const role = STEP_ROLE[step.step];
-  const me = step.assignees.find((a) => a.userId === actor.id);
-  const name = nameFn(input);
-  if (!me) return refuse('not_assignee', '您不是该环节的审批人');
-  if (!me.active) {
-    const heir = step.assignees.find((a) => a.active && a.transferredFrom === actor.id);
-    return heir
-      ? refuse('transferred_away', `您已将该环节转交给 ${name(heir.userId)}`)
-      : refuse('not_assignee', '您不是该环节的审批人');
-  }
-  if (!actor.roles.includes(role)) return refuse('role_lost', `您已不再担任${ROLE_LABELS[role]}，无法处理该环节`);
-  if (me.decision) return refuse('already_voted', `您已${ACTION_LABELS[me.decision]}，等待其他成员审议`);
+  const me = checkAssignee(step, actor, input);
+  if ('ok' in me) return me;
+  if (step.mode === 'panel' && action !== 'transfer') return refuse('not_allowed', '专家组评审请填写评分表后提交');
+  if (step.mode === 'meeting' && action !== 'transfer') return refuse('not_allowed', '请填写领导小组会议记录后提交');
 
   const comment = input.comment?.trim() || null;
   if (comment && comment.length > MAX_COMMENT_LENGTH) return refuse('comment_too_long', `意见不能超过 ${MAX_COMMENT_LENGTH} 字`);
@@ -373,8 +407,111 @@ export function decide(state: WorkflowState, actor: Actor, action: WorkflowActio
   }
 }
 
+/** The acting assignee of a located step, or why he may not act on it. */
+function checkAssignee(step: StepState, actor: Actor, input: Pick<DecideInput, 'nameOf'>): AssigneeState | Refusal {
+  const role = stepRole(step);
+  const me = step.assignees.find((a) => a.userId === actor.id);
+  const name = nameFn(input);
+  if (!me) return refuse('not_assignee', '您不是该环节的审批人');
+  if (!me.active) {
+    const heir = step.assignees.find((a) => a.active && a.transferredFrom === actor.id);
+    return heir
+      ? refuse('transferred_away', `您已将该环节转交给 ${name(heir.userId)}`)
+      : refuse('not_assignee', '您不是该环节的审批人');
+  }
+  if (!holdsStepRole(actor, step)) return refuse('role_lost', `您已不再担任${ROLE_LABELS[role]}，无法处理该环节`);
+  if (me.decision) return refuse('already_voted', `您已${ACTION_LABELS[me.decision]}，等待其他成员审议`);
+  return me;
+}
+
+export interface SheetDecision {
+  holders: Holders;
+  stepId?: number;
+  /** The expert's vote (通过 / 不通过) and his overall comment. */
+  pass: boolean;
+  comment?: string;
+  /** His sheet's total (out of 100), for the audit trail. */
+  total: number;
+  /**
+   * The panel's result by the office's rule, counting this sheet, computed by the caller from every sheet
+   * of the step (panel.ts panelResult); used when this is the last sheet the step waits for.
+   */
+  result: { outcome: 'approved' | 'rejected'; text: string };
+  nameOf?: (openId: string) => string | undefined;
+  draw?: PanelDrawFn;
+  office?: OfficeConfig;
+}
+
+/**
+ * An expert files his 评分表 on a panel step: his vote is recorded (通过 as approve, 不通过 as reject); once
+ * every drawn expert has filed, the panel's result settles the step: approved → the next step, rejected →
+ * the lead is rejected. Comments are the sheets' own.
+ */
+export function submitSheet(state: WorkflowState, actor: Actor, input: SheetDecision, now: Date): DecideResult {
+  const ctx = begin(state, input.holders, now, input.draw, input.office);
+  const located = locate(ctx.s, actor, input);
+  if ('ok' in located) return located;
+  const step = located;
+  if (step.mode !== 'panel') return refuse('not_allowed', '该环节不是专家组评审');
+  const me = checkAssignee(step, actor, input);
+  if ('ok' in me) return me;
+  const comment = input.comment?.trim() || null;
+  if (comment && comment.length > MAX_COMMENT_LENGTH) return refuse('comment_too_long', `意见不能超过 ${MAX_COMMENT_LENGTH} 字`);
+  recordDecision(ctx, step, me, input.pass ? 'approve' : 'reject', comment);
+  audit(ctx, actor.id, 'sheet', 'expert', comment, step, { total: input.total, pass: input.pass });
+  if (waitingOn(step).length > 0) {
+    ctx.fx.push({ type: 'update_step_cards', ...ref(step) });
+    return { ok: true, next: ctx.s, effects: ctx.fx };
+  }
+  const { outcome, text } = input.result;
+  audit(ctx, actor.id, 'panel_result', null, text, step, { outcome });
+  if (outcome === 'approved') {
+    closeStep(ctx, step, 'approved', actor.id);
+    advance(ctx, step, actor.id, text);
+  } else {
+    closeNegative(ctx, step, 'rejected', actor.id, text);
+  }
+  return { ok: true, next: ctx.s, effects: ctx.fx };
+}
+
+export interface MeetingDecision {
+  holders: Holders;
+  stepId?: number;
+  outcome: 'pass' | 'fail' | 'defer';
+  /** A line for the audit trail and the submitter: "2026-03-05 领导小组会议：通过". */
+  summary: string;
+  nameOf?: (openId: string) => string | undefined;
+}
+
+/**
+ * The secretary records the 领导小组's meeting on a 一事一议 (meeting step): 通过 approves the step (and the
+ * lead), 不通过 rejects the lead, 暂缓 leaves the step pending for a later meeting.
+ */
+export function recordMeeting(state: WorkflowState, actor: Actor, input: MeetingDecision, now: Date): DecideResult {
+  const ctx = begin(state, input.holders, now);
+  const located = locate(ctx.s, actor, input);
+  if ('ok' in located) return located;
+  const step = located;
+  if (step.mode !== 'meeting') return refuse('not_allowed', '该环节不由领导小组会议决定');
+  const me = checkAssignee(step, actor, input);
+  if ('ok' in me) return me;
+  audit(ctx, actor.id, 'meeting', stepRole(step), input.summary, step, { outcome: input.outcome });
+  if (input.outcome === 'defer') {
+    ctx.fx.push({ type: 'update_step_cards', ...ref(step) });
+    return { ok: true, next: ctx.s, effects: ctx.fx };
+  }
+  recordDecision(ctx, step, me, input.outcome === 'pass' ? 'approve' : 'reject', input.summary);
+  if (input.outcome === 'pass') {
+    closeStep(ctx, step, 'approved', actor.id);
+    advance(ctx, step, actor.id, input.summary);
+  } else {
+    closeNegative(ctx, step, 'rejected', actor.id, input.summary);
+  }
+  return { ok: true, next: ctx.s, effects: ctx.fx };
+}
+
 function approve(ctx: Ctx, actor: Actor, step: StepState, me: AssigneeState, comment: string | null, flag: boolean): DecideResult {
-  const role = STEP_ROLE[step.step];
+  const role = stepRole(step);
   recordDecision(ctx, step, me, 'approve', comment);
   audit(ctx, actor.id, 'approve', role, comment, step, flag ? { major: true } : undefined);
   const done = step.mode === 'any' || step.assignees.filter((a) => a.active).every((a) => a.decision === 'approve');
@@ -397,31 +534,35 @@ function settleNegative(
   decision: 'reject' | 'return',
   comment: string,
 ): DecideResult {
-  const outcome: StepOutcome = decision === 'reject' ? 'rejected' : 'returned';
-  const to: LeadStatus = outcome;
+  const outcome = decision === 'reject' ? 'rejected' : 'returned';
   recordDecision(ctx, step, me, decision, comment);
-  closeStep(ctx, step, outcome, actor.id);
-  cancelRemaining(ctx);
-  const lead = ctx.s.lead;
-  const from = lead.status;
-  lead.status = to;
-  ctx.fx.push(
-    to === 'rejected'
-      ? { type: 'lead_status', from, to, round: lead.round, closedAt: ctx.now }
-      : { type: 'lead_status', from, to, round: lead.round },
-  );
-  ctx.fx.push({ type: 'notify_submitter', userId: lead.submitterId, event: outcome, step: step.step, by: actor.id, comment });
-  audit(ctx, actor.id, decision, STEP_ROLE[step.step], comment, step);
+  closeNegative(ctx, step, outcome, actor.id, comment);
+  audit(ctx, actor.id, decision, stepRole(step), comment, step);
   return { ok: true, next: ctx.s, effects: ctx.fx };
 }
 
+/** Closes the step rejected or returned, cancels the rest of the round and tells the submitter. */
+function closeNegative(ctx: Ctx, step: StepState, outcome: 'rejected' | 'returned', by: string, comment: string | null): void {
+  closeStep(ctx, step, outcome, by);
+  cancelRemaining(ctx);
+  const lead = ctx.s.lead;
+  const from = lead.status;
+  lead.status = outcome;
+  ctx.fx.push(
+    outcome === 'rejected'
+      ? { type: 'lead_status', from, to: outcome, round: lead.round, closedAt: ctx.now }
+      : { type: 'lead_status', from, to: outcome, round: lead.round },
+  );
+  ctx.fx.push({ type: 'notify_submitter', userId: lead.submitterId, event: outcome, step: step.step, by, comment });
+}
+
 function transfer(ctx: Ctx, actor: Actor, step: StepState, me: AssigneeState, input: DecideInput, comment: string | null): DecideResult {
-  const role = STEP_ROLE[step.step];
+  const role = stepRole(step);
   const to = input.to?.trim();
   if (!to) return refuse('bad_transfer', '请选择转交对象');
   if (to === actor.id) return refuse('bad_transfer', '不能转交给自己');
   if (to === ctx.s.lead.submitterId) return refuse('bad_transfer', '不能转交给项目登记人');
-  if (!(ctx.holders[role] ?? []).includes(to)) return refuse('bad_transfer', `对方不是${ROLE_LABELS[role]}，不能转交`);
+  if (!eligibleFor(ctx.s.lead, [], step, ctx.holders).includes(to) && !(ctx.holders[role] ?? []).includes(to)) return refuse('bad_transfer', `对方不是${ROLE_LABELS[role]}，不能转交`);
   if (!eligibleFor(ctx.s.lead, ctx.s.steps, step, ctx.holders).includes(to)) {
     return refuse('bad_transfer', '对方已处理本轮前面的环节，不能再审批该环节');
   }
@@ -490,7 +631,7 @@ export function restaff(state: WorkflowState, holders: Holders, now: Date, by: s
   const ctx = begin(state, holders, now);
   const step = ctx.s.steps.find((s) => s.status === 'pending');
   if (!step || ctx.s.lead.status !== 'pending') return { next: structuredClone(state), effects: [] };
-  const role = STEP_ROLE[step.step];
+  const role = stepRole(step);
   const allowed = new Set(eligibleFor(ctx.s.lead, ctx.s.steps, step, holders));
 
   const dropped = waitingOn(step).filter((a) => !allowed.has(a.userId));
@@ -507,7 +648,10 @@ export function restaff(state: WorkflowState, holders: Holders, now: Date, by: s
       advance(ctx, step, last.userId, null);
       record.settled = true;
     } else {
-      const fresh = [...allowed].filter((id) => !step.assignees.some((a) => a.active && a.userId === id));
+      // A panel keeps the experts it drew: only a panel left with nobody gets the eligible experts.
+      const fresh = step.mode === 'panel' && step.assignees.some((a) => a.active)
+        ? []
+        : [...allowed].filter((id) => !step.assignees.some((a) => a.active && a.userId === id));
       if (fresh.length > 0) {
         for (const id of fresh) {
           const row: AssigneeState = { userId: id, active: true, decision: null, comment: null, decidedAt: null, transferredFrom: null };
@@ -576,13 +720,13 @@ export function isWorkDay(day: string, weekday: number, office: OfficeConfig): b
  * Effects of one reminder on a pending step (automatic or 催办): mark it reminded and send its assignees the
  * card again; a step with nobody to decide alerts the admins instead.
  */
-export function remindStep(step: Pick<StepState, 'id' | 'round' | 'step' | 'lastRemindedAt' | 'assignees'>, now: Date): Effect[] {
+export function remindStep(step: Pick<StepState, 'id' | 'round' | 'step' | 'lastRemindedAt' | 'assignees'> & { mode?: StepMode }, now: Date): Effect[] {
   const to = waitingOn(step).map((a) => a.userId);
   const effects: Effect[] = [{ type: 'step_reminded', ...ref(step), previous: step.lastRemindedAt, at: now }];
   effects.push(
     to.length > 0
       ? { type: 'send_step_cards', ...ref(step), userIds: to, reason: 'remind' }
-      : { type: 'notify_admins_no_assignee', ...ref(step), role: STEP_ROLE[step.step] },
+      : { type: 'notify_admins_no_assignee', ...ref(step), role: step.mode ? stepRole({ step: step.step, mode: step.mode }) : STEP_ROLE[step.step] },
   );
   return effects;
 }
@@ -656,21 +800,23 @@ interface Ctx {
   fx: Effect[];
   now: Date;
   holders: Holders;
+  draw?: PanelDrawFn;
+  office?: OfficeConfig;
 }
 
 /** Copies the state (the caller's objects are never changed) and opens the version guard. */
-function begin(state: WorkflowState, holders: Holders, now: Date): Ctx {
+function begin(state: WorkflowState, holders: Holders, now: Date, draw?: PanelDrawFn, office?: OfficeConfig): Ctx {
   const s = structuredClone(state);
   const expected = s.lead.version;
   s.lead.version = expected + 1;
-  return { s, fx: [{ type: 'lead_version', expected, next: expected + 1 }], now, holders };
+  return { s, fx: [{ type: 'lead_version', expected, next: expected + 1 }], now, holders, draw, office };
 }
 
 function refuse(code: RefusalCode, reason: string, decidedBy?: string): Refusal {
   return decidedBy === undefined ? { ok: false, code, reason } : { ok: false, code, reason, decidedBy };
 }
 
-function nameFn(input: DecideInput): (id: string) => string {
+function nameFn(input: Pick<DecideInput, 'nameOf'>): (id: string) => string {
   return (id) => input.nameOf?.(id) || id;
 }
 
@@ -685,23 +831,25 @@ function waitingOn(step: Pick<StepState, 'assignees'>): AssigneeState[] {
 /**
  * Holders of the step's role who may take it: nobody decides on a lead he registered himself, and nobody
  * who decided an earlier step of the same round takes a later one, so 初审 and 审签 (双层签批) are signed by
- * different people. The leadership step is exempt: the 领导小组 is a body of its own and keeps every leader.
+ * different people. The leadership step is exempt: the 领导小组 is a body of its own and keeps every leader; so
+ * is a 一事一议's 专家评审 (the experts of its 预审 may sit on it again).
  * `steps` are the lead's steps (any round; only the step's round counts).
  */
 export function eligibleFor(
   lead: Pick<LeadFacts, 'submitterId'>,
   steps: readonly { round: number; position: number; assignees: readonly { userId: string; decision: string | null }[] }[],
-  step: Pick<StepState, 'round' | 'position' | 'step'>,
+  step: Pick<StepState, 'round' | 'position' | 'step'> & { mode?: StepMode },
   holders: Holders,
 ): string[] {
   const excluded = new Set([lead.submitterId]);
-  if (step.step !== 'leadership') {
+  if (step.step !== 'leadership' && step.step !== 'evaluation') {
     for (const s of steps) {
       if (s.round !== step.round || s.position >= step.position) continue;
       for (const a of s.assignees) if (a.decision !== null) excluded.add(a.userId);
     }
   }
-  return [...new Set(holders[STEP_ROLE[step.step]] ?? [])].filter((id) => !excluded.has(id));
+  const pool = step.mode === 'meeting' ? [...(holders.secretary ?? []), ...(holders.admin ?? [])] : holders[STEP_ROLE[step.step]] ?? [];
+  return [...new Set(pool)].filter((id) => !excluded.has(id));
 }
 
 /** Why a closed lead takes no action; `toSubmitter`: said to the submitter himself (second person). */
@@ -721,7 +869,7 @@ function leadClosedReason(status: LeadStatus, toSubmitter = false): string {
 }
 
 /** Finds the step an action is about and refuses when it is not open for decisions. */
-function locate(s: WorkflowState, actor: Actor, input: DecideInput): StepState | Refusal {
+function locate(s: WorkflowState, actor: Actor, input: Pick<DecideInput, 'stepId' | 'nameOf'>): StepState | Refusal {
   const closed = () => leadClosedReason(s.lead.status, actor.id === s.lead.submitterId);
   const step =
     input.stepId !== undefined ? s.steps.find((x) => x.id === input.stepId) : s.steps.find((x) => x.status === 'pending');
@@ -794,9 +942,14 @@ function flagMajor(ctx: Ctx, by: string): void {
     lead.major = true;
     ctx.fx.push({ type: 'lead_major', reason: 'flag', by, at: ctx.now });
   }
+  if (ctx.office?.panel.major && !ctx.s.steps.some((s) => s.step === 'evaluation' || s.step === 'leadership')) {
+    const position = Math.max(0, ...ctx.s.steps.map((s) => s.position)) + 1;
+    createStep(ctx, { step: 'evaluation', role: 'expert', mode: 'panel', position });
+  }
   if (!ctx.s.steps.some((s) => s.step === 'leadership')) {
     const position = Math.max(0, ...ctx.s.steps.map((s) => s.position)) + 1;
-    createStep(ctx, { step: 'leadership', role: 'leader', mode: 'all', position });
+    const mode = ctx.office ? modeFor('leadership', ctx.office) : STEP_MODE.leadership;
+    createStep(ctx, { step: 'leadership', role: stepRole({ step: 'leadership', mode }), mode, position });
   }
 }
 
@@ -820,8 +973,9 @@ function createStep(ctx: Ctx, p: PlannedStep): StepState {
 }
 
 function startStep(ctx: Ctx, step: StepState): void {
-  const role = STEP_ROLE[step.step];
-  const assignees = eligibleFor(ctx.s.lead, ctx.s.steps, step, ctx.holders);
+  const role = stepRole(step);
+  const eligible = eligibleFor(ctx.s.lead, ctx.s.steps, step, ctx.holders);
+  const assignees = step.mode === 'panel' && ctx.draw && eligible.length > 0 ? ctx.draw(eligible, step.step) : eligible;
   step.status = 'pending';
   step.startedAt = ctx.now;
   step.assignees = assignees.map((userId) => ({ userId, active: true, decision: null, comment: null, decidedAt: null, transferredFrom: null }));

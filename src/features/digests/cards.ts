@@ -266,7 +266,7 @@ export function bimonthlyCard(d: BimonthlyDigest, tz: string): CardJson {
     code: k.code,
     // Every listed project is 重点类 or 重大; the major ones say so. Three columns leave the name room on a phone.
     name: `${k.major ? '【重大】' : ''}${k.projectName}（${k.town}，${leadKindLabel(k.kind)}）`,
-    stage: progressLabel(k, d.pre),
+    stage: [progressLabel(k, d.pre), k.panel, k.decision].filter(Boolean).join(' · '),
   }));
   const coordRows: TableRow[] = d.coordination.map((c) => ({
     code: c.code,

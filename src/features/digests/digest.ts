@@ -180,6 +180,9 @@ export interface KeyProjectFact {
   step: string | null;
   stage: string | null;
   investmentWan: number | null;
+  /** 一事一议: the expert panel's latest result ("专家组通过"), and the 领导小组's latest decision ("会议通过 03-12"). */
+  panel?: string | null;
+  decision?: string | null;
 }
 
 export interface StageFact {

@@ -1,4 +1,5 @@
 // Queries behind the digests (rows for src/features/digests/digest.ts) and the subscriptions that say who gets them.
+import { MEETING_OUTCOME_LABELS, type MeetingOutcome } from '../approval/panel.ts';
 import type { Db, Tx } from '../../platform/db/client.ts';
 import { isUniqueViolation } from '../../platform/db/client.ts';
 import { holdersOf } from '../../platform/people.ts';
@@ -195,12 +196,15 @@ export async function loadBimonthlyRows(
     problemFacts(db, window.from),
   ]);
   const returns = await returnsOf(db, open.map((o) => o.leadId));
+  const { panels, decisions } = await majorOutcomes(db, key.filter((k) => k.major).map((k) => k.id));
   return {
     quotas,
     countedLeads,
     patents,
     rule,
     keyProjects: key.map((k): KeyProjectFact => ({
+      panel: panels.get(k.id) ?? null,
+      decision: decisions.get(k.id) ?? null,
       leadId: k.id,
       code: k.code,
       projectName: k.projectName,
@@ -309,4 +313,28 @@ async function landedFacts(db: DbOrTx, before: Date, reported: string): Promise<
       arrivedPeriod: last?.period ?? null,
     };
   });
+}
+
+/**
+ * 一事一议 in the 双月例会: each major lead's latest panel result ("专家组通过") and latest 领导小组 meeting
+ * ("会议通过 03-12"), or its 会签 outcome when it was decided that way.
+ */
+async function majorOutcomes(db: DbOrTx, leadIds: number[]): Promise<{ panels: Map<number, string>; decisions: Map<number, string> }> {
+  const panels = new Map<number, string>();
+  const decisions = new Map<number, string>();
+  if (leadIds.length === 0) return { panels, decisions };
+  const [results, meetings] = await Promise.all([
+    inChunks(leadIds, (chunk) => db.auditEvent.findMany({ where: { leadId: { in: chunk }, action: 'panel_result' }, orderBy: { id: 'asc' } })),
+    inChunks(leadIds, (chunk) => db.leadMeeting.findMany({ where: { leadId: { in: chunk } }, orderBy: { id: 'asc' } })),
+  ]);
+  for (const r of results) {
+    if (r.leadId === null) continue;
+    const data = r.data && typeof r.data === 'object' && !Array.isArray(r.data) ? (r.data as Record<string, unknown>) : {};
+    panels.set(r.leadId, data.outcome === 'approved' ? '专家组通过' : '专家组未通过');
+  }
+  for (const m of meetings) {
+    const label = MEETING_OUTCOME_LABELS[m.outcome as MeetingOutcome] ?? m.outcome;
+    decisions.set(m.leadId, `会议${label} ${m.meetingDate.slice(5)}`);
+  }
+  return { panels, decisions };
 }

@@ -84,7 +84,8 @@ export const valueId = z
 /** A card-callback answer with only a toast. */
 export const toast = (type: NonNullable<CardReply['toast']>['type'], content: string): CardReply => ({ toast: { type, content } });
 
-export type FileHandler = (ctx: MessageContext) => Promise<void>;
+/** A file listener; returning false passes the file on to the next one (registered later). */
+export type FileHandler = (ctx: MessageContext) => Promise<void | boolean>;
 export type Middleware = (ctx: MessageContext, next: () => Promise<void>) => Promise<void>;
 
 export const HINT = '未识别的指令。发送 /help 或「帮助」查看您可以使用的指令。';
@@ -110,7 +111,7 @@ export class Bot {
   readonly commands: CommandDef[] = [];
   private readonly actions = new Map<string, ActionRoute>();
   private readonly middleware: Middleware[] = [];
-  private fileHandler?: FileHandler;
+  private readonly fileHandlers: FileHandler[] = [];
   private readonly textHandlers: TextHandler[] = [];
   /** Command names the menu card offers, in order (see setMenu). */
   private menuNames: string[] = [];
@@ -146,8 +147,9 @@ export class Bot {
     return this;
   }
 
+  /** Adds a file listener; listeners are asked in the order they were added (see FileHandler). */
   file(handler: FileHandler): this {
-    this.fileHandler = handler;
+    this.fileHandlers.push(handler);
     return this;
   }
 
@@ -322,8 +324,8 @@ export class Bot {
     };
     const final = async () => {
       if (event.messageType === 'file') {
-        if (this.fileHandler) await this.fileHandler(ctx);
-        else await ctx.reply('暂不支持处理此类文件。');
+        for (const handler of this.fileHandlers) if ((await handler(ctx)) !== false) return;
+        await ctx.reply('暂不支持处理此类文件。');
         return;
       }
       if (event.messageType !== 'text') {

@@ -1,3 +1,0 @@
--- AlterTable
-ALTER TABLE "Lead" ADD COLUMN     "cardMessageAt" TIMESTAMP(3),
-ADD COLUMN     "cardMessageId" TEXT;

@@ -1,3 +1,0 @@
--- AlterTable
-ALTER TABLE "Lead" ADD COLUMN "cardMessageAt" DATETIME;
-ALTER TABLE "Lead" ADD COLUMN "cardMessageId" TEXT;

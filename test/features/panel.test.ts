@@ -75,7 +75,7 @@ function cardFor(user: string, projectName: string, label: string): DeliveredMes
   return bot.messagesTo(user).filter((m) => m.msgType === 'interactive' && titleOf(m).includes(`${label}审批 · ${projectName}`)).at(-1);
 }
 
-/** A sheet with every indicator at `share` of its maximum (tech: 产业链 20, 技术 20, 知识产权 20, 投资 20, 投资需求 5). */
+/** A sheet with every indicator at `share` of its maximum (the 综合评价模型's indicators of the kind, out of 100). */
 function sheetForm(share: number, vote: 'pass' | 'fail', kind = 'tech'): Record<string, unknown> {
   const form: Record<string, unknown> = { vote, comment: `综合意见 ${share}` };
   for (const ind of sheetIndicators(office.scoring, kind)) {
@@ -108,8 +108,10 @@ describe('the panel, pure', () => {
     const d = drawPanel(['a', 'b', 'c', 'd', 'e'], profiles, lead, 3);
     expect(d.chosen).toEqual(['c', 'b', 'e']);
     expect(d.skipped.map((x) => x.userId)).toEqual(['a', 'd']);
-    // Sheet totals on 100: 85 points at most for a tech lead with the default model.
-    expect(sheetIndicators(defaultScoring as never, 'tech').reduce((s, i) => s + i.max, 0)).toBe(85);
+    // The sheet's lines are the 综合评价模型's indicators of the kind, worth 100 together (tech: 技术先进性 20 …).
+    const tech = sheetIndicators(defaultScoring as never, 'tech');
+    expect(tech.reduce((s, i) => s + i.max, 0)).toBe(100);
+    expect(tech[0]).toEqual({ key: 'advancement', label: '技术先进性', max: 20 });
     expect(sheetTotal([{ score: 17, max: 20 }, { score: 10, max: 20 }])).toBe(67.5);
     const sheets = [{ total: 100, pass: true }, { total: 50, pass: false }, { total: 40, pass: false }];
     expect(panelResult(sheets, 'mean', 60)).toMatchObject({ outcome: 'approved', mean: 63.3 });
@@ -145,10 +147,10 @@ describe('预审 by a panel of three', () => {
     expect(cardFor(E[3], lead.projectName, '预审')).toBeUndefined();
     const card = cardFor(E[1], lead.projectName, '预审')!;
     expect(buttons(cardOf(card)).map((b) => b.text)).toEqual(['提交评分表']);
-    expect(cardText(cardOf(card))).toContain('产业链匹配度（0–20 分）');
+    expect(cardText(cardOf(card))).toContain('技术先进性（0–20 分）');
     // A sheet with a score out of range is refused, nothing recorded.
-    const bad = await bot.click(E[1], card, '提交评分表', { ...sheetForm(1, 'pass'), score_chain_fit: '25' });
-    expect(bad.toast?.content).toBe('「产业链匹配度」的得分须在 0 到 20 之间');
+    const bad = await bot.click(E[1], card, '提交评分表', { ...sheetForm(1, 'pass'), score_advancement: '25' });
+    expect(bad.toast?.content).toBe('「技术先进性」的得分须在 0 到 20 之间');
     await fileSheets(lead, [[E[1], 1, 'pass'], [E[2], 0.5, 'fail']]);
     const row = await bot.app.database.prisma.lead.findUniqueOrThrow({ where: { id: lead.id } });
     expect(row.status).toBe('pending');
@@ -165,7 +167,7 @@ describe('预审 by a panel of three', () => {
     expect(history).toContain('回避：钱一（与项目单位「如皋示范科技」有利益关系）、钱四（与项目所在镇区（白蒲镇）有利益关系）');
     expect(history).toContain('均分 63.3 ≥ 60，通过');
     expect(history).toContain('专家评分表');
-    expect(history).toContain('钱三**（预审）50 分 · 不通过：产业链匹配度 10/20（产业链匹配度评语）');
+    expect(history).toContain('钱三**（预审）50 分 · 不通过：技术先进性 10/20（技术先进性评语）');
   });
 
   it('majority rule: the same sheets reject the lead (1 of 3 votes 通过)', async () => {
@@ -176,9 +178,10 @@ describe('预审 by a panel of three', () => {
       const row = await bot.app.database.prisma.lead.findUniqueOrThrow({ where: { id: lead.id } });
       expect(row.status).toBe('rejected');
       expect(cardFor(REV, lead.projectName, '初审')).toBeUndefined();
-      const notice = bot.messagesTo(STAFF).filter((m) => m.msgType === 'interactive' && titleOf(m).includes(lead.code)).at(-1)!;
-      expect(cardText(cardOf(notice))).toContain('未通过预审专家组评审，审批结束');
-      expect(cardText(cardOf(notice))).toContain('评审结果**：3 票中 1 票通过，未过半，未通过');
+      // The end of the round is one line of text to the submitter (his living card changes in place).
+      const notice = bot.messagesTo(STAFF).filter((m) => m.msgType === 'text' && m.content.includes(lead.code)).at(-1)!;
+      const text = (JSON.parse(notice.content) as { text: string }).text;
+      expect(text).toContain('未通过预审专家组评审：3 票中 1 票通过，未过半，未通过，审批结束。');
     } finally {
       bot.app.services.office.panel.rule = 'mean';
     }

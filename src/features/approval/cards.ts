@@ -675,10 +675,18 @@ export function submitterOutcomeText({ view, event, step, by, comment }: Submitt
   switch (event) {
     case 'returned':
       return `您登记的项目${name}在${STEP_LABELS[step]}环节被 ${who} 退回修改${said}。请在项目卡片上点「修改并重新提交」。`;
-    case 'rejected':
+    case 'rejected': {
+      // A panel's or a meeting's decision is the group's, not the last one's to file.
+      const row = view.steps.find((s) => s.step === step);
+      if (row?.mode === 'panel') return `您登记的项目${name}未通过${STEP_LABELS[step]}专家组评审${said}，审批结束。`;
+      if (row?.mode === 'meeting') return `您登记的项目${name}未获领导小组会议通过${said}，审批结束。`;
       return `您登记的项目${name}在${STEP_LABELS[step]}环节被 ${who} 驳回${said}，审批结束。`;
+    }
     case 'approved': {
       const row = view.steps.find((s) => s.step === step);
+      if (row?.mode === 'panel' || row?.mode === 'meeting') {
+        return `您登记的项目${name}已审批通过（${row.mode === 'meeting' ? '领导小组会议决议通过' : '专家组评审通过'}${said}）。请在项目卡片上点「登记项目进展」登记签约、注册、落地。`;
+      }
       const agreed = row?.assignees.filter((a) => a.active && a.decision === 'approve').map((a) => userText(nameIn(view, a.userId))) ?? [];
       const voters = agreed.length <= NAMED_VOTERS ? agreed.join('、') : `${agreed.slice(0, NAMED_VOTERS).join('、')} 等 ${agreed.length} 位领导`;
       const how = row?.mode === 'all' ? `${STEP_LABELS[step]}会签通过：${voters} 同意` : `${STEP_LABELS[step]}：${who} 同意`;

@@ -71,13 +71,13 @@ function resultsElements(rows: ActivityRow[], counts: ActivityLeadCounts): CardE
     ...(per !== undefined ? [`每个来源项目 ${formatNumber(per)} 万元`] : []),
   ];
   return [
-    markdown(`**活动成效**\n${summary.join('；')}`),
+    markdown(`**活动成效**\n${summary.join('；')}\n${greyText('「项目」列：来源项目/通过/签约；费用单位：万元。')}`),
     table(
       [
         { name: 'name', label: '活动', width: 'auto' },
-        { name: 'held', label: '举办', width: '110px' },
-        { name: 'leads', label: '项目/通过/签约', width: '100px' },
-        { name: 'cost', label: '费用（万元）', width: 'auto' },
+        { name: 'held', label: '举办', width: 'auto' },
+        { name: 'leads', label: '项目', width: 'auto' },
+        { name: 'cost', label: '费用', width: 'auto' },
       ],
       shown.map((a) => {
         const c = counts.get(a.id) ?? { leads: 0, approved: 0, signed: 0 };
@@ -108,15 +108,15 @@ export function activitiesCard(year: number, rows: ActivityRow[], now: Date, tz:
   }
   elements.push(table(
     [
-      { name: 'seq', label: '序号', type: 'number', width: '80px' }, // column width: auto, [80,600]px or a percentage
-      { name: 'name', label: '活动名称', width: 'auto' },
-      { name: 'time', label: '时间', width: '100px' },
-      { name: 'organizer', label: '主办单位', width: 'auto' },
-      { name: 'leads', label: '来源项目（通过）', width: '90px' },
+      // Four columns of width auto: read on a phone (≈ 360 px), fixed widths would scroll sideways.
+      { name: 'name', label: '活动', width: 'auto' },
+      { name: 'time', label: '时间', width: 'auto' },
+      { name: 'organizer', label: '主办', width: 'auto' },
+      { name: 'leads', label: '项目(通过)', width: 'auto' },
     ],
     rows.map((a) => {
       const c = counts.get(a.id);
-      return { seq: a.seq, name: a.name, time: whenText(a), organizer: a.organizer ?? '', leads: c ? `${c.leads}（${c.approved}）` : '0' };
+      return { name: `${a.seq}. ${a.name}`, time: whenText(a), organizer: a.organizer ?? '', leads: c ? `${c.leads}（${c.approved}）` : '0' };
     }),
     10,
   ));

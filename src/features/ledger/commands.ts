@@ -106,9 +106,9 @@ export function referralCard(year: number, t: ReferralTable, scope: string): Car
       elements.push(table(
         [
           { name: 'who', label: '信息提供人', width: 'auto' },
-          { name: 'leads', label: '登记', type: 'number', width: '80px' },
-          { name: 'approved', label: '通过', type: 'number', width: '80px' },
-          { name: 'signed', label: '签约', type: 'number', width: '80px' },
+          { name: 'leads', label: '登记', type: 'number', width: 'auto' },
+          { name: 'approved', label: '通过', type: 'number', width: 'auto' },
+          { name: 'signed', label: '签约', type: 'number', width: 'auto' },
         ],
         shown.map((r) => ({ who: referrerText(r), leads: r.leads, approved: r.approved, signed: r.signed })),
         10,

@@ -127,7 +127,7 @@ export function idsToName(lead: Pick<LeadRow, 'submitterId'>, steps: readonly St
       ids.add(a.userId);
       if (a.transferredFrom) ids.add(a.transferredFrom);
     }
-    for (const h of holders[STEP_ROLE[s.step as StepKind]] ?? []) ids.add(h);
+    for (const h of holders[STEP_ROLE[s.step]] ?? []) ids.add(h);
   }
   return [...ids];
 }
@@ -168,7 +168,7 @@ function factRows(view: ApprovalView, step: StepRow): KeyValue[] {
     ['项目编号', lead.code],
     ['项目名称', lead.projectName],
     ['登记人', nameIn(view, lead.submitterId)],
-    ['审批环节', `${STEP_LABELS[step.step as StepKind]}（${step.mode === 'all' ? '会签：全体成员同意方可通过' : '或签：一人处理即可'}）`],
+    ['审批环节', `${STEP_LABELS[step.step]}（${step.mode === 'all' ? '会签：全体成员同意方可通过' : '或签：一人处理即可'}）`],
     ['当前状态', leadStatusText(view.lead, view.steps.map(toStepState))],
   ];
   if (view.steps.length > 0) rows.push(['审批进度', progressOf(view.steps)]);
@@ -210,7 +210,7 @@ function earlierDecisions(view: ApprovalView, step: StepRow): string[] {
     for (const a of s.assignees) {
       if (!a.decision) continue;
       const comment = a.comment ? ` · 意见：${md(a.comment)}` : '';
-      lines.push(`**${STEP_LABELS[s.step as StepKind]}**：${md(nameIn(view, a.userId))} ${decisionWord(a.decision)}${comment}`);
+      lines.push(`**${STEP_LABELS[s.step]}**：${md(nameIn(view, a.userId))} ${decisionWord(a.decision)}${comment}`);
     }
   }
   return lines;
@@ -330,7 +330,7 @@ function decisionForm(view: ApprovalView, step: StepRow, viewerId: string): Card
   if (targets.length > 0) {
     fields.push(select({
       name: 'to',
-      label: `转交给其他${ROLE_LABELS[STEP_ROLE[step.step as StepKind]]}（仅「转交」时选择）`,
+      label: `转交给其他${ROLE_LABELS[STEP_ROLE[step.step]]}（仅「转交」时选择）`,
       placeholder: '请选择转交对象',
       options: targets.map((id) => ({ value: id, label: nameIn(view, id) })),
     }));
@@ -402,7 +402,7 @@ function buildStepCard(
   detail: 'full' | 'short' | 'minimal',
   maxMembers = Number.POSITIVE_INFINITY,
 ): CardJson {
-  const label = STEP_LABELS[step.step as StepKind];
+  const label = STEP_LABELS[step.step];
   const mine = canAct(toStepState(step), viewerId);
   const remind = opts.reason === 'remind' && mine;
   const title = `${remind ? '催办 · ' : ''}${label}审批 · ${view.lead.projectName}`;
@@ -518,7 +518,7 @@ export function submitterNotice({ view, event, step, by, comment }: SubmitterNot
       const next = row ? [...view.steps].sort((a, b) => a.position - b.position).find((s) => s.position > row.position) : undefined;
       title = `${STEP_LABELS[step]}已通过 · ${lead.code}`;
       color = 'blue';
-      lines.push(`您登记的项目${name}${STEP_LABELS[step]}已通过（${who} 同意）${next ? `，进入${STEP_LABELS[next.step as StepKind]}。` : '。'}`);
+      lines.push(`您登记的项目${name}${STEP_LABELS[step]}已通过（${who} 同意）${next ? `，进入${STEP_LABELS[next.step]}。` : '。'}`);
       if (comment) lines.push(`**意见**：${md(comment)}`);
       if (lead.status === 'pending') {
         if (next) extra.push(submitterButtons(lead.id, { withdraw: false }));
@@ -581,7 +581,7 @@ function nextLine(view: ApprovalView): string {
     case 'pending': {
       const step = view.steps.find((s) => s.status === 'pending');
       if (!step) return '等待审批';
-      const label = STEP_LABELS[step.step as StepKind];
+      const label = STEP_LABELS[step.step];
       const waiting = step.assignees.filter((a) => a.active && !a.decision).map((a) => md(nameIn(view, a.userId)));
       if (waiting.length === 0) return `等待${label}（暂无审批人，已通知管理员）`;
       if (step.mode === 'all') {
@@ -611,10 +611,10 @@ function roundDecisions(view: ApprovalView): string[] {
     for (const a of acted) {
       const when = a.decidedAt ? `（${localDateTime(a.decidedAt, view.tz)}）` : '';
       const comment = a.comment ? ` · 意见：${md(clip(a.comment).text)}` : '';
-      lines.push(`**${STEP_LABELS[s.step as StepKind]}**：${md(nameIn(view, a.userId))} ${decisionWord(a.decision!)}${when}${comment}`);
+      lines.push(`**${STEP_LABELS[s.step]}**：${md(nameIn(view, a.userId))} ${decisionWord(a.decision!)}${when}${comment}`);
     }
     if (s.status === 'cancelled' && view.lead.status === 'withdrawn' && acted.length === 0 && s.startedAt) {
-      lines.push(`**${STEP_LABELS[s.step as StepKind]}**：登记人撤回，未处理`);
+      lines.push(`**${STEP_LABELS[s.step]}**：登记人撤回，未处理`);
     }
   }
   return lines;

@@ -84,7 +84,7 @@ async function pendingCardFor(services: Services, openId: string): Promise<CardJ
       projectName: lead.projectName,
       kind: lead.kind,
       town: lead.town,
-      step: step.step as StepKind,
+      step: step.step,
       startedAt: step.startedAt,
     })),
     services.clock(),

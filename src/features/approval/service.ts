@@ -226,8 +226,8 @@ async function updateSubmitterNotices(tx: Tx, leadId: number, view: ApprovalView
   for (const s of view.steps) {
     if (s.status !== 'approved' || !s.decidedBy) continue;
     const decider = s.assignees.find((a) => a.userId === s.decidedBy);
-    const notice = submitterNotice({ view, event: 'step_approved', step: s.step as StepKind, by: s.decidedBy, comment: decider?.comment ?? null });
-    await enqueuePatchRef(tx, SUBMITTER_REF_TYPE, submitterNoticeRef(leadId, view.lead.round, s.step as StepKind), notice);
+    const notice = submitterNotice({ view, event: 'step_approved', step: s.step, by: s.decidedBy, comment: decider?.comment ?? null });
+    await enqueuePatchRef(tx, SUBMITTER_REF_TYPE, submitterNoticeRef(leadId, view.lead.round, s.step), notice);
   }
 }
 
@@ -371,7 +371,7 @@ function remindedLine(view: ApprovalView): string | undefined {
   const step = view.steps.find((s) => s.status === 'pending');
   if (!step) return undefined;
   const waiting = step.assignees.filter((a) => a.active && !a.decision).length;
-  return `已催办${STEP_LABELS[step.step as StepKind]}（${waiting} 位审批人）。`;
+  return `已催办${STEP_LABELS[step.step]}（${waiting} 位审批人）。`;
 }
 
 /** One person's action on a lead, in one transaction; returns what to answer the click with. */
@@ -417,7 +417,7 @@ export async function act(services: Services, person: Person, req: ActRequest): 
       // 撤回 / 催办 on one of the submitter's cards: that card now shows the lead as it is.
       card = submitterLeadCard(after, req.action === 'remind' ? remindedLine(after) : undefined);
     }
-    const toast = stepAfter ? doneToast(req.action, { step: stepAfter.step as StepKind, status: stepAfter.status as never, mode: stepAfter.mode as never }) : doneToast(req.action);
+    const toast = stepAfter ? doneToast(req.action, { step: stepAfter.step, status: stepAfter.status, mode: stepAfter.mode }) : doneToast(req.action);
     return { ok: true, toast, ...(card ? { card } : {}) };
   });
   if (result.ok) services.kickOutbox();

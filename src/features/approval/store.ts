@@ -4,7 +4,7 @@
 import type { Db, Prisma, Tx } from '../../platform/db/client.ts';
 import type { Role } from '../../platform/people.ts';
 import {
-  STEP_ROLE, type AssigneeState, type Decision, type Effect, type LeadFacts, type LeadStatus,
+  STEP_KINDS, STEP_MODES, STEP_ROLE, STEP_STATUSES, type AssigneeState, type Decision, type Effect, type LeadFacts, type LeadStatus,
   type StepKind, type StepMode, type StepRef, type StepState, type StepStatus, type WorkflowState,
 } from './workflow.ts';
 import type { LeadKind } from '../../office/config.ts';
@@ -13,7 +13,24 @@ import { inChunks } from '../../platform/db/chunks.ts';
 type DbOrTx = Db | Tx;
 
 export type LeadRow = Prisma.LeadModel;
-export type StepRow = Prisma.ApprovalStepModel & { assignees: Prisma.StepAssigneeModel[] };
+/** A stored step as the store hands it out: its strings read as the workflow's types, with its assignees. */
+export type StepRow = Omit<Prisma.ApprovalStepModel, 'step' | 'mode' | 'status'> & {
+  step: StepKind;
+  mode: StepMode;
+  status: StepStatus;
+  assignees: Prisma.StepAssigneeModel[];
+};
+
+/** One of `values`, or a loud failure: a value the workflow does not know is a corrupt row, not a card to draw. */
+function oneOf<T extends string>(values: readonly T[], value: string, what: string): T {
+  if ((values as readonly string[]).includes(value)) return value as T;
+  throw new Error(`ApprovalStep: unknown ${what} "${value}"`);
+}
+
+/** Reads a stored step's strings as the workflow's types (the one place they are checked). */
+export function typedStep<R extends Prisma.ApprovalStepModel>(row: R): Omit<R, 'step' | 'mode' | 'status'> & { step: StepKind; mode: StepMode; status: StepStatus } {
+  return { ...row, step: oneOf(STEP_KINDS, row.step, 'step'), mode: oneOf(STEP_MODES, row.mode, 'mode'), status: oneOf(STEP_STATUSES, row.status, 'status') };
+}
 
 /** A lead with the steps of its current round, as stored and as the workflow sees it. */
 export interface LoadedWorkflow {
@@ -57,9 +74,9 @@ export function toStepState(s: StepRow): StepState {
     id: s.id,
     round: s.round,
     position: s.position,
-    step: s.step as StepKind,
-    mode: s.mode as StepMode,
-    status: s.status as StepStatus,
+    step: s.step,
+    mode: s.mode,
+    status: s.status,
     startedAt: s.startedAt,
     decidedAt: s.decidedAt,
     decidedBy: s.decidedBy,
@@ -85,17 +102,18 @@ export function toLeadFacts(lead: LeadRow): LeadFacts {
 export async function loadWorkflow(db: DbOrTx, leadId: number): Promise<LoadedWorkflow | null> {
   const lead = await db.lead.findUnique({ where: { id: leadId } });
   if (!lead) return null;
-  const steps = await db.approvalStep.findMany({
+  const steps = (await db.approvalStep.findMany({
     where: { leadId, round: lead.round },
     include: stepInclude,
     orderBy: { position: 'asc' },
-  });
+  })).map(typedStep);
   return { lead, steps, state: { lead: toLeadFacts(lead), steps: steps.map(toStepState) } };
 }
 
 /** One step with its assignees (any round). */
 export async function loadStep(db: DbOrTx, stepId: number): Promise<StepRow | null> {
-  return db.approvalStep.findUnique({ where: { id: stepId }, include: stepInclude });
+  const row = await db.approvalStep.findUnique({ where: { id: stepId }, include: stepInclude });
+  return row ? typedStep(row) : null;
 }
 
 /** Kept here for older importers (src/sandbox/seed.ts); the one implementation lives in roles.ts. */
@@ -137,11 +155,11 @@ export async function pendingSteps(db: DbOrTx): Promise<Array<StepRow & { lead: 
       orderBy: [{ startedAt: 'asc' }, { id: 'asc' }],
     }),
   );
-  return rows.filter((r) => r.round === r.lead.round);
+  return rows.filter((r) => r.round === r.lead.round).map(typedStep);
 }
 
 export interface WaitingItem {
-  step: Prisma.ApprovalStepModel;
+  step: Omit<StepRow, 'assignees'>;
   lead: LeadRow;
 }
 
@@ -169,7 +187,7 @@ export async function waitingFor(db: DbOrTx, userId: string, opts: { take?: numb
     .filter((r) => r.step.round === r.step.lead.round)
     .map((r) => {
       const { lead, ...step } = r.step;
-      return { step, lead };
+      return { step: typedStep(step), lead };
     });
 }
 

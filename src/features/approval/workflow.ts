@@ -33,8 +33,10 @@ export type StepKind = (typeof STEP_KINDS)[number];
  * 专家组 (`panel`: each drawn expert files a sheet, the office's rule settles the step, see panel.ts) /
  * 会议 (`meeting`: the 领导小组's decision, recorded by its secretary, settles the step).
  */
-export type StepMode = 'any' | 'all' | 'panel' | 'meeting';
-export type StepStatus = 'waiting' | 'pending' | 'approved' | 'rejected' | 'returned' | 'cancelled';
+export const STEP_MODES = ['any', 'all', 'panel', 'meeting'] as const;
+export type StepMode = (typeof STEP_MODES)[number];
+export const STEP_STATUSES = ['waiting', 'pending', 'approved', 'rejected', 'returned', 'cancelled'] as const;
+export type StepStatus = (typeof STEP_STATUSES)[number];
 export type LeadStatus = 'pending' | 'returned' | 'approved' | 'rejected' | 'withdrawn';
 /** What one assignee decided (stored in StepAssignee.decision). */
 export type Decision = 'approve' | 'reject' | 'return';

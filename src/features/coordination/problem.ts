@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { PROBLEM_CATEGORIES } from '../../office/config.ts';
 import { parseDay } from '../leads/values.ts';
+import { fieldErrors } from '../../platform/forms.ts';
 
 export { PROBLEM_CATEGORIES };
 export type ProblemCategory = (typeof PROBLEM_CATEGORIES)[number];
@@ -120,11 +121,7 @@ export function validateProblemForm(raw: Record<string, unknown>, ctx: ProblemFo
   }
   const parsed = problemSchema(ctx).safeParse({ category: input.category, description: input.description, owner_dept: input.owner_dept, due_date: input.due_date });
   if (!parsed.success) {
-    const errors: Record<string, string> = {};
-    for (const issue of parsed.error.issues) {
-      const key = String(issue.path[0] ?? '');
-      if (key && !errors[key]) errors[key] = issue.message;
-    }
+    const errors = fieldErrors(parsed.error);
     return { ok: false, errors, values };
   }
   const d = parsed.data;

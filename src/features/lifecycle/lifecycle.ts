@@ -8,6 +8,7 @@ import { MAX_WAN } from '../leads/fields.ts';
 import { formatNumber, formatWan } from '../leads/format.ts';
 import { parseAmount, parseDay } from '../leads/values.ts';
 import { addMonths, isoDate, localMonth } from '../../platform/time.ts';
+import { fieldErrors } from '../../platform/forms.ts';
 import { DEFAULT_PRE_SIGNING } from '../../office/config.ts';
 
 /** One stage before 签约 as the office names it (office.pipeline.preSigning). */
@@ -316,11 +317,7 @@ export function validateStageForm(stage: string, raw: Record<string, unknown>, c
     if (s) values[f.name] = f.type === 'date' ? (parseDay(s) ?? Array.from(s).slice(0, 40).join('')) : Array.from(s).slice(0, 300).join('');
   }
   if (!parsed.success) {
-    const errors: Record<string, string> = {};
-    for (const issue of parsed.error.issues) {
-      const key = String(issue.path[0] ?? '');
-      if (key && !errors[key]) errors[key] = issue.message;
-    }
+    const errors = fieldErrors(parsed.error);
     return { ok: false, errors, values };
   }
   const data: Record<string, string | number> = {};
@@ -507,11 +504,7 @@ export function validateFollowUpForm(raw: Record<string, unknown>, recordedStage
       },
     };
   }
-  const errors: Record<string, string> = {};
-  for (const issue of parsed.error.issues) {
-    const key = String(issue.path[0] ?? '');
-    if (key && !errors[key]) errors[key] = issue.message;
-  }
+  const errors = fieldErrors(parsed.error);
   const values: Record<string, string> = {};
   for (const k of keys) {
     const s = cleanText(input[k]);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBot, cardOf } from '../support/harness.ts';
 import { cardText } from '../support/cards.ts';
 import { followUpsJob } from '../../src/features/lifecycle/follow-ups.ts';
-import { monthlyReportJob } from '../../src/features/digests/jobs.ts';
+import { monthlyReportJob, renderDigest } from '../../src/features/digests/jobs.ts';
 import type { CountRule } from '../../src/office/config.ts';
 import type { CardJson } from '../../src/platform/lark/types.ts';
 import type { DeliveredMessage } from '../../src/sandbox/standin.ts';
@@ -187,5 +187,26 @@ describe('一月一报 answers: structured, counted and analysed', () => {
     expect(await db().auditEvent.count({ where: { action: 'patents_set' } })).toBe(2);
     await bot.say(ADMIN, '/quota 2026');
     expect(cardText(bot.lastCard(ADMIN).card)).toMatch(/\*\*丁堰镇\*\*：总数 (⚠️\u00a0)?2\/10（[^）]*） · 发明专利 (⚠️\u00a0)?3\/5（[^）]*） · 实用新型 (⚠️\u00a0)?4\/5/);
+  });
+});
+
+describe('scoring.quotaWeight: a 重点类 project counts by its weight', () => {
+  it('alike in /quota, the 双月例会 and the monthly report', async () => {
+    // B (registered April) becomes 重点类, which this office counts twice: 丁堰镇 has A (1) + B (2) = 3.
+    await db().lead.update({ where: { code: codes.B }, data: { tier: 'key' } });
+    const weights = bot.app.services.office.scoring.quotaWeight;
+    const before = weights.key;
+    weights.key = 2;
+    try {
+      expect((await projectsDone()).丁堰镇).toBe(3);
+      const bimonthly = await renderDigest(bot.app.services, 'bimonthly', now);
+      expect(cardText(bimonthly.card)).toMatch(/丁堰镇[^\n]*?3\/10/);
+      // The monthly report shows the completion rate: projects 3/10, patents 3/5 and 4/5 → 56.7% (53.3% unweighted).
+      const monthly = await renderDigest(bot.app.services, 'monthly', now);
+      expect(cardText(monthly.card)).toContain('丁堰镇 56.7%');
+    } finally {
+      weights.key = before;
+      await db().lead.update({ where: { code: codes.B }, data: { tier: null } });
+    }
   });
 });

@@ -37,8 +37,8 @@ export async function computeDigest(services: Services, kind: DigestKind, now: D
       return weeklyDigest({ now, tz, towns, stuckDays: office.digests.stuckDays, ...rows, pre });
     }
     case 'bimonthly': {
-      const year = bimonthlyProgressMoment(now, tz).year;
-      const rows = await loadBimonthlyRows(db, bimonthlyWindow(now, tz), year, office.quota.countOn, tz);
+      const { year, at } = bimonthlyProgressMoment(now, tz);
+      const rows = await loadBimonthlyRows(db, bimonthlyWindow(now, tz), { year, asOf: at }, office.quota.countOn, tz, office.scoring);
       const carriers = await loadCarrierProgress(db, office, year);
       return bimonthlyDigest({ now, tz, towns, stuckDays: office.digests.stuckDays, alertShare: office.quota.alertShare, ...rows, pre: office.pipeline.preSigning, ...(carriers ? { carriers } : {}) });
     }
@@ -47,7 +47,7 @@ export async function computeDigest(services: Services, kind: DigestKind, now: D
       const reported = digestPeriod('monthly', now, tz);
       // The answers of the month are those to the cards sent at its start, which ask about the month before.
       const rows = await loadMonthlyRows(db, { from: w.previous.from, to: w.current.to }, w.year, {
-        rule: office.quota.countOn, tz, reported, answersPeriod: previousMonth(reported),
+        rule: office.quota.countOn, tz, reported, answersPeriod: previousMonth(reported), scoring: office.scoring,
       });
       const silent = await overdueFollowUps(db, reported, now);
       const owners = await namesOf(db, silent.map((f) => f.ownerId));

@@ -7,7 +7,8 @@ import type {
   ActivityFact, AuditFact, BimonthlyInput, FollowUpFact, KeyProjectFact, LandedFact, LeadFact, MonthlyInput, OpenLeadFact, StageFact, WeeklyInput, Window,
 } from './digest.ts';
 import type { CountRule } from '../../office/config.ts';
-import { countedLeadFacts, patentFacts, quotasOfYear } from '../quotas/store.ts';
+import { countedLeadGroups, patentFacts, quotasOfYear } from '../quotas/store.ts';
+import type { ScoringConfig } from '../../office/scoring.ts';
 import { inChunks } from '../../platform/db/chunks.ts';
 import { MILESTONES } from '../lifecycle/lifecycle.ts';
 import { problemFacts } from '../coordination/store.ts';
@@ -172,18 +173,23 @@ export async function loadWeeklyRows(
   };
 }
 
-/** Rows for bimonthlyDigest(): `year` is the year whose quota progress it shows (bimonthlyProgressMoment). */
+/**
+ * Rows for bimonthlyDigest(): `year` and `asOf` are the year and moment whose quota progress it shows
+ * (bimonthlyProgressMoment). The counted leads come summed in SQL per (town, kind, tier) up to `asOf`, each
+ * group weighed by scoring.quotaWeight as in /quota: a year of leads is never loaded.
+ */
 export async function loadBimonthlyRows(
   db: DbOrTx,
   window: Window,
-  year: number,
+  progress: { year: number; asOf: Date },
   rule: CountRule,
   tz: string,
+  scoring?: ScoringConfig,
 ): Promise<Pick<BimonthlyInput, 'quotas' | 'countedLeads' | 'patents' | 'rule' | 'keyProjects' | 'open' | 'returns' | 'stages' | 'problems'>> {
   const [quotas, countedLeads, patents, key, open, stages, problems] = await Promise.all([
-    quotasOfYear(db, year),
-    countedLeadFacts(db, year, rule, tz),
-    patentFacts(db, year),
+    quotasOfYear(db, progress.year),
+    countedLeadGroups(db, progress.year, progress.asOf, tz, rule, scoring),
+    patentFacts(db, progress.year),
     db.lead.findMany({
       where: { OR: [{ tier: 'key' }, { major: true }], status: { notIn: ['rejected', 'withdrawn'] } },
       select: {
@@ -227,22 +233,22 @@ export async function loadBimonthlyRows(
 }
 
 /**
- * Rows for monthlyDigest(): both months in `twoMonths`; quotas, counted leads and patents of `year`, the
- * reported month's; the 一月一报 answers of `answersPeriod` (the cards sent at the start of the reported month)
+ * Rows for monthlyDigest(): both months in `twoMonths`; quotas, counted leads (summed in SQL up to the end of
+ * `twoMonths`, weighed by scoring.quotaWeight) and patents of `year`, the reported month's; the 一月一报 answers of `answersPeriod` (the cards sent at the start of the reported month)
  * and the projects landed before `twoMonths.to` with their agreements and latest reported 到位 up to `reported`.
  */
 export async function loadMonthlyRows(
   db: DbOrTx,
   twoMonths: Window,
   year: number,
-  opts: { rule: CountRule; tz: string; reported: string; answersPeriod: string },
+  opts: { rule: CountRule; tz: string; reported: string; answersPeriod: string; scoring?: ScoringConfig },
 ): Promise<Pick<MonthlyInput, 'leads' | 'approvals' | 'rejections' | 'quotas' | 'countedLeads' | 'patents' | 'rule' | 'followUps' | 'landed'>> {
   const [leads, approved, rejections, quotas, countedLeads, patents, followUps, landed] = await Promise.all([
     newLeads(db, twoMonths),
     approvals(db, twoMonths),
     auditsOf(db, ['reject'], { createdAt: range(twoMonths) }),
     quotasOfYear(db, year),
-    countedLeadFacts(db, year, opts.rule, opts.tz),
+    countedLeadGroups(db, year, new Date(twoMonths.to.getTime() - 1), opts.tz, opts.rule, opts.scoring),
     patentFacts(db, year, opts.reported),
     followUpFacts(db, opts.answersPeriod),
     landedFacts(db, twoMonths.to, opts.reported),

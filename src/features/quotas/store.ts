@@ -116,33 +116,8 @@ export async function quotaTownCount(db: DbOrTx, year: number): Promise<number> 
 
 const DAY_MS = 86_400_000;
 
-/** The office-calendar day a LeadStage date (UTC midnight of that day) stands for, as the instant it began. */
-function stageDayStart(date: Date, tz: string): Date {
-  return zonedInstant(date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate(), tz);
-}
-
 /**
- * The leads counted in `year` under `rule`, one fact each with the moment of its counting event: approval
- * (approvedAt), or the local day of its 签约 / 注册 / 落地 stage. For the digests, which count as of a moment
- * of their own; the window is a day wider than the year for approvals, and computeProgress keeps the year's.
- */
-export async function countedLeadFacts(db: DbOrTx, year: number, rule: CountRule, tz: string): Promise<CountedLeadFact[]> {
-  if (rule === 'approved') {
-    const rows = await db.lead.findMany({
-      where: { status: 'approved', approvedAt: { gte: new Date(Date.UTC(year - 1, 11, 31)), lt: new Date(Date.UTC(year + 1, 0, 2)) } },
-      select: { town: true, kind: true, approvedAt: true },
-    });
-    return rows.map((r) => ({ town: r.town, kind: r.kind, countedAt: r.approvedAt }));
-  }
-  const rows = await db.leadStage.findMany({
-    where: { stage: rule, date: { gte: new Date(Date.UTC(year, 0, 1)), lt: new Date(Date.UTC(year + 1, 0, 1)) }, lead: { status: 'approved' } },
-    select: { date: true, lead: { select: { town: true, kind: true } } },
-  });
-  return rows.map((r) => ({ town: r.lead.town, kind: r.lead.kind, countedAt: stageDayStart(r.date, tz) }));
-}
-
-/**
- * The leads counted in `year` on the office calendar up to `now` under `rule`, summed in SQL per (town, kind):
+ * The leads counted in `year` on the office calendar up to `now` under `rule`, summed in SQL per (town, kind, tier):
  * one fact per group with its count, so a year of leads is never loaded into the process.
  */
 export async function countedLeadGroups(db: DbOrTx, year: number, now: Date, tz: string, rule: CountRule, scoring?: ScoringConfig): Promise<CountedLeadFact[]> {

@@ -18,7 +18,7 @@ import {
 } from './lifecycle.ts';
 import { formatWan } from '../leads/format.ts';
 import { localDateTime, localMonth } from '../../platform/time.ts';
-import { queueOnce } from '../../platform/delivery/ledger.ts';
+import { queueEach } from '../../platform/delivery/ledger.ts';
 import type { JobDef } from '../../platform/jobs/scheduler.ts';
 import { inChunks } from '../../platform/db/chunks.ts';
 import { followUpEveryMonths, type ScoringConfig } from '../leads/scoring.ts';
@@ -122,17 +122,38 @@ export function followUpDue(approvedMonth: string, period: string, every: number
   return since >= 0 && since % Math.max(1, every) === 0;
 }
 
+/** Leads read per page and queued per transaction by the follow-ups job. */
+const FOLLOW_UP_PAGE = 500;
+const FOLLOW_UP_BATCH = 250;
+
 /**
- * Approved leads that owe a report on `period`: not 投产, not closed, approved by the end of that month, and
- * due by their tier's frequency (the office's scoring.followUpMonths: 重点类 monthly, others maybe less often).
+ * Approved leads that owe a report on `period`, a page at a time (ids after `afterId`): not 投产, not closed,
+ * approved by the end of that month, and due by their tier's frequency (the office's scoring.followUpMonths:
+ * 重点类 monthly, others maybe less often). `last` is the page's last id, undefined when the page was empty.
  */
-async function leadsToFollow(db: Db, period: string, now: Date, tz: string, scoring: ScoringConfig) {
+async function leadsToFollow(db: Db, period: string, now: Date, tz: string, scoring: ScoringConfig, afterId: number) {
   const rows = await db.lead.findMany({
-    where: { status: 'approved', closedAt: null, approvedAt: { lt: now }, OR: [{ stage: null }, { stage: { notIn: DONE_STAGES } }] },
+    where: { id: { gt: afterId }, status: 'approved', closedAt: null, approvedAt: { lt: now }, OR: [{ stage: null }, { stage: { notIn: DONE_STAGES } }] },
     orderBy: { id: 'asc' },
+    take: FOLLOW_UP_PAGE,
     select: { id: true, code: true, projectName: true, town: true, stage: true, submitterId: true, approvedAt: true, tier: true },
   });
-  return rows.filter((r) => r.approvedAt && followUpDue(localMonth(r.approvedAt, tz), period, followUpEveryMonths(r.tier, scoring)));
+  return {
+    last: rows.at(-1)?.id,
+    due: rows.filter((r) => r.approvedAt && followUpDue(localMonth(r.approvedAt, tz), period, followUpEveryMonths(r.tier, scoring))),
+  };
+}
+
+type FollowedLead = FollowUpLead & { submitterId: string };
+
+/** The follow-up rows of `period` for these leads, created where missing (a forced run reuses them), by lead id. */
+async function followUpRows(tx: Tx, leads: readonly FollowedLead[], period: string, now: Date) {
+  const ids = leads.map((l) => l.id);
+  const existing = await tx.followUp.findMany({ where: { period, leadId: { in: ids } } });
+  const have = new Set(existing.map((f) => f.leadId));
+  const missing = ids.filter((id) => !have.has(id));
+  const created = missing.length > 0 ? await tx.followUp.createManyAndReturn({ data: missing.map((leadId) => ({ leadId, period, sentAt: now })) }) : [];
+  return new Map([...existing, ...created].map((f) => [f.leadId, f]));
 }
 
 export const followUpsJob: JobDef = {
@@ -140,32 +161,42 @@ export const followUpsJob: JobDef = {
   async run({ services, now, force }) {
     const tz = services.env.BOT_TIMEZONE;
     const period = followUpPeriod(now, tz);
-    const leads = await leadsToFollow(services.db, period, now, tz, services.office.scoring);
     let sent = 0;
     let skipped = 0;
-    for (const lead of leads) {
-      const queued = await queueOnce(services.db, {
-        job: FOLLOW_UP_JOB,
-        force,
-        items: [{ period, target: `lead:${lead.id}`, item: lead }],
-        message: async (_fresh, tx: Tx) => {
-          let f = await tx.followUp.findUnique({ where: { leadId_period: { leadId: lead.id, period } } });
-          if (!f) f = await tx.followUp.create({ data: { leadId: lead.id, period, sentAt: now } });
-          return {
-            op: 'send',
-            receiveIdType: 'open_id',
-            receiveId: lead.submitterId,
-            msgType: 'interactive',
-            content: cardContent(followUpCard(f, lead, tz)),
-            refType: 'followup',
-            refId: String(f.id),
-          };
-        },
-      });
-      if (queued) sent++;
-      else skipped++;
+    // A page of leads at a time, a transaction per batch (the ledger claimed and the cards written together):
+    // a city with years of projects is never held in memory, nor written one transaction per card.
+    for (let after = 0; ; ) {
+      const page = await leadsToFollow(services.db, period, now, tz, services.office.scoring, after);
+      if (page.last === undefined) break;
+      after = page.last;
+      for (let i = 0; i < page.due.length; i += FOLLOW_UP_BATCH) {
+        const batch = page.due.slice(i, i + FOLLOW_UP_BATCH);
+        const r = await queueEach(services.db, {
+          job: FOLLOW_UP_JOB,
+          force,
+          period,
+          items: batch.map((lead) => ({ target: `lead:${lead.id}`, item: lead })),
+          messages: async (fresh, tx) => {
+            const rows = await followUpRows(tx, fresh, period, now);
+            return fresh.map((lead) => {
+              const f = rows.get(lead.id)!;
+              return {
+                op: 'send' as const,
+                receiveIdType: 'open_id' as const,
+                receiveId: lead.submitterId,
+                msgType: 'interactive' as const,
+                content: cardContent(followUpCard(f, lead, tz)),
+                refType: 'followup',
+                refId: String(f.id),
+              };
+            });
+          },
+        });
+        sent += r.queued;
+        skipped += r.skipped;
+        if (r.queued > 0) services.kickOutbox();
+      }
     }
-    if (sent > 0) services.kickOutbox();
     return { sent, skipped, summary: `一月一报 ${period}：发出 ${sent} 份，已发过跳过 ${skipped} 份` };
   },
 };

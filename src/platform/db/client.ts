@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import pg from 'pg';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient as SqliteClient } from '../../generated/sqlite/client.ts';
+import { PrismaClient as SqliteClient, Prisma as SqlTags } from '../../generated/sqlite/client.ts';
 import { PrismaClient as PostgresClient } from '../../generated/postgres/client.ts';
 import type { DbTarget } from './url.ts';
 import { serialSqlite, SQLITE_BLOCKING_BUSY_MS } from './sqlite-serial.ts';
@@ -19,6 +19,9 @@ export type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
  */
 export const TX_OPTIONS = { maxWait: 20_000, timeout: 20_000 } as const;
 export type { Prisma } from '../../generated/sqlite/client.ts';
+/** Builds raw SQL with bound values (the same on both providers): sql`…${value}…`, join([...], ', '). */
+export const sql = SqlTags.sql;
+export const joinSql = SqlTags.join;
 
 export interface Database {
   prisma: Db;

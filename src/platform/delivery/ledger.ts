@@ -2,7 +2,7 @@
 // A row is written BEFORE the message is queued, in the same transaction, so a restart or a second
 // process never sends the same thing twice. `force` (npm run job -- … --force) bypasses it.
 import { createHash, randomUUID } from 'node:crypto';
-import { TX_OPTIONS, type Db, type Tx } from '../db/client.ts';
+import { TX_OPTIONS, joinSql, sql, type Db, type Tx } from '../db/client.ts';
 import { enqueue } from './outbox.ts';
 import type { OutgoingMessage } from '../lark/types.ts';
 
@@ -64,3 +64,50 @@ export async function queueOnce<T>(db: Db, q: QueueOnce<T>): Promise<boolean> {
     return true;
   }, TX_OPTIONS);
 }
+
+/** Rows per statement when claiming many entries at once: 3 values each, well under SQLite's 999. */
+const CLAIM_CHUNK = 300;
+
+/**
+ * claimRun for many targets of one (job, period) in one statement per CLAIM_CHUNK: the targets whose entry
+ * was new (all of them with `force`).
+ */
+export async function claimRuns(tx: Db | Tx, job: string, period: string, targets: readonly string[], force = false): Promise<Set<string>> {
+  const fresh = new Set<string>();
+  for (let i = 0; i < targets.length; i += CLAIM_CHUNK) {
+    const chunk = targets.slice(i, i + CLAIM_CHUNK);
+    const values = joinSql(chunk.map((t) => sql`(${job}, ${period}, ${t}, 'done')`));
+    const rows = await tx.$queryRaw<Array<{ target: string }>>`INSERT INTO "JobRun" ("job", "period", "target", "status") VALUES ${values} ON CONFLICT DO NOTHING RETURNING "target"`;
+    for (const r of force ? chunk.map((target) => ({ target })) : rows) fresh.add(r.target);
+  }
+  return fresh;
+}
+
+export interface QueueEach<T> {
+  job: string;
+  force: boolean;
+  period: string;
+  /** One message per item, each with its own ledger target. */
+  items: ReadonlyArray<{ target: string; item: T }>;
+  /** The messages (uuids are set here) of the items whose entry was new, in their order; may write rows through `tx`. */
+  messages: (fresh: T[], tx: Tx) => Promise<Array<Omit<OutgoingMessage, 'uuid'>>>;
+}
+
+/**
+ * queueOnce for many independent messages (one per item, e.g. one 一月一报 per project): ONE transaction for
+ * the lot, the ledger claimed in a statement or two and the messages written together, instead of a
+ * transaction per message. Pass batches of a few hundred. Returns how many were queued and how many skipped.
+ */
+export async function queueEach<T>(db: Db, q: QueueEach<T>): Promise<{ queued: number; skipped: number }> {
+  if (q.items.length === 0) return { queued: 0, skipped: 0 };
+  return db.$transaction(async (tx) => {
+    const fresh = await claimRuns(tx, q.job, q.period, q.items.map((i) => i.target), q.force);
+    const items = q.items.filter((i) => fresh.has(i.target));
+    if (items.length === 0) return { queued: 0, skipped: q.items.length };
+    const messages = await q.messages(items.map((i) => i.item), tx);
+    if (messages.length !== items.length) throw new Error(`queueEach ${q.job}: ${messages.length} messages for ${items.length} items`);
+    await enqueue(tx, messages.map((m, k) => ({ ...m, uuid: ledgerUuid(q.job, [{ period: q.period, target: items[k].target }], q.force) })));
+    return { queued: items.length, skipped: q.items.length - items.length };
+  }, TX_OPTIONS);
+}
+

@@ -96,26 +96,27 @@ export async function enqueue(db: DbOrTx, msgs: OutgoingMessage[]): Promise<stri
   const existing = await db.outboxMessage.findMany({ where: { uuid: { in: withIds.map((m) => m.uuid) } }, select: { uuid: true } });
   const seen = new Set(existing.map((r) => r.uuid));
   const now = new Date();
+  const rows = [];
   for (const m of withIds) {
     if (seen.has(m.uuid)) continue;
     seen.add(m.uuid);
-    await db.outboxMessage.create({
-      data: {
-        uuid: m.uuid,
-        op: m.op,
-        receiveIdType: m.receiveIdType ?? null,
-        receiveId: m.receiveId ?? null,
-        msgType: m.msgType,
-        content: m.content,
-        targetId: m.targetId ?? null,
-        refType: m.refType ?? null,
-        refId: m.refId ?? null,
-        status: 'pending',
-        nextAttemptAt: now,
-        createdAt: now,
-      },
+    rows.push({
+      uuid: m.uuid,
+      op: m.op,
+      receiveIdType: m.receiveIdType ?? null,
+      receiveId: m.receiveId ?? null,
+      msgType: m.msgType,
+      content: m.content,
+      targetId: m.targetId ?? null,
+      refType: m.refType ?? null,
+      refId: m.refId ?? null,
+      status: 'pending',
+      nextAttemptAt: now,
+      createdAt: now,
     });
   }
+  // One statement for the lot (a job queues hundreds in one transaction); ids still follow the order given.
+  if (rows.length > 0) await db.outboxMessage.createMany({ data: rows });
   return withIds.map((m) => m.uuid);
 }
 

@@ -83,11 +83,22 @@ function cut<T>(rows: readonly T[], max: number): { shown: T[]; left: number } {
 
 /** A table of `rows` cut to `max`, followed by "另有 N 项…，<hint>" when some were left out. */
 function cutTable(columns: TableColumn[], rows: readonly TableRow[], max: number, hint: string): CardElement[] {
-  const { shown, left } = cut(rows, max);
+  return cutItems(columns, rows, (r) => r, max, hint);
+}
+
+/** cutTable over `items`, turning into rows only those shown (fitCard builds a card many times). */
+function cutItems<T>(columns: TableColumn[], items: readonly T[], toRow: (item: T) => TableRow, max: number, hint: string): CardElement[] {
+  const { shown, left } = cut(items, max);
   const out: CardElement[] = [];
-  if (shown.length > 0) out.push(table(columns, shown));
+  if (shown.length > 0) out.push(table(columns, shown.map(toRow)));
   if (left > 0) out.push(markdown(`${moreItems(left)}${shown.length > 0 ? '' : '（卡片篇幅有限，未能列出）'}${md(hint)}`, 'notation'));
   return out;
+}
+
+/** truncateList(items.map(line), min(max, HARD_MAX_ROWS)), formatting only the lines shown. */
+function listUpTo<T>(items: readonly T[], max: number, line: (item: T) => string): string {
+  const { shown, left } = cut(items, max);
+  return [...shown.map(line), ...(left > 0 ? [moreItems(left)] : [])].join('\n');
 }
 
 function section(title: string): CardElement {
@@ -408,8 +419,8 @@ export function monthlyCard(d: MonthlyDigest, _tz: string): CardJson {
     if (lag.length > 0) els.push(markdown(laggingLine(lag.slice(0, Math.min(max, HARD_MAX_ROWS)))));
     if (d.silentFollowUps.length > 0) {
       // One project per line, its code first, so a code never breaks across lines.
-      const lines = d.silentFollowUps.map((f) => `- ${md(f.code)} ${md(f.projectName)}（${md(f.town)}，${md(f.ownerName)}）`);
-      els.push(markdown(`**一月一报超过 ${FOLLOW_UP_ANSWER_DAYS} 天未反馈 ${d.silentFollowUps.length} 项**\n${truncateList(lines, Math.min(max, HARD_MAX_ROWS)).join('\n')}`));
+      const lines = listUpTo(d.silentFollowUps, max, (f) => `- ${md(f.code)} ${md(f.projectName)}（${md(f.town)}，${md(f.ownerName)}）`);
+      els.push(markdown(`**一月一报超过 ${FOLLOW_UP_ANSWER_DAYS} 天未反馈 ${d.silentFollowUps.length} 项**\n${lines}`));
     }
     return card(header(title, 'turquoise'), els, `${title}：新增 ${t.newLeads.current} 项，通过 ${t.approved.current} 项`);
   });
@@ -424,15 +435,16 @@ function followUpSection(d: MonthlyDigest, max: number): CardElement[] {
   const els: CardElement[] = [section(`落地项目 ${f.landed.length} 个：协议与到位`)];
   if (f.landed.length === 0) els.push(markdown('暂无已落地（开工）的项目。'));
   else {
-    const rows: TableRow[] = f.landed.map((l) => ({
-      code: l.code,
-      name: `${l.projectName}（${l.town}）${l.stage === 'producing' ? '·已投产' : ''}`,
-      agreed: l.agreementWan === null ? '—' : wan(l.agreementWan),
-      arrived: l.arrivedWan === null ? '未报' : `${wan(l.arrivedWan)}${l.ratio === null ? '' : `（${(l.ratio * 100).toFixed(0)}%）`}`,
-    }));
-    els.push(...cutTable(
+    els.push(...cutItems(
       [CODE_COLUMN, { name: 'name', label: '项目' }, { name: 'agreed', label: '协议(万元)' }, { name: 'arrived', label: '到位(万元)' }],
-      rows, max, `，${SEE_LEADS}`,
+      f.landed,
+      (l): TableRow => ({
+        code: l.code,
+        name: `${l.projectName}（${l.town}）${l.stage === 'producing' ? '·已投产' : ''}`,
+        agreed: l.agreementWan === null ? '—' : wan(l.agreementWan),
+        arrived: l.arrivedWan === null ? '未报' : `${wan(l.arrivedWan)}${l.ratio === null ? '' : `（${(l.ratio * 100).toFixed(0)}%）`}`,
+      }),
+      max, `，${SEE_LEADS}`,
     ));
   }
   els.push(section(`一月一报反馈 ${f.answered}/${f.asked}`));
@@ -440,13 +452,13 @@ function followUpSection(d: MonthlyDigest, max: number): CardElement[] {
   if (f.asked > 0) lines.push(`新增发明专利实审 **${f.inventionPatents}** 件 · 实用新型授权 **${f.utilityModels}** 件（计入任务进度）`);
   else lines.push('本期没有发出一月一报。');
   if (f.stageMismatches.length > 0) {
-    const mism = f.stageMismatches.map((m) =>
+    const mism = listUpTo(f.stageMismatches, max, (m) =>
       `- ${md(m.code)} ${md(m.projectName)}：反馈「${stageName(m.reportedStage)}」，已登记「${stageName(m.recordedStage)}」`);
-    lines.push(`**反馈阶段与登记不一致 ${mism.length} 项**（请登记人登记新阶段）\n${truncateList(mism, Math.min(max, HARD_MAX_ROWS)).join('\n')}`);
+    lines.push(`**反馈阶段与登记不一致 ${f.stageMismatches.length} 项**（请登记人登记新阶段）\n${mism}`);
   }
   if (f.problems.length > 0) {
-    const probs = f.problems.map((p) => `- ${md(p.code)} ${md(p.projectName)}（${md(p.town)}）：${md(p.text)}`);
-    lines.push(`**反映的问题 ${probs.length} 项**\n${truncateList(probs, Math.min(max, HARD_MAX_ROWS)).join('\n')}`);
+    const probs = listUpTo(f.problems, max, (p) => `- ${md(p.code)} ${md(p.projectName)}（${md(p.town)}）：${md(p.text)}`);
+    lines.push(`**反映的问题 ${f.problems.length} 项**\n${probs}`);
   }
   els.push(markdown(lines.join('\n')));
   return els;

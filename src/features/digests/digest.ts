@@ -860,8 +860,11 @@ function followUpSentences(f: FollowUpSummary): string[] {
 
 /** 万元 with at most one decimal and thousands separators. */
 export function wan(n: number): string {
-  return (Math.round(n * 10) / 10).toLocaleString('en-US', { maximumFractionDigits: 1 });
+  return WAN_FORMAT.format(Math.round(n * 10) / 10);
 }
+// One formatter for every call: toLocaleString(…, options) builds a new Intl.NumberFormat each time (≈ 35 µs),
+// which made a monthly report over 17,000 landed projects take 12 s inside fitCard's retries.
+const WAN_FORMAT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
 
 // ---------------------------------------------------------------------------------------------------------
 // Analysis text

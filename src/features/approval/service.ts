@@ -21,7 +21,7 @@ import {
   applyEffects, auditTrail, loadStep, loadWorkflow, WorkflowConflict, type LoadedWorkflow, type MessageEffect, type StepRow,
 } from './store.ts';
 import {
-  decide, restaff, STEP_LABELS, type Effect, type Holders, type RefusalCode, type Role, type StepKind, type WorkflowAction,
+  decide, isStepKind, restaff, STEP_LABELS, type Effect, type Holders, type RefusalCode, type Role, type StepKind, type WorkflowAction,
 } from './workflow.ts';
 import type { Services } from '../../platform/bot/services.ts';
 import {
@@ -150,7 +150,7 @@ async function notesOf(tx: Tx, loaded: LoadedWorkflow): Promise<{ transferNotes:
       if (e.comment) transferNotes.set(transferNoteKey(e.stepId, data.to), e.comment);
       else transferNotes.delete(transferNoteKey(e.stepId, data.to));
     } else if (e.action === 'return' && e.comment && round > 1 && data.round === round - 1) {
-      previousReturn = { round: round - 1, by: e.actorId, step: typeof data.step === 'string' ? (data.step as StepKind) : null, comment: e.comment };
+      previousReturn = { round: round - 1, by: e.actorId, step: isStepKind(data.step) ? data.step : null, comment: e.comment };
     } else if (e.action === 'duplicate_confirmed' && data.round === round && Array.isArray(data.codes)) {
       confirmedDuplicates = { codes: data.codes.filter((c): c is string => typeof c === 'string'), by: data.by === 'credit_code' ? 'credit_code' : 'company' };
     }

@@ -216,14 +216,25 @@ export async function auditTrail(db: DbOrTx, leadId: number): Promise<Prisma.Aud
 
 // ---- writing -----------------------------------------------------------------------------------------
 
+/** Key of AppliedEffects.stepIds: a step is named by its round and kind within its lead. */
+export const stepKey = (round: number, step: StepKind): string => `${round}:${step}`;
+
+export interface AppliedEffects {
+  /** The effects that talk to people, their stepId filled in. */
+  messages: MessageEffect[];
+  /** Ids of the steps the effects created or named without an id, by stepKey. */
+  stepIds: ReadonlyMap<string, number>;
+}
+
 /**
  * Applies the database effects of one transition, in order, inside the caller's transaction. Every update is
  * conditional on what the effect expects; a miss throws WorkflowConflict (roll back, reload, decide again).
- * Returns the effects that talk to people, for the caller to render and enqueue in the same transaction.
+ * Returns the effects that talk to people, for the caller to render and enqueue in the same transaction, and
+ * the ids of the steps it created.
  */
-export async function applyEffects(tx: Tx, leadId: number, effects: readonly Effect[], now: Date): Promise<MessageEffect[]> {
+export async function applyEffects(tx: Tx, leadId: number, effects: readonly Effect[], now: Date): Promise<AppliedEffects> {
   const created = new Map<string, number>();
-  const key = (round: number, step: StepKind) => `${round}:${step}`;
+  const key = stepKey;
   const stepIdOf = async (ref: StepRef): Promise<number> => {
     if (ref.stepId !== null) return ref.stepId;
     const known = created.get(key(ref.round, ref.step));
@@ -365,5 +376,5 @@ export async function applyEffects(tx: Tx, leadId: number, effects: readonly Eff
       }
     }
   }
-  return messages;
+  return { messages, stepIds: created };
 }

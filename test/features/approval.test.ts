@@ -7,6 +7,7 @@ import { validateCard } from '../../src/platform/cards/validate.ts';
 import type { DeliveredMessage } from '../../src/sandbox/standin.ts';
 import type { CardJson } from '../../src/platform/lark/types.ts';
 import { startApproval, startResubmission } from '../../src/features/approval/start.ts';
+import { act } from '../../src/features/approval/service.ts';
 import { runReminders } from '../../src/features/approval/reminders.ts';
 import { submitterButtons } from '../../src/features/approval/cards.ts';
 import { createLead } from '../../src/features/leads/store.ts';
@@ -363,6 +364,36 @@ describe('approval flow', () => {
     expect(stepCards(APP1, lead, '审签')).toHaveLength(1);
     expect(textOf(livingCard(lead))).toMatch(/\*\*初审\*\*：(张三|李四) 同意/);
     for (const copy of [c1, c2]) expect(buttonTexts(copy)).toEqual([]);
+  });
+
+  it('a click reads the lead and its steps once: the cards after it are rendered from the transition', async () => {
+    const lead = await newLead({ investmentWan: 300 });
+    const c1 = stepCardOf(REV1, lead, '初审');
+    const c2 = stepCardOf(REV2, lead, '初审');
+    // Every read of a lead or of its steps inside the click, counted on a client that passes them through.
+    const reads: string[] = [];
+    const count = (model: string) => ({
+      $allOperations({ operation, args, query }: { operation: string; args: unknown; query: (args: unknown) => Promise<unknown> }) {
+        if (/^(find|count|aggregate|groupBy)/.test(operation)) reads.push(`${model}.${operation}`);
+        return query(args);
+      },
+    });
+    const counted = bot.app.database.prisma.$extends({ query: { lead: count('lead'), approvalStep: count('approvalStep') } });
+    const services = { ...bot.app.services, db: counted as unknown as typeof bot.app.services.db };
+    const step = await bot.app.database.prisma.approvalStep.findFirstOrThrow({ where: { leadId: lead.id, step: 'review' } });
+    // 同意并提交一事一议: the transition adds the 领导小组 step, so the cards after it show a step no read saw.
+    const r = await act(services, { openId: REV1, roles: new Set(['reviewer']) }, { leadId: lead.id, stepId: step.id, action: 'approve', major: true, comment: '同意' });
+    expect(r.ok).toBe(true);
+    expect(reads).toEqual(['lead.findUnique', 'approvalStep.findMany']);
+    if (r.ok) expect(cardText(r.card!)).toContain('初审 ✓ → 审签 … → 领导小组');
+    await bot.settle();
+    for (const copy of [c1, c2]) {
+      expect(buttonTexts(copy)).toEqual([]);
+      expect(textOf(copy)).toContain('初审 ✓ → 审签 … → 领导小组');
+    }
+    expect(titleOf(livingCard(lead))).toBe(`待审签 · ${lead.code}`);
+    expect(stepCards(APP1, lead, '审签')).toHaveLength(1);
+    expect((await leadRow(lead)).major).toBe(true);
   });
 });
 

@@ -13,7 +13,7 @@ import { assertValidCard, CARD_MAX_BYTES, cardSize } from '../../platform/cards/
 import { leadKindLabel, leadSummaryRows } from '../leads/lead.ts';
 import {
   ACTION_LABELS, canAct, canWithdraw, eligibleFor, LEAD_STATUS_LABELS, MAX_COMMENT_LENGTH, OUTCOME_LABELS, progressLine, ROLE_LABELS,
-  leadStatusText, STEP_LABELS, STEP_ROLE, type Holders, type LeadStatus, type Role, type StepKind, type StepOutcome,
+  isStepKind, leadStatusText, STEP_LABELS, STEP_ROLE, type Holders, type Role, type StepKind, type StepOutcome,
   type StepState, type SubmitterEvent, type WorkflowAction,
 } from './workflow.ts';
 import { toStepState, type LeadRow, type StepRow } from './store.ts';
@@ -442,7 +442,7 @@ function buildStepCard(
     }
   } else {
     const lines = outcomeLines(view, step, maxMembers);
-    elements.push(markdown(lines.length ? lines.join('\n') : `**当前状态**：${LEAD_STATUS_LABELS[view.lead.status as LeadStatus] ?? md(view.lead.status)}`));
+    elements.push(markdown(lines.length ? lines.join('\n') : `**当前状态**：${LEAD_STATUS_LABELS[view.lead.status]}`));
   }
   return card(header(title, color, view.lead.code), elements, `${title}（${view.lead.code}）`);
 }
@@ -576,7 +576,7 @@ const LIVING_SUMMARY_MAX = 300;
 
 /** What comes next for a lead, as its submitter reads it on his card. */
 function nextLine(view: ApprovalView): string {
-  const status = view.lead.status as LeadStatus;
+  const status = view.lead.status;
   switch (status) {
     case 'pending': {
       const step = view.steps.find((s) => s.status === 'pending');
@@ -628,7 +628,7 @@ function roundDecisions(view: ApprovalView): string[] {
  */
 export function submitterLeadCard(view: ApprovalView, done?: string): CardJson {
   const { lead } = view;
-  const status = lead.status as LeadStatus;
+  const status = lead.status;
   const statusText = leadStatusText(view.lead, view.steps.map(toStepState));
   const buttons: CardElement[] = [];
   if (status === 'withdrawn' || status === 'returned') {
@@ -806,7 +806,7 @@ function historyLine(e: HistoryEntry, names: ReadonlyMap<string, string>, tz: st
   const data = e.data && typeof e.data === 'object' && !Array.isArray(e.data) ? (e.data as Record<string, unknown>) : {};
   const who = e.actorId === 'system' ? '系统' : md(names.get(e.actorId) ?? unknownUserName(e.actorId));
   const role = e.role && e.role in ROLE_LABELS ? `（${ROLE_LABELS[e.role as Role]}）` : '';
-  const step = typeof data.step === 'string' && data.step in STEP_LABELS ? `${STEP_LABELS[data.step as StepKind]} · ` : '';
+  const step = isStepKind(data.step) ? `${STEP_LABELS[data.step]} · ` : '';
   let action = HISTORY_ACTIONS[e.action] ?? md(e.action);
   if (e.action === 'approve' && data.major === true) action += '并提交一事一议';
   if (e.action === 'transfer' && typeof data.to === 'string') action += `给 ${md(names.get(data.to) ?? unknownUserName(data.to))}`;
@@ -836,7 +836,8 @@ function historyLine(e: HistoryEntry, names: ReadonlyMap<string, string>, tz: st
 /** 审批记录: the lead's audit trail (who, role, action, comment, time). */
 export interface HistorySheet {
   expertId: string;
-  step: string;
+  /** Null when the sheet's step is gone. */
+  step: StepKind | null;
   total: number;
   pass: boolean;
   lines: readonly { label: string; score: number; max: number; comment: string | null }[];
@@ -845,7 +846,7 @@ export interface HistorySheet {
 /** One expert's 评分表 for /history: "**钱七**（预审）78.5 分 · 通过：产业链匹配度 15/20（评语）；…". */
 function sheetLine(x: HistorySheet, names: ReadonlyMap<string, string>): string {
   const who = md(names.get(x.expertId) ?? unknownUserName(x.expertId));
-  const label = STEP_LABELS[x.step as StepKind] ?? md(x.step);
+  const label = x.step ? STEP_LABELS[x.step] : '';
   const parts = x.lines.map((l) => `${md(l.label)} ${l.score}/${l.max}${l.comment ? `（${md(clip(l.comment).text)}）` : ''}`);
   return `**${who}**（${label}）${x.total} 分 · ${x.pass ? '通过' : '不通过'}：${parts.join('；')}`;
 }

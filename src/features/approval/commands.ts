@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { CardJson, CardReply } from '../../platform/lark/types.ts';
 import { act, fileMeeting, fileSheet, resendStepCard, type ActRequest, type ActResult } from '../approval/service.ts';
 import { APPROVAL_ACTIONS, historyCard, historyIds, pendingCard } from '../approval/cards.ts';
-import { auditTrail, countWaiting, loadWorkflow, waitingFor } from './store.ts';
+import { auditTrail, countWaiting, leadByCode, loadWorkflow, stepKindsOf, waitingFor } from './store.ts';
 import { namesOf } from '../../platform/people.ts';
 import { canSee, listLeadsBySubmitter } from '../leads/store.ts';
 import { formatLeadCode, parseLeadCode } from '../leads/lead.ts';
@@ -144,7 +144,7 @@ export function registerApproval(bot: Bot): void {
       }
       const parts = parseLeadCode(input);
       const code = parts ? formatLeadCode(parts.year, parts.seq) : undefined;
-      const lead = code ? await ctx.services.db.lead.findUnique({ where: { code } }) : null;
+      const lead = code ? await leadByCode(ctx.services.db, code) : null;
       if (!lead || !canSee(ctx.person, lead)) {
         await ctx.reply(`未找到项目「${userText(input)}」，或您无权查看该项目。`);
         return;
@@ -154,10 +154,10 @@ export function registerApproval(bot: Bot): void {
         auditTrail(ctx.services.db, lead.id),
         ctx.services.db.panelSheet.findMany({ where: { leadId: lead.id }, orderBy: { id: 'asc' } }),
       ]);
-      const stepKinds = new Map((await ctx.services.db.approvalStep.findMany({ where: { leadId: lead.id }, select: { id: true, step: true } })).map((s) => [s.id, s.step]));
+      const stepKinds = await stepKindsOf(ctx.services.db, lead.id);
       const sheets = sheetRows.map((x) => ({
         expertId: x.expertId,
-        step: stepKinds.get(x.stepId) ?? '',
+        step: stepKinds.get(x.stepId) ?? null,
         total: x.total,
         pass: x.pass,
         lines: Array.isArray(x.lines) ? (x.lines as Array<{ label: string; score: number; max: number; comment: string | null }>) : [],

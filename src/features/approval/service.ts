@@ -1,7 +1,8 @@
 // Runs workflow transitions against the database: ONE transaction per action. The transaction reads the
 // lead's state, asks the pure workflow (src/features/approval/workflow.ts) what to do, applies the effects with
 // conditional updates (src/features/approval/store.ts) and writes every card and notice to the outbox, so a decision
-// and its messages commit together.
+// and its messages commit together. A click reads the lead once: the cards after it are rendered from the state
+// the workflow's transition leads to (viewAfter), not from a second read.
 //
 // A decision is taken exactly once. The first effect of every transition is a conditional update of the
 // lead's version; when it misses (another transaction changed the lead meanwhile), the transaction is rolled
@@ -18,22 +19,21 @@ import type { CardJson, OutgoingMessage, ToastType } from '../../platform/lark/t
 import { loadHolders, namesOf, type Person } from '../../platform/people.ts';
 import { sheetTotal as sheetTotalOf } from './panel.ts';
 import {
-  applyEffects, auditTrail, loadStep, loadWorkflow, WorkflowConflict, type LoadedWorkflow, type MessageEffect, type StepRow,
+  applyEffects, auditTrail, loadStep, loadWorkflow, stepKey, WorkflowConflict, type LeadRow, type LoadedWorkflow, type MessageEffect, type StepRow,
 } from './store.ts';
 import {
-  decide, restaff, STEP_LABELS, type Effect, type Holders, type RefusalCode, type Role, type StepKind, type WorkflowAction,
+  decide, isStepKind, restaff, STEP_LABELS, type Effect, type Holders, type RefusalCode, type Role, type StepKind, type WorkflowAction, type WorkflowState,
 } from './workflow.ts';
 import type { Services } from '../../platform/bot/services.ts';
 import {
   doneToast, idsToName, noAssigneeNotice, stepCard, submitterLeadCard, submitterNotice, submitterOutcomeText, supersededLeadCard, transferNoteKey, withdrawnNotice,
-  type ApprovalView, type ConfirmedDuplicates, type PreviousReturn,
+  type ApprovalView, type ConfirmedDuplicates, type MeetingView, type PanelSheetView, type PreviousReturn,
 } from './cards.ts';
 import { leadsWithPendingStepOf } from './store.ts';
 import {
   drawPanel, panelResult, parseMeeting, parseSheet, sheetIndicators, MEETING_OUTCOME_LABELS, type ExpertProfile, type PanelDraw,
 } from './panel.ts';
 import { recordMeeting, submitSheet, type PanelDrawFn } from './workflow.ts';
-import type { LeadRow } from './store.ts';
 
 const MAX_ATTEMPTS = 25;
 
@@ -150,7 +150,7 @@ async function notesOf(tx: Tx, loaded: LoadedWorkflow): Promise<{ transferNotes:
       if (e.comment) transferNotes.set(transferNoteKey(e.stepId, data.to), e.comment);
       else transferNotes.delete(transferNoteKey(e.stepId, data.to));
     } else if (e.action === 'return' && e.comment && round > 1 && data.round === round - 1) {
-      previousReturn = { round: round - 1, by: e.actorId, step: typeof data.step === 'string' ? (data.step as StepKind) : null, comment: e.comment };
+      previousReturn = { round: round - 1, by: e.actorId, step: isStepKind(data.step) ? data.step : null, comment: e.comment };
     } else if (e.action === 'duplicate_confirmed' && data.round === round && Array.isArray(data.codes)) {
       confirmedDuplicates = { codes: data.codes.filter((c): c is string => typeof c === 'string'), by: data.by === 'credit_code' ? 'credit_code' : 'company' };
     }
@@ -168,15 +168,11 @@ function sendCard(to: string, c: CardJson, ref?: { refType: string; refId: strin
 }
 
 /**
- * Renders and enqueues the people-facing effects of a transition that was just applied: step cards to
- * assignees (one tracked copy per person), in-place updates of every copy, notices. Returns the view
- * it rendered from (the state after the transition).
+ * Renders and enqueues the people-facing effects of a transition that was just applied, from `view` (the state
+ * after the transition): step cards to assignees (one tracked copy per person), in-place updates of every
+ * copy, notices.
  */
-export async function deliver(tx: Tx, services: Services, leadId: number, messages: readonly MessageEffect[], holders: Holders, now: Date): Promise<ApprovalView | undefined> {
-  if (messages.length === 0) return undefined;
-  const loaded = await loadWorkflow(tx, leadId);
-  if (!loaded) return undefined;
-  const view = await loadView(tx, services, loaded, holders, messages.flatMap((m) => (m.type === 'notify_submitter' ? [m.by] : [])));
+async function deliver(tx: Tx, view: ApprovalView, messages: readonly MessageEffect[], holders: Holders, now: Date): Promise<void> {
   const out: OutgoingMessage[] = [];
   for (const m of messages) {
     switch (m.type) {
@@ -213,7 +209,6 @@ export async function deliver(tx: Tx, services: Services, leadId: number, messag
     }
   }
   await enqueue(tx, out);
-  return view;
 }
 
 /**
@@ -242,6 +237,107 @@ export interface TransitionOptions {
    * card is not patched when it is that message (a patch may reach Lark before the answer and be undone by it).
    */
   answeredMessageId?: string;
+  /**
+   * The view the transition was decided on and the state the domain says it leads to: the cards are rendered
+   * from these (viewAfter) and the lead is not read again. Without it the lead is read after the effects.
+   */
+  decidedOn?: DecidedOn;
+}
+
+export interface DecidedOn {
+  view: ApprovalView;
+  next: WorkflowState;
+  /** Rows the caller wrote beside the effects that the view shows: a 评分表, a meeting's record. */
+  sheets?: readonly PanelSheetView[];
+  meetings?: readonly MeetingView[];
+}
+
+/**
+ * The view after a transition, without reading the lead again: the lead and the steps of its round as the
+ * domain's `next` state says they are now (the ids of steps the effects created from `stepIds`), the 转交 notes
+ * of the transition's audit rows added to those read before. Reads only what the earlier view could not hold:
+ * the names of people it did not name, and the lead's reports when the transition added its 领导小组 step.
+ * Within one round, as every decision is (a new round is opened by start.ts, which reads).
+ */
+async function viewAfter(
+  tx: Tx,
+  from: DecidedOn,
+  effects: readonly Effect[],
+  stepIds: ReadonlyMap<string, number>,
+  holders: Holders,
+  now: Date,
+  extraIds: readonly string[],
+): Promise<ApprovalView> {
+  const { view: before, next } = from;
+  if (next.lead.round !== before.lead.round) throw new Error(`viewAfter: lead ${before.lead.id} changed round`);
+  const idOf = (s: { id: number | null; round: number; step: StepKind }): number => {
+    const id = s.id ?? stepIds.get(stepKey(s.round, s.step));
+    if (id === undefined) throw new Error(`viewAfter: no id for step ${s.step} of round ${s.round} (lead ${before.lead.id})`);
+    return id;
+  };
+
+  // The lead's columns the effects write (updatedAt, which no card shows, is left as read).
+  let lead: LeadRow = { ...before.lead, status: next.lead.status, round: next.lead.round, major: next.lead.major, version: next.lead.version };
+  const bumps = new Map<number, number>();
+  for (const e of effects) {
+    if (e.type === 'lead_status') lead = { ...lead, ...(e.approvedAt ? { approvedAt: e.approvedAt } : {}), ...(e.closedAt ? { closedAt: e.closedAt } : {}) };
+    if (e.type === 'step_decided' || e.type === 'step_cancelled') {
+      const id = idOf({ id: e.stepId, round: e.round, step: e.step });
+      bumps.set(id, (bumps.get(id) ?? 0) + 1);
+    }
+  }
+
+  // The steps as loadWorkflow reads them: by position, assignees by userId.
+  const steps: StepRow[] = next.steps.map((s) => {
+    const id = idOf(s);
+    const read = before.steps.find((x) => x.id === id);
+    return {
+      id, leadId: lead.id, round: s.round, position: s.position, step: s.step, mode: s.mode, status: s.status,
+      startedAt: s.startedAt, decidedAt: s.decidedAt, decidedBy: s.decidedBy, lastRemindedAt: s.lastRemindedAt,
+      version: (read?.version ?? 0) + (bumps.get(id) ?? 0),
+      createdAt: read?.createdAt ?? now,
+      assignees: s.assignees
+        .map((a) => ({ stepId: id, userId: a.userId, decision: a.decision, comment: a.comment, decidedAt: a.decidedAt, transferredFrom: a.transferredFrom, active: a.active }))
+        .sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0)),
+    };
+  }).sort((a, b) => a.position - b.position);
+
+  // 转交 notes, as notesOf reads them from the audit trail: the transition's rows come last.
+  const transferNotes = new Map(before.transferNotes ?? []);
+  for (const e of effects) {
+    if (e.type !== 'audit' || e.action !== 'transfer' || !e.step || typeof e.data?.to !== 'string') continue;
+    const key = transferNoteKey(idOf({ id: e.stepId, round: e.round, step: e.step }), e.data.to);
+    if (e.comment) transferNotes.set(key, e.comment);
+    else transferNotes.delete(key);
+  }
+
+  // namesOf answers every id it is asked for (an unknown one as such): the names read are the ids asked.
+  const named = new Set(before.names.keys());
+  const ids = [...idsToName(lead, steps, holders), ...extraIds, ...(before.previousReturn ? [before.previousReturn.by] : [])];
+  const unnamed = [...new Set(ids.filter((id) => !named.has(id)))];
+  const names = unnamed.length > 0 ? new Map([...before.names, ...(await namesOf(tx, unnamed))]) : before.names;
+  const hadLeadership = before.steps.some((x) => x.step === 'leadership');
+  const reports = !hadLeadership && steps.some((x) => x.step === 'leadership')
+    ? (await tx.leadReport.findMany({ where: { leadId: lead.id }, orderBy: { id: 'asc' } })).map((r) => ({ fileName: r.fileName }))
+    : before.reports;
+  const panelIds = new Set(steps.filter((x) => x.mode === 'panel').map((x) => x.id));
+  const meetingIds = new Set(steps.filter((x) => x.mode === 'meeting').map((x) => x.id));
+  return {
+    ...before,
+    lead,
+    steps,
+    names,
+    transferNotes,
+    reports,
+    sheets: [...(before.sheets ?? []), ...(from.sheets ?? [])].filter((x) => panelIds.has(x.stepId)),
+    meetings: [...(before.meetings ?? []), ...(from.meetings ?? [])].filter((x) => meetingIds.has(x.stepId)),
+  };
+}
+
+/** The view after a transition, read from the database (callers that decided without one). */
+async function readView(tx: Tx, services: Services, leadId: number, holders: Holders, extraIds: string[]): Promise<ApprovalView | undefined> {
+  const loaded = await loadWorkflow(tx, leadId);
+  return loaded ? loadView(tx, services, loaded, holders, extraIds) : undefined;
 }
 
 /**
@@ -317,20 +413,24 @@ export async function livingCardOf(tx: Tx, services: Services, leadId: number, d
   return submitterLeadCard(await loadView(tx, services, loaded, holders), done);
 }
 
-/** Applies a transition's effects and delivers its messages, in the caller's transaction. */
-export async function applyTransition(tx: Tx, services: Services, leadId: number, effects: Parameters<typeof applyEffects>[2], holders: Holders, now: Date, opts: TransitionOptions = {}): Promise<ApprovalView | undefined> {
-  const messages = await applyEffects(tx, leadId, effects, now);
+/**
+ * Applies a transition's effects and delivers its messages, in the caller's transaction. Returns the view after
+ * the transition, or undefined when it neither sends anything nor changes what a card shows.
+ */
+export async function applyTransition(tx: Tx, services: Services, leadId: number, effects: readonly Effect[], holders: Holders, now: Date, opts: TransitionOptions = {}): Promise<ApprovalView | undefined> {
+  const { messages, stepIds } = await applyEffects(tx, leadId, effects, now);
   // 靶向推送: chats following the lead's industry chain hear of it once it is approved.
   if (effects.some((e) => e.type === 'lead_status' && e.to === 'approved')) await onLeadApproved(tx, services, leadId);
-  let view = await deliver(tx, services, leadId, messages, holders, now);
   const leftApproval = effects.some((e) => e.type === 'lead_status' && e.from === 'pending');
   const changed = effects.some((e) => STATE_EFFECTS.has(e.type));
+  if (messages.length === 0 && !leftApproval && !changed) return undefined;
+  const extraIds = messages.flatMap((m) => (m.type === 'notify_submitter' ? [m.by] : []));
+  const view = opts.decidedOn
+    ? await viewAfter(tx, opts.decidedOn, effects, stepIds, holders, now, extraIds)
+    : await readView(tx, services, leadId, holders, extraIds);
+  if (!view) return undefined;
+  if (messages.length > 0) await deliver(tx, view, messages, holders, now);
   if (!leftApproval && !changed) return view;
-  if (!view) {
-    const loaded = await loadWorkflow(tx, leadId);
-    view = loaded ? await loadView(tx, services, loaded, holders) : undefined;
-  }
-  if (!view) return view;
   if (leftApproval) await updateSubmitterNotices(tx, leadId, view);
   if (changed) {
     await refreshStepCopies(tx, view, messages);
@@ -406,7 +506,8 @@ export async function act(services: Services, person: Person, req: ActRequest): 
       return { ok: false, code: r.code, reason: r.reason, toastType: FORBIDDEN.has(r.code) ? 'error' : 'warning', ...(card ? { card } : {}) };
     }
 
-    const after = (await applyTransition(tx, services, req.leadId, r.effects, holders, now, { answeredMessageId: req.messageId })) ?? view;
+    const decidedOn = { view, next: r.next };
+    const after = (await applyTransition(tx, services, req.leadId, r.effects, holders, now, { answeredMessageId: req.messageId, decidedOn })) ?? view;
     await auditPanelDraw(tx, req.leadId, panel.last(), now);
     let card: CardJson | undefined;
     let stepAfter: StepRow | undefined;
@@ -507,12 +608,15 @@ export interface FormRequest {
   form: Record<string, unknown>;
 }
 
+/** What a form wrote beside the transition's effects, as the step card shows it. */
+type Written = Pick<DecidedOn, 'sheets' | 'meetings'>;
+
 /** Runs a sheet or meeting transition on a step card's form; answers like act(). */
 async function actOnForm(
   services: Services,
   person: Person,
   req: FormRequest,
-  run: (tx: Tx, loaded: LoadedWorkflow, view: ApprovalView, holders: Holders, now: Date) => Promise<{ r: ReturnType<typeof submitSheet>; after?: () => Promise<void> } | { refusal: string }>,
+  run: (tx: Tx, loaded: LoadedWorkflow, view: ApprovalView, holders: Holders, now: Date) => Promise<{ r: ReturnType<typeof submitSheet>; after?: () => Promise<Written> } | { refusal: string }>,
   toastText: string,
 ): Promise<ActResult> {
   const now = services.clock();
@@ -532,8 +636,8 @@ async function actOnForm(
       }
       return { ok: false, code: r.code, reason: r.reason, toastType: FORBIDDEN.has(r.code) ? 'error' : 'warning', ...(card ? { card } : {}) };
     }
-    await out.after?.();
-    const after = (await applyTransition(tx, services, req.leadId, r.effects, holders, now)) ?? view;
+    const written = (await out.after?.()) ?? {};
+    const after = (await applyTransition(tx, services, req.leadId, r.effects, holders, now, { decidedOn: { view, next: r.next, ...written } })) ?? view;
     const stepAfter = await stepIn(tx, after, req.stepId);
     return { ok: true, toast: toastText, ...(stepAfter ? { card: stepCard(after, stepAfter, person.openId) } : {}) };
   });
@@ -559,9 +663,10 @@ export async function fileSheet(services: Services, person: Person, req: FormReq
     return {
       r,
       after: async () => {
-        await tx.panelSheet.create({
+        const x = await tx.panelSheet.create({
           data: { leadId: req.leadId, stepId: req.stepId, expertId: person.openId, lines: parsed.lines as never, total, pass: parsed.pass, comment: parsed.comment, createdAt: now },
         });
+        return { sheets: [{ stepId: x.stepId, expertId: x.expertId, total: x.total, pass: x.pass, comment: x.comment }] };
       },
     };
   }, '已提交评分表');
@@ -580,9 +685,10 @@ export async function fileMeeting(services: Services, person: Person, req: FormR
     return {
       r,
       after: async () => {
-        await tx.leadMeeting.create({
+        const x = await tx.leadMeeting.create({
           data: { leadId: req.leadId, stepId: req.stepId, meetingDate: m.date, attendees: m.attendees, outcome: m.outcome, minutes: m.minutes, recordedBy: person.openId, createdAt: now },
         });
+        return { meetings: [{ stepId: x.stepId, date: x.meetingDate, attendees: x.attendees, outcome: x.outcome, minutes: x.minutes }] };
       },
     };
   }, '已记录会议决议');

@@ -4,7 +4,7 @@
 import type { Db, Prisma, Tx } from '../../platform/db/client.ts';
 import type { Role } from '../../platform/people.ts';
 import {
-  STEP_KINDS, STEP_MODES, STEP_ROLE, STEP_STATUSES, type AssigneeState, type Decision, type Effect, type LeadFacts, type LeadStatus,
+  asLeadStatus, asStepKind, asStepStatus, oneOf, STEP_KINDS, STEP_MODES, STEP_ROLE, type AssigneeState, type Decision, type Effect, type LeadFacts, type LeadStatus,
   type StepKind, type StepMode, type StepRef, type StepState, type StepStatus, type WorkflowState,
 } from './workflow.ts';
 import type { LeadKind } from '../../office/config.ts';
@@ -12,7 +12,8 @@ import { inChunks } from '../../platform/db/chunks.ts';
 
 type DbOrTx = Db | Tx;
 
-export type LeadRow = Prisma.LeadModel;
+/** A stored lead as the store hands it out: its status read as the workflow's type. */
+export type LeadRow = Omit<Prisma.LeadModel, 'status'> & { status: LeadStatus };
 /** A stored step as the store hands it out: its strings read as the workflow's types, with its assignees. */
 export type StepRow = Omit<Prisma.ApprovalStepModel, 'step' | 'mode' | 'status'> & {
   step: StepKind;
@@ -21,15 +22,14 @@ export type StepRow = Omit<Prisma.ApprovalStepModel, 'step' | 'mode' | 'status'>
   assignees: Prisma.StepAssigneeModel[];
 };
 
-/** One of `values`, or a loud failure: a value the workflow does not know is a corrupt row, not a card to draw. */
-function oneOf<T extends string>(values: readonly T[], value: string, what: string): T {
-  if ((values as readonly string[]).includes(value)) return value as T;
-  throw new Error(`ApprovalStep: unknown ${what} "${value}"`);
+/** Reads a stored lead's status as the workflow's type (the one place it is checked). */
+export function typedLead<R extends { status: string }>(row: R): Omit<R, 'status'> & { status: LeadStatus } {
+  return { ...row, status: asLeadStatus(row.status) };
 }
 
 /** Reads a stored step's strings as the workflow's types (the one place they are checked). */
-export function typedStep<R extends Prisma.ApprovalStepModel>(row: R): Omit<R, 'step' | 'mode' | 'status'> & { step: StepKind; mode: StepMode; status: StepStatus } {
-  return { ...row, step: oneOf(STEP_KINDS, row.step, 'step'), mode: oneOf(STEP_MODES, row.mode, 'mode'), status: oneOf(STEP_STATUSES, row.status, 'status') };
+export function typedStep<R extends Pick<Prisma.ApprovalStepModel, 'step' | 'mode' | 'status'>>(row: R): Omit<R, 'step' | 'mode' | 'status'> & { step: StepKind; mode: StepMode; status: StepStatus } {
+  return { ...row, step: asStepKind(row.step), mode: oneOf(STEP_MODES, row.mode, 'step mode'), status: asStepStatus(row.status) };
 }
 
 /** A lead with the steps of its current round, as stored and as the workflow sees it. */
@@ -91,7 +91,7 @@ export function toLeadFacts(lead: LeadRow): LeadFacts {
     kind: lead.kind as LeadKind,
     investmentWan: lead.investmentWan,
     major: lead.major,
-    status: lead.status as LeadStatus,
+    status: lead.status,
     round: lead.round,
     submitterId: lead.submitterId,
     version: lead.version,
@@ -100,14 +100,27 @@ export function toLeadFacts(lead: LeadRow): LeadFacts {
 
 /** The lead (read first: its version guards what follows) and the steps of its current round. */
 export async function loadWorkflow(db: DbOrTx, leadId: number): Promise<LoadedWorkflow | null> {
-  const lead = await db.lead.findUnique({ where: { id: leadId } });
-  if (!lead) return null;
+  const row = await db.lead.findUnique({ where: { id: leadId } });
+  if (!row) return null;
+  const lead = typedLead(row);
   const steps = (await db.approvalStep.findMany({
     where: { leadId, round: lead.round },
     include: stepInclude,
     orderBy: { position: 'asc' },
   })).map(typedStep);
   return { lead, steps, state: { lead: toLeadFacts(lead), steps: steps.map(toStepState) } };
+}
+
+/** A lead by its code, as the store hands it out. */
+export async function leadByCode(db: DbOrTx, code: string): Promise<LeadRow | null> {
+  const row = await db.lead.findUnique({ where: { code } });
+  return row ? typedLead(row) : null;
+}
+
+/** The kind of every step of a lead, any round, by step id. */
+export async function stepKindsOf(db: DbOrTx, leadId: number): Promise<Map<number, StepKind>> {
+  const rows = await db.approvalStep.findMany({ where: { leadId }, select: { id: true, step: true } });
+  return new Map(rows.map((s) => [s.id, asStepKind(s.step)]));
 }
 
 /** One step with its assignees (any round). */
@@ -122,7 +135,7 @@ export { loadHolders } from '../../platform/people.ts';
 /** Ids of leads with a pending step taken by `role` (to re-staff after a role change). */
 export async function leadsWithPendingStepOf(db: DbOrTx, role: Role): Promise<number[]> {
   // A meeting step is taken by the secretary or an admin, whatever its kind; other steps by STEP_ROLE.
-  const kinds = (Object.keys(STEP_ROLE) as StepKind[]).filter((k) => STEP_ROLE[k] === role);
+  const kinds = STEP_KINDS.filter((k) => STEP_ROLE[k] === role);
   const meeting = role === 'secretary' || role === 'admin';
   if (kinds.length === 0 && !meeting) return [];
   const rows = await db.approvalStep.findMany({
@@ -187,7 +200,7 @@ export async function waitingFor(db: DbOrTx, userId: string, opts: { take?: numb
     .filter((r) => r.step.round === r.step.lead.round)
     .map((r) => {
       const { lead, ...step } = r.step;
-      return { step: typedStep(step), lead };
+      return { step: typedStep(step), lead: typedLead(lead) };
     });
 }
 
@@ -203,14 +216,25 @@ export async function auditTrail(db: DbOrTx, leadId: number): Promise<Prisma.Aud
 
 // ---- writing -----------------------------------------------------------------------------------------
 
+/** Key of AppliedEffects.stepIds: a step is named by its round and kind within its lead. */
+export const stepKey = (round: number, step: StepKind): string => `${round}:${step}`;
+
+export interface AppliedEffects {
+  /** The effects that talk to people, their stepId filled in. */
+  messages: MessageEffect[];
+  /** Ids of the steps the effects created or named without an id, by stepKey. */
+  stepIds: ReadonlyMap<string, number>;
+}
+
 /**
  * Applies the database effects of one transition, in order, inside the caller's transaction. Every update is
  * conditional on what the effect expects; a miss throws WorkflowConflict (roll back, reload, decide again).
- * Returns the effects that talk to people, for the caller to render and enqueue in the same transaction.
+ * Returns the effects that talk to people, for the caller to render and enqueue in the same transaction, and
+ * the ids of the steps it created.
  */
-export async function applyEffects(tx: Tx, leadId: number, effects: readonly Effect[], now: Date): Promise<MessageEffect[]> {
+export async function applyEffects(tx: Tx, leadId: number, effects: readonly Effect[], now: Date): Promise<AppliedEffects> {
   const created = new Map<string, number>();
-  const key = (round: number, step: StepKind) => `${round}:${step}`;
+  const key = stepKey;
   const stepIdOf = async (ref: StepRef): Promise<number> => {
     if (ref.stepId !== null) return ref.stepId;
     const known = created.get(key(ref.round, ref.step));
@@ -352,5 +376,5 @@ export async function applyEffects(tx: Tx, leadId: number, effects: readonly Eff
       }
     }
   }
-  return messages;
+  return { messages, stepIds: created };
 }

@@ -37,10 +37,35 @@ export const STEP_MODES = ['any', 'all', 'panel', 'meeting'] as const;
 export type StepMode = (typeof STEP_MODES)[number];
 export const STEP_STATUSES = ['waiting', 'pending', 'approved', 'rejected', 'returned', 'cancelled'] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
-export type LeadStatus = 'pending' | 'returned' | 'approved' | 'rejected' | 'withdrawn';
+export const LEAD_STATUSES = ['pending', 'returned', 'approved', 'rejected', 'withdrawn'] as const;
+export type LeadStatus = (typeof LEAD_STATUSES)[number];
 /** What one assignee decided (stored in StepAssignee.decision). */
 export type Decision = 'approve' | 'reject' | 'return';
 export type StepOutcome = 'approved' | 'rejected' | 'returned';
+
+/** Whether a stored string is one of `values` (a step kind, a lead status, …). */
+function isOneOf<T extends string>(values: readonly T[], value: unknown): value is T {
+  return typeof value === 'string' && (values as readonly string[]).includes(value);
+}
+
+/**
+ * One of `values`, or a loud failure: a stored value the workflow does not know is a corrupt row, not a card
+ * to draw. Stores read their strings through this once, so what they hand out is typed.
+ */
+export function oneOf<T extends string>(values: readonly T[], value: string, what: string): T {
+  if (isOneOf(values, value)) return value;
+  throw new Error(`approval: unknown ${what} "${value}"`);
+}
+
+export const isStepKind = (value: unknown): value is StepKind => isOneOf(STEP_KINDS, value);
+export const isStepStatus = (value: unknown): value is StepStatus => isOneOf(STEP_STATUSES, value);
+export const isLeadStatus = (value: unknown): value is LeadStatus => isOneOf(LEAD_STATUSES, value);
+/** A stored Lead.status as the workflow's type (throws on an unknown one). */
+export const asLeadStatus = (value: string): LeadStatus => oneOf(LEAD_STATUSES, value, 'lead status');
+/** A stored step kind as the workflow's type (throws on an unknown one). */
+export const asStepKind = (value: string): StepKind => oneOf(STEP_KINDS, value, 'step');
+/** A stored step status as the workflow's type (throws on an unknown one). */
+export const asStepStatus = (value: string): StepStatus => oneOf(STEP_STATUSES, value, 'step status');
 
 export const WORKFLOW_ACTIONS = ['approve', 'reject', 'return', 'transfer', 'withdraw', 'remind'] as const;
 export type WorkflowAction = (typeof WORKFLOW_ACTIONS)[number];
@@ -119,14 +144,14 @@ export const LEAD_STATUS_LABELS: Readonly<Record<LeadStatus, string>> = {
 
 /**
  * A lead's status in words: the pending step (待初审, 待审签, …) when the steps are given and one is pending,
- * else 审批中 / 已通过 / 已驳回 / 退回修改 / 已撤回; an unknown stored status as it is.
+ * else 审批中 / 已通过 / 已驳回 / 退回修改 / 已撤回; an unknown stored status (a row no store has read) as it is.
  */
 export function leadStatusText(lead: { status: string }, steps: readonly Pick<StepState, 'step' | 'status'>[] = []): string {
   if (lead.status === 'pending') {
     const pending = steps.find((s) => s.status === 'pending');
     if (pending) return PENDING_STEP_LABELS[pending.step];
   }
-  return LEAD_STATUS_LABELS[lead.status as LeadStatus] ?? lead.status;
+  return isLeadStatus(lead.status) ? LEAD_STATUS_LABELS[lead.status] : lead.status;
 }
 
 export const ACTION_LABELS: Readonly<Record<WorkflowAction, string>> = {

@@ -66,9 +66,9 @@ function formatDay(isoDay: string): string {
 const percent = (x: number | null, digits = 1) => (x === null ? '—' : `${(x * 100).toFixed(digits)}%`);
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
-function leadStatusLabel(status: string, step: string | null): string {
-  if (status === 'pending' && step && step in PENDING_STEP_LABELS) return PENDING_STEP_LABELS[step as StepKind];
-  return LEAD_STATUS_LABELS[status as LeadStatus] ?? status;
+function leadStatusLabel(status: LeadStatus, step: StepKind | null): string {
+  if (status === 'pending' && step) return PENDING_STEP_LABELS[step];
+  return LEAD_STATUS_LABELS[status];
 }
 
 function waitingLabel(item: WaitingItem): string {
@@ -238,7 +238,7 @@ function detailLine(name: string, metrics: TownProgress['metrics']): string {
 const METRIC_SHORT: Record<string, string> = { invention_patents: '发明专利', utility_models: '实用新型', platforms: '平台类', funds: '基金类' };
 
 /** 审批状态 before approval, the lifecycle stage after it. */
-function progressLabel(k: { status: string; step: string | null; stage: string | null }, pre: BimonthlyDigest['pre']): string {
+function progressLabel(k: { status: LeadStatus; step: StepKind | null; stage: string | null }, pre: BimonthlyDigest['pre']): string {
   if (k.status === 'approved' && k.stage) return stageLabel(k.stage, pre);
   return leadStatusLabel(k.status, k.step);
 }

@@ -10,7 +10,7 @@ import {
   type CountedLeadFact, type LaggingEntry, type PatentFact, type QuotaProgress, type QuotaTarget,
 } from '../quotas/quota.ts';
 import { addMonths, localMonth, localParts, zonedInstant } from '../../platform/time.ts';
-import { STEP_KINDS, type StepKind } from '../approval/workflow.ts';
+import type { LeadStatus, StepKind } from '../approval/workflow.ts';
 import { DEFAULT_PRE_STAGES, isMilestone, pipelineOrder, stageLabel, type PreStages } from '../lifecycle/lifecycle.ts';
 import { problemRegister, type ProblemFact, type ProblemRegister } from '../coordination/problem.ts';
 
@@ -156,9 +156,10 @@ export interface OpenLeadFact {
   projectName: string;
   town: string;
   kind: string;
-  status: string; // pending | returned
-  /** The pending step of a pending lead. */
-  step: string | null;
+  /** pending | returned */
+  status: LeadStatus;
+  /** The pending step of a pending lead (null between steps, or a step the workflow does not know). */
+  step: StepKind | null;
   /** When that step started. */
   stepStartedAt: Date | null;
   /** When the lead was last changed (fallback for a returned lead without a return audit). */
@@ -175,9 +176,9 @@ export interface KeyProjectFact {
   kind: string;
   tier: string | null;
   major: boolean;
-  status: string;
+  status: LeadStatus;
   /** The pending step of a pending lead. */
-  step: string | null;
+  step: StepKind | null;
   stage: string | null;
   investmentWan: number | null;
   /** 一事一议: the expert panel's latest result ("专家组通过"), and the 领导小组's latest decision ("会议通过 03-12"). */
@@ -301,7 +302,6 @@ export function zeroKinds(): KindCounts {
 }
 
 const isKind = (k: string): k is LeadKind => (LEAD_KINDS as readonly string[]).includes(k);
-const isStep = (s: string | null): s is StepKind => s !== null && (STEP_KINDS as readonly string[]).includes(s);
 
 /** Sorts names in the office's order, unknown names after them by name. */
 function officeOrder(order: readonly string[]): (a: string, b: string) => number {
@@ -361,7 +361,7 @@ function waitingItems(open: readonly OpenLeadFact[], returns: readonly AuditFact
     let since: number;
     let step: StepKind | null = null;
     if (l.status === 'pending') {
-      if (!isStep(l.step)) continue; // between steps: nothing to wait for
+      if (l.step === null) continue; // between steps: nothing to wait for
       step = l.step;
       since = (l.stepStartedAt ?? l.updatedAt).getTime();
     } else if (l.status === 'returned') {

@@ -12,6 +12,7 @@ import type { ScoringConfig } from '../../office/scoring.ts';
 import { inChunks } from '../../platform/db/chunks.ts';
 import { MILESTONES } from '../lifecycle/lifecycle.ts';
 import { problemFacts } from '../coordination/store.ts';
+import { asLeadStatus, isStepKind, type StepKind } from '../approval/workflow.ts';
 
 type DbOrTx = Db | Tx;
 
@@ -76,6 +77,8 @@ export async function digestRecipients(db: DbOrTx, topic: 'weekly' | 'bimonthly'
 // ---- digest rows ------------------------------------------------------------------------------------------
 
 const range = (w: Window) => ({ gte: w.from, lt: w.to });
+/** A pending step's kind; one the workflow does not know reads as none (the lead is left out of the waiting lists). */
+const knownStep = (step: string | undefined): StepKind | null => (isStepKind(step) ? step : null);
 
 async function openLeads(db: DbOrTx): Promise<OpenLeadFact[]> {
   const rows = await db.lead.findMany({
@@ -93,8 +96,8 @@ async function openLeads(db: DbOrTx): Promise<OpenLeadFact[]> {
       projectName: r.projectName,
       town: r.town,
       kind: r.kind,
-      status: r.status,
-      step: step?.step ?? null,
+      status: asLeadStatus(r.status),
+      step: knownStep(step?.step),
       stepStartedAt: step?.startedAt ?? null,
       updatedAt: r.updatedAt,
       tier: r.tier,
@@ -218,8 +221,8 @@ export async function loadBimonthlyRows(
       kind: k.kind,
       tier: k.tier,
       major: k.major,
-      status: k.status,
-      step: (k.steps.find((s) => s.round === k.round) ?? k.steps[0])?.step ?? null,
+      status: asLeadStatus(k.status),
+      step: knownStep((k.steps.find((s) => s.round === k.round) ?? k.steps[0])?.step),
       stage: k.stage,
       investmentWan: k.investmentWan,
     })),

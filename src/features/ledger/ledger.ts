@@ -11,6 +11,7 @@ import { leadKindLabel, leadKindFields, isLeadKind, referrerTypeLabel } from '..
 import { visibleTo, type Viewer } from '../leads/store.ts';
 import { tierLabel } from '../leads/scoring.ts';
 import { leadStatusText, STEP_LABELS, type StepKind } from '../approval/workflow.ts';
+import { typedStep } from '../approval/store.ts';
 import { STAGE_CODES, STAGE_LABELS, type StageCode } from '../lifecycle/lifecycle.ts';
 
 export const LEDGER_SHEET = '项目台账';
@@ -88,7 +89,9 @@ const pageInclude = {
   steps: { include: { assignees: { select: { userId: true, decision: true, comment: true, decidedAt: true } } }, orderBy: [{ round: 'asc' }, { position: 'asc' }] },
   stages: { orderBy: [{ date: 'asc' }, { id: 'asc' }] },
 } satisfies Prisma.LeadInclude;
-type PageLead = Prisma.LeadGetPayload<{ include: typeof pageInclude }>;
+/** A lead of a page as read, its steps' strings read as the workflow's types (approval/store.ts typedStep). */
+const typedPage = (lead: Prisma.LeadGetPayload<{ include: typeof pageInclude }>) => ({ ...lead, steps: lead.steps.map(typedStep) });
+type PageLead = ReturnType<typeof typedPage>;
 
 const DECISION_WORDS: Record<string, string> = { return: '退回修改', reject: '驳回' };
 
@@ -119,9 +122,8 @@ function rowOf(
   const comments = lead.steps.flatMap((s) =>
     s.assignees
       .filter((a) => a.decision && DECISION_WORDS[a.decision])
-      .map((a) => `第${s.round}轮${STEP_LABELS[s.step as StepKind] ?? s.step}${DECISION_WORDS[a.decision!]}（${ctx.names.get(a.userId) ?? a.userId}${a.decidedAt ? `，${localDate(a.decidedAt, ctx.tz)}` : ''}）${a.comment ? `：${a.comment}` : ''}`),
+      .map((a) => `第${s.round}轮${STEP_LABELS[s.step]}${DECISION_WORDS[a.decision!]}（${ctx.names.get(a.userId) ?? a.userId}${a.decidedAt ? `，${localDate(a.decidedAt, ctx.tz)}` : ''}）${a.comment ? `：${a.comment}` : ''}`),
   );
-  const pendingSteps = current.map((s) => ({ step: s.step as StepKind, status: s.status as 'pending' }));
   return [
     lead.code,
     lead.projectName,
@@ -134,7 +136,7 @@ function rowOf(
     lead.referrer ? referrerTypeLabel(lead.referrerType) || null : null,
     ctx.names.get(lead.submitterId) ?? lead.submitterId,
     day(lead.createdAt),
-    leadStatusText(lead, pendingSteps),
+    leadStatusText(lead, current),
     ...APPROVAL_DATE_STEPS.map(stepDate),
     day(lead.approvedAt),
     lead.major ? '是' : '否',
@@ -181,7 +183,7 @@ export async function writeLedger(db: Db, q: LedgerQuery, out: Writable): Promis
   let after = 0;
   let count = 0;
   for (;;) {
-    const page: PageLead[] = await db.lead.findMany({ where: { AND: [where, { id: { gt: after } }] }, orderBy: { id: 'asc' }, take: pageSize, include: pageInclude });
+    const page: PageLead[] = (await db.lead.findMany({ where: { AND: [where, { id: { gt: after } }] }, orderBy: { id: 'asc' }, take: pageSize, include: pageInclude })).map(typedPage);
     if (page.length === 0) break;
     const ids = page.map((l) => l.id);
     const people = page.flatMap((l) => [l.submitterId, ...l.steps.flatMap((s) => s.assignees.map((a) => a.userId))]);

@@ -12,8 +12,7 @@ import {
   hideContacts, LEAD_KIND_DESCRIPTIONS, LEAD_KIND_LABELS, LEAD_KINDS, leadKindLabel, leadSummaryRows, type LeadInput,
 } from '../leads/lead.ts';
 import {
-  leadStatusText, PENDING_STEP_LABELS, progressLine, STEP_KINDS,
-  type LeadStatus, type StepKind, type StepStatus,
+  isStepKind, isStepStatus, leadStatusText, PENDING_STEP_LABELS, progressLine,
 } from '../approval/workflow.ts';
 import { localDateTime } from '../../platform/time.ts';
 import { nextStage, PROBLEM_RAISE_ACTION, STAGE_LABELS } from '../lifecycle/lifecycle.ts';
@@ -21,9 +20,9 @@ import type { LeadRow, LeadWithSteps } from '../leads/store.ts';
 
 type Steps = LeadWithSteps['steps'];
 
-const isStepKind = (s: string): s is StepKind => (STEP_KINDS as readonly string[]).includes(s);
+/** The steps whose kind and status the workflow knows, typed as its unions (the leads store reads them as strings). */
 const knownSteps = (steps: Steps) =>
-  steps.filter((s) => isStepKind(s.step)).map((s) => ({ ...s, step: s.step as StepKind, status: s.status as StepStatus }));
+  steps.flatMap(({ step, status, ...rest }) => (isStepKind(step) && isStepStatus(status) ? [{ ...rest, step, status }] : []));
 
 /** 审批中 / 退回修改 / 已通过 / 已驳回 / 已撤回. */
 export { leadStatusText };

@@ -1,12 +1,13 @@
 // npm run bench:scale -- [--sizes 10000,100000] [--db sqlite|postgres|both] [--runs 7]
 //
 // The growth benchmark (issue 15): seeds a database with N leads spread over ten years (13 towns, five kinds,
-// 70 % approved with their stages and 一月一报, the newest 0.5 % in approval with five reviewers on each), starts
+// 70 % approved with their stages and 一月一报 (those approved over three years ago through to 投产), the newest
+// 0.5 % in approval with eight reviewers on each), starts
 // the real service against the Lark stand-in, and times what people do: each command from the signed event
 // to the reply delivered (p50 / p95 / max over --runs runs, each run by another person so Lark's per-chat
 // pacing does not add up), and each scheduled job as of a Wednesday (queueing its messages, not delivering
 // them). For each it records how far the process's RSS rose above its level before (sampled every 20 ms).
-// Prints a table per database and size and writes bench/scale-results.json. PostgreSQL from TEST_PG_URL
+// Prints a table per database and size and writes bench/scale-<db>.json. PostgreSQL from TEST_PG_URL
 // (default postgresql://postgres@127.0.0.1:5432/test, a schema bench_scale_<n>, dropped after); SQLite in a
 // temporary file. --keep leaves the seeded database in place (its URL is printed) for profiling.
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -75,7 +76,7 @@ interface Shape {
   createdAt: Date;
   status: 'approved' | 'rejected' | 'withdrawn' | 'pending' | 'returned';
   approvedAt: Date | null;
-  stages: number; // 0..3: signed, registered, landed
+  stages: number; // 0..4: signed, registered, landed, producing
 }
 
 function shape(i: number, n: number): Shape {
@@ -85,11 +86,26 @@ function shape(i: number, n: number): Shape {
     ? i % 10 === 0 ? 'returned' : 'pending'
     : (['approved', 'approved', 'approved', 'approved', 'approved', 'approved', 'approved', 'rejected', 'rejected', 'withdrawn'] as const)[i % 10];
   const approvedAt = status === 'approved' ? new Date(createdAt.getTime() + 7 * DAY) : null;
-  const stages = approvedAt && approvedAt.getTime() < NOW.getTime() - 100 * DAY ? i % 4 : 0;
+  // Projects approved over three years ago have gone through to 投产 (no 一月一报 any more); younger ones are
+  // spread over the stages before it, a quarter not yet signed.
+  const stages = !approvedAt ? 0 : approvedAt.getTime() < NOW.getTime() - 3 * 365 * DAY ? 4 : approvedAt.getTime() < NOW.getTime() - 100 * DAY ? i % 4 : 0;
   return { createdAt, status, approvedAt, stages };
 }
 
-const STAGES = ['signed', 'registered', 'landed'] as const;
+const STAGES = ['signed', 'registered', 'landed', 'producing'] as const;
+
+/** The codes of leads 1..n as the service numbers them: KZ-<year>-<sequence within the year, 4+ digits>. */
+function leadCodes(n: number): string[] {
+  const codes = [''];
+  const seq = new Map<number, number>();
+  for (let i = 1; i <= n; i++) {
+    const year = shape(i, n).createdAt.getUTCFullYear();
+    const k = (seq.get(year) ?? 0) + 1;
+    seq.set(year, k);
+    codes.push(`KZ-${year}-${pad(k, 4)}`);
+  }
+  return codes;
+}
 const dayOf = (d: Date) => new Date(Math.floor(d.getTime() / DAY) * DAY);
 
 type Value = string | number | boolean | Date | null | object;
@@ -146,7 +162,7 @@ async function postgresWriter(url: string, schema: string): Promise<RawWriter> {
   };
 }
 
-async function seed(db: Db, raw: RawWriter, n: number): Promise<Record<string, number>> {
+async function seed(db: Db, raw: RawWriter, n: number, codes: readonly string[]): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   const CH = 5000;
   await db.user.createMany({
@@ -170,7 +186,7 @@ async function seed(db: Db, raw: RawWriter, n: number): Promise<Record<string, n
     const companyName = `如皋${i}号${industry}科技有限公司`;
     return {
       id: i,
-      code: `KZ-${s.createdAt.getUTCFullYear()}-${pad(i, 7)}`,
+      code: codes[i],
       kind: KINDS[i % KINDS.length],
       projectName: `${industry}产业化项目${i}号`,
       companyName,
@@ -330,7 +346,8 @@ async function scaleRun(provider: 'sqlite' | 'postgres', n: number): Promise<{ s
     await migrate(parseDatabaseUrl(target.url));
     const seeding = openDatabase(parseDatabaseUrl(target.url));
     const raw = provider === 'sqlite' ? sqliteWriter(target.url.slice('file:'.length)) : await postgresWriter(target.url, `bench_scale_${n}`);
-    const counts = await seed(seeding.prisma, raw, n);
+    const codes = leadCodes(n);
+    const counts = await seed(seeding.prisma, raw, n, codes);
     await raw.close();
     if (provider === 'postgres') {
       for (const t of ['Lead', 'ApprovalStep']) await seeding.prisma.$executeRawUnsafe(`SELECT setval(pg_get_serial_sequence('"${t}"', 'id'), (SELECT max("id") FROM "${t}"))`);
@@ -363,7 +380,7 @@ async function scaleRun(provider: 'sqlite' | 'postgres', n: number): Promise<{ s
         if (bot.messagesTo(who).length === before) throw new Error(`no reply to ${text}`);
       };
       const mid = Math.floor(n / 2);
-      const midCode = `KZ-${shape(mid, n).createdAt.getUTCFullYear()}-${pad(mid, 7)}`;
+      const midCode = codes[mid];
       const commands: Array<[string, (k: number) => () => Promise<void>, string?]> = [
         ['/help', (k) => say(adminId(k), '/help')],
         ['/quota', (k) => say(adminId(k), '/quota')],
@@ -417,7 +434,7 @@ for (const provider of PROVIDERS) {
 }
 mkdirSync(join(ROOT, 'bench'), { recursive: true });
 writeFileSync(
-  join(ROOT, 'bench', 'scale-results.json'),
+  join(ROOT, 'bench', `scale-${values.db}.json`),
   JSON.stringify({ date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model, memGiB: round(totalmem() / 1024 ** 3), node: process.version }, runs: RUNS, results }, null, 2) + '\n',
 );
 process.exit(0);

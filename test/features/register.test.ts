@@ -482,6 +482,14 @@ describe('looking at leads', () => {
 
     await bot.say(NOBODY, '/find 光电');
     expect(lastText(NOBODY)).toContain('没有权限');
+
+    // A code finds its lead for those who see it, typed the ways people type it; for the others it is a
+    // keyword like any other, and finds nothing.
+    await bot.say(REVIEWER, `/find ${bpCode.toLowerCase().replace(/-/g, ' ')}`);
+    expect(headerTitle(lastCard(REVIEWER).card)).toContain('共 1 项');
+    expect(cardText(lastCard(REVIEWER).card)).toContain('白蒲精密光电项目');
+    await bot.say(STAFF_DY, `/find ${bpCode}`);
+    expect(cardText(lastCard(STAFF_DY).card)).toContain('没有找到');
   });
 
   it('/lead shows one lead\'s card to those who may see it', async () => {

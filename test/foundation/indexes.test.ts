@@ -32,3 +32,18 @@ describe('indexes', () => {
     expect(plan).not.toMatch(/Sort|TEMP B-TREE|SCAN "?Lead"?\b(?! USING)/);
   });
 });
+
+describe('substring search on PostgreSQL', () => {
+  it.skipIf(testProvider() !== 'postgres')('/find\'s LIKE \'%…%\' on project and company names can read trigram indexes (pg_trgm) instead of every lead', async () => {
+    const plan = await t.db.prisma.$transaction(async (tx) => {
+      // A small table is cheaper to scan: ask for the plan of a big one.
+      await tx.$executeRawUnsafe('SET LOCAL enable_seqscan = off');
+      await tx.$executeRawUnsafe('SET LOCAL enable_indexscan = off');
+      const rows = await tx.$queryRawUnsafe<Array<Record<string, string>>>(
+        `EXPLAIN SELECT "id" FROM "Lead" WHERE "projectName" LIKE '%氢能源%' OR "companyName" LIKE '%氢能源%' OR "companyNorm" LIKE '%氢能源%' ORDER BY "id" DESC LIMIT 201`,
+      );
+      return rows.map((r) => Object.values(r)[0]).join('\n');
+    });
+    for (const index of ['Lead_projectName_trgm_idx', 'Lead_companyName_trgm_idx', 'Lead_companyNorm_trgm_idx']) expect(plan).toContain(index);
+  });
+});

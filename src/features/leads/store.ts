@@ -204,9 +204,14 @@ export async function listLeadsBySubmitter(db: DbOrTx, openId: string, take = 20
  * normalisation, so 「（如皋）」 finds 「(如皋)」), or whose code is the keyword; only those the viewer may see.
  */
 export async function searchLeads(db: DbOrTx, viewer: Viewer, keyword: string, companyNorm: string, code: string | undefined, take = 200): Promise<LeadPage> {
+  // A code that names a lead the viewer sees is that lead: one read of the unique index, where ORing it into
+  // the substring search would scan every lead (1 s at a million).
+  if (code) {
+    const hit = await page(db, { AND: [visibleTo(viewer), { code }] }, take);
+    if (hit.total > 0) return hit;
+  }
   const or: Prisma.LeadWhereInput[] = [{ projectName: { contains: keyword } }, { companyName: { contains: keyword } }];
   if (companyNorm) or.push({ companyNorm: { contains: companyNorm } });
-  if (code) or.push({ code });
   return page(db, { AND: [visibleTo(viewer), { OR: or }] }, take);
 }
 

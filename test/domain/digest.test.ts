@@ -513,6 +513,16 @@ describe(`cards over ${N.toLocaleString('en-US')} leads`, () => {
     expect(movements.rows + movements.rest).toBe(N);
   });
 
+  it('bimonthly: when the store read only the first 500 key projects, the card counts them all', () => {
+    const first = data.keyProjects.slice(0, 500);
+    const d = bimonthlyDigest({ now: data.now, tz: TZ, towns, stuckDays: 7, alertShare: 0.8, quotas: data.quotas, countedLeads: data.approvedLeads, keyProjects: first, keyProjectsTotal: N, open: [], returns: [], stages: [] });
+    const card = bimonthlyCard(d, TZ);
+    fits(card);
+    const [, key] = tablesWithRest(card);
+    expect(key.rows + key.rest).toBe(N);
+    expect(cardText(card)).toContain(`重点项目 ${N} 项`);
+  });
+
   it('monthly: valid and under 30 KB, charts keep at most 12 industries plus 其他', () => {
     const d = monthlyDigest({ now: data.now, tz: TZ, towns, industries: office.industries, alertShare: 0.8, leads: data.leads, approvals: data.approvedLeads.map((l) => ({ approvedAt: l.countedAt })), rejections: data.audits, quotas: data.quotas, countedLeads: data.approvedLeads });
     const card = monthlyCard(d, TZ);

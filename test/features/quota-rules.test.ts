@@ -210,3 +210,16 @@ describe('scoring.quotaWeight: a 重点类 project counts by its weight', () => 
     }
   });
 });
+
+describe('the monthly analysis of landed projects', () => {
+  it('follows projects until their 投产 year is over', async () => {
+    // P: in production since 2025, left the analysis; Q: reached 投产 this year, still in it.
+    await seedLead('P', '白蒲镇', '2024-10-01', [['signed', '2024-11-01'], ['registered', '2024-12-01'], ['landed', '2025-03-01'], ['producing', '2025-09-01']]);
+    await seedLead('Q', '白蒲镇', '2024-10-01', [['signed', '2024-11-01'], ['registered', '2024-12-01'], ['landed', '2025-05-01'], ['producing', '2026-02-01']]);
+    const { card } = await renderDigest(bot.app.services, 'monthly', now);
+    const text = cardText(card);
+    expect(text).toContain('落地项目 3 个：协议与到位');
+    expect(text).toContain(`${codes.Q} | 项目Q（白蒲镇）·已投产`);
+    expect(text).not.toContain(codes.P);
+  });
+});

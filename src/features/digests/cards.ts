@@ -82,13 +82,14 @@ function cut<T>(rows: readonly T[], max: number): { shown: T[]; left: number } {
 }
 
 /** A table of `rows` cut to `max`, followed by "另有 N 项…，<hint>" when some were left out. */
-function cutTable(columns: TableColumn[], rows: readonly TableRow[], max: number, hint: string): CardElement[] {
-  return cutItems(columns, rows, (r) => r, max, hint);
+function cutTable(columns: TableColumn[], rows: readonly TableRow[], max: number, hint: string, total = rows.length): CardElement[] {
+  return cutItems(columns, rows, (r) => r, max, hint, total);
 }
 
 /** cutTable over `items`, turning into rows only those shown (fitCard builds a card many times). */
-function cutItems<T>(columns: TableColumn[], items: readonly T[], toRow: (item: T) => TableRow, max: number, hint: string): CardElement[] {
-  const { shown, left } = cut(items, max);
+function cutItems<T>(columns: TableColumn[], items: readonly T[], toRow: (item: T) => TableRow, max: number, hint: string, total = items.length): CardElement[] {
+  const { shown } = cut(items, max);
+  const left = total - shown.length;
   const out: CardElement[] = [];
   if (shown.length > 0) out.push(table(columns, shown.map(toRow)));
   if (left > 0) out.push(markdown(`${moreItems(left)}${shown.length > 0 ? '' : '（卡片篇幅有限，未能列出）'}${md(hint)}`, 'notation'));
@@ -299,7 +300,7 @@ export function bimonthlyCard(d: BimonthlyDigest, tz: string): CardJson {
   return fitCard((max) => {
     const els: CardElement[] = [
       markdown(subtitle, 'notation'),
-      markdown(`**全市综合完成率 ${percent(d.progress.city.completion)}**（序时进度 ${percent(d.progress.share)}）· 滞后镇区 ${lag.length} 个 · 重点项目 ${d.keyProjects.length} 项 · 协调事项 ${d.problems.openCount} 项 · 审批需协调 ${d.coordination.length} 项`),
+      markdown(`**全市综合完成率 ${percent(d.progress.city.completion)}**（序时进度 ${percent(d.progress.share)}）· 滞后镇区 ${lag.length} 个 · 重点项目 ${d.keyProjectsTotal} 项 · 协调事项 ${d.problems.openCount} 项 · 审批需协调 ${d.coordination.length} 项`),
     ];
     els.push(section(`${d.progress.year} 年任务进度（${COUNT_RULE_LABELS[d.progress.rule]}）`));
     if (progressRows.length === 0) els.push(markdown(`尚未导入 ${d.progress.year} 年任务分解表，也没有已通过的项目。`));
@@ -314,12 +315,12 @@ export function bimonthlyCard(d: BimonthlyDigest, tz: string): CardJson {
     if (lag.length > 0) els.push(markdown(laggingLine(lag.slice(0, Math.min(max, HARD_MAX_ROWS)))));
     if (d.carriers) els.push(markdown(carrierTargetsLine(d.carriers)));
     els.push(hr());
-    els.push(section(`重点项目 ${d.keyProjects.length} 项`));
+    els.push(section(`重点项目 ${d.keyProjectsTotal} 项`));
     if (keyRows.length === 0) els.push(markdown('暂无重点类或重大项目。'));
     else {
       els.push(...cutTable(
         [CODE_COLUMN, { name: 'name', label: '项目名称' }, { name: 'stage', label: '进展' }],
-        keyRows, max, `，${SEE_LEADS}`,
+        keyRows, max, `，${SEE_LEADS}`, d.keyProjectsTotal,
       ));
     }
     els.push(hr());
@@ -343,7 +344,7 @@ export function bimonthlyCard(d: BimonthlyDigest, tz: string): CardJson {
         moveRows, max, `，${SEE_LEADS}`,
       ));
     }
-    return card(header(title, 'indigo'), els, `${title}：重点项目 ${d.keyProjects.length} 项，协调事项 ${d.problems.openCount} 项`);
+    return card(header(title, 'indigo'), els, `${title}：重点项目 ${d.keyProjectsTotal} 项，协调事项 ${d.problems.openCount} 项`);
   });
 }
 

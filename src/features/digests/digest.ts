@@ -510,6 +510,8 @@ export interface BimonthlyInput {
   /** quota.countOn; default 'registered'. */
   rule?: CountRule;
   keyProjects: readonly KeyProjectFact[];
+  /** How many key projects there are in all, when `keyProjects` holds only the first of them; default its length. */
+  keyProjectsTotal?: number;
   open: readonly OpenLeadFact[];
   /** Every 'return' audit event of the open leads. */
   returns: readonly AuditFact[];
@@ -545,8 +547,10 @@ export interface BimonthlyDigest {
   /** Progress of the year the window's last month is in. */
   progress: QuotaProgress;
   lagging: LaggingEntry[];
-  /** tier 'key' or major, not closed; major first, then by code. */
+  /** tier 'key' or major, not closed; major first, then by code (the first of them: see keyProjectsTotal). */
   keyProjects: KeyProjectFact[];
+  /** How many key projects there are in all. */
+  keyProjectsTotal: number;
   stuckDays: number;
   /** Stuck, or returned twice or more; oldest first. */
   coordination: CoordinationItem[];
@@ -600,6 +604,7 @@ export function bimonthlyDigest(input: BimonthlyInput): BimonthlyDigest {
     progress,
     lagging: laggingTowns(progress, input.alertShare),
     keyProjects,
+    keyProjectsTotal: Math.max(input.keyProjectsTotal ?? 0, keyProjects.length),
     stuckDays: input.stuckDays,
     coordination,
     movements,

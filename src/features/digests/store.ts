@@ -1,6 +1,6 @@
 // Queries behind the digests (rows for src/features/digests/digest.ts) and the subscriptions that say who gets them.
 import { MEETING_OUTCOME_LABELS, type MeetingOutcome } from '../approval/panel.ts';
-import type { Db, Tx } from '../../platform/db/client.ts';
+import type { Db, Prisma, Tx } from '../../platform/db/client.ts';
 import { isUniqueViolation } from '../../platform/db/client.ts';
 import { holdersOf } from '../../platform/people.ts';
 import type {
@@ -176,6 +176,11 @@ export async function loadWeeklyRows(
   };
 }
 
+/** 重点项目 of the 双月例会: 重点类 or 重大, not closed. */
+const KEY_PROJECTS = { OR: [{ tier: 'key' }, { major: true }], status: { notIn: ['rejected', 'withdrawn'] } } satisfies Prisma.LeadWhereInput;
+/** The most key projects read: the card lists at most 500 (cards.ts HARD_MAX_ROWS). */
+const KEY_PROJECTS_READ = 500;
+
 /**
  * Rows for bimonthlyDigest(): `year` and `asOf` are the year and moment whose quota progress it shows
  * (bimonthlyProgressMoment). The counted leads come summed in SQL per (town, kind, tier) up to `asOf`, each
@@ -188,18 +193,22 @@ export async function loadBimonthlyRows(
   rule: CountRule,
   tz: string,
   scoring?: ScoringConfig,
-): Promise<Pick<BimonthlyInput, 'quotas' | 'countedLeads' | 'patents' | 'rule' | 'keyProjects' | 'open' | 'returns' | 'stages' | 'problems'>> {
-  const [quotas, countedLeads, patents, key, open, stages, problems] = await Promise.all([
+): Promise<Pick<BimonthlyInput, 'quotas' | 'countedLeads' | 'patents' | 'rule' | 'keyProjects' | 'keyProjectsTotal' | 'open' | 'returns' | 'stages' | 'problems'>> {
+  const [quotas, countedLeads, patents, key, keyTotal, open, stages, problems] = await Promise.all([
     quotasOfYear(db, progress.year),
     countedLeadGroups(db, progress.year, progress.asOf, tz, rule, scoring),
     patentFacts(db, progress.year),
     db.lead.findMany({
-      where: { OR: [{ tier: 'key' }, { major: true }], status: { notIn: ['rejected', 'withdrawn'] } },
+      where: KEY_PROJECTS,
+      // The card lists at most 500; the total is counted apart (a third of a city's leads may be 重点类).
+      orderBy: [{ major: 'desc' }, { code: 'asc' }],
+      take: KEY_PROJECTS_READ,
       select: {
         id: true, code: true, projectName: true, town: true, kind: true, tier: true, major: true, status: true, stage: true, investmentWan: true, round: true,
         steps: { where: { status: 'pending' }, select: { step: true, round: true } },
       },
     }),
+    db.lead.count({ where: KEY_PROJECTS }),
     openLeads(db),
     db.leadStage.findMany({ where: { createdAt: range(window) }, include: { lead: { select: { code: true, projectName: true, town: true } } } }),
     problemFacts(db, window.from),
@@ -211,6 +220,7 @@ export async function loadBimonthlyRows(
     countedLeads,
     patents,
     rule,
+    keyProjectsTotal: keyTotal,
     keyProjects: key.map((k): KeyProjectFact => ({
       panel: panels.get(k.id) ?? null,
       decision: decisions.get(k.id) ?? null,
@@ -287,10 +297,20 @@ async function followUpFacts(db: DbOrTx, period: string): Promise<FollowUpFact[]
   });
 }
 
-/** Projects whose 落地（开工） was recorded before `before`, with 协议投资额 from 签约 and the latest reported 到位. */
+/**
+ * Projects whose 落地（开工） was recorded before `before`, with 协议投资额 from 签约 and the latest reported 到位:
+ * those still on their way to 投产, and those that reached it in the reported month's year. A project in
+ * production since an earlier year has left the monthly analysis (as it has left 一月一报): over the years
+ * they would be most of a city's projects, read every month for nothing.
+ */
 async function landedFacts(db: DbOrTx, before: Date, reported: string): Promise<LandedFact[]> {
+  const yearStart = new Date(Date.UTC(Number(reported.slice(0, 4)), 0, 1)); // LeadStage.date is a calendar day
   const rows = await db.lead.findMany({
-    where: { status: 'approved', stages: { some: { stage: 'landed', createdAt: { lt: before } } } },
+    where: {
+      status: 'approved',
+      stages: { some: { stage: 'landed', createdAt: { lt: before } } },
+      OR: [{ stage: { not: 'producing' } }, { stages: { some: { stage: 'producing', date: { gte: yearStart } } } }],
+    },
     select: {
       id: true, code: true, projectName: true, town: true, stage: true, investmentWan: true,
       stages: { where: { stage: 'signed' }, select: { data: true } },

@@ -100,6 +100,7 @@ export interface QueueEach<T> {
  */
 export async function queueEach<T>(db: Db, q: QueueEach<T>): Promise<{ queued: number; skipped: number }> {
   if (q.items.length === 0) return { queued: 0, skipped: 0 };
+  if (new Set(q.items.map((i) => i.target)).size !== q.items.length) throw new Error(`queueEach ${q.job}: a target given twice`);
   return db.$transaction(async (tx) => {
     const fresh = await claimRuns(tx, q.job, q.period, q.items.map((i) => i.target), q.force);
     const items = q.items.filter((i) => fresh.has(i.target));

@@ -9,7 +9,8 @@
 // them). For each it records how far the process's RSS rose above its level before (sampled every 20 ms).
 // Prints a table per database and size and writes bench/scale-<db>.json. PostgreSQL from TEST_PG_URL
 // (default postgresql://postgres@127.0.0.1:5432/test, a schema bench_scale_<n>, dropped after); SQLite in a
-// temporary file. --keep leaves the seeded database in place (its URL is printed) for profiling.
+// temporary file. --keep leaves the seeded database in place (its URL is printed) for profiling; --skip <regexp> leaves out
+// the commands and jobs it matches.
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir, cpus, totalmem } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -44,7 +45,7 @@ const LEADER = 'ou_scaleleader';
 const DIGEST_CHAT = 'oc_scale_digests';
 
 const { values } = parseArgs({
-  options: { sizes: { type: 'string', default: '10000,100000' }, db: { type: 'string', default: 'both' }, runs: { type: 'string', default: '7' }, keep: { type: 'boolean', default: false } },
+  options: { sizes: { type: 'string', default: '10000,100000' }, db: { type: 'string', default: 'both' }, runs: { type: 'string', default: '7' }, keep: { type: 'boolean', default: false }, skip: { type: 'string' } },
 });
 const SIZES = values.sizes!.split(',').map((s) => Number(s.replace(/_/g, '')));
 const RUNS = Math.min(PEOPLE, Math.max(1, Number(values.runs)));
@@ -392,7 +393,9 @@ async function scaleRun(provider: 'sqlite' | 'postgres', n: number): Promise<{ s
         ['/find 量子纠缠 (no match)', (k) => say(adminId(k), '/find 量子纠缠')],
         ['/find <code>', (k) => say(adminId(k), `/find ${midCode}`)],
       ];
+      const skipped = (what: string) => values.skip !== undefined && new RegExp(values.skip).test(what);
       for (const [what, op] of commands) {
+        if (skipped(what)) continue;
         rows.push(await timeRuns(what, RUNS, (k) => op(k)()));
         process.stderr.write(`  ${what}: p95 ${rows.at(-1)!.p95} ms\n`);
       }
@@ -401,6 +404,7 @@ async function scaleRun(provider: 'sqlite' | 'postgres', n: number): Promise<{ s
       await bot.app.outbox.stop();
       const services = bot.app.services;
       for (const job of JOBS) {
+        if (skipped(`job ${job.name}`)) continue;
         let summary = '';
         const m = await measured(async () => {
           const r = await runLocked(bot.app.database, job, services, NOW, true);

@@ -1025,3 +1025,21 @@ describe('in a group chat', () => {
     expect(cardText(lastCard(STAFF_DY).card)).toContain('13812345678');
   });
 });
+
+describe('/find over many matches', () => {
+  it('counts a common keyword up to 10,000 and says there are more, instead of reading every lead', { timeout: 60_000 }, async () => {
+    const n = 10_050;
+    await prisma().lead.createMany({
+      data: Array.from({ length: n }, (_, i) => ({
+        code: `KZ-2019-${String(i + 1).padStart(5, '0')}`, kind: 'service', projectName: `常见词项目${i + 1}号`, town: '白蒲镇', submitterId: 'ou_bulk0001', status: 'approved',
+      })),
+    });
+    await bot.say(REVIEWER, '/find 常见词');
+    const { card } = lastCard(REVIEWER);
+    expect(headerTitle(card)).toBe('查询「常见词」：超过 10,000 项');
+    const text = cardText(card);
+    expect(text).toContain(`常见词项目${n}号`); // the newest first
+    expect(text).toMatch(/另有 9,\d{3} 余项…，请换一个更具体的关键词/);
+    await prisma().lead.deleteMany({ where: { submitterId: 'ou_bulk0001' } });
+  });
+});

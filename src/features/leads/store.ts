@@ -180,18 +180,26 @@ export async function loadLeadWithSteps(db: DbOrTx, id: number): Promise<LeadWit
 
 export interface LeadPage {
   leads: LeadWithSteps[];
-  /** How many match in all (may exceed leads.length). */
+  /** How many match in all (may exceed leads.length); with `atLeast`, only that many were counted. */
   total: number;
+  /** The count stopped at `total` (countCap): there are more. */
+  atLeast?: boolean;
 }
+
+/** A keyword search counts its matches up to this many: a common word matches a tenth of a city's leads. */
+export const SEARCH_COUNT_CAP = 10_000;
 
 /**
  * The newest `take` leads matching `where`. The total is counted only when more match than are shown: a
  * count is a second pass over every match (for a keyword search, over the whole table).
  */
-async function page(db: DbOrTx, where: Prisma.LeadWhereInput, take: number): Promise<LeadPage> {
+async function page(db: DbOrTx, where: Prisma.LeadWhereInput, take: number, countCap?: number): Promise<LeadPage> {
   const rows = await db.lead.findMany({ where, orderBy: { id: 'desc' }, take: take + 1, include: withCurrentSteps });
-  const total = rows.length > take ? await db.lead.count({ where }) : rows.length;
-  return { leads: rows.slice(0, take).map((l) => ({ ...l, steps: l.steps.filter((s) => s.round === l.round) })), total };
+  const leads = rows.slice(0, take).map((l) => ({ ...l, steps: l.steps.filter((s) => s.round === l.round) }));
+  if (rows.length <= take) return { leads, total: rows.length };
+  // Counting stops at countCap + 1 rows (a LIMITed subquery), so a common keyword does not read every lead.
+  const total = await db.lead.count({ where, ...(countCap !== undefined ? { take: countCap + 1 } : {}) });
+  return countCap !== undefined && total > countCap ? { leads, total: countCap, atLeast: true } : { leads, total };
 }
 
 /** The leads a person submitted, newest first (at most `take`). */
@@ -212,7 +220,7 @@ export async function searchLeads(db: DbOrTx, viewer: Viewer, keyword: string, c
   }
   const or: Prisma.LeadWhereInput[] = [{ projectName: { contains: keyword } }, { companyName: { contains: keyword } }];
   if (companyNorm) or.push({ companyNorm: { contains: companyNorm } });
-  return page(db, { AND: [visibleTo(viewer), { OR: or }] }, take);
+  return page(db, { AND: [visibleTo(viewer), { OR: or }] }, take, SEARCH_COUNT_CAP);
 }
 
 /**

@@ -206,11 +206,13 @@ export function leadLine(lead: LeadWithSteps, opts: { town?: boolean } = {}): st
 /** How many items of a lead list get their own buttons (a card has a limited number of elements). */
 const LIST_BUTTON_ITEMS = 10;
 
-export function leadListCard(title: string, lines: string[], total: number, empty: string, footer: string, actions: CardElement[][] = []): CardJson {
+export function leadListCard(
+  title: string, lines: string[], total: number, empty: string, footer: string, actions: CardElement[][] = [], more: (n: number) => string = moreItems,
+): CardJson {
   const unread = Math.max(0, total - lines.length);
   return fitCard((max) => {
-    let shown = truncateList(lines, max, (n) => moreItems(n + unread));
-    if (unread > 0 && shown.length === lines.length) shown = [...shown, moreItems(unread)];
+    let shown = truncateList(lines, max, (n) => more(n + unread));
+    if (unread > 0 && shown.length === lines.length) shown = [...shown, more(unread)];
     // The first items carry their buttons (查看, 登记进展, 待我审批); the rest of a long list is text.
     const withButtons = Math.min(LIST_BUTTON_ITEMS, shown.length, lines.length);
     const elements: CardElement[] = [];

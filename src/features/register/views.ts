@@ -86,16 +86,17 @@ export async function runMy(ctx: MessageContext): Promise<void> {
 async function findListCard(services: Services, person: Person, keyword: string): Promise<CardJson> {
   const parsed = parseLeadCode(keyword);
   const code = parsed ? formatLeadCode(parsed.year, parsed.seq) : undefined;
-  const { leads, total } = await searchLeads(services.db, person, keyword, normalizeCompanyName(keyword), code, LIST_LIMIT);
+  const { leads, total, atLeast } = await searchLeads(services.db, person, keyword, normalizeCompanyName(keyword), code, LIST_LIMIT);
   const waiting = await waitingSteps(services, person, leads);
   const scope = seesAll(person) ? '' : person.town ? `（${person.town}及您登记的项目）` : '（您登记的项目）';
   return leadListCard(
-    `查询「${keyword}」：共 ${total} 项`,
+    atLeast ? `查询「${keyword}」：超过 ${total.toLocaleString('en-US')} 项` : `查询「${keyword}」：共 ${total} 项`,
     leads.map((l) => leadLine(l, { town: true })),
     total,
     `没有找到项目名称或企业名称含「${md(keyword)}」的项目${scope}。`,
     scope ? `查询范围${scope}` : '',
     leads.map((l) => leadButtons(l, person, waiting, { list: 'find', q: keyword })),
+    atLeast ? (n) => `另有 ${n.toLocaleString('en-US')} 余项…，请换一个更具体的关键词` : undefined,
   );
 }
 

@@ -1,6 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestDb } from '../support/db.ts';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import BetterSqlite3 from 'better-sqlite3';
+import { openTestDb, testProvider } from '../support/db.ts';
 import { openDatabase, type Database } from '../../src/platform/db/client.ts';
+import { cacheStatements } from '../../src/platform/db/sqlite-serial.ts';
 
 let db: Database;
 let cleanup: () => Promise<void>;
@@ -42,6 +44,47 @@ describe('transactions', () => {
     // PostgreSQL the conditional update lets the losers change nothing. Either way nothing is half-done.
     expect(row.last).toBeGreaterThanOrEqual(1);
     if (db.target.provider === 'sqlite') expect(row.last).toBe(20);
+  });
+});
+
+describe.skipIf(testProvider() !== 'sqlite')('SQLite statement cache', () => {
+  it('prepares a statement once and gives each use its own parameters, in and outside transactions', async () => {
+    const prepare = vi.spyOn(BetterSqlite3.prototype, 'prepare');
+    const fresh = await openTestDb('dbcache'); // Prisma connects on its first query, after the spy is in place
+    try {
+      const q = fresh.db.prisma;
+      for (let i = 0; i < 5; i++) await q.quota.create({ data: { year: 2030 + i, town: `镇${i}`, metric: 'projects', target: i } });
+      const reads = [];
+      for (let i = 0; i < 5; i++) reads.push((await q.quota.findMany({ where: { year: 2030 + i } })).map((r) => [r.town, r.target]));
+      expect(reads).toEqual([0, 1, 2, 3, 4].map((i) => [[`镇${i}`, i]]));
+      await q.$transaction(async (tx) => {
+        await tx.quota.updateMany({ where: { year: 2030 }, data: { target: 10 } });
+        expect((await tx.quota.findFirstOrThrow({ where: { year: 2030 } })).target).toBe(10);
+      });
+      await expect(q.$transaction(async (tx) => {
+        await tx.quota.updateMany({ where: { year: 2031 }, data: { target: 11 } });
+        throw new Error('roll back');
+      })).rejects.toThrow('roll back');
+      expect((await q.quota.findFirstOrThrow({ where: { year: 2031 } })).target).toBe(1);
+      expect(await q.quota.count()).toBe(5);
+      // Each distinct text was compiled once, however often it ran.
+      const texts = prepare.mock.calls.map(([sql]) => sql).filter((sql) => sql.includes('Quota'));
+      expect(texts.length).toBeGreaterThan(0);
+      expect(new Set(texts).size).toBe(texts.length);
+    } finally {
+      prepare.mockRestore();
+      await fresh.cleanup();
+    }
+  });
+
+  it('keeps the most recently used texts', () => {
+    const compiled: string[] = [];
+    const stmt = { reader: true, bind: () => stmt, columns: () => [], raw: () => stmt, all: () => [], run: () => ({}) };
+    const conn = { prepare: (sql: string) => (compiled.push(sql), stmt) };
+    cacheStatements(conn, 2);
+    for (const sql of ['a', 'b', 'a', 'c', 'a', 'b']) conn.prepare(sql);
+    // 'b' was the least recently used when 'c' came in, so only it was compiled again.
+    expect(compiled).toEqual(['a', 'b', 'c', 'b']);
   });
 });
 

@@ -398,7 +398,6 @@ describe('crashes', () => {
   it('a replica takes over the send of a process killed mid-send within 15 s, and not while the holder lives', async () => {
     const { lark, worker } = await setup();
     lark.state.delayMs = 60_000; // the answer never reaches the child
-    worker.start(); // the other replica, running all along
     const uuid = randomUUID();
     const child = runChild({
       CRASH_MODE: 'during-send',
@@ -410,6 +409,9 @@ describe('crashes', () => {
       LARK_DOMAIN: lark.url,
     });
     await until('the child to send', () => sendCallsFor(lark, uuid).length > 0);
+    // The other replica starts once the child holds the row: running before, its poll could fall between
+    // the child's commit and its first pass (a few tens of ms) and take the row first, then send it again.
+    worker.start();
     // Longer than a lease: the living holder keeps renewing its claim, so the replica leaves the row alone.
     await new Promise((r) => setTimeout(r, LEASE_MS + 1500));
     expect(sendCallsFor(lark, uuid)).toHaveLength(1);

@@ -221,8 +221,12 @@ export const LEASE_MS = 5_000;
 const PAGE_SIZE = 100;
 const PAGES_PER_PASS = 10;
 
+/** What a pass reads of a due row to schedule it; the sender reads the whole row once it has claimed it. */
+const DUE_COLUMNS = { id: true, op: true, receiveId: true, targetId: true, status: true, attempts: true } as const;
+type DueRow = Pick<OutboxRow, keyof typeof DUE_COLUMNS>;
+
 /** The queue a row is paced in besides the app: its chat/user (5 QPS), or the message it updates. */
-function laneOf(row: OutboxRow): string | undefined {
+function laneOf(row: Pick<OutboxRow, 'op' | 'receiveId' | 'targetId'>): string | undefined {
   if (row.op === 'send') return `to:${row.receiveId}`;
   if (row.op === 'reply') return row.receiveId ? `to:${row.receiveId}` : `msg:${row.targetId}`;
   if (row.op === 'patch') return `msg:${row.targetId}`;
@@ -423,17 +427,24 @@ export class OutboxWorker {
   private async pass(): Promise<number> {
     const now = new Date();
     let waitMs = this.pollMs;
+    // Every send takes a slot of the app's pacing: while it has none, no row can start, and reading the
+    // queue would only skip each row (the worker is kicked by every enqueue and every finished send, so
+    // under load most passes fall in the app's 20 ms spacing). It is read again once a slot is free.
+    const appWait = this.pacer.wait([APP_KEY], Date.now());
+    if (appWait > 0) return this.idleFor(Math.min(this.pollMs, appWait));
     // Page through due rows so a long queue for one paced chat does not hide the rows behind it.
     let afterId = 0;
-    for (let page = 0; page < PAGES_PER_PASS && this.running && this.inflight.size < this.concurrency; page++) {
-      const due = await this.db.outboxMessage.findMany({
+    for (let page = 0; page < PAGES_PER_PASS && this.running && this.inflight.size < this.concurrency && !this.appBlocked(); page++) {
+      const due: DueRow[] = await this.db.outboxMessage.findMany({
         where: { id: { gt: afterId }, OR: [{ status: 'pending', nextAttemptAt: { lte: now } }, { status: 'sending', lockedUntil: { lt: now } }] },
         orderBy: { id: 'asc' },
         take: PAGE_SIZE,
+        select: DUE_COLUMNS,
       });
       for (const row of due) {
         afterId = row.id;
         if (!this.running || this.inflight.size >= this.concurrency) break;
+        if (this.appBlocked()) break; // nothing more can start now: each row's wait would be at least the app's
         if (this.inflight.has(row.id)) continue;
         const lane = laneOf(row);
         if (lane && this.busyLanes.has(lane)) continue; // one at a time per chat keeps the order; woken when done
@@ -460,6 +471,9 @@ export class OutboxWorker {
       }
       if (due.length < PAGE_SIZE) break;
     }
+    // No earlier wake-up is of use while the app's pacing allows nothing (rows due meanwhile wait for it).
+    const blockedFor = this.pacer.wait([APP_KEY], Date.now());
+    if (blockedFor > 0) return this.idleFor(Math.min(waitMs, blockedFor));
     const [nextPending, nextLock] = await Promise.all([
       this.db.outboxMessage.findFirst({ where: { status: 'pending', nextAttemptAt: { gt: now } }, orderBy: { nextAttemptAt: 'asc' }, select: { nextAttemptAt: true } }),
       this.db.outboxMessage.findFirst({ where: { status: 'sending', lockedUntil: { gte: now } }, orderBy: { lockedUntil: 'asc' }, select: { lockedUntil: true } }),
@@ -467,6 +481,16 @@ export class OutboxWorker {
     for (const at of [nextPending?.nextAttemptAt, nextLock?.lockedUntil]) {
       if (at) waitMs = Math.min(waitMs, at.getTime() - now.getTime() + 1);
     }
+    return this.idleFor(waitMs);
+  }
+
+  /** True while the app's pacing allows no send (then no row can start, whatever its chat). */
+  private appBlocked(): boolean {
+    return this.pacer.wait([APP_KEY], Date.now()) > 0;
+  }
+
+  /** The end of a pass: refreshes the outbox-depth gauge (at most once a second); returns the sleep. */
+  private async idleFor(waitMs: number): Promise<number> {
     if (Date.now() - this.depthAt >= 1000) {
       this.depthAt = Date.now();
       await refreshOutboxDepth(this.db, this.metrics);
@@ -479,7 +503,7 @@ export class OutboxWorker {
    * it goes first, whichever replica has it. (A row waiting out a retry delay does not hold the chat up,
    * as within one process.)
    */
-  private async earlierInLane(row: OutboxRow, lane: string): Promise<boolean> {
+  private async earlierInLane(row: DueRow, lane: string): Promise<boolean> {
     const same = lane.startsWith('to:') ? { receiveId: row.receiveId } : { targetId: row.targetId };
     const earlier = await this.db.outboxMessage.findFirst({
       where: { ...same, id: { lt: row.id }, OR: [{ status: 'sending' }, { status: 'pending', nextAttemptAt: { lte: new Date() } }] },
@@ -489,7 +513,7 @@ export class OutboxWorker {
   }
 
   /** Takes the row if nobody else did; returns the attempt number it now carries. */
-  private async claim(row: OutboxRow): Promise<number | undefined> {
+  private async claim(row: DueRow): Promise<number | undefined> {
     const res = await this.db.outboxMessage.updateMany({
       where: { id: row.id, status: row.status, attempts: row.attempts },
       data: { status: 'sending', lockedUntil: new Date(Date.now() + this.lockMs), attempts: { increment: 1 } },

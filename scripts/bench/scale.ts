@@ -26,6 +26,9 @@ import { defaultOffice } from '../../src/office/config.ts';
 import { normalizeCompanyName } from '../../src/features/leads/company.ts';
 import { JOBS } from '../../src/jobs.ts';
 import { runLocked } from '../../src/platform/jobs/scheduler.ts';
+import { claimRun } from '../../src/platform/delivery/ledger.ts';
+import { scoringFingerprint } from '../../src/features/leads/scoring.ts';
+import { SCORING_CONFIG_JOB } from '../../src/features/leads/scores.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PG_URL = process.env.TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
@@ -268,6 +271,9 @@ async function seed(db: Db, raw: RawWriter, n: number, codes: readonly string[])
       { year: 2026, town, metric: 'funds', target: 2 },
     ]),
   });
+  // The leads carry a tier already: mark the scores as computed with this office's model, or the service
+  // would re-score every lead in the background after it starts, during the measurements.
+  await claimRun(db, SCORING_CONFIG_JOB, scoringFingerprint(office, office.scoring), 'current');
   await db.subscription.createMany({ data: ['weekly', 'bimonthly', 'monthly', 'alerts'].map((topic) => ({ chatId: DIGEST_CHAT, topic, createdBy: 'bench' })) });
   return counts;
 }

@@ -395,7 +395,7 @@ async function scaleRun(provider: 'sqlite' | 'postgres', n: number): Promise<{ s
         ['/pending (every open lead waits on each reviewer)', (k) => say(reviewerId(k), '/pending')],
         [`/lead <code>`, (k) => say(adminId(k), `/lead ${midCode}`)],
         ['/find 氢能 (matches ~1 in 10)', (k) => say(adminId(k), '/find 氢能')],
-        [`/find 项目${mid}号 (one match)`, (k) => say(adminId(k), `/find 项目${mid}号`)],
+        ['/find <one project\'s name> (one match)', (k) => say(adminId(k), `/find 项目${mid}号`)],
         ['/find 量子纠缠 (no match)', (k) => say(adminId(k), '/find 量子纠缠')],
         ['/find <code>', (k) => say(adminId(k), `/find ${midCode}`)],
       ];

@@ -3,7 +3,7 @@
 // Exit status: 0 imported, 1 the file was refused (errors printed), 2 bad arguments or configuration.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { fail, loadConfig, openCliDatabase, parseCli, usageError } from './cli.ts';
+import { fail, loadConfig, parseCli, runImport, usageError } from './cli.ts';
 import { importActivityTable } from '../src/features/activities/store.ts';
 import { importSummaryLines } from '../src/features/activities/commands.ts';
 
@@ -27,18 +27,7 @@ async function main(): Promise<void> {
     fail(`cannot read ${file}: ${(err as Error).message}`);
   }
   const { env } = loadConfig();
-  const database = await openCliDatabase(env);
-  try {
-    const result = await importActivityTable(database.prisma, { buffer, filename: basename(file), year, actorId: 'cli', now: new Date() });
-    const out = importSummaryLines(result).join('\n') + '\n';
-    if (result.ok) process.stdout.write(out);
-    else {
-      process.stderr.write(out);
-      process.exitCode = 1;
-    }
-  } finally {
-    await database.close();
-  }
+  await runImport(env, (db) => importActivityTable(db, { buffer, filename: basename(file), year, actorId: 'cli', now: new Date() }), importSummaryLines);
 }
 
 main().catch((err: Error) => fail(`activity import failed: ${err.message.split('\n')[0]}`, 1));

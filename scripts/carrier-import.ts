@@ -5,7 +5,7 @@
 // Exit status: 0 imported, 1 the file was refused (errors printed), 2 bad arguments or configuration.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { fail, loadConfig, openCliDatabase, parseCli, usageError } from './cli.ts';
+import { fail, loadConfig, parseCli, runImport, usageError } from './cli.ts';
 import { readTable } from '../src/platform/imports/table.ts';
 import { importCarrierTable } from '../src/features/carriers/store.ts';
 import { carrierImportLines, carrierImportYear } from '../src/features/carriers/commands.ts';
@@ -32,18 +32,7 @@ async function main(): Promise<void> {
   }
   const now = new Date();
   const year = values.year !== undefined ? Number(values.year) : carrierImportYear(basename(file), table.rows, now, env.BOT_TIMEZONE).year;
-  const database = await openCliDatabase(env);
-  try {
-    const result = await importCarrierTable(database.prisma, office, { rows: table.rows, filename: basename(file), year, actorId: 'cli', now });
-    const out = carrierImportLines(result).join('\n') + '\n';
-    if (result.ok) process.stdout.write(out);
-    else {
-      process.stderr.write(out);
-      process.exitCode = 1;
-    }
-  } finally {
-    await database.close();
-  }
+  await runImport(env, (db) => importCarrierTable(db, office, { rows: table.rows, filename: basename(file), year, actorId: 'cli', now }), carrierImportLines);
 }
 
 main().catch((err: Error) => fail(`carrier import failed: ${err.message.split('\n')[0]}`, 1));

@@ -58,3 +58,23 @@ export async function openCliDatabase(env: Env): Promise<Database> {
   if (env.DB_AUTO_MIGRATE) await migrate(target);
   return openDatabase(target);
 }
+
+/**
+ * Runs one import against DATABASE_URL and prints what it says: on stdout when it was taken, on stderr with
+ * exit status 1 when the file was refused (nothing stored). Closes the database either way.
+ */
+export async function runImport<R extends { ok: boolean }>(env: Env, run: (db: Database['prisma']) => Promise<R>, lines: (result: R) => string[]): Promise<void> {
+  const database = await openCliDatabase(env);
+  try {
+    const result = await run(database.prisma);
+    const out = lines(result).join('\n') + '\n';
+    if (result.ok) process.stdout.write(out);
+    else {
+      process.stderr.write(out);
+      process.exitCode = 1;
+    }
+  } finally {
+    await database.close();
+  }
+}
+

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { testDatabase } from '../support/db.ts';
 import { ROOT } from '../support/process.ts';
 import { ERRORS } from '../../src/platform/errors.ts';
+import { openDatabase } from '../../src/platform/db/client.ts';
+import { parseDatabaseUrl } from '../../src/platform/db/url.ts';
 
 const ALICE = 'ou_alice0001';
 let bot: TestBot;
@@ -321,14 +323,18 @@ describe('a message whose handling kills the process (poison message)', () => {
       const eventId = randomUUID();
       const messageId = lark.state.registerIncoming({ chatId: p2pChatId(ALICE), senderId: ALICE });
       // Recorded, as the route records it before answering Lark; then every process that takes it dies.
+      // Written once the setup service (which migrated the database) has stopped: a running one could take
+      // it in its retry pass and handle it before the children start.
       const setup = await TestBot.start({ name: 'gateway-poison-setup', env: { DATABASE_URL: poison.url, LARK_DOMAIN: lark.url } });
-      await setup.app.database.prisma.processedEvent.create({
-        // Three processes already died taking it (two more are killed below, for real).
-        data: { eventId, eventType: 'message', attempts: 3, payload: JSON.stringify({ kind: 'message', eventId, chatId: p2pChatId(ALICE), chatType: 'p2p', messageId, senderId: ALICE, messageType: 'text', text: '帮助', mentions: [], createdAt: new Date() }) },
-      });
       await setup.app.stop();
       await setup.databaseUrl.drop();
       await setup.lark.close();
+      const writer = openDatabase(parseDatabaseUrl(poison.url));
+      await writer.prisma.processedEvent.create({
+        // Three processes already died taking it (two more are killed below, for real).
+        data: { eventId, eventType: 'message', attempts: 3, payload: JSON.stringify({ kind: 'message', eventId, chatId: p2pChatId(ALICE), chatType: 'p2p', messageId, senderId: ALICE, messageType: 'text', text: '帮助', mentions: [], createdAt: new Date() }) },
+      });
+      await writer.close();
 
       const LOCK_MS = 60_000;
       for (let i = 0; i < 2; i++) {

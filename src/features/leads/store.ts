@@ -160,6 +160,15 @@ export async function findLeadByCode(db: DbOrTx, code: string): Promise<LeadRow 
   return db.lead.findUnique({ where: { code } });
 }
 
+/** The lead with this code if `viewer` may see it; otherwise undefined, said alike whether it exists or not. */
+export async function findVisibleLead(db: DbOrTx, viewer: Viewer, code: string): Promise<LeadRow | undefined> {
+  const lead = await findLeadByCode(db, code);
+  return lead && canSee(viewer, lead) ? lead : undefined;
+}
+
+/** What a command answers when findVisibleLead found nothing. */
+export const leadNotFound = (code: string): string => `未找到项目 ${code}，或您无权查看该项目。`;
+
 export async function findLeadById(db: DbOrTx, id: number): Promise<LeadRow | null> {
   return db.lead.findUnique({ where: { id } });
 }

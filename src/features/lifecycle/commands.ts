@@ -9,7 +9,7 @@ import type { Services } from '../../platform/bot/services.ts';
 import type { Person } from '../../platform/people.ts';
 import type { CardJson, CardReply } from '../../platform/lark/types.ts';
 import { isUniqueViolation } from '../../platform/db/client.ts';
-import { canSee, findLeadByCode } from '../leads/store.ts';
+import { canSee, findVisibleLead, leadNotFound } from '../leads/store.ts';
 import { LifecycleConflict, loadLifecycle, recordStage, type LeadLifecycle } from './store.ts';
 import {
   button, buttonRow, card, datePicker, form, greyText, header, hr, input, keyValues, listItem, markdown, noticeCard, select, submitButton,
@@ -185,9 +185,9 @@ async function runStage(ctx: MessageContext): Promise<void> {
     return;
   }
   const code = formatLeadCode(parsed.year, parsed.seq);
-  const found = await findLeadByCode(services.db, code);
-  if (!found || !canSee(person, found)) {
-    await ctx.reply(`未找到项目 ${code}，或您无权查看该项目。`);
+  const found = await findVisibleLead(services.db, person, code);
+  if (!found) {
+    await ctx.reply(leadNotFound(code));
     return;
   }
   const l = (await loadLifecycle(services.db, found.id))!;
@@ -373,9 +373,9 @@ async function runPatents(ctx: MessageContext): Promise<void> {
     return;
   }
   const code = formatLeadCode(parsed.year, parsed.seq);
-  const lead = await findLeadByCode(services.db, code);
-  if (!lead || !canSee(person, lead)) {
-    await ctx.reply(`未找到项目 ${code}，或您无权查看该项目。`);
+  const lead = await findVisibleLead(services.db, person, code);
+  if (!lead) {
+    await ctx.reply(leadNotFound(code));
     return;
   }
   if (!mayUpdateLifecycle(person, lead)) {

@@ -14,7 +14,7 @@ import type { LeadWithSteps } from '../leads/store.ts';
 import { nameOf } from '../../platform/people.ts';
 import { canWithdraw } from '../approval/workflow.ts';
 import {
-  canSee, findLeadByCode, lastReturnComment, listLeadsBySubmitter, loadLeadWithSteps, searchLeads, seesAll,
+  findVisibleLead, leadNotFound, lastReturnComment, listLeadsBySubmitter, loadLeadWithSteps, searchLeads, seesAll,
 } from '../leads/store.ts';
 import { formatLeadCode, normalizeCompanyName, parseLeadCode, parseLeadCodeIn } from '../leads/lead.ts';
 import { localParts } from '../../platform/time.ts';
@@ -122,9 +122,9 @@ export async function runLead(ctx: MessageContext): Promise<void> {
   }
   const code = formatLeadCode(parsed.year, parsed.seq);
   const { db, env } = ctx.services;
-  const found = await findLeadByCode(db, code);
-  if (!found || !canSee(ctx.person, found)) {
-    await ctx.reply(`未找到项目 ${code}，或您无权查看该项目。`);
+  const found = await findVisibleLead(db, ctx.person, code);
+  if (!found) {
+    await ctx.reply(leadNotFound(code));
     return;
   }
   const lead = (await loadLeadWithSteps(db, found.id))!;

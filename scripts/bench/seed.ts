@@ -77,6 +77,7 @@ export async function seedCards(app: App, n: number): Promise<{ register: Click[
   const cards = await db.outboxMessage.findMany({ where: { receiveId: REVIEWERS[0], msgType: 'interactive' }, orderBy: { id: 'asc' } });
   const approve: Click[] = [];
   for (const c of cards) {
+    if (c.content === null) continue;
     const b = findButton(JSON.parse(c.content), '同意');
     if (!b) continue;
     const operator = REVIEWERS[approve.length % REVIEWERS.length];

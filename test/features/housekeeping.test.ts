@@ -26,7 +26,7 @@ describe('housekeeping', () => {
     const row = (uuid: string, status: string, age: number) => ({ uuid, op: 'send', receiveIdType: 'chat_id', receiveId: 'oc_1', msgType: 'text', content: '{"text":"x"}', status, createdAt: daysAgo(age), nextAttemptAt: daysAgo(age) });
     await db.outboxMessage.createMany({
       // The pending one waits for a retry an hour from now (the worker runs on real time), so it stays put.
-      data: [row('old-sent', 'sent', 31), row('recent-sent', 'sent', 13), row('old-dead', 'dead', 40), { ...row('old-pending', 'pending', 40), nextAttemptAt: new Date(Date.now() + 3_600_000) }],
+      data: [row('old-sent', 'sent', 31), row('recent-sent', 'sent', 13), row('old-dead', 'dead', 40), row('old-dropped', 'dropped', 31), row('recent-dropped', 'dropped', 2), { ...row('old-pending', 'pending', 40), nextAttemptAt: new Date(Date.now() + 3_600_000) }],
     });
     await db.leadDraft.createMany({
       data: [
@@ -39,7 +39,7 @@ describe('housekeeping', () => {
     expect(outcome).toMatchObject({ status: 'done' });
 
     expect((await db.processedEvent.findMany({ orderBy: { eventId: 'asc' } })).map((e) => e.eventId)).toEqual(['new-done', 'old-unhandled']);
-    expect((await db.outboxMessage.findMany({ orderBy: { uuid: 'asc' } })).map((m) => m.uuid)).toEqual(['old-pending', 'recent-sent']);
+    expect((await db.outboxMessage.findMany({ orderBy: { uuid: 'asc' } })).map((m) => m.uuid)).toEqual(['old-pending', 'recent-dropped', 'recent-sent']);
     expect((await db.leadDraft.findMany()).map((d) => d.kind)).toEqual(['quota_import']);
   });
 });

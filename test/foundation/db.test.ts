@@ -3,6 +3,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { openTestDb, testProvider } from '../support/db.ts';
 import { openDatabase, type Database } from '../../src/platform/db/client.ts';
 import { cacheStatements } from '../../src/platform/db/sqlite-serial.ts';
+import { bulkChunk, bulkRows, providerOf } from '../../src/platform/db/bulk.ts';
 
 let db: Database;
 let cleanup: () => Promise<void>;
@@ -85,6 +86,21 @@ describe.skipIf(testProvider() !== 'sqlite')('SQLite statement cache', () => {
     for (const sql of ['a', 'b', 'a', 'c', 'a', 'b']) conn.prepare(sql);
     // 'b' was the least recently used when 'c' came in, so only it was compiled again.
     expect(compiled).toEqual(['a', 'b', 'c', 'b']);
+  });
+});
+
+describe('bulk rows', () => {
+  it('know their database, in and outside a transaction', async () => {
+    expect(providerOf(db.prisma)).toBe(testProvider());
+    await db.prisma.$transaction(async (tx) => expect(providerOf(tx)).toBe(testProvider()));
+  });
+
+  it('read back a full statement of texts, numbers and nulls, in order', async () => {
+    const n = bulkChunk(2);
+    const rows = Array.from({ length: n }, (_, i) => [i % 7 === 0 ? null : `行${i}'"`, i]);
+    const back = await db.prisma.$queryRaw<Array<{ column1: string | null; column2: number | bigint }>>`SELECT r.* FROM (${bulkRows(db.prisma, ['text', 'int'], rows)}) AS r`;
+    expect(back.map((r) => [r.column1, Number(r.column2)])).toEqual(rows);
+    expect(n * 2).toBeGreaterThan(999); // past what Prisma allows its own queries on SQLite
   });
 });
 

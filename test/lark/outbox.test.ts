@@ -11,12 +11,14 @@ import {
   cardContent,
   DEFAULT_PACING,
   enqueue,
+  enqueueDeferred,
   enqueuePatchRef,
   LEASE_MS,
   messageIdsForRef,
   OutboxWorker,
   textContent,
   type OutboxLog,
+  type RenderRequest,
   type OutboxWorkerOptions,
 } from '../../src/platform/delivery/outbox.ts';
 import { FEISHU_RATE_LIMITS, startLarkStandIn, STANDIN_APP_ID, STANDIN_APP_SECRET, type RecordedCall, type RunningStandIn, type StandInOptions } from '../../src/sandbox/standin.ts';
@@ -585,7 +587,7 @@ describe('updating every copy of a card', () => {
     const [uuid] = await enqueue(db.prisma, [cardTo('oc_timeout', '待初审', ref)]);
     // As a try that timed out leaves things: Lark has the card, the row is waiting for its next try.
     const row = await rowByUuid(uuid);
-    await api.send('chat_id', 'oc_timeout', 'interactive', row.content, uuid);
+    await api.send('chat_id', 'oc_timeout', 'interactive', row.content!, uuid);
     await db.prisma.outboxMessage.update({ where: { uuid }, data: { attempts: 1, lastError: 'timeout' } });
 
     await enqueuePatchRef(db.prisma, ref.refType, ref.refId, card('初审通过'));
@@ -628,5 +630,89 @@ describe('updating every copy of a card', () => {
     const msg = lark.state.messages[0];
     expect(JSON.parse(msg.content)).toEqual(card('待审签'));
     expect(JSON.parse(msg.currentContent)).toEqual(card('已退回'));
+  });
+});
+
+describe('cards made when they are sent (enqueueDeferred)', () => {
+  /** A renderer that makes 「状态：<state of now>」 for the ref it is given, or nothing once the ref is settled. */
+  function statusRenderer(states: Map<string, string | null>, calls: RenderRequest[] = []) {
+    return new Map([['test.status', async (req: RenderRequest) => {
+      calls.push(req);
+      const state = states.get(req.refId ?? '');
+      if (state === 'boom') throw new Error('database went away');
+      if (state === 'broken') return { schema: '2.0', body: { elements: [{ tag: 'no_such_tag' }] } } as unknown as CardJson;
+      return state ? card(state) : null;
+    }]]);
+  }
+  const deferred = (refId: string, receiveId = `oc_${refId}`) => ({ receiveIdType: receiveId.startsWith('ou_') ? ('open_id' as const) : ('chat_id' as const), receiveId, render: 'test.status', refType: 'test', refId });
+
+  it('writes no content, makes each card from the state when it is sent, and keeps what was sent', async () => {
+    const states = new Map<string, string | null>([['a', '待初审'], ['b', '待审签']]);
+    const calls: RenderRequest[] = [];
+    const { lark, worker } = await setup({ renderers: statusRenderer(states, calls) });
+    const [ua, ub] = await enqueueDeferred(db.prisma, [deferred('a'), deferred('b')]);
+    expect((await rowByUuid(ua)).content).toBeNull();
+    expect(calls).toHaveLength(0); // nothing is made while queueing
+
+    states.set('a', '初审通过'); // the state changed between queueing and sending
+    worker.start();
+    await worker.drain();
+
+    expect(lark.state.messages.map((m) => JSON.parse(m.content))).toEqual([card('初审通过'), card('待审签')]);
+    expect(calls.map((c) => [c.refType, c.refId, c.receiveId])).toEqual([['test', 'a', 'oc_a'], ['test', 'b', 'oc_b']]);
+    const a = await rowByUuid(ua);
+    expect(a.status).toBe('sent');
+    expect(JSON.parse(a.content!)).toEqual(card('初审通过'));
+    expect((await rowByUuid(ub)).messageId).toBe(lark.state.messages[1].messageId);
+  });
+
+  it('sends nothing for a card whose renderer finds nothing left to say, and marks it dropped', async () => {
+    const { lark, worker, logs } = await setup({ renderers: statusRenderer(new Map([['gone', null], ['kept', '待初审']])) });
+    const [gone] = await enqueueDeferred(db.prisma, [deferred('gone'), deferred('kept')]);
+    worker.start();
+    await worker.drain();
+    expect(lark.state.messages).toHaveLength(1);
+    expect(JSON.parse(lark.state.messages[0].content)).toEqual(card('待初审'));
+    const row = await rowByUuid(gone);
+    expect(row).toMatchObject({ status: 'dropped', attempts: 0, content: null });
+    expect(logs.filter((l) => l.level === 'error')).toEqual([]);
+  });
+
+  it('gives up a card nothing can make or whose card breaks the Card JSON rules, and retries one whose renderer failed', async () => {
+    const states = new Map<string, string | null>([['boom', 'boom'], ['broken', 'broken']]);
+    const { lark, worker } = await setup({ renderers: statusRenderer(states) });
+    const [boom, broken, unknown] = await enqueueDeferred(db.prisma, [deferred('boom'), deferred('broken'), { ...deferred('x'), render: 'test.unknown' }]);
+    worker.start();
+    await until('the failed render to be retried', async () => (await rowByUuid(boom)).attempts >= 1 && (await rowByUuid(broken)).status === 'dead' && (await rowByUuid(unknown)).status === 'dead');
+    expect(await rowByUuid(broken)).toMatchObject({ status: 'dead', lastError: expect.stringContaining('no_such_tag') });
+    expect(await rowByUuid(unknown)).toMatchObject({ status: 'dead', lastError: 'no renderer named test.unknown' });
+    expect((await rowByUuid(boom)).lastError).toContain('database went away');
+    states.set('boom', '已恢复');
+    await worker.drain();
+    expect(lark.state.messages.map((m) => JSON.parse(m.content))).toEqual([card('已恢复')]);
+  });
+
+  it('leaves a waiting card to its renderer when every copy is updated: it shows the new state once, unpatched', async () => {
+    const states = new Map<string, string | null>([['42', '待初审']]);
+    const calls: RenderRequest[] = [];
+    const { lark, worker } = await setup({ renderers: statusRenderer(states, calls) });
+    const [uuid] = await enqueueDeferred(db.prisma, [{ ...deferred('42', 'ou_reviewer'), refType: 'step' }]);
+    states.set('42', '初审通过'); // a decision, which updates every copy of the step's card
+    await enqueuePatchRef(db.prisma, 'step', '42', card('初审通过'));
+    expect((await rowByUuid(uuid)).content).toBeNull();
+    worker.start();
+    await worker.drain();
+    expect(calls).toHaveLength(1);
+    expect(lark.state.deliveriesTo('ou_reviewer').map((m) => JSON.parse(lark.state.message(m.messageId)!.content))).toEqual([card('初审通过')]);
+    expect(lark.state.callsTo('/open-apis/im/v1/messages/:id', 'PATCH')).toHaveLength(0);
+  });
+
+  it('queues thousands in a transaction (RAW_MAX_BOUND values in one statement), skipping a uuid already queued', async () => {
+    const many = Array.from({ length: 1000 }, (_, i) => ({ ...deferred(String(i)), uuid: `deferred-${i}` }));
+    await db.prisma.$transaction(async (tx) => {
+      await enqueueDeferred(tx, many.slice(0, 10));
+      await enqueueDeferred(tx, many);
+    });
+    expect(await db.prisma.outboxMessage.count({ where: { render: 'test.status', status: 'pending', content: null } })).toBe(1000);
   });
 });

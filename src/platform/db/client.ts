@@ -22,6 +22,7 @@ export type { Prisma } from '../../generated/sqlite/client.ts';
 /** Builds raw SQL with bound values (the same on both providers): sql`…${value}…`, join([...], ', '). */
 export const sql = SqlTags.sql;
 export const joinSql = SqlTags.join;
+export const rawSql = SqlTags.raw;
 
 export interface Database {
   prisma: Db;

@@ -2,8 +2,9 @@
 // A row is written BEFORE the message is queued, in the same transaction, so a restart or a second
 // process never sends the same thing twice. `force` (npm run job -- … --force) bypasses it.
 import { createHash, randomUUID } from 'node:crypto';
-import { TX_OPTIONS, joinSql, sql, type Db, type Tx } from '../db/client.ts';
-import { enqueue } from './outbox.ts';
+import { TX_OPTIONS, type Db, type Tx } from '../db/client.ts';
+import { enqueue, enqueueDeferred, type DeferredCard } from './outbox.ts';
+import { bulkChunk, bulkRows } from '../db/bulk.ts';
 import type { OutgoingMessage } from '../lark/types.ts';
 
 /**
@@ -65,19 +66,17 @@ export async function queueOnce<T>(db: Db, q: QueueOnce<T>): Promise<boolean> {
   }, TX_OPTIONS);
 }
 
-/** Rows per statement when claiming many entries at once: 3 values each, well under SQLite's 999. */
-const CLAIM_CHUNK = 300;
-
 /**
- * claimRun for many targets of one (job, period) in one statement per CLAIM_CHUNK: the targets whose entry
+ * claimRun for many targets of one (job, period) in one statement per bulkChunk: the targets whose entry
  * was new (all of them with `force`).
  */
 export async function claimRuns(tx: Db | Tx, job: string, period: string, targets: readonly string[], force = false): Promise<Set<string>> {
   const fresh = new Set<string>();
-  for (let i = 0; i < targets.length; i += CLAIM_CHUNK) {
-    const chunk = targets.slice(i, i + CLAIM_CHUNK);
-    const values = joinSql(chunk.map((t) => sql`(${job}, ${period}, ${t}, 'done')`));
-    const rows = await tx.$queryRaw<Array<{ target: string }>>`INSERT INTO "JobRun" ("job", "period", "target", "status") VALUES ${values} ON CONFLICT DO NOTHING RETURNING "target"`;
+  const chunkSize = bulkChunk(1);
+  for (let i = 0; i < targets.length; i += chunkSize) {
+    const chunk = targets.slice(i, i + chunkSize);
+    const rows = await tx.$queryRaw<Array<{ target: string }>>`INSERT INTO "JobRun" ("target", "job", "period", "status")
+      SELECT r.*, ${job}, ${period}, 'done' FROM (${bulkRows(tx, ['text'], chunk.map((t) => [t]))}) AS r WHERE true ON CONFLICT DO NOTHING RETURNING "target"`;
     for (const r of force ? chunk.map((target) => ({ target })) : rows) fresh.add(r.target);
   }
   return fresh;
@@ -89,14 +88,17 @@ export interface QueueEach<T> {
   period: string;
   /** One message per item, each with its own ledger target. */
   items: ReadonlyArray<{ target: string; item: T }>;
-  /** The messages (uuids are set here) of the items whose entry was new, in their order; may write rows through `tx`. */
-  messages: (fresh: T[], tx: Tx) => Promise<Array<Omit<OutgoingMessage, 'uuid'>>>;
+  /**
+   * The messages (uuids are set here) of the items whose entry was new, in their order; may write rows through
+   * `tx`. A card with `render` is queued without its content (enqueueDeferred), to be made when it is sent.
+   */
+  messages: (fresh: T[], tx: Tx) => Promise<Array<Omit<OutgoingMessage, 'uuid'> | Omit<DeferredCard, 'uuid'>>>;
 }
 
 /**
  * queueOnce for many independent messages (one per item, e.g. one 一月一报 per project): ONE transaction for
  * the lot, the ledger claimed in a statement or two and the messages written together, instead of a
- * transaction per message. Pass batches of a few hundred. Returns how many were queued and how many skipped.
+ * transaction per message. Pass batches of up to a few thousand. Returns how many were queued and how many skipped.
  */
 export async function queueEach<T>(db: Db, q: QueueEach<T>): Promise<{ queued: number; skipped: number }> {
   if (q.items.length === 0) return { queued: 0, skipped: 0 };
@@ -107,7 +109,15 @@ export async function queueEach<T>(db: Db, q: QueueEach<T>): Promise<{ queued: n
     if (items.length === 0) return { queued: 0, skipped: q.items.length };
     const messages = await q.messages(items.map((i) => i.item), tx);
     if (messages.length !== items.length) throw new Error(`queueEach ${q.job}: ${messages.length} messages for ${items.length} items`);
-    await enqueue(tx, messages.map((m, k) => ({ ...m, uuid: ledgerUuid(q.job, [{ period: q.period, target: items[k].target }], q.force) })));
+    const ready: OutgoingMessage[] = [];
+    const deferred: DeferredCard[] = [];
+    messages.forEach((m, k) => {
+      const uuid = ledgerUuid(q.job, [{ period: q.period, target: items[k].target }], q.force);
+      if ('render' in m) deferred.push({ ...m, uuid });
+      else ready.push({ ...m, uuid });
+    });
+    if (ready.length > 0) await enqueue(tx, ready);
+    if (deferred.length > 0) await enqueueDeferred(tx, deferred);
     return { queued: items.length, skipped: q.items.length - items.length };
   }, TX_OPTIONS);
 }

@@ -7,9 +7,15 @@
 // same row at the same time. A claim is a short lease (`lockedUntil`, LEASE_MS) that the worker renews
 // while the send is in flight; a row left 'sending' past it (its process died) is claimed again by any
 // worker, so another replica takes the work over within seconds.
+//
+// A job that writes thousands of cards at once (一月一报, 催办) queues them without their content
+// (enqueueDeferred): the row names a renderer, and the worker makes the card when it sends it, from the
+// state of that moment. Writing 200,000 of them is then a few small rows each, not 200,000 rendered cards;
+// at Lark's pace they take hours to deliver anyway, and each shows what is true when it arrives.
 import { assertValidCard, CARD_MAX_BYTES, contentWireSize } from '../cards/validate.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Db, Tx } from '../db/client.ts';
+import { bulkChunk, bulkRows, type BulkType } from '../db/bulk.ts';
 import type { Metrics } from '../metrics.ts';
 import { LarkApiError, LOAD_LIMIT_CODE, RATE_LIMIT_CODE, type LarkApi } from '../lark/api.ts';
 import { CARD_TOKEN_REF, CARD_TOKEN_USES, type CardJson, type OutgoingMessage } from '../lark/types.ts';
@@ -27,7 +33,9 @@ export interface OutboxRow {
   receiveIdType: string | null;
   receiveId: string | null;
   msgType: string;
-  content: string;
+  /** Null until sent for a row queued by enqueueDeferred: `render` names what makes it. */
+  content: string | null;
+  render: string | null;
   targetId: string | null;
   refType: string | null;
   refId: string | null;
@@ -59,6 +67,33 @@ export function cardContent(card: CardJson): string {
 export function textContent(text: string): string {
   return JSON.stringify({ text });
 }
+
+/**
+ * A card queued without its content (enqueueDeferred): the renderer registered under `render` makes it when
+ * the worker sends it. `refType`/`refId` name what it is about, as for any card, so later updates find it.
+ */
+export interface DeferredCard {
+  /** Lark de-duplication key (stable across retries). Defaults to a random UUID. */
+  uuid?: string;
+  receiveIdType: 'open_id' | 'chat_id';
+  receiveId: string;
+  render: string;
+  refType: string;
+  refId: string;
+}
+
+/** What a renderer is given: the queued row's fields. */
+export interface RenderRequest {
+  render: string;
+  refType: string | null;
+  refId: string | null;
+  receiveId: string | null;
+  /** When the card was queued. */
+  createdAt: Date;
+}
+
+/** Makes a deferred card as it should read now, or null when there is nothing to send any more (the row ends 'dropped'). */
+export type Renderer = (req: RenderRequest) => Promise<CardJson | null>;
 
 function check(m: OutgoingMessage): void {
   const where = `outbox ${m.op}`;
@@ -120,9 +155,32 @@ export async function enqueue(db: DbOrTx, msgs: OutgoingMessage[]): Promise<stri
   return withIds.map((m) => m.uuid);
 }
 
+const DEFERRED_TYPES: readonly BulkType[] = ['text', 'text', 'text', 'text', 'text', 'text'];
+
+/**
+ * Queues cards without their content, in the caller's transaction: each is made when it is sent, by the
+ * renderer its `render` names (OutboxWorkerOptions.renderers). For jobs that queue thousands at once: one
+ * statement per 1,000 cards (bulkRows), with no card built, validated or stored now. A card whose uuid is
+ * already in the outbox is skipped. Returns the uuid of every card, in order.
+ */
+export async function enqueueDeferred(db: DbOrTx, cards: readonly DeferredCard[]): Promise<string[]> {
+  const uuids = cards.map((c) => larkUuid(c.uuid ?? randomUUID()));
+  const now = new Date();
+  const chunk = bulkChunk(DEFERRED_TYPES.length);
+  for (let i = 0; i < cards.length; i += chunk) {
+    const rows = cards.slice(i, i + chunk).map((c, k) => {
+      if (!c.receiveId || !c.render) throw new Error('outbox deferred card: receiveId and render are required');
+      return [uuids[i + k], c.receiveIdType, c.receiveId, c.render, c.refType, c.refId];
+    });
+    await db.$executeRaw`INSERT INTO "OutboxMessage" ("uuid", "receiveIdType", "receiveId", "render", "refType", "refId", "op", "msgType", "status", "nextAttemptAt", "createdAt")
+      SELECT r.*, 'send', 'interactive', 'pending', ${now}, ${now} FROM (${bulkRows(db, DEFERRED_TYPES, rows)}) AS r WHERE true ON CONFLICT ("uuid") DO NOTHING`;
+  }
+  return uuids;
+}
+
 /**
  * "Update every copy of this card": each delivered card about (refType, refId) gets a patch; cards still
- * waiting in the outbox go out with the new card instead; a card being sent right now is patched once it
+ * waiting in the outbox go out with the new card instead (or, made when sent, as their renderer makes them then); a card being sent right now is patched once it
  * has a message id. Several updates in a row collapse: a waiting patch of the same message gets the newest card.
  * Returns the number of copies affected.
  */
@@ -142,7 +200,10 @@ export async function enqueuePatchRef(db: DbOrTx, refType: string, refId: string
     });
   };
   for (const row of rows) {
-    if (row.status === 'pending' && row.attempts === 0) {
+    if (row.status === 'pending' && row.attempts === 0 && row.content === null) {
+      // Never tried and made when it is sent (enqueueDeferred): its renderer shows the state of then.
+      continue;
+    } else if (row.status === 'pending' && row.attempts === 0) {
       // Never tried: it goes out with the new card. (A row already tried may have reached Lark, which
       // would drop the retry as a repeat of its uuid and keep the old card: that one is patched instead.)
       const replaced = await db.outboxMessage.updateMany({ where: { id: row.id, status: 'pending', attempts: 0 }, data: { content } });
@@ -280,6 +341,8 @@ export interface OutboxWorkerOptions {
    * only (SQLite, where one process owns the file).
    */
   sharedPacing?: boolean;
+  /** What makes the cards queued by enqueueDeferred, by their `render` name. */
+  renderers?: ReadonlyMap<string, Renderer>;
 }
 
 interface Deferred {
@@ -305,7 +368,11 @@ function failureReason(e: LarkApiError): string {
 type Outcome =
   | { kind: 'sent'; messageId: string | null; targetId?: string }
   | { kind: 'defer'; why: string }
-  | { kind: 'dead'; why: string };
+  | { kind: 'dead'; why: string }
+  | { kind: 'dropped'; why: string };
+
+/** A row with the content it goes out with (made now for a deferred card). */
+type ReadyRow = OutboxRow & { content: string };
 
 export class OutboxWorker {
   private readonly db: Db;
@@ -321,6 +388,7 @@ export class OutboxWorker {
   private readonly pollMs: number;
   private readonly pacer: Pacer;
   private readonly shared?: SharedPacer;
+  private readonly renderers: ReadonlyMap<string, Renderer>;
 
   private running = false;
   private loop?: Promise<void>;
@@ -342,6 +410,7 @@ export class OutboxWorker {
     this.lockMs = opts.lockMs ?? LEASE_MS;
     this.concurrency = opts.concurrency ?? 8;
     this.pollMs = opts.pollMs ?? 1000;
+    this.renderers = opts.renderers ?? new Map();
     const appRate = opts.appRate ?? DEFAULT_PACING.appRate;
     const chatRate = opts.chatRate ?? DEFAULT_PACING.chatRate;
     const appWindows: WindowLimit[] = [
@@ -548,9 +617,15 @@ export class OutboxWorker {
     if (!row || row.status !== 'sending' || row.attempts !== attempts) return;
     const mine = { id, status: 'sending', attempts };
     let outcome: Outcome;
+    let rendered: string | undefined;
     try {
-      if (this.shared) await this.shared.pace(keys);
-      outcome = await this.send(row);
+      const ready = row.content === null ? await this.rendered(row) : (row as ReadyRow);
+      if ('kind' in ready) outcome = ready;
+      else {
+        if (row.content === null) rendered = ready.content;
+        if (this.shared) await this.shared.pace(keys);
+        outcome = await this.send(ready);
+      }
     } catch (err) {
       const e = err instanceof LarkApiError ? err : new LarkApiError(err instanceof Error ? err.message : String(err), { retryable: true });
       this.metrics.messagesFailed.inc({ reason: failureReason(e) });
@@ -585,7 +660,12 @@ export class OutboxWorker {
     if (outcome.kind === 'sent') {
       const done = await this.db.outboxMessage.updateMany({
         where: mine,
-        data: { status: 'sent', lockedUntil: null, lastError: null, messageId: outcome.messageId, sentAt: this.clock(), ...(outcome.targetId ? { targetId: outcome.targetId } : {}) },
+        data: {
+          status: 'sent', lockedUntil: null, lastError: null, messageId: outcome.messageId, sentAt: this.clock(),
+          ...(outcome.targetId ? { targetId: outcome.targetId } : {}),
+          // What a deferred card said when it went out (a retry makes it again from the state of then).
+          ...(rendered !== undefined ? { content: rendered } : {}),
+        },
       });
       if (done.count === 1) this.metrics.messagesSent.inc({ op: row.op });
       else this.log.warn({ outboxId: id }, 'outbox: claim expired during the send; another worker owns the row now');
@@ -595,10 +675,34 @@ export class OutboxWorker {
         where: mine,
         data: { status: 'pending', lockedUntil: null, nextAttemptAt: new Date(Date.now() + this.retryBaseMs), attempts: { decrement: 1 }, lastError: outcome.why },
       });
+    } else if (outcome.kind === 'dropped') {
+      await this.db.outboxMessage.updateMany({ where: mine, data: { status: 'dropped', lockedUntil: null, attempts: { decrement: 1 }, lastError: outcome.why } });
+      this.log.info(`outbox: ${row.render} card ${id} not sent: ${outcome.why}`);
     } else {
       await this.db.outboxMessage.updateMany({ where: mine, data: { status: 'dead', lockedUntil: null, lastError: outcome.why } });
       this.log.error({ outboxId: id, op: row.op, targetId: row.targetId, err: outcome.why }, 'outbox: message given up');
     }
+  }
+
+  /**
+   * A deferred card made now by its renderer and checked as enqueue checks a card; or why it is not sent:
+   * 'dropped' when the renderer finds nothing left to say (the step was decided, the project closed), 'dead'
+   * when nothing can make it or what was made breaks Lark's rules. A failing renderer (e.g. the database
+   * away) throws, and the row is tried again like a failed send.
+   */
+  private async rendered(row: OutboxRow): Promise<ReadyRow | Extract<Outcome, { kind: 'dead' | 'dropped' }>> {
+    const renderer = row.render ? this.renderers.get(row.render) : undefined;
+    if (!row.render) return { kind: 'dead', why: 'no content and no renderer' };
+    if (!renderer) return { kind: 'dead', why: `no renderer named ${row.render}` };
+    const card = await renderer({ render: row.render, refType: row.refType, refId: row.refId, receiveId: row.receiveId, createdAt: row.createdAt });
+    if (card === null) return { kind: 'dropped', why: 'nothing left to send' };
+    const content = cardContent(card);
+    try {
+      check({ op: 'send', receiveIdType: 'open_id', receiveId: row.receiveId ?? '', msgType: 'interactive', content });
+    } catch (err) {
+      return { kind: 'dead', why: `the ${row.render} card: ${err instanceof Error ? err.message : String(err)}` };
+    }
+    return { ...row, content };
   }
 
   private backoff(attempts: number): number {
@@ -606,7 +710,7 @@ export class OutboxWorker {
     return Math.round(base * (1 + Math.random() * 0.1)); // jitter only adds, so two workers spread out
   }
 
-  private async send(row: OutboxRow): Promise<Outcome> {
+  private async send(row: ReadyRow): Promise<Outcome> {
     switch (row.op) {
       case 'send': {
         if (row.receiveIdType !== 'open_id' && row.receiveIdType !== 'chat_id') return { kind: 'dead', why: `unsupported receiveIdType ${row.receiveIdType}` };
@@ -647,7 +751,7 @@ export class OutboxWorker {
   }
 
   /** The message a patch applies to; waits while that card is unsent or an earlier patch of it is unfinished. */
-  private async patchTarget(row: OutboxRow): Promise<{ kind: 'ready'; messageId: string } | Exclude<Outcome, { kind: 'sent' }>> {
+  private async patchTarget(row: ReadyRow): Promise<{ kind: 'ready'; messageId: string } | Exclude<Outcome, { kind: 'sent' }>> {
     let messageId = row.targetId ?? '';
     if (messageId.startsWith(OUTBOX_TARGET)) {
       const source = await this.db.outboxMessage.findUnique({ where: { id: Number(messageId.slice(OUTBOX_TARGET.length)) } });

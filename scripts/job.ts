@@ -13,6 +13,7 @@ import { createLarkApi } from '../src/platform/lark/api.ts';
 import { createMetrics } from '../src/platform/metrics.ts';
 import { createServices } from '../src/platform/bot/services.ts';
 import { JOBS, findJob } from '../src/jobs.ts';
+import { RENDERERS } from '../src/renderers.ts';
 import { runLocked } from '../src/platform/jobs/scheduler.ts';
 import { describeError } from '../src/platform/errors.ts';
 
@@ -55,7 +56,7 @@ async function main(): Promise<number> {
   const canDeliver = Boolean(env.LARK_APP_ID && env.LARK_APP_SECRET);
   const lark = createLarkApi({ appId: env.LARK_APP_ID ?? 'cli_sandbox00000000', appSecret: env.LARK_APP_SECRET ?? 'sandbox', domain: env.LARK_DOMAIN });
   const metrics = createMetrics();
-  const { services, outbox } = createServices({ env, office, database, log, metrics, clock: () => now, lark, outboxClock: () => new Date() });
+  const { services, outbox } = createServices({ env, office, database, log, metrics, clock: () => now, lark, outboxClock: () => new Date(), renderers: RENDERERS });
   const prefix = `${job.name} as of ${now.toISOString()} (${describeTarget(database.target)})`;
   try {
     const before = (await database.prisma.outboxMessage.aggregate({ _max: { id: true } }))._max.id ?? 0;

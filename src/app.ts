@@ -23,6 +23,7 @@ import { BotIdentityLoader } from './platform/lark/identity.ts';
 // Scheduled jobs (digests, reminders, quota alerts).
 import { rescoreIfChanged } from './features/leads/scores.ts';
 import { JOBS } from './jobs.ts';
+import { RENDERERS } from './renderers.ts';
 import { createScheduler, type Scheduler } from './platform/jobs/scheduler.ts';
 
 export interface AppOptions {
@@ -84,7 +85,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const lark = sandbox?.api ?? createLarkApi({ appId: env.LARK_APP_ID!, appSecret: env.LARK_APP_SECRET!, domain: env.LARK_DOMAIN });
   const larkSecrets = sandbox?.secrets ?? { encryptKey: env.LARK_ENCRYPT_KEY, verificationToken: env.LARK_VERIFICATION_TOKEN };
   // ---- end of Lark settings
-  const { services, outbox } = createServices({ env, office, database, log, metrics, clock, lark });
+  const { services, outbox } = createServices({ env, office, database, log, metrics, clock, lark, renderers: RENDERERS });
   // The bot's own open_id (a group message is for the bot only when it @mentions it): learnt on listen.
   const identity = new BotIdentityLoader({ fetch: () => lark.getBotInfo(), log });
   const bot = createBot(services).setIdentity(identity);

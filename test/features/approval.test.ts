@@ -665,6 +665,7 @@ describe('reminders (催办)', () => {
     const step = await bot.app.database.prisma.approvalStep.findFirstOrThrow({ where: { leadId: lead.id, step: 'review' } });
     const reminders = (user: string) => stepCards(user, lead, '初审').filter((m) => titleOf(m).startsWith('催办'));
     const run = async (hours: number) => {
+      now = at(hours); // the service's clock: the cards are made when sent, and say how long the step has waited then
       const r = await runReminders(bot.app.services, at(hours));
       await bot.settle();
       return r.stepIds.includes(step.id);
@@ -695,6 +696,30 @@ describe('reminders (催办)', () => {
     expect(await run(96)).toBe(false);
   });
 
+  it('sends no 催办 to reviewers of a step decided after the reminders were queued', async () => {
+    now = at(10);
+    const lead = await newLead();
+    const reminders = (user: string) => stepCards(user, lead, '初审').filter((m) => titleOf(m).startsWith('催办'));
+    const before = { rev1: stepCards(REV1, lead, '初审').length, rev2: stepCards(REV2, lead, '初审').length };
+    // The reminders wait behind the day's other cards (the outbox is held), and 张三 decides meanwhile.
+    await bot.app.outbox.stop();
+    try {
+      now = at(48);
+      const step = await bot.app.database.prisma.approvalStep.findFirstOrThrow({ where: { leadId: lead.id, step: 'review' } });
+      expect((await runReminders(bot.app.services, at(48))).stepIds).toContain(step.id);
+      await bot.click(REV1, stepCardOf(REV1, lead, '初审'), '同意', undefined, { settle: false });
+    } finally {
+      bot.app.outbox.start();
+    }
+    await bot.settle();
+    expect(reminders(REV1)).toHaveLength(0);
+    expect(reminders(REV2)).toHaveLength(0);
+    // Each keeps the one card he had, updated to the decision.
+    expect(stepCards(REV1, lead, '初审')).toHaveLength(before.rev1);
+    expect(stepCards(REV2, lead, '初审')).toHaveLength(before.rev2);
+    for (const copy of stepCards(REV2, lead, '初审')) expect(buttonTexts(copy)).toEqual([]);
+  });
+
   it('lets the submitter 催办 the pending step at most once an hour', async () => {
     const lead = await newLead();
     await bot.click(REV1, stepCardOf(REV1, lead, '初审'), '同意');
@@ -716,6 +741,7 @@ describe('reminders (催办)', () => {
     const step = await bot.app.database.prisma.approvalStep.findFirstOrThrow({ where: { leadId: lead.id, step: 'review' } });
     const reminders = () => stepCards(REV1, lead, '初审').filter((m) => titleOf(m).startsWith('催办'));
     const run = async (hours: number) => {
+      now = at(hours); // the service's clock: the cards are made when sent, and say how long the step has waited then
       const r = await runReminders(bot.app.services, at(hours));
       await bot.settle();
       return r.stepIds.includes(step.id);

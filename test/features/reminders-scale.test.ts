@@ -4,6 +4,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openTestDb, testProvider, type TestDb } from '../support/db.ts';
 import { runScript } from '../support/process.ts';
+import { cardOf, TestBot } from '../support/harness.ts';
+import { buttons, cardText, validCard } from '../support/cards.ts';
 
 const STEPS = 1200;
 const REVIEWER = 'ou_rev00001';
@@ -48,10 +50,25 @@ describe('npm run job -- reminders', () => {
     expect(res.code, res.stdout + res.stderr).toBe(0);
     expect(res.stdout).not.toContain('failed');
     expect(await db.approvalStep.count({ where: { lastRemindedAt: null } })).toBe(0);
-    // One 催办 card per step, to its reviewer, waiting in the outbox for the running service.
-    const queued = await db.outboxMessage.findMany({ where: { receiveId: REVIEWER }, select: { content: true } });
-    expect(queued).toHaveLength(STEPS);
-    expect(queued.every((m) => m.content.includes('催办'))).toBe(true);
+    // One 催办 card per step, to its reviewer, waiting in the outbox for the running service, which makes
+    // each card when it sends it.
+    const queued = await db.outboxMessage.findMany({ where: { receiveId: REVIEWER, status: 'pending' }, select: { refId: true }, orderBy: { id: 'asc' } });
+    expect(queued.map((m) => m.refId)).toEqual(steps.map((s) => `${s.id}:${REVIEWER}`));
+
+    // The service delivers them (Lark lets one chat have 5 a second: the first few are enough here).
+    const bot = await TestBot.start({ name: 'reminders-scale-send', env: { DATABASE_URL: testDb.url }, clock: () => new Date(AT) });
+    try {
+      for (const until = Date.now() + 20_000; bot.messagesTo(REVIEWER).length < 3 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
+      const first = bot.messagesTo(REVIEWER).slice(0, 3).map((m) => validCard(cardOf(m)));
+      expect(first).toHaveLength(3);
+      first.forEach((card, i) => {
+        expect(cardText(card)).toContain('催办');
+        expect(cardText(card)).toContain(`KZ-2026-${String(i + 1).padStart(4, '0')}`);
+        expect(buttons(card).map((b) => b.text)).toContain('同意');
+      });
+    } finally {
+      await bot.stop();
+    }
   });
 
   it('prints the code and message of a failure, never an empty `failed: `', { timeout: 60_000 }, async () => {

@@ -114,7 +114,7 @@ export async function runLeadTransaction<T>(services: Services, leadId: number, 
 // ---- rendering and enqueueing ------------------------------------------------------------------------
 
 /** What the cards need, read in the transaction: the lead, its current round, names and role holders. */
-export async function loadView(tx: Tx, services: Services, loaded: LoadedWorkflow, holders: Holders, extraIds: string[] = []): Promise<ApprovalView> {
+export async function loadView(tx: Tx | Services['db'], services: Services, loaded: LoadedWorkflow, holders: Holders, extraIds: string[] = []): Promise<ApprovalView> {
   const { transferNotes, previousReturn, confirmedDuplicates } = await notesOf(tx, loaded);
   const ids = [...idsToName(loaded.lead, loaded.steps, holders), ...extraIds, ...(previousReturn ? [previousReturn.by] : [])];
   // Only what this round's steps can show: sheets of panel steps, meetings of meeting steps, reports for 领导小组.
@@ -138,7 +138,7 @@ export async function loadView(tx: Tx, services: Services, loaded: LoadedWorkflo
 }
 
 /** From the audit trail: the 转交 notes of this round's steps, and the 退回修改 that ended the previous round. */
-async function notesOf(tx: Tx, loaded: LoadedWorkflow): Promise<{ transferNotes: Map<string, string>; previousReturn?: PreviousReturn; confirmedDuplicates?: ConfirmedDuplicates }> {
+async function notesOf(tx: Tx | Services['db'], loaded: LoadedWorkflow): Promise<{ transferNotes: Map<string, string>; previousReturn?: PreviousReturn; confirmedDuplicates?: ConfirmedDuplicates }> {
   const transferNotes = new Map<string, string>();
   let previousReturn: PreviousReturn | undefined;
   let confirmedDuplicates: ConfirmedDuplicates | undefined;

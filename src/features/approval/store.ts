@@ -1,7 +1,7 @@
 // Approval persistence: reads a lead's workflow state (the lead and the steps of its current round with their
 // assignees), applies the database effects of a workflow transition (src/features/approval/workflow.ts) with conditional
 // updates, and the queries behind /pending, /history, reminders and re-staffing.
-import type { Db, Prisma, Tx } from '../../platform/db/client.ts';
+import { joinSql, sql, type Db, type Prisma, type Tx } from '../../platform/db/client.ts';
 import type { Role } from '../../platform/people.ts';
 import {
   asLeadStatus, asStepKind, asStepStatus, oneOf, STEP_KINDS, STEP_MODES, STEP_ROLE, type AssigneeState, type Decision, type Effect, type LeadFacts, type LeadStatus,
@@ -169,6 +169,24 @@ export async function pendingSteps(db: DbOrTx): Promise<Array<StepRow & { lead: 
     }),
   );
   return rows.filter((r) => r.round === r.lead.round).map(typedStep);
+}
+
+/** Steps per statement when recording reminders (one bound value each; RAW_MAX_BOUND). */
+const REMIND_CHUNK = 2000;
+
+/**
+ * Records a reminder of each step at `at`, if it is still pending and was not reminded on the local `day`
+ * (reminderDay) meanwhile, e.g. by the submitter's 催办: the steps whose reminder this recorded, so each is
+ * reminded once however many run at once.
+ */
+export async function markStepsReminded(tx: DbOrTx, stepIds: readonly number[], at: Date, day: { start: Date; end: Date }): Promise<Set<number>> {
+  const marked = new Set<number>();
+  for (let i = 0; i < stepIds.length; i += REMIND_CHUNK) {
+    const ids = joinSql(stepIds.slice(i, i + REMIND_CHUNK).map((id) => sql`${id}`));
+    const rows = await tx.$queryRaw<Array<{ id: number }>>`UPDATE "ApprovalStep" SET "lastRemindedAt" = ${at} WHERE "id" IN (${ids}) AND "status" = 'pending' AND ("lastRemindedAt" IS NULL OR "lastRemindedAt" < ${day.start} OR "lastRemindedAt" >= ${day.end}) RETURNING "id"`;
+    for (const r of rows) marked.add(Number(r.id));
+  }
+  return marked;
 }
 
 export interface WaitingItem {

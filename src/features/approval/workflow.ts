@@ -14,7 +14,7 @@
 //
 // Admins get no bypass: only an active assignee of the pending step may decide it. An office that needs an
 // admin to decide grants him the role (he then gets the next steps) or has an assignee transfer the step.
-import { localParts } from '../../platform/time.ts';
+import { localParts, zonedInstant } from '../../platform/time.ts';
 import type { LeadKind, OfficeConfig } from '../../office/config.ts';
 import type { Holders, Role } from '../../platform/people.ts';
 import { reachesMajorThreshold } from '../leads/summary.ts';
@@ -756,6 +756,21 @@ export function remindStep(step: Pick<StepState, 'id' | 'round' | 'step' | 'last
       : { type: 'notify_admins_no_assignee', ...ref(step), role: step.mode ? stepRole({ step: step.step, mode: step.mode }) : STEP_ROLE[step.step] },
   );
   return effects;
+}
+
+/** Whom a reminder of this step goes to: its active assignees who have not decided (none: the admins are alerted). */
+export function reminderRecipients(step: Pick<StepState, 'assignees'>): string[] {
+  return waitingOn(step).map((a) => a.userId);
+}
+
+/**
+ * The local day of `now` in `tz`, as the instants [start, end): a step last reminded outside it may be
+ * reminded today. dueReminders' once-a-day rule, for the conditional update that records a reminder.
+ */
+export function reminderDay(now: Date, tz: string): { start: Date; end: Date } {
+  const p = localParts(now, tz);
+  const next = new Date(Date.UTC(p.year, p.month - 1, p.day + 1));
+  return { start: zonedInstant(p.year, p.month, p.day, tz), end: zonedInstant(next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate(), tz) };
 }
 
 /** Local calendar day ("YYYY-MM-DD"), ISO weekday (1 = Monday … 7 = Sunday), hour (0-23) and minute of an instant in an IANA time zone. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { localMonth, monthReader, zonedInstant } from '../../src/platform/time.ts';
 import {
   dayToDate, followUpOverdue, followUpPeriod, mayUpdateLifecycle, nextStage, parseStageCode, periodLabel, previousMonth, stageDataText,
   stageProgressLine, stageRefusal, validateStageForm, type StageRecord,
@@ -137,6 +138,18 @@ describe('一月一报 periods', () => {
     expect(previousMonth('2024-01')).toBe('2023-12');
     expect(previousMonth('2026-12')).toBe('2026-11');
     expect(periodLabel('2023-12')).toBe('2023年12月');
+  });
+
+  it('reads the month a project was approved in on the office clock, as localMonth does, around every month boundary', () => {
+    for (const tz of ['Asia/Shanghai', 'America/Los_Angeles', 'Pacific/Kiritimati', 'Asia/Kolkata', 'UTC']) {
+      const monthOf = monthReader(tz);
+      for (let m = 0; m < 30; m++) {
+        const start = zonedInstant(2023 + Math.floor(m / 12), (m % 12) + 1, 1, tz).getTime();
+        for (const t of [start - 1, start, start + 1, start + 13 * 3_600_000, start - 15 * 3_600_000]) {
+          expect(monthOf(new Date(t)), `${tz} ${new Date(t).toISOString()}`).toBe(localMonth(new Date(t), tz));
+        }
+      }
+    }
   });
 
   it('is overdue 7 days after sending while unanswered', () => {

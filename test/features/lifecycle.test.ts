@@ -406,6 +406,33 @@ describe('一月一报 by tier', () => {
   });
 });
 
+describe('一月一报 cards are made when they are sent', () => {
+  it('show the stage of that moment, and none goes out for a project closed in the meantime', async () => {
+    const OWNER3 = 'ou_owner0004';
+    await db().roleGrant.create({ data: { userId: OWNER3, role: 'staff', town: '开发区', grantedBy: ADMIN } });
+    const moving = await insertLead({ submitterId: OWNER3, approvedAt: new Date('2024-02-10T02:00:00Z') });
+    const closing = await insertLead({ submitterId: OWNER3, approvedAt: new Date('2024-02-11T02:00:00Z') });
+    // Queued on 1 March; the outbox is held so that the cards wait, as thousands do behind Lark's pace.
+    await bot.app.outbox.stop();
+    try {
+      await followUpsJob.run({ services: bot.app.services, now: new Date('2024-03-01T01:41:00Z'), force: false });
+      const queued = await db().outboxMessage.findMany({ where: { receiveId: OWNER3, status: 'pending' } });
+      expect(queued.map((m) => [m.refType, m.content])).toEqual([['followup', null], ['followup', null]]);
+      await db().lead.update({ where: { id: moving.id }, data: { stage: 'signed' } });
+      await db().lead.update({ where: { id: closing.id }, data: { closedAt: new Date('2024-03-01T03:00:00Z') } });
+    } finally {
+      bot.app.outbox.start();
+    }
+    await bot.settle();
+    const cards = bot.messagesTo(OWNER3);
+    expect(cards).toHaveLength(1);
+    expect(textOf(cards[0])).toContain(moving.code);
+    expect(textOf(cards[0])).toContain('当前阶段**：签约');
+    expect(validateCard(cardOf(cards[0]))).toEqual({ ok: true });
+    expect(await db().outboxMessage.count({ where: { receiveId: OWNER3, status: 'dropped' } })).toBe(1);
+  });
+});
+
 describe('靶向推送', () => {
   it('reaches only the chats subscribed to the lead\'s chain, a park carrying it, or all chains; without contact details', async () => {
     const subs: Array<[string, string, string]> = [

@@ -8,7 +8,9 @@
 // answered within 7 days are listed by overdueFollowUps (for the monthly report).
 import type { Db, Tx } from '../../platform/db/client.ts';
 import type { CardJson } from '../../platform/lark/types.ts';
-import { cardContent } from '../../platform/delivery/outbox.ts';
+import type { RenderRequest } from '../../platform/delivery/outbox.ts';
+import type { Services } from '../../platform/bot/services.ts';
+import { bulkRows } from '../../platform/db/bulk.ts';
 import { button, buttonRow, card, form, greyText, header, hr, input, keyValues, markdown, select, submitButton } from '../../platform/cards/kit.ts';
 import { assertValidCard } from '../../platform/cards/validate.ts';
 import { md } from '../../platform/cards/template.ts';
@@ -17,13 +19,16 @@ import {
   REPORTED_STAGES, reportedStageLabel, STAGE_LABELS, stageLabel,
 } from './lifecycle.ts';
 import { formatWan } from '../leads/format.ts';
-import { localDateTime, localMonth } from '../../platform/time.ts';
+import { localDateTime, monthReader } from '../../platform/time.ts';
 import { queueEach } from '../../platform/delivery/ledger.ts';
 import type { JobDef } from '../../platform/jobs/scheduler.ts';
 import { inChunks } from '../../platform/db/chunks.ts';
 import { followUpEveryMonths, type ScoringConfig } from '../leads/scoring.ts';
 
 export const FOLLOW_UP_JOB = 'follow-ups';
+/** The outbox renderer of a queued 一月一报 card, and what its copies are about (refId: the FollowUp row's id). */
+export const FOLLOW_UP_RENDER = 'lifecycle.follow-up';
+export const FOLLOW_UP_REF_TYPE = 'followup';
 export const NOTE_MAX = 500;
 
 /** Stages after which no follow-up is asked for. */
@@ -123,37 +128,54 @@ export function followUpDue(approvedMonth: string, period: string, every: number
 }
 
 /** Leads read per page and queued per transaction by the follow-ups job. */
-const FOLLOW_UP_PAGE = 500;
-const FOLLOW_UP_BATCH = 250;
+const FOLLOW_UP_PAGE = 2000;
+const FOLLOW_UP_BATCH = 2000;
 
 /**
  * Approved leads that owe a report on `period`, a page at a time (ids after `afterId`): not 投产, not closed,
  * approved by the end of that month, and due by their tier's frequency (the office's scoring.followUpMonths:
  * 重点类 monthly, others maybe less often). `last` is the page's last id, undefined when the page was empty.
  */
-async function leadsToFollow(db: Db, period: string, now: Date, tz: string, scoring: ScoringConfig, afterId: number) {
+async function leadsToFollow(db: Db, period: string, now: Date, monthOf: (d: Date) => string, scoring: ScoringConfig, afterId: number) {
   const rows = await db.lead.findMany({
     where: { id: { gt: afterId }, status: 'approved', closedAt: null, approvedAt: { lt: now }, OR: [{ stage: null }, { stage: { notIn: DONE_STAGES } }] },
     orderBy: { id: 'asc' },
     take: FOLLOW_UP_PAGE,
-    select: { id: true, code: true, projectName: true, town: true, stage: true, submitterId: true, approvedAt: true, tier: true },
+    select: { id: true, submitterId: true, approvedAt: true, tier: true },
   });
   return {
     last: rows.at(-1)?.id,
-    due: rows.filter((r) => r.approvedAt && followUpDue(localMonth(r.approvedAt, tz), period, followUpEveryMonths(r.tier, scoring))),
+    due: rows.filter((r) => r.approvedAt && followUpDue(monthOf(r.approvedAt), period, followUpEveryMonths(r.tier, scoring))),
   };
 }
 
-type FollowedLead = FollowUpLead & { submitterId: string };
+/**
+ * The ids of the follow-up rows of `period` for these leads (a batch: at most bulkChunk(1)), created where missing
+ * (a forced run reuses them), by lead id: one INSERT … ON CONFLICT DO NOTHING RETURNING, and a read of the
+ * rows that were already there.
+ */
+async function followUpIds(tx: Tx, leadIds: readonly number[], period: string, now: Date): Promise<Map<number, number>> {
+  const created = await tx.$queryRaw<Array<{ id: number; leadId: number }>>`INSERT INTO "FollowUp" ("leadId", "period", "sentAt")
+    SELECT r.*, ${period}, ${now} FROM (${bulkRows(tx, ['int'], leadIds.map((id) => [id]))}) AS r WHERE true ON CONFLICT ("leadId", "period") DO NOTHING RETURNING "id", "leadId"`;
+  const ids = new Map(created.map((f) => [Number(f.leadId), Number(f.id)]));
+  const missing = leadIds.filter((id) => !ids.has(id));
+  if (missing.length > 0) {
+    for (const f of await tx.followUp.findMany({ where: { period, leadId: { in: missing } }, select: { id: true, leadId: true } })) ids.set(f.leadId, f.id);
+  }
+  return ids;
+}
 
-/** The follow-up rows of `period` for these leads, created where missing (a forced run reuses them), by lead id. */
-async function followUpRows(tx: Tx, leads: readonly FollowedLead[], period: string, now: Date) {
-  const ids = leads.map((l) => l.id);
-  const existing = await tx.followUp.findMany({ where: { period, leadId: { in: ids } } });
-  const have = new Set(existing.map((f) => f.leadId));
-  const missing = ids.filter((id) => !have.has(id));
-  const created = missing.length > 0 ? await tx.followUp.createManyAndReturn({ data: missing.map((leadId) => ({ leadId, period, sentAt: now })) }) : [];
-  return new Map([...existing, ...created].map((f) => [f.leadId, f]));
+/**
+ * A queued 一月一报 card as it reads when sent (refId: the FollowUp row): the project's stage of that moment;
+ * nothing when the project was closed or is no longer approved in the meantime.
+ */
+export async function renderFollowUp(services: Services, req: RenderRequest): Promise<CardJson | null> {
+  const id = Number(req.refId);
+  if (!Number.isInteger(id)) return null;
+  const f = await services.db.followUp.findUnique({ where: { id } });
+  const lead = f && (await services.db.lead.findUnique({ where: { id: f.leadId }, select: { id: true, code: true, projectName: true, town: true, stage: true, status: true, closedAt: true } }));
+  if (!f || !lead || lead.status !== 'approved' || lead.closedAt) return null;
+  return followUpCard(f, lead, services.env.BOT_TIMEZONE);
 }
 
 export const followUpsJob: JobDef = {
@@ -163,12 +185,17 @@ export const followUpsJob: JobDef = {
     const period = followUpPeriod(now, tz);
     let sent = 0;
     let skipped = 0;
+    const monthOf = monthReader(tz);
+    const read = (after: number) => leadsToFollow(services.db, period, now, monthOf, services.office.scoring, after);
     // A page of leads at a time, a transaction per batch (the ledger claimed and the cards written together):
-    // a city with years of projects is never held in memory, nor written one transaction per card.
-    for (let after = 0; ; ) {
-      const page = await leadsToFollow(services.db, period, now, tz, services.office.scoring, after);
+    // a city with years of projects is never held in memory, nor written one transaction per card. The next
+    // page is read while this one is written (on PostgreSQL another connection does it meanwhile).
+    let next = read(0);
+    for (;;) {
+      const page = await next;
       if (page.last === undefined) break;
-      after = page.last;
+      next = read(page.last);
+      next.catch(() => {}); // awaited above on the next turn; a failure there is thrown there
       for (let i = 0; i < page.due.length; i += FOLLOW_UP_BATCH) {
         const batch = page.due.slice(i, i + FOLLOW_UP_BATCH);
         const r = await queueEach(services.db, {
@@ -176,20 +203,10 @@ export const followUpsJob: JobDef = {
           force,
           period,
           items: batch.map((lead) => ({ target: `lead:${lead.id}`, item: lead })),
+          // The cards are made when sent (renderFollowUp): here only their rows.
           messages: async (fresh, tx) => {
-            const rows = await followUpRows(tx, fresh, period, now);
-            return fresh.map((lead) => {
-              const f = rows.get(lead.id)!;
-              return {
-                op: 'send' as const,
-                receiveIdType: 'open_id' as const,
-                receiveId: lead.submitterId,
-                msgType: 'interactive' as const,
-                content: cardContent(followUpCard(f, lead, tz)),
-                refType: 'followup',
-                refId: String(f.id),
-              };
-            });
+            const ids = await followUpIds(tx, fresh.map((l) => l.id), period, now);
+            return fresh.map((lead) => ({ receiveIdType: 'open_id' as const, receiveId: lead.submitterId, render: FOLLOW_UP_RENDER, refType: FOLLOW_UP_REF_TYPE, refId: String(ids.get(lead.id)!) }));
           },
         });
         sent += r.queued;

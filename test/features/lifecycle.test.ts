@@ -2,7 +2,7 @@
 // 靶向推送 to subscribed chats, and re-scoring when the scoring config changes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBot, cardOf } from '../support/harness.ts';
-import { buttons, cardText } from '../support/cards.ts';
+import { buttons, cardText, findButton } from '../support/cards.ts';
 import { validateCard } from '../../src/platform/cards/validate.ts';
 import { onLeadApproved } from '../../src/features/push/push.ts';
 import { followUpsJob, overdueFollowUps } from '../../src/features/lifecycle/follow-ups.ts';
@@ -430,6 +430,16 @@ describe('一月一报 cards are made when they are sent', () => {
     expect(textOf(cards[0])).toContain('当前阶段**：签约');
     expect(validateCard(cardOf(cards[0]))).toEqual({ ok: true });
     expect(await db().outboxMessage.count({ where: { receiveId: OWNER3, status: 'dropped' } })).toBe(1);
+
+    // npm run job -- follow-ups --force sends the month's card again, for the same 一月一报 row.
+    const again = await followUpsJob.run({ services: bot.app.services, now: new Date('2024-03-01T02:00:00Z'), force: true });
+    expect(again.sent).toBeGreaterThanOrEqual(1);
+    await bot.settle();
+    const both = bot.messagesTo(OWNER3);
+    expect(both).toHaveLength(2);
+    const rowOf = (m: DeliveredMessage) => findButton(cardOf(m), '无变化')!.value.followUpId;
+    expect(rowOf(both[1])).toBe(rowOf(both[0]));
+    expect(await db().followUp.count({ where: { leadId: { in: [moving.id, closing.id] }, period: '2024-02' } })).toBe(2);
   });
 });
 

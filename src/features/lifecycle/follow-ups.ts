@@ -160,7 +160,9 @@ async function followUpIds(tx: Tx, leadIds: readonly number[], period: string, n
   const ids = new Map(created.map((f) => [Number(f.leadId), Number(f.id)]));
   const missing = leadIds.filter((id) => !ids.has(id));
   if (missing.length > 0) {
-    for (const f of await tx.followUp.findMany({ where: { period, leadId: { in: missing } }, select: { id: true, leadId: true } })) ids.set(f.leadId, f.id);
+    const existing = await tx.$queryRaw<Array<{ id: number; leadId: number }>>`SELECT "id", "leadId" FROM "FollowUp"
+      WHERE "period" = ${period} AND "leadId" IN (SELECT "column1" FROM (${bulkRows(tx, ['int'], missing.map((id) => [id]))}) AS b)`;
+    for (const f of existing) ids.set(Number(f.leadId), Number(f.id));
   }
   return ids;
 }

@@ -6,7 +6,8 @@
 // the real service against the Lark stand-in, and times what people do: each command from the signed event
 // to the reply delivered (p50 / p95 / max over --runs runs, each run by another person so Lark's per-chat
 // pacing does not add up), and each scheduled job as of a Wednesday (queueing its messages, not delivering
-// them). For each it records how far the process's RSS rose above its level before (sampled every 20 ms).
+// them). For each it records how far the process's RSS rose above its level before (sampled every 20 ms), and how
+// much more the heap holds after a full collection than before (what the operation kept, not its garbage).
 // Prints a table per database and size and writes bench/scale-<db>.json. PostgreSQL from TEST_PG_URL
 // (default postgresql://postgres@127.0.0.1:5432/test, a schema bench_scale_<n>, dropped after); SQLite in a
 // temporary file. --keep leaves the seeded database in place (its URL is printed) for profiling; --skip <regexp> leaves out
@@ -287,14 +288,22 @@ interface Row {
   max: number;
   /** How far RSS rose above its level before the operation, MiB (the largest over the runs). */
   rssRiseMiB: number;
+  /**
+   * How much more the JavaScript heap holds after a full collection once the operation is over than before it,
+   * MiB: memory it kept, as against the garbage counted in the RSS rise.
+   */
+  heapKeptMiB: number;
   note?: string;
 }
 
 const MiB = 1024 * 1024;
 
-/** Runs `op` while sampling RSS; returns the time taken and the RSS rise. */
-async function measured(op: () => Promise<unknown>): Promise<{ ms: number; rise: number }> {
-  (globalThis as { gc?: () => void }).gc?.();
+const gc = () => (globalThis as { gc?: () => void }).gc?.();
+
+/** Runs `op` while sampling RSS; returns the time taken, the RSS rise and the heap kept after a collection. */
+async function measured(op: () => Promise<unknown>): Promise<{ ms: number; rise: number; kept: number }> {
+  gc();
+  const heapBefore = process.memoryUsage().heapUsed;
   const base = process.memoryUsage().rss;
   let peak = base;
   const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
@@ -306,7 +315,8 @@ async function measured(op: () => Promise<unknown>): Promise<{ ms: number; rise:
   }
   const ms = performance.now() - t0;
   peak = Math.max(peak, process.memoryUsage().rss);
-  return { ms, rise: (peak - base) / MiB };
+  gc();
+  return { ms, rise: (peak - base) / MiB, kept: Math.max(0, process.memoryUsage().heapUsed - heapBefore) / MiB };
 }
 
 const quantile = (xs: number[], q: number) => {
@@ -319,12 +329,14 @@ async function timeRuns(what: string, runs: number, op: (k: number) => Promise<u
   await op(PEOPLE - 1); // warm-up, by a person the timed runs do not use
   const ms: number[] = [];
   let rise = 0;
+  let kept = 0;
   for (let k = 0; k < runs; k++) {
     const m = await measured(() => op(k));
     ms.push(m.ms);
     rise = Math.max(rise, m.rise);
+    kept = Math.max(kept, m.kept);
   }
-  return { what, p50: round(quantile(ms, 0.5)), p95: round(quantile(ms, 0.95)), max: round(Math.max(...ms)), rssRiseMiB: round(rise), ...(note ? { note } : {}) };
+  return { what, p50: round(quantile(ms, 0.5)), p95: round(quantile(ms, 0.95)), max: round(Math.max(...ms)), rssRiseMiB: round(rise), heapKeptMiB: round(kept), ...(note ? { note } : {}) };
 }
 
 async function databaseFor(provider: 'sqlite' | 'postgres', n: number): Promise<{ url: string; drop: () => Promise<void> }> {
@@ -417,7 +429,7 @@ async function scaleRun(provider: 'sqlite' | 'postgres', n: number): Promise<{ s
           summary = r?.summary ?? 'busy';
         });
         const queued = await bot.app.database.prisma.outboxMessage.deleteMany({ where: { status: 'pending' } });
-        rows.push({ what: `job ${job.name}`, p50: round(m.ms), p95: round(m.ms), max: round(m.ms), rssRiseMiB: round(m.rise), note: `${queued.count} queued; ${summary}` });
+        rows.push({ what: `job ${job.name}`, p50: round(m.ms), p95: round(m.ms), max: round(m.ms), rssRiseMiB: round(m.rise), heapKeptMiB: round(m.kept), note: `${queued.count} queued; ${summary}` });
         process.stderr.write(`  job ${job.name}: ${round(m.ms)} ms (${summary})\n`);
       }
     } finally {
@@ -437,9 +449,9 @@ for (const provider of PROVIDERS) {
     const r = await scaleRun(provider, n);
     results.push({ provider, leads: n, ...r });
     console.log(`\n${provider}, ${n.toLocaleString('en')} leads (seeded in ${r.seedSeconds} s)`);
-    console.log('| what | p50 ms | p95 ms | max ms | RSS rise MiB | note |');
-    console.log('|---|---|---|---|---|---|');
-    for (const row of r.rows) console.log(`| ${row.what} | ${row.p50} | ${row.p95} | ${row.max} | ${row.rssRiseMiB} | ${row.note ?? ''} |`);
+    console.log('| what | p50 ms | p95 ms | max ms | RSS rise MiB | heap kept MiB | note |');
+    console.log('|---|---|---|---|---|---|---|');
+    for (const row of r.rows) console.log(`| ${row.what} | ${row.p50} | ${row.p95} | ${row.max} | ${row.rssRiseMiB} | ${row.heapKeptMiB} | ${row.note ?? ''} |`);
   }
 }
 mkdirSync(join(ROOT, 'bench'), { recursive: true });

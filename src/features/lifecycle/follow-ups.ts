@@ -130,13 +130,19 @@ export function followUpDue(approvedMonth: string, period: string, every: number
 /** Leads read per page and queued per transaction by the follow-ups job. */
 const FOLLOW_UP_PAGE = 2000;
 const FOLLOW_UP_BATCH = 2000;
+/** Batches written at once (each its own transaction). */
+const FOLLOW_UP_WRITERS = 2;
 
 /**
  * Approved leads that owe a report on `period`, a page at a time (ids after `afterId`): not 投产, not closed,
  * approved by the end of that month, and due by their tier's frequency (the office's scoring.followUpMonths:
  * 重点类 monthly, others maybe less often). `last` is the page's last id, undefined when the page was empty.
  */
-async function leadsToFollow(db: Db, period: string, now: Date, monthOf: (d: Date) => string, scoring: ScoringConfig, afterId: number) {
+type LeadToFollow = { id: number; submitterId: string; approvedAt: Date | null; tier: string | null };
+
+async function leadsToFollow(
+  db: Db, period: string, now: Date, monthOf: (d: Date) => string, scoring: ScoringConfig, afterId: number,
+): Promise<{ last: number | undefined; due: LeadToFollow[] }> {
   const rows = await db.lead.findMany({
     where: { id: { gt: afterId }, status: 'approved', closedAt: null, approvedAt: { lt: now }, OR: [{ stage: null }, { stage: { notIn: DONE_STAGES } }] },
     orderBy: { id: 'asc' },
@@ -189,32 +195,44 @@ export const followUpsJob: JobDef = {
     let skipped = 0;
     const monthOf = monthReader(tz);
     const read = (after: number) => leadsToFollow(services.db, period, now, monthOf, services.office.scoring, after);
+    const write = async (batch: LeadToFollow[]) => {
+      const r = await queueEach(services.db, {
+        job: FOLLOW_UP_JOB,
+        force,
+        period,
+        items: batch.map((lead) => ({ target: `lead:${lead.id}`, item: lead })),
+        // The cards are made when sent (renderFollowUp): here only their rows.
+        messages: async (fresh, tx) => {
+          const ids = await followUpIds(tx, fresh.map((l) => l.id), period, now);
+          return fresh.map((lead) => ({ receiveIdType: 'open_id' as const, receiveId: lead.submitterId, render: FOLLOW_UP_RENDER, refType: FOLLOW_UP_REF_TYPE, refId: String(ids.get(lead.id)!) }));
+        },
+      });
+      sent += r.queued;
+      skipped += r.skipped;
+      if (r.queued > 0) services.kickOutbox();
+    };
     // A page of leads at a time, a transaction per batch (the ledger claimed and the cards written together):
-    // a city with years of projects is never held in memory, nor written one transaction per card. The next
-    // page is read while this one is written (on PostgreSQL another connection does it meanwhile).
-    let next = read(0);
-    for (;;) {
-      const page = await next;
-      if (page.last === undefined) break;
-      next = read(page.last);
-      next.catch(() => {}); // awaited above on the next turn; a failure there is thrown there
-      for (let i = 0; i < page.due.length; i += FOLLOW_UP_BATCH) {
-        const batch = page.due.slice(i, i + FOLLOW_UP_BATCH);
-        const r = await queueEach(services.db, {
-          job: FOLLOW_UP_JOB,
-          force,
-          period,
-          items: batch.map((lead) => ({ target: `lead:${lead.id}`, item: lead })),
-          // The cards are made when sent (renderFollowUp): here only their rows.
-          messages: async (fresh, tx) => {
-            const ids = await followUpIds(tx, fresh.map((l) => l.id), period, now);
-            return fresh.map((lead) => ({ receiveIdType: 'open_id' as const, receiveId: lead.submitterId, render: FOLLOW_UP_RENDER, refType: FOLLOW_UP_REF_TYPE, refId: String(ids.get(lead.id)!) }));
-          },
-        });
-        sent += r.queued;
-        skipped += r.skipped;
-        if (r.queued > 0) services.kickOutbox();
+    // a city with years of projects is never held in memory, nor written one transaction per card. On
+    // PostgreSQL the next page is read and two batches are written at once, each on its own connection
+    // (the batches hold different projects); SQLite runs them one after the other.
+    const writing: Array<Promise<void>> = [];
+    try {
+      let next = read(0);
+      for (;;) {
+        const page = await next;
+        if (page.last === undefined) break;
+        next = read(page.last);
+        next.catch(() => {}); // awaited on the next turn, where a failure is thrown
+        for (let i = 0; i < page.due.length; i += FOLLOW_UP_BATCH) {
+          const w = write(page.due.slice(i, i + FOLLOW_UP_BATCH));
+          w.catch(() => {}); // awaited below, where a failure is thrown
+          writing.push(w);
+          if (writing.length >= FOLLOW_UP_WRITERS) await writing.shift();
+        }
       }
+      await Promise.all(writing);
+    } finally {
+      await Promise.allSettled(writing);
     }
     return { sent, skipped, summary: `一月一报 ${period}：发出 ${sent} 份，已发过跳过 ${skipped} 份` };
   },

@@ -5,7 +5,8 @@
 // problems needing coordination, a note), stored as typed FollowUp fields; or 「登记新阶段」. The patents
 // count toward the towns' quotas (src/features/quotas/store.ts patentFacts). One FollowUp row per (lead, reported month) and one ledger row per
 // (reported month, lead) make it once; the answer is filed under the reported month. Owners who have not
-// answered within 7 days are listed by overdueFollowUps (for the monthly report).
+// answered within 7 days are listed by overdueFollowUps (for the monthly report). The job writes only those
+// rows and the outbox's; each card is made when the outbox sends it (renderFollowUp), with the stage of then.
 import type { Db, Tx } from '../../platform/db/client.ts';
 import type { CardJson } from '../../platform/lark/types.ts';
 import type { RenderRequest } from '../../platform/delivery/outbox.ts';
@@ -133,12 +134,13 @@ const FOLLOW_UP_BATCH = 2000;
 /** Batches written at once (each its own transaction). */
 const FOLLOW_UP_WRITERS = 2;
 
+type LeadToFollow = { id: number; submitterId: string; approvedAt: Date | null; tier: string | null };
+
 /**
  * Approved leads that owe a report on `period`, a page at a time (ids after `afterId`): not 投产, not closed,
  * approved by the end of that month, and due by their tier's frequency (the office's scoring.followUpMonths:
  * 重点类 monthly, others maybe less often). `last` is the page's last id, undefined when the page was empty.
  */
-type LeadToFollow = { id: number; submitterId: string; approvedAt: Date | null; tier: string | null };
 
 async function leadsToFollow(
   db: Db, period: string, now: Date, monthOf: (d: Date) => string, scoring: ScoringConfig, afterId: number,
